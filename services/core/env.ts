@@ -1,0 +1,63 @@
+// The process environment, parsed once into a typed object. Nothing else reads process.env.
+import { UsageError } from './errors.ts';
+
+export interface Env {
+  /** Path of sopwatch.yaml (`--config` wins over this). */
+  configPath?: string;
+  /** PostgreSQL URL; the embedded database is used when absent. */
+  databaseUrl?: string;
+  /** Redis URL; jobs run in-process when absent. */
+  redisUrl?: string;
+  /** Where the embedded database, uploads and evidence live. */
+  dataDir: string;
+  /** TF.js backend: `auto` (tfjs-node when it loads, else wasm), `wasm`, `node`, `cpu`. */
+  tfjsBackend: 'auto' | 'wasm' | 'node' | 'cpu';
+  /** Detector worker threads; default: one per core, at most 2. */
+  detectorThreads: number;
+  /** Roles this process runs: api, worker. */
+  roles: Array<'api' | 'worker'>;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  isCi: boolean;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined || raw === '') return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const roles = (source.SOPWATCH_ROLES ?? 'api,worker')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  for (const r of roles) {
+    if (r !== 'api' && r !== 'worker' && r !== 'all') throw new UsageError(`SOPWATCH_ROLES: unknown role "${r}" (api, worker, all)`);
+  }
+  const env: Env = {
+    dataDir: source.SOPWATCH_DATA_DIR ?? '.data',
+    tfjsBackend: oneOf('SOPWATCH_TFJS_BACKEND', source.SOPWATCH_TFJS_BACKEND, ['auto', 'wasm', 'node', 'cpu'] as const, 'auto'),
+    detectorThreads: positiveInt('SOPWATCH_DETECTOR_THREADS', source.SOPWATCH_DETECTOR_THREADS, 2),
+    roles: roles.includes('all') ? ['api', 'worker'] : (roles as Array<'api' | 'worker'>),
+    logLevel: oneOf('SOPWATCH_LOG_LEVEL', source.SOPWATCH_LOG_LEVEL, ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    isCi: source.CI === 'true',
+  };
+  if (source.SOPWATCH_CONFIG) env.configPath = source.SOPWATCH_CONFIG;
+  if (source.DATABASE_URL) env.databaseUrl = source.DATABASE_URL;
+  if (source.REDIS_URL) env.redisUrl = source.REDIS_URL;
+  return env;
+}
+
+let cached: Env | undefined;
+/** The environment of this process, parsed on first use. */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
