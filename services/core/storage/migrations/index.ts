@@ -1,0 +1,7 @@
+// Every schema migration, in order. Add a file `NNNN-name.ts` and append it here; never edit a released one.
+import { initial } from './0001-initial.ts';
+import type { Migration } from './migration.ts';
+
+export type { Migration } from './migration.ts';
+
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,188 @@
+// Violations: idempotent upsert from the rule engine, lists within a caller's stores, and human review.
+import type { Severity, Violation, ViolationKind } from '../contracts.ts';
+import type { Database, Row } from './database.ts';
+import { DatabaseError, NotFoundError } from './storage-errors.ts';
+
+export type ViolationStatus = 'open' | 'confirmed' | 'dismissed' | 'needs_review';
+export type ReviewDecision = 'confirmed' | 'dismissed';
+
+export interface ViolationRecord {
+  id: string;
+  storeId: string;
+  cameraId: string;
+  clipId: string | null;
+  sopId: string;
+  sopVersion: number | null;
+  rule: string;
+  step: string | null;
+  kind: ViolationKind;
+  severity: Severity;
+  /** Live cameras: wall-clock span. */
+  startAt: Date | null;
+  endAt: Date | null;
+  /** Clips: seconds from the clip start. */
+  startS: number | null;
+  endS: number | null;
+  subject: string | null;
+  ongoing: boolean;
+  message: string;
+  decidedBy: string;
+  confidence: number;
+  evidence: string[];
+  status: ViolationStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ViolationUpsert {
+  storeId: string;
+  /** Set for an uploaded clip: the engine's times are then ms from the clip start. Absent: live camera, epoch ms. */
+  clipId?: string;
+  sopVersion?: number;
+  /** `needs_review` when the engine could not decide alone; default `open`. */
+  status?: 'open' | 'needs_review';
+  violation: Violation;
+}
+
+export interface ViolationFilter {
+  storeIds: readonly string[];
+  clipId?: string;
+  cameraId?: string;
+  sopId?: string;
+  status?: ViolationStatus | readonly ViolationStatus[];
+  severity?: Severity;
+  createdFrom?: Date;
+  createdTo?: Date;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface ReviewInput {
+  violationId: string;
+  userId: string;
+  decision: ReviewDecision;
+  reasonCode?: string;
+  comment?: string;
+}
+
+/**
+ * The stored id of an engine violation: the clip (globally unique) or the store's camera, then the engine's own
+ * deterministic id. Analysing the same clip twice therefore lands on the same rows.
+ */
+export function violationKey(v: { storeId: string; clipId?: string; cameraId: string; engineId: string }): string {
+  return v.clipId !== undefined ? `clip/${v.clipId}/${v.engineId}` : `camera/${v.storeId}/${v.cameraId}/${v.engineId}`;
+}
+
+function toRecord(r: Row): ViolationRecord {
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: r.id as string,
+    storeId: r.store_id as string,
+    cameraId: r.camera_id as string,
+    clipId: (r.clip_id as string | null) ?? null,
+    sopId: r.sop_id as string,
+    sopVersion: num(r.sop_version),
+    rule: r.rule as string,
+    step: (r.step as string | null) ?? null,
+    kind: r.kind as ViolationKind,
+    severity: r.severity as Severity,
+    startAt: (r.start_at as Date | null) ?? null,
+    endAt: (r.end_at as Date | null) ?? null,
+    startS: num(r.start_s),
+    endS: num(r.end_s),
+    subject: (r.subject as string | null) ?? null,
+    ongoing: Boolean(r.ongoing),
+    message: r.message as string,
+    decidedBy: r.decided_by as string,
+    confidence: Number(r.confidence),
+    evidence: (r.evidence as string[] | null) ?? [],
+    status: r.status as ViolationStatus,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+export class ViolationRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Inserts the violation or, when the same one was stored before, refreshes what the engine may have
+   * learnt since (end, message, evidence…). A person's decision (confirmed, dismissed) is never overwritten.
+   */
+  async upsert(input: ViolationUpsert): Promise<{ violation: ViolationRecord; created: boolean }> {
+    const v = input.violation;
+    const id = violationKey({ storeId: input.storeId, cameraId: v.cameraId, engineId: v.id, ...(input.clipId === undefined ? {} : { clipId: input.clipId }) });
+    const clip = input.clipId !== undefined;
+    const r = await this.db.query(
+      `INSERT INTO violations (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, kind, severity,
+         start_at, end_at, start_s, end_s, subject, ongoing, message, decided_by, confidence, evidence, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21)
+       ON CONFLICT (id) DO UPDATE SET
+         sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
+         start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s,
+         ongoing = EXCLUDED.ongoing, message = EXCLUDED.message, decided_by = EXCLUDED.decided_by,
+         confidence = EXCLUDED.confidence, evidence = EXCLUDED.evidence,
+         status = CASE WHEN violations.status IN ('confirmed', 'dismissed') THEN violations.status ELSE EXCLUDED.status END,
+         updated_at = now()
+       WHERE violations.store_id = EXCLUDED.store_id
+       RETURNING *, (xmax = 0) AS inserted`,
+      [
+        id, input.storeId, v.cameraId, input.clipId ?? null, v.sop, input.sopVersion ?? null, v.rule, v.step ?? null,
+        v.kind, v.severity,
+        clip ? null : new Date(v.startMs), clip ? null : new Date(v.endMs),
+        clip ? v.startMs / 1000 : null, clip ? v.endMs / 1000 : null,
+        v.subject, v.ongoing ?? false, v.message, v.decidedBy, Math.min(Math.max(v.confidence, 0), 1),
+        JSON.stringify(v.evidence), input.status ?? 'open',
+      ],
+    );
+    const row = r.rows[0];
+    // Only a key collision across stores can leave no row; the key includes the store, so this is a bug.
+    if (row === undefined) throw new DatabaseError(`violation ${id} belongs to another store`);
+    return { violation: toRecord(row), created: row.inserted === true };
+  }
+
+  async get(id: string, storeIds?: readonly string[]): Promise<ViolationRecord | undefined> {
+    const r = storeIds === undefined
+      ? await this.db.query('SELECT * FROM violations WHERE id = $1', [id])
+      : await this.db.query('SELECT * FROM violations WHERE id = $1 AND store_id = ANY($2::text[])', [id, storeIds]);
+    return r.rows[0] === undefined ? undefined : toRecord(r.rows[0]);
+  }
+
+  /** Newest first. */
+  async list(filter: ViolationFilter): Promise<ViolationRecord[]> {
+    const where = ['store_id = ANY($1::text[])'];
+    const params: unknown[] = [filter.storeIds];
+    const add = (sql: string, value: unknown): void => {
+      where.push(sql.replace('?', `$${params.push(value)}`));
+    };
+    if (filter.clipId !== undefined) add('clip_id = ?', filter.clipId);
+    if (filter.cameraId !== undefined) add('camera_id = ?', filter.cameraId);
+    if (filter.sopId !== undefined) add('sop_id = ?', filter.sopId);
+    if (filter.status !== undefined) add('status = ANY(?::text[])', Array.isArray(filter.status) ? filter.status : [filter.status]);
+    if (filter.severity !== undefined) add('severity = ?', filter.severity);
+    if (filter.createdFrom !== undefined) add('created_at >= ?', filter.createdFrom);
+    if (filter.createdTo !== undefined) add('created_at < ?', filter.createdTo);
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+    const r = await this.db.query(`SELECT * FROM violations WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`, params);
+    return r.rows.map(toRecord);
+  }
+
+  async setStatus(id: string, status: ViolationStatus): Promise<ViolationRecord> {
+    const r = await this.db.query('UPDATE violations SET status = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, status]);
+    if (r.rows[0] === undefined) throw new NotFoundError(`violation ${id} not found`);
+    return toRecord(r.rows[0]);
+  }
+
+  /** A person's decision: the review row and the new status are written together. */
+  async review(input: ReviewInput): Promise<ViolationRecord> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.query('UPDATE violations SET status = $2, updated_at = now() WHERE id = $1 RETURNING *', [input.violationId, input.decision]);
+      if (r.rows[0] === undefined) throw new NotFoundError(`violation ${input.violationId} not found`);
+      await tx.query(
+        'INSERT INTO reviews (violation_id, user_id, decision, reason_code, comment) VALUES ($1, $2, $3, $4, $5)',
+        [input.violationId, input.userId, input.decision, input.reasonCode ?? null, input.comment ?? null],
+      );
+      return toRecord(r.rows[0]);
+    });
+  }
+}

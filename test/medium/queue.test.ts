@@ -1,0 +1,342 @@
+// One job-queue conformance suite run against both backends: BullMQ on the real Redis, and the in-process runner.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../services/core/errors.ts';
+import { JobName, type JobOutcome } from '../../services/core/jobs.ts';
+import {
+  InProcessQueue,
+  QueueClosedError,
+  QueueConfigError,
+  openBullmqQueue,
+  type JobQueue,
+  type QueueEvent,
+  type QueueEventMap,
+  type QueueSettings,
+} from '../../services/core/queue/index.ts';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const fast: Partial<QueueSettings> = { attempts: 3, backoffMs: 40, backoffJitter: 0, lockDurationMs: 10_000 };
+
+interface Backend {
+  name: 'bullmq' | 'in-process';
+  open(settings?: Partial<QueueSettings>): Promise<JobQueue>;
+}
+
+let admin: Redis;
+const prefixes: string[] = [];
+
+const backends: Backend[] = [
+  {
+    name: 'bullmq',
+    open: async (settings = fast) => {
+      // A unique key prefix per test: tests never see each other's jobs.
+      const prefix = `swtest-${randomBytes(5).toString('hex')}`;
+      prefixes.push(prefix);
+      return openBullmqQueue({ url: REDIS_URL, prefix, settings });
+    },
+  },
+  { name: 'in-process', open: async (settings = fast) => new InProcessQueue(settings) },
+];
+
+beforeAll(async () => {
+  admin = new Redis(REDIS_URL);
+  // The shared dev Redis is throwaway; BullMQ (and our start-up check) needs noeviction.
+  const [, policy] = (await admin.config('GET', 'maxmemory-policy')) as [string, string];
+  if (policy !== 'noeviction') await admin.config('SET', 'maxmemory-policy', 'noeviction');
+});
+
+afterAll(async () => {
+  for (const prefix of prefixes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await admin.del(...keys);
+    } while (cursor !== '0');
+  }
+  await admin.quit();
+});
+
+/** Resolves with the first event matching `accept`, or fails after `timeoutMs`. */
+function nextEvent<E extends QueueEvent>(queue: JobQueue, event: E, accept: (e: QueueEventMap[E]) => boolean = () => true, timeoutMs = 15_000): Promise<QueueEventMap[E]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${event} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = queue.on(event, (e) => {
+      if (!accept(e)) return;
+      clearTimeout(timer);
+      off();
+      resolve(e);
+    });
+  });
+}
+
+function collect<E extends QueueEvent>(queue: JobQueue, event: E): Array<QueueEventMap[E]> {
+  const seen: Array<QueueEventMap[E]> = [];
+  queue.on(event, (e) => seen.push(e));
+  return seen;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const clip = (n: number): { storeId: string; clipId: string } => ({ storeId: 'store-1', clipId: `clip-${n}` });
+
+describe.each(backends)('job queue on $name', (backend) => {
+  let queue: JobQueue;
+  afterEach(async () => {
+    await queue.close();
+  });
+
+  it('runs a job and reports it completed', async () => {
+    queue = await backend.open();
+    const seen: unknown[] = [];
+    queue.process(JobName.ClipAnalyse, async (payload, ctx) => {
+      seen.push({ payload, attempt: ctx.attempt, name: ctx.name });
+      return { status: 'success' };
+    });
+    const done = nextEvent(queue, 'completed');
+    const jobId = await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'clip-1' });
+    expect(jobId).toBe('clip-1');
+    expect(await done).toEqual({ name: JobName.ClipAnalyse, jobId: 'clip-1', attempt: 1, outcome: { status: 'success' } });
+    expect(seen).toEqual([{ payload: clip(1), attempt: 1, name: JobName.ClipAnalyse }]);
+    expect(await queue.counts(JobName.ClipAnalyse)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
+  });
+
+  it('runs a job added twice with the same id once, also when re-added after it finished', async () => {
+    queue = await backend.open();
+    const runs: string[] = [];
+    await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'dup' });
+    await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'dup' });
+    queue.process(JobName.ClipAnalyse, async (payload) => {
+      runs.push(payload.clipId);
+      return { status: 'skipped', reason: 'nothing to do' };
+    }, { concurrency: 1 });
+    const first = await nextEvent(queue, 'completed');
+    expect(first.outcome).toEqual({ status: 'skipped', reason: 'nothing to do' });
+    await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'dup' });
+    // One worker, first in first out: had the re-add been queued, it would run before this marker job.
+    const marker = nextEvent(queue, 'completed', (e) => e.jobId === 'marker');
+    await queue.add(JobName.ClipAnalyse, clip(2), { jobId: 'marker' });
+    await marker;
+    expect(runs).toEqual(['clip-1', 'clip-2']);
+    expect((await queue.counts()).completed).toBe(2);
+  });
+
+  it('retries a retryable failure with backoff, then succeeds', async () => {
+    queue = await backend.open();
+    const failed = collect(queue, 'failed');
+    const startedAt: number[] = [];
+    queue.process(JobName.EvidenceBuild, async (_payload, ctx): Promise<JobOutcome> => {
+      startedAt.push(Date.now());
+      if (ctx.attempt < 3) return { status: 'failed', reason: `busy ${ctx.attempt}`, retry: true };
+      return { status: 'success' };
+    });
+    const done = nextEvent(queue, 'completed');
+    await queue.add(JobName.EvidenceBuild, { storeId: 's', violationId: 'v-1' }, { jobId: 'ev-1' });
+    expect((await done).attempt).toBe(3);
+    expect(failed.map((f) => [f.attempt, f.reason, f.willRetry])).toEqual([[1, 'busy 1', true], [2, 'busy 2', true]]);
+    // Exponential: the second wait is about twice the first (40 ms, then 80 ms).
+    const [a = 0, b = 0, c = 0] = startedAt;
+    expect(b - a).toBeGreaterThanOrEqual(35);
+    expect(c - b).toBeGreaterThanOrEqual(75);
+  });
+
+  it('gives up after the configured attempts', async () => {
+    queue = await backend.open();
+    const failed = collect(queue, 'failed');
+    let calls = 0;
+    queue.process(JobName.NotificationSend, async () => {
+      calls += 1;
+      return { status: 'failed', reason: 'smtp down', retry: true };
+    });
+    const last = nextEvent(queue, 'failed', (e) => !e.willRetry);
+    await queue.add(JobName.NotificationSend, { storeId: 's', notificationId: 'n-1' }, { jobId: 'n-1' });
+    expect(await last).toMatchObject({ attempt: 3, reason: 'smtp down', willRetry: false });
+    expect(calls).toBe(3);
+    expect(failed.map((f) => f.willRetry)).toEqual([true, true, false]);
+    expect(await queue.counts(JobName.NotificationSend)).toMatchObject({ failed: 1, delayed: 0, waiting: 0 });
+  });
+
+  it('does not retry a non-retryable failure, returned or thrown as InputError', async () => {
+    queue = await backend.open();
+    const calls: string[] = [];
+    queue.process(JobName.ClipAnalyse, async (payload): Promise<JobOutcome> => {
+      calls.push(payload.clipId);
+      if (payload.clipId === 'clip-1') return { status: 'failed', reason: 'not a video', retry: false };
+      throw new InputError('corrupt header');
+    });
+    const failed = collect(queue, 'failed');
+    const both = new Promise<void>((resolve) => {
+      queue.on('failed', () => {
+        if (failed.length === 2) resolve();
+      });
+    });
+    await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'bad-1' });
+    await queue.add(JobName.ClipAnalyse, clip(2), { jobId: 'bad-2' });
+    await both;
+    expect(failed.map((f) => [f.jobId, f.reason, f.willRetry, f.attempt])).toEqual([
+      ['bad-1', 'not a video', false, 1],
+      ['bad-2', 'corrupt header', false, 1],
+    ]);
+    expect(calls).toEqual(['clip-1', 'clip-2']);
+    expect(await queue.counts(JobName.ClipAnalyse)).toMatchObject({ failed: 2, delayed: 0, waiting: 0 });
+  });
+
+  it('respects concurrency', async () => {
+    queue = await backend.open();
+    let active = 0;
+    let peak = 0;
+    queue.process(JobName.StepVerify, async () => {
+      active += 1;
+      peak = Math.max(peak, active);
+      await sleep(150);
+      active -= 1;
+      return { status: 'success' };
+    }, { concurrency: 2 });
+    const completed = collect(queue, 'completed');
+    const allDone = new Promise<void>((resolve) => {
+      queue.on('completed', () => {
+        if (completed.length === 5) resolve();
+      });
+    });
+    for (let i = 0; i < 5; i++) await queue.add(JobName.StepVerify, { storeId: 's', cameraId: 'bar-1', requestId: `r-${i}` });
+    await allDone;
+    expect(peak).toBe(2);
+  });
+
+  it('emits progress events, clamped to 0..1', async () => {
+    queue = await backend.open();
+    const progress = collect(queue, 'progress');
+    queue.process(JobName.ClipAnalyse, async (_p, ctx) => {
+      await ctx.progress(0.25);
+      await ctx.progress(0.5);
+      await ctx.progress(1.7);
+      return { status: 'success' };
+    });
+    const done = nextEvent(queue, 'completed');
+    await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'p-1' });
+    await done;
+    expect(progress).toEqual([0.25, 0.5, 1].map((p) => ({ name: JobName.ClipAnalyse, jobId: 'p-1', progress: p })));
+  });
+
+  it('close() waits for the running job to finish, then refuses new jobs', async () => {
+    queue = await backend.open();
+    let finished = false;
+    let started!: () => void;
+    const startedP = new Promise<void>((r) => (started = r));
+    const completed = collect(queue, 'completed');
+    queue.process(JobName.RetentionSweep, async () => {
+      started();
+      await sleep(400);
+      finished = true;
+      return { status: 'success' };
+    });
+    await queue.add(JobName.RetentionSweep, {}, { jobId: 'sweep-1' });
+    await startedP;
+    const t0 = Date.now();
+    await queue.close();
+    expect(finished).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(completed.map((c) => c.jobId)).toEqual(['sweep-1']);
+    await expect(queue.add(JobName.RetentionSweep, {})).rejects.toThrow(QueueClosedError);
+  });
+
+  it('refuses payloads that are not ids only, and bad job ids, queueing nothing', async () => {
+    queue = await backend.open();
+    const add = (payload: unknown, jobId?: string): Promise<string> =>
+      queue.add(JobName.ClipAnalyse, payload as { storeId: string; clipId: string }, jobId === undefined ? {} : { jobId });
+    await expect(add({ storeId: 's', clipId: Buffer.from('pixels') })).rejects.toThrow(/binary data; job payloads carry ids only/);
+    await expect(add({ storeId: 's', clipId: 'x'.repeat(1_000_000) })).rejects.toThrow(InputError);
+    await expect(add({ storeId: 's', clipId: 'c', frame: 'data:image/jpeg;base64,AAAA' })).rejects.toThrow(InputError);
+    await expect(add({ storeId: 's' })).rejects.toThrow(/payload refused/);
+    await expect(add({ storeId: 's', clipId: 'has space' })).rejects.toThrow(InputError);
+    await expect(add(clip(1), 'clip:1')).rejects.toThrow(/job id "clip:1" refused/);
+    await expect(add(clip(1), '-leading-dash')).rejects.toThrow(InputError);
+    expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+  });
+
+  it('accepts any valid id, including names BullMQ uses for its own keys', async () => {
+    queue = await backend.open();
+    const ids = ['marker', 'meta', 'wait', 'events', 'id', '42', 'clip-9.v2/analyse'];
+    const runs: string[] = [];
+    queue.process(JobName.ClipAnalyse, async (_p, ctx) => {
+      runs.push(ctx.jobId);
+      return { status: 'success' };
+    });
+    const completed = collect(queue, 'completed');
+    const allDone = new Promise<void>((resolve) => {
+      queue.on('completed', () => {
+        if (completed.length === ids.length) resolve();
+      });
+    });
+    for (const [i, jobId] of ids.entries()) await queue.add(JobName.ClipAnalyse, clip(i), { jobId });
+    await allDone;
+    expect(runs).toEqual(ids);
+    expect(completed.map((c) => c.jobId)).toEqual(ids);
+  });
+
+  it('refuses a second handler for the same job name', async () => {
+    queue = await backend.open();
+    const ok = async (): Promise<JobOutcome> => ({ status: 'success' });
+    queue.process(JobName.ClipAnalyse, ok);
+    expect(() => queue.process(JobName.ClipAnalyse, ok)).toThrow(QueueConfigError);
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** A connection to a just-started redis-server, retried until it listens (at most ~5 s). */
+async function connectWhenUp(url: string): Promise<Redis> {
+  for (let i = 0; ; i++) {
+    const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      client.disconnect();
+      if (i >= 100) throw err;
+      await sleep(50);
+    }
+  }
+}
+
+describe('bullmq start-up checks', () => {
+  it('refuses a Redis whose maxmemory-policy is not noeviction, and accepts it once fixed', async () => {
+    const port = await freePort();
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
+    const url = `redis://127.0.0.1:${port}`;
+    let probe: Redis | undefined;
+    try {
+      probe = await connectWhenUp(url);
+      const err = await openBullmqQueue({ url, prefix: 'lru-check' }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(QueueConfigError);
+      expect((err as Error).message).toMatch(/maxmemory-policy "allkeys-lru"; sopwatch needs "noeviction"/);
+      await probe.config('SET', 'maxmemory-policy', 'noeviction');
+      expect(server.exitCode).toBeNull();
+      const queue = await openBullmqQueue({ url, prefix: 'lru-check' });
+      await queue.close();
+    } finally {
+      probe?.disconnect();
+      server.kill('SIGKILL');
+    }
+  });
+
+  it('fails with a transport error when Redis cannot be reached', async () => {
+    const port = await freePort();
+    await expect(openBullmqQueue({ url: `redis://:secret@127.0.0.1:${port}` })).rejects.toThrow(/cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1/);
+  });
+});
