@@ -61,3 +61,12 @@ export function env(): Env {
   cached ??= parseEnv();
   return cached;
 }
+
+/**
+ * The value of a secret (an API key) held in the environment variable `name`, or undefined when unset or empty.
+ * Config files name the variable, never the secret; this is the one place its value is read.
+ */
+export function secretFromEnv(name: string, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = source[name];
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,84 @@
+// Wire details of the OpenAI-compatible chat completions call: body encoding, POST, error text, retry-after.
+import type { StructuredOutput, VlmProviderConfig } from '../core/config.ts';
+import type { ChatRequest } from './types.ts';
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export const FORMAT_REFUSAL = /response_format|json_schema|json_object|structured output|schema/i;
+export const IMAGE_REFUSAL = /image/i;
+/** Connection failures that happen before a request reaches a model, so nothing can have been billed. */
+export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The system error code of a failed fetch (ECONNRESET…), found in its cause chain, and the innermost message. */
+export function failureOf(err: unknown): { code?: string; message: string } {
+  let message = err instanceof Error ? err.message : String(err);
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    message = e.message || message;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return { code, message };
+  }
+  return { message };
+}
+
+export function retryAfterMs(headers: Headers): number | undefined {
+  const ms = Number(headers.get('retry-after-ms'));
+  if (headers.has('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers.get('retry-after');
+  if (raw === null) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export function imageCount(req: ChatRequest): number {
+  let n = 0;
+  for (const m of req.messages) if (typeof m.content !== 'string') for (const p of m.content) if (p.type === 'image_url') n++;
+  return n;
+}
+
+export function encodeBody(p: VlmProviderConfig, req: ChatRequest, structured: StructuredOutput): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: p.model, messages: req.messages, max_tokens: p.maxTokens, temperature: 0.1 };
+  switch (structured) {
+    case 'json_schema':
+      body.response_format = { type: 'json_schema', json_schema: { name: req.schema.name, strict: true, schema: req.schema.schema } };
+      break;
+    case 'json_object':
+      body.response_format = { type: 'json_object' };
+      break;
+    case 'none':
+      break;
+  }
+  return body;
+}
+
+export function errorMessage(res: RawResponse): string {
+  if (res.status >= 200 && res.status < 300) return '';
+  try {
+    const body = JSON.parse(res.text) as { error?: { message?: unknown } | string; message?: unknown };
+    const m = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
+    if (typeof m === 'string') return m.slice(0, 300);
+  } catch {
+    // Not JSON: the raw text says what went wrong.
+  }
+  return res.text.slice(0, 300).trim() || `HTTP ${res.status}`;
+}
+
+/** One POST {baseUrl}/chat/completions, bounded by the provider's timeout and the caller's signal. */
+export async function postChat(p: VlmProviderConfig, key: string | undefined, body: Record<string, unknown>, signal?: AbortSignal): Promise<RawResponse> {
+  const signals = [AbortSignal.timeout(p.timeoutMs)];
+  if (signal) signals.push(signal);
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(`${p.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    signal: AbortSignal.any(signals),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
