@@ -1,0 +1,202 @@
+// One ffmpeg child that writes fixed-size raw frames to stdout: exact-size framing, backpressure,
+// stall and wall-clock watchdogs, abort, a bounded stderr tail, and a kill that waits for the exit.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+/** Why the pipe ended. `exit` is ffmpeg's own exit; the others are ours (the child was killed). */
+export type PipeEnd =
+  | { kind: 'exit'; code: number | null; signal: NodeJS.Signals | null }
+  | { kind: 'stall'; ms: number }
+  | { kind: 'timeout'; ms: number }
+  | { kind: 'aborted' }
+  | { kind: 'stopped' }
+  | { kind: 'spawn_error'; error: Error };
+
+export interface RawFramePipeOptions {
+  command: string;
+  args: readonly string[];
+  frameBytes: number;
+  /** No frame for this long (while we are waiting for one) ends the pipe. */
+  stallMs: number;
+  /** Total time ffmpeg may run while we wait on it (time blocked on a slow consumer is not counted). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Frames buffered before stdout is paused; keeps memory bounded when the consumer is slow. */
+  maxQueued?: number;
+  /** Characters of stderr kept for error messages. */
+  stderrChars?: number;
+}
+
+export class RawFramePipe {
+  readonly pid: number | undefined;
+  private readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  private readonly queue: Buffer[] = [];
+  private readonly maxQueued: number;
+  private readonly stderrChars: number;
+  private current: Buffer;
+  private fill = 0;
+  private paused = false;
+  private stderr = '';
+  private endReason: PipeEnd | undefined;
+  private finished = false;
+  private waiter: (() => void) | undefined;
+  private readonly closed: Promise<void>;
+  // Watchdog clocks count only "active" time: time in which ffmpeg could have made progress.
+  private activeBeforeMs = 0;
+  private activeSinceMs: number;
+  private lastFrameActiveMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = (): void => this.fail({ kind: 'aborted' });
+
+  constructor(private readonly options: RawFramePipeOptions) {
+    this.maxQueued = options.maxQueued ?? 2;
+    this.stderrChars = options.stderrChars ?? 4096;
+    this.current = Buffer.allocUnsafe(options.frameBytes);
+    this.activeSinceMs = performance.now();
+    this.child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    this.pid = this.child.pid;
+    this.closed = new Promise<void>((resolve) => {
+      this.child.once('close', (code, signal) => {
+        this.endReason ??= { kind: 'exit', code, signal };
+        this.finish();
+        resolve();
+      });
+      this.child.once('error', (error) => {
+        // A spawn failure emits no 'close'; a kill failure on a live child does, so leave that to 'close'.
+        if (this.child.pid !== undefined) return;
+        this.endReason ??= { kind: 'spawn_error', error };
+        this.finish();
+        resolve();
+      });
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (text: string) => {
+      this.stderr = (this.stderr + text).slice(-this.stderrChars);
+    });
+    this.child.stdout.on('error', () => undefined);
+    this.child.stderr.on('error', () => undefined);
+    if (options.signal?.aborted) this.fail({ kind: 'aborted' });
+    else options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.arm();
+  }
+
+  /** The next complete frame, or undefined when the pipe has ended (see `end`). */
+  async next(): Promise<Buffer | undefined> {
+    for (;;) {
+      const frame = this.queue.shift();
+      if (frame !== undefined) {
+        if (this.paused && this.queue.length < this.maxQueued) this.resume();
+        return frame;
+      }
+      if (this.finished) return undefined;
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+
+  /** Why the pipe ended; undefined while it runs. */
+  get end(): PipeEnd | undefined {
+    return this.finished ? this.endReason : undefined;
+  }
+
+  /** Bytes of an incomplete last frame that ffmpeg wrote before it exited. */
+  get partialBytes(): number {
+    return this.fill;
+  }
+
+  get stderrTail(): string {
+    return this.stderr.trim();
+  }
+
+  /** Kill ffmpeg (if still running) and wait until it has exited. */
+  async stop(): Promise<void> {
+    this.fail({ kind: 'stopped' });
+    await this.closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    let offset = 0;
+    const size = this.options.frameBytes;
+    while (offset < chunk.length) {
+      const n = Math.min(size - this.fill, chunk.length - offset);
+      chunk.copy(this.current, this.fill, offset, offset + n);
+      this.fill += n;
+      offset += n;
+      if (this.fill === size) {
+        this.queue.push(this.current);
+        this.current = Buffer.allocUnsafe(size);
+        this.fill = 0;
+        this.lastFrameActiveMs = this.activeMs();
+        this.wake();
+      }
+    }
+    if (this.endReason === undefined && this.queue.length >= this.maxQueued && !this.paused) this.pause();
+    else this.arm();
+  }
+
+  private pause(): void {
+    this.activeBeforeMs = this.activeMs();
+    this.paused = true;
+    this.child.stdout.pause();
+    this.disarm();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.activeSinceMs = performance.now();
+    this.child.stdout.resume();
+    this.arm();
+  }
+
+  private activeMs(): number {
+    return this.paused ? this.activeBeforeMs : this.activeBeforeMs + (performance.now() - this.activeSinceMs);
+  }
+
+  private arm(): void {
+    this.disarm();
+    if (this.finished || this.paused || this.endReason !== undefined) return;
+    const now = this.activeMs();
+    const untilStall = this.options.stallMs - (now - this.lastFrameActiveMs);
+    const untilTimeout = this.options.timeoutMs - now;
+    this.timer = setTimeout(() => this.check(), Math.max(0, Math.min(untilStall, untilTimeout)) + 1);
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private check(): void {
+    const now = this.activeMs();
+    if (now - this.lastFrameActiveMs >= this.options.stallMs) this.fail({ kind: 'stall', ms: this.options.stallMs });
+    else if (now >= this.options.timeoutMs) this.fail({ kind: 'timeout', ms: this.options.timeoutMs });
+    else this.arm();
+  }
+
+  private fail(reason: PipeEnd): void {
+    this.disarm();
+    if (this.finished) return;
+    this.endReason ??= reason;
+    this.child.kill('SIGKILL');
+    // A paused stdout never reaches its end, and the child's 'close' waits for it: drain what is left.
+    if (this.paused) {
+      this.paused = false;
+      this.child.stdout.resume();
+    }
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.disarm();
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+}
