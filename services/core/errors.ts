@@ -19,3 +19,6 @@ export class InputError extends SopwatchError {}
 
 /** An outside system failed in a way that may pass (a network error, a busy server). Retried. */
 export class TransportError extends SopwatchError {}
+
+/** The detector could not answer: a worker thread crashed, hung past its deadline or was closed. Retried. */
+export class DetectorError extends TransportError {}

@@ -1,0 +1,143 @@
+// One thread's models: loads only those the needs call for, runs them on a frame and returns Detection items.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Detection, Keypoint } from '../core/contracts.ts';
+import { UsageError } from '../core/errors.ts';
+import { handBoxFromWrist, suppress } from './geometry.ts';
+import { BlazeFace } from './models/blazeface.ts';
+import { CenterNet, type LabelledBox } from './models/centernet.ts';
+import { MoveNet } from './models/movenet.ts';
+import { modelsFor } from './needs.ts';
+import type { DetectorNeeds, MinScores, ModelName } from './types.ts';
+
+export interface ModelSetConfig {
+  needs: DetectorNeeds;
+  minScore?: number;
+  minScores?: Partial<MinScores>;
+  maxPersons: number;
+}
+
+/** Raw RGB24 pixels, `width * height * 3` bytes. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+}
+
+/** An elbow this sure is used to place the hand past the wrist; below it the hand is centred on the wrist. */
+const ELBOW_MIN_SCORE = 0.2;
+const SAME_HAND_IOU = 0.5;
+
+function byScore(a: { score: number }, b: { score: number }): number {
+  return b.score - a.score;
+}
+
+export class ModelSet {
+  private constructor(
+    private readonly config: ModelSetConfig,
+    readonly minScores: MinScores,
+    private readonly centernet: CenterNet | undefined,
+    private readonly movenet: MoveNet | undefined,
+    private readonly blazeface: BlazeFace | undefined,
+  ) {}
+
+  static async load(config: ModelSetConfig): Promise<ModelSet> {
+    const names = modelsFor(config.needs);
+    if (names.length === 0) throw new UsageError('detector: the needs ask for nothing (persons, pose, hands, objects, faces are all false)');
+    const loaded: Array<{ dispose(): void }> = [];
+    try {
+      const centernet = names.includes('centernet') ? await CenterNet.load() : undefined;
+      if (centernet) loaded.push(centernet);
+      const movenet = names.includes('movenet-lightning') ? await MoveNet.load() : undefined;
+      if (movenet) loaded.push(movenet);
+      const blazeface = names.includes('blazeface') ? await BlazeFace.load() : undefined;
+      if (blazeface) loaded.push(blazeface);
+      const pick = (kind: keyof MinScores, fallback: number): number => config.minScores?.[kind] ?? config.minScore ?? fallback;
+      const minScores: MinScores = {
+        person: pick('person', centernet?.defaultMinScore('person') ?? 0.35),
+        object: pick('object', centernet?.defaultMinScore('object') ?? 0.3),
+        face: pick('face', blazeface?.defaultMinScore() ?? 0.3),
+        hand: pick('hand', movenet?.defaultMinScore('hand') ?? 0.3),
+      };
+      return new ModelSet(config, minScores, centernet, movenet, blazeface);
+    } catch (e) {
+      for (const m of loaded) m.dispose();
+      throw e;
+    }
+  }
+
+  get models(): ModelName[] {
+    return modelsFor(this.config.needs);
+  }
+
+  /** Runs every loaded model once, so that the first real frame is not the slow one. */
+  async warmUp(): Promise<void> {
+    const image = tf.fill<tf.Rank.R4>([1, 240, 320, 3], 128, 'float32');
+    try {
+      await this.centernet?.detect(image, 1);
+      await this.movenet?.keypoints(image, [0.25, 0.1, 0.5, 0.8]);
+      await this.blazeface?.detect(image, 1);
+    } finally {
+      image.dispose();
+    }
+  }
+
+  async detect(frame: RgbImage): Promise<Detection[]> {
+    const image = tf.tensor4d(Float32Array.from(frame.rgb), [1, frame.height, frame.width, 3], 'float32');
+    try {
+      const items: Detection[] = [];
+      if (this.centernet) items.push(...(await this.personsAndObjects(image, this.centernet)));
+      if (this.blazeface) {
+        for (const f of (await this.blazeface.detect(image, this.minScores.face)).sort(byScore)) {
+          items.push({ kind: 'face', label: 'face', score: f.score, box: f.box });
+        }
+      }
+      return items;
+    } finally {
+      image.dispose();
+    }
+  }
+
+  private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet): Promise<Detection[]> {
+    const { needs, maxPersons } = this.config;
+    const wantPersons = needs.persons || needs.pose;
+    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object));
+    const persons = hits.filter((h) => h.label === 'person' && h.score >= this.minScores.person).sort(byScore);
+    const out: Detection[] = [];
+    const hands: Array<{ box: Detection['box']; score: number }> = [];
+    for (const [i, p] of persons.entries()) {
+      const person: Detection = { kind: 'person', label: 'person', score: p.score, box: p.box };
+      if (this.movenet && i < maxPersons) {
+        const keypoints = await this.movenet.keypoints(image, p.box);
+        if (needs.pose) person.keypoints = keypoints;
+        if (needs.hands) hands.push(...this.handsOf(keypoints, p, image));
+      }
+      if (wantPersons) out.push(person);
+    }
+    for (const h of suppress(hands, SAME_HAND_IOU).sort(byScore)) out.push({ kind: 'hand', label: 'hand', score: h.score, box: h.box });
+    if (needs.objects) {
+      const objects = hits.filter((h) => h.label !== 'person' && h.score >= this.minScores.object).sort(byScore);
+      for (const o of objects) out.push({ kind: 'object', label: o.label, score: o.score, box: o.box });
+    }
+    return out;
+  }
+
+  private handsOf(keypoints: Keypoint[], person: LabelledBox, image: tf.Tensor4D): Array<{ box: Detection['box']; score: number }> {
+    const [, height, width] = image.shape;
+    const find = (part: string): Keypoint | undefined => keypoints.find((k) => k.part === part);
+    const hands: Array<{ box: Detection['box']; score: number }> = [];
+    for (const side of ['left', 'right'] as const) {
+      const wrist = find(`${side}Wrist`);
+      if (!wrist || wrist.score < this.minScores.hand) continue;
+      const elbow = find(`${side}Elbow`);
+      const box = handBoxFromWrist(wrist.point, elbow && elbow.score >= ELBOW_MIN_SCORE ? elbow.point : undefined, person.box, width, height);
+      if (box) hands.push({ box, score: wrist.score });
+    }
+    return hands;
+  }
+
+  dispose(): void {
+    this.centernet?.dispose();
+    this.movenet?.dispose();
+    this.blazeface?.dispose();
+  }
+}

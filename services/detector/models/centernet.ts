@@ -1,0 +1,70 @@
+// CenterNet (MobileNet-v3, 80 COCO labels): persons and objects with boxes, from one 512x512 letterboxed pass.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Box } from '../../core/contracts.ts';
+import { clipBox, suppress } from '../geometry.ts';
+import { loadGraph, type LoadedGraph } from './graph.ts';
+
+export interface LabelledBox {
+  label: string;
+  score: number;
+  box: Box;
+}
+
+const OUTPUT = 'tower_0/detections';
+/** Grey padding: a black border lowers the scores of people near it. */
+const PAD_VALUE = 128;
+/** The graph already keeps one box per peak; this removes the near-duplicates it still returns per label. */
+const SAME_OBJECT_IOU = 0.5;
+
+export class CenterNet {
+  private constructor(private readonly loaded: LoadedGraph) {}
+
+  static async load(): Promise<CenterNet> {
+    return new CenterNet(await loadGraph('centernet'));
+  }
+
+  defaultMinScore(kind: 'person' | 'object'): number {
+    return this.loaded.manifest.defaultMinScore[kind] ?? 0.3;
+  }
+
+  /**
+   * Every box scoring at least `minScore`. The frame keeps its aspect ratio (padded to a square):
+   * squeezing a 16:9 frame into the square input halves the person scores.
+   */
+  async detect(image: tf.Tensor4D, minScore: number): Promise<LabelledBox[]> {
+    const [, height, width] = image.shape;
+    const side = this.loaded.manifest.input.width;
+    const scale = side / Math.max(width, height);
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    const out = tf.tidy(() => {
+      const resized = tf.image.resizeBilinear(image, [h, w]);
+      const padded = tf.pad(resized, [[0, 0], [0, side - h], [0, side - w], [0, 0]], PAD_VALUE);
+      return this.loaded.graph.execute(padded, OUTPUT) as tf.Tensor;
+    });
+    let rows: Float32Array;
+    try {
+      rows = (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
+    const byLabel = new Map<string, LabelledBox[]>();
+    const labels = this.loaded.manifest.labels;
+    for (let i = 0; i + 5 < rows.length; i += 6) {
+      const score = rows[i + 4] ?? 0;
+      const label = labels[Math.round(rows[i + 5] ?? -1)];
+      if (score < minScore || label === undefined) continue;
+      const [x1, y1, x2, y2] = [rows[i] ?? 0, rows[i + 1] ?? 0, rows[i + 2] ?? 0, rows[i + 3] ?? 0];
+      const box = clipBox([x1 / w, y1 / h, (x2 - x1) / w, (y2 - y1) / h]);
+      if (!box) continue;
+      const list = byLabel.get(label) ?? [];
+      list.push({ label, score, box });
+      byLabel.set(label, list);
+    }
+    return [...byLabel.values()].flatMap((list) => suppress(list, SAME_OBJECT_IOU));
+  }
+
+  dispose(): void {
+    this.loaded.graph.dispose();
+  }
+}

@@ -1,0 +1,41 @@
+// Messages between the detector pool (main thread) and its worker threads. Pixels travel as transferred buffers.
+import type { Detection } from '../core/contracts.ts';
+import type { BackendChoice, BackendName, DetectorNeeds, MinScores, ModelName } from './types.ts';
+
+/** Given to each worker at start (`workerData`). */
+export interface WorkerConfig {
+  needs: DetectorNeeds;
+  backend: BackendChoice;
+  minScore?: number;
+  minScores?: Partial<MinScores>;
+  maxPersons: number;
+}
+
+export interface FrameMeta {
+  width: number;
+  height: number;
+}
+
+export type ToWorker =
+  | { type: 'detect'; id: number; frame: FrameMeta; rgb: ArrayBuffer }
+  | { type: 'memory'; id: number }
+  | { type: 'close' };
+
+/** An error as it crosses the thread boundary: class name and message (the stack stays in the worker's log). */
+export interface WireError {
+  name: string;
+  message: string;
+}
+
+export type FromWorker =
+  | { type: 'ready'; backend: BackendName; models: ModelName[]; minScores: MinScores }
+  | { type: 'fatal'; error: WireError }
+  | { type: 'result'; id: number; items: Detection[]; inferenceMs: number }
+  | { type: 'failed'; id: number; error: WireError }
+  | { type: 'memory'; id: number; numTensors: number; numBytes: number }
+  | { type: 'closed'; numTensors: number };
+
+export function toWire(e: unknown): WireError {
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: 'Error', message: String(e) };
+}
