@@ -1,0 +1,103 @@
+// Writes the evidence of a clip analysis: keyframes per violation and a timeline strip of the whole clip.
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Detections, Polygon, Violation } from '../core/contracts.ts';
+import { headBoxes, renderKeyframe, renderTimeline } from '../evidence/index.ts';
+import { createFaceFinder } from './face-finder.ts';
+import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
+
+export interface EvidenceInput {
+  clipPath: string;
+  dir: string;
+  violations: Violation[];
+  zonesBySop: ReadonlyMap<string, Record<string, Polygon>>;
+  ruleTitles: ReadonlyMap<string, string>;
+  detections: ReadonlyMap<number, Detections>;
+  durationMs: number;
+  title: string;
+  /** Thumbnails in the timeline strip. */
+  thumbnails?: number;
+}
+
+/** A file name that is the same for the same violation on every run (idempotent writes). */
+export function evidenceName(violationId: string, k: number): string {
+  return `${violationId.replace(/[^a-zA-Z0-9._-]+/g, '_')}-${k}.jpg`;
+}
+
+const clock = (ms: number): string => {
+  const s = Math.max(0, ms) / 1000;
+  return `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+};
+
+/** Zone names a violation's rule refers to are drawn highlighted. */
+function zonesInMessage(zones: Record<string, Polygon>, v: Violation): string[] {
+  return Object.keys(zones).filter((z) => v.message.includes(z) || v.subject.includes(z));
+}
+
+export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string; timeline?: string; errors: string[] }> {
+  await mkdir(input.dir, { recursive: true });
+  const errors: string[] = [];
+  const faces = createFaceFinder();
+  try {
+    for (const v of input.violations) {
+      const zones = input.zonesBySop.get(v.sop) ?? {};
+      const times = spreadTimes(v.startMs, v.endMs, v.endMs - v.startMs >= 3000 ? 3 : 1);
+      for (const [k, tMs] of times.entries()) {
+        try {
+          const frame = await frameAt(input.clipPath, tMs, v.cameraId);
+          if (frame === undefined) throw new Error(`no frame at ${clock(tMs)}`);
+          const regions = await faces.find(frame);
+          const detections = nearestDetections(input.detections, tMs);
+          const outPath = join(input.dir, evidenceName(v.id, k + 1));
+          await renderKeyframe({
+            frame,
+            ...(detections ? { detections } : {}),
+            zones,
+            highlightZones: zonesInMessage(zones, v),
+            caption: [
+              `${input.ruleTitles.get(`${v.sop}/${v.rule}`) ?? v.rule}${v.step ? ` — step ${v.step}` : ''}`,
+              `${v.kind} · ${v.severity} · ${clock(v.startMs)}–${clock(v.endMs)} · frame at ${clock(tMs)}`,
+              v.message,
+            ],
+            faceBoxes: [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)],
+            outPath,
+          });
+          v.evidence.push(evidenceName(v.id, k + 1));
+        } catch (err) {
+          // No image is better than an unblurred one: the violation keeps its reason and says why it has no picture.
+          errors.push(`${v.id} keyframe ${k + 1}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+
+    const count = input.thumbnails ?? 10;
+    const thumbnails = [];
+    for (const tMs of spreadTimes(0, input.durationMs, count)) {
+      const frame = await frameAt(input.clipPath, tMs, 'timeline', 320);
+      if (frame === undefined) continue;
+      const regions = await faces.find(frame);
+      thumbnails.push({ tMs, frame, faceBoxes: [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)] });
+    }
+    try {
+      const { path } = await renderTimeline({
+        thumbnails,
+        durationMs: input.durationMs,
+        spans: input.violations.map((v) => ({
+          label: `${v.rule}${v.step ? `/${v.step}` : ''}`,
+          startMs: v.startMs,
+          endMs: v.endMs,
+          severity: v.severity,
+          kind: v.kind,
+        })),
+        title: input.title,
+        outPath: join(input.dir, 'timeline.jpg'),
+      });
+      return { dir: input.dir, timeline: path, errors };
+    } catch (err) {
+      errors.push(`timeline: ${err instanceof Error ? err.message : String(err)}`);
+      return { dir: input.dir, errors };
+    }
+  } finally {
+    await faces.close();
+  }
+}

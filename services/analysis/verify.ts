@@ -1,0 +1,71 @@
+// Answers the engine's `verify` questions: keyframes cropped, blurred and sent to the VLM agent, or needs_review.
+import type { Box, Detections, VerifyAnswer } from '../core/contracts.ts';
+import type { Keyframe, VlmAgent } from '../agent/index.ts';
+import { blurFaces, cropAndScale, encodeJpeg, headBoxes } from '../evidence/index.ts';
+import type { Collected } from './clip-analysis.ts';
+import { collect } from './clip-analysis.ts';
+import { createFaceFinder } from './face-finder.ts';
+import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
+
+/** The union of what the detector saw, padded: the model looks at the scene around the step, not the whole room. */
+function cropBox(d: Detections | undefined): Box | undefined {
+  const boxes = (d?.items ?? []).filter((i) => i.kind !== 'face').map((i) => i.box);
+  if (boxes.length === 0) return undefined;
+  const x0 = Math.min(...boxes.map((b) => b[0]));
+  const y0 = Math.min(...boxes.map((b) => b[1]));
+  const x1 = Math.max(...boxes.map((b) => b[0] + b[2]));
+  const y1 = Math.max(...boxes.map((b) => b[1] + b[3]));
+  const padX = (x1 - x0) * 0.2 + 0.02;
+  const padY = (y1 - y0) * 0.2 + 0.02;
+  const left = Math.max(0, x0 - padX);
+  const top = Math.max(0, y0 - padY);
+  return [left, top, Math.min(1, x1 + padX) - left, Math.min(1, y1 + padY) - top];
+}
+
+export interface VerifyOutcome {
+  modelCalls: number;
+  costUsd: number;
+}
+
+export async function answerVerifyRequests(input: {
+  clipPath: string;
+  collected: Collected;
+  detections: ReadonlyMap<number, Detections>;
+  agent: VlmAgent | undefined;
+  fps: number;
+}): Promise<VerifyOutcome> {
+  const { collected, agent } = input;
+  let modelCalls = 0;
+  let costUsd = 0;
+  const faces = createFaceFinder();
+  try {
+    while (collected.pending.length > 0) {
+      const request = collected.pending.shift();
+      if (request === undefined) break;
+      const engine = collected.owner.get(request.id);
+      if (engine === undefined) continue;
+      let answer: VerifyAnswer;
+      if (agent === undefined) {
+        answer = { answer: 'unsure', confidence: 0, reason: 'no vision model is configured: a person must check', decidedBy: 'none', evidence: [] };
+      } else {
+        const keyframes: Keyframe[] = [];
+        for (const [i, tMs] of spreadTimes(request.startMs, request.endMs, request.frames).entries()) {
+          const frame = await frameAt(input.clipPath, tMs, request.cameraId);
+          if (frame === undefined) continue;
+          const regions = await faces.find(frame);
+          const blurred = await blurFaces(frame.rgb, frame.width, frame.height, [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)]);
+          const crop = await cropAndScale({ ...frame, rgb: blurred }, cropBox(nearestDetections(input.detections, tMs)) ?? [0, 0, 1, 1], 768);
+          keyframes.push({ id: `${request.id}#${i + 1}`, tMs, jpeg: await encodeJpeg(crop, { quality: 85, faceBoxes: [] /* blurred above, before the crop */ }) });
+        }
+        const result = await agent.verify({ request, keyframes });
+        modelCalls += result.calls.length;
+        costUsd += result.calls.reduce((sum, c) => sum + c.costUsd, 0);
+        answer = result;
+      }
+      collect(collected, engine, engine.resolveVerify(request.id, answer));
+    }
+  } finally {
+    await faces.close();
+  }
+  return { modelCalls, costUsd: Math.round(costUsd * 1e6) / 1e6 };
+}

@@ -1,0 +1,110 @@
+// Turns engine output (ms in the stream's time base) into the spec's JSON shapes (seconds from the clip start).
+import type { ReviewItem, SequenceRun, Violation } from '../core/contracts.ts';
+
+/** The violation JSON of shared/spec/sop-rules.md, plus `id` and `shadow` (project extensions). */
+export interface ViolationJson {
+  id: string;
+  sop: string;
+  rule: string;
+  step?: string;
+  kind: string;
+  camera: string;
+  start: number;
+  end: number;
+  severity: string;
+  message: string;
+  decidedBy: string;
+  confidence: number;
+  evidence: string[];
+  /** ISO times, when the clip was given a wall-clock start. */
+  startAt?: string;
+  endAt?: string;
+  shadow?: boolean;
+}
+
+const seconds = (ms: number): number => Math.round(ms) / 1000;
+const iso = (originMs: number | undefined, ms: number): string | undefined =>
+  originMs === undefined ? undefined : new Date(originMs + ms).toISOString();
+
+export function violationJson(v: Violation, originMs?: number): ViolationJson {
+  const out: ViolationJson = {
+    id: v.id,
+    sop: v.sop,
+    rule: v.rule,
+    kind: v.kind,
+    camera: v.cameraId,
+    start: seconds(v.startMs),
+    end: seconds(v.endMs),
+    severity: v.severity,
+    message: v.message,
+    decidedBy: v.decidedBy,
+    confidence: v.confidence,
+    evidence: v.evidence,
+  };
+  if (v.step !== undefined) out.step = v.step;
+  const startAt = iso(originMs, v.startMs);
+  const endAt = iso(originMs, v.endMs);
+  if (startAt !== undefined && endAt !== undefined) {
+    out.startAt = startAt;
+    out.endAt = endAt;
+  }
+  if ((v as Violation & { shadow?: boolean }).shadow === true) out.shadow = true;
+  return out;
+}
+
+export interface ReviewJson {
+  id: string;
+  sop: string;
+  rule: string;
+  step?: string;
+  camera: string;
+  start: number;
+  end: number;
+  severity: string;
+  reason: string;
+  question?: string;
+  answer?: { answer: string; confidence: number; reason: string; decidedBy: string };
+}
+
+export function reviewJson(r: ReviewItem): ReviewJson {
+  const out: ReviewJson = {
+    id: r.id,
+    sop: r.sop,
+    rule: r.rule,
+    camera: r.cameraId,
+    start: seconds(r.startMs),
+    end: seconds(r.endMs),
+    severity: r.severity,
+    reason: r.reason,
+  };
+  if (r.step !== undefined) out.step = r.step;
+  if (r.question !== undefined) out.question = r.question;
+  if (r.answer !== undefined) {
+    out.answer = { answer: r.answer.answer, confidence: r.answer.confidence, reason: r.answer.reason, decidedBy: r.answer.decidedBy };
+  }
+  return out;
+}
+
+export interface RunJson {
+  id: string;
+  sop: string;
+  rule: string;
+  camera: string;
+  start: number;
+  end: number;
+  outcome: string;
+  steps: Array<{ step: string; start: number; done: number }>;
+}
+
+export function runJson(r: SequenceRun): RunJson {
+  return {
+    id: r.id,
+    sop: r.sop,
+    rule: r.rule,
+    camera: r.cameraId,
+    start: seconds(r.startMs),
+    end: seconds(r.endMs),
+    outcome: r.outcome,
+    steps: r.steps.map((s) => ({ step: s.step, start: seconds(s.startMs), done: seconds(s.doneMs) })),
+  };
+}
