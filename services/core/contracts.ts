@@ -123,6 +123,8 @@ export interface VerifyRequest {
   /** Window of the violation that a failed answer raises. */
   violationStartMs: number;
   violationEndMs: number;
+  /** The rule is in shadow mode (see Violation.shadow): the pipeline may choose not to ask. */
+  shadow?: boolean;
 }
 
 export interface VerifyAnswer {
@@ -155,6 +157,8 @@ export interface Violation {
   subject: string;
   /** True while the episode is still running (too_long, gap): `end` will move. */
   ongoing?: boolean;
+  /** The rule is in shadow mode: recorded the same way, the pipeline decides whether to alert. */
+  shadow?: boolean;
 }
 
 /** A case the engine could not decide alone: a person decides. */
@@ -170,6 +174,8 @@ export interface ReviewItem {
   reason: string;
   question?: string;
   answer?: VerifyAnswer;
+  /** The rule is in shadow mode (see Violation.shadow). */
+  shadow?: boolean;
 }
 
 export interface StepSeen {

@@ -1,0 +1,139 @@
+// What every rule kind shares: the runner interface, deterministic ids, verdict builders, readable times.
+import type { ReviewItem, Verdict, VerifyAnswer, Violation, ViolationKind } from '../../core/contracts.ts';
+import type { FrameFacts } from '../condition.ts';
+import type { CompiledSop, Rule } from '../compiled.ts';
+
+/** One enabled rule running over one camera's stream. */
+export interface RuleRunner {
+  /** A frame, already known to be newer than the previous one. */
+  push(tMs: number, facts: FrameFacts): Verdict[];
+  /** End of stream at `endMs` (never before the last frame). */
+  finish(endMs: number): Verdict[];
+  /** The answer to a VerifyRequest this runner asked; unknown ids give nothing. */
+  resolve(requestId: string, answer: VerifyAnswer): Verdict[];
+}
+
+export interface RuleContext<R extends Rule = Rule> {
+  sop: CompiledSop;
+  rule: R;
+  cameraId: string;
+  /** Epoch ms of tMs = 0, when a wall clock is known. */
+  clockOriginMs: number | undefined;
+}
+
+export const DETECTOR = 'detector';
+
+/** `<sop>/<rule>/<kind>/<step|->/<subject>/<startMs>`: the same facts always give the same id. */
+export function violationId(ctx: RuleContext, kind: string, step: string | undefined, subject: string, startMs: number): string {
+  return `${ctx.sop.id}/${ctx.rule.id}/${kind}/${step ?? '-'}/${subject}/${startMs}`;
+}
+
+/** `<sop>/<rule>/<step|->/<subject>/<startMs>`, as contracts.ts asks for VerifyRequest ids. */
+export function requestId(ctx: RuleContext, step: string | undefined, subject: string, startMs: number): string {
+  return `${ctx.sop.id}/${ctx.rule.id}/${step ?? '-'}/${subject}/${startMs}`;
+}
+
+export interface ViolationFacts {
+  kind: ViolationKind;
+  step?: string;
+  subject: string;
+  startMs: number;
+  endMs: number;
+  message: string;
+  ongoing?: boolean;
+  /** Absent: decided by the detector alone. */
+  answer?: NormalAnswer;
+}
+
+export function violation(ctx: RuleContext, f: ViolationFacts): Verdict {
+  const v: Violation = {
+    id: violationId(ctx, f.kind, f.step, f.subject, f.startMs),
+    sop: ctx.sop.id,
+    rule: ctx.rule.id,
+    kind: f.kind,
+    cameraId: ctx.cameraId,
+    startMs: f.startMs,
+    endMs: f.endMs,
+    severity: ctx.rule.severity,
+    message: f.message,
+    decidedBy: f.answer?.decidedBy ?? DETECTOR,
+    confidence: f.answer?.confidence ?? 1,
+    evidence: f.answer === undefined ? [] : [...f.answer.evidence],
+    subject: f.subject,
+  };
+  if (f.step !== undefined) v.step = f.step;
+  if (f.ongoing === true) v.ongoing = true;
+  if (ctx.rule.shadow) v.shadow = true;
+  return { type: 'violation', violation: v };
+}
+
+export interface ReviewFacts {
+  step?: string;
+  subject: string;
+  startMs: number;
+  endMs: number;
+  reason: string;
+  question?: string;
+  answer?: VerifyAnswer;
+}
+
+export function review(ctx: RuleContext, f: ReviewFacts): Verdict {
+  const item: ReviewItem = {
+    id: violationId(ctx, 'needs_review', f.step, f.subject, f.startMs),
+    sop: ctx.sop.id,
+    rule: ctx.rule.id,
+    cameraId: ctx.cameraId,
+    startMs: f.startMs,
+    endMs: f.endMs,
+    severity: ctx.rule.severity,
+    reason: f.reason,
+  };
+  if (f.step !== undefined) item.step = f.step;
+  if (f.question !== undefined) item.question = f.question;
+  if (f.answer !== undefined) item.answer = f.answer;
+  if (ctx.rule.shadow) item.shadow = true;
+  return { type: 'needs_review', item };
+}
+
+export function violationEnd(id: string, endMs: number): Verdict {
+  return { type: 'violation_end', id, endMs };
+}
+
+/** An answer as the engine trusts it: anything malformed, or from nobody, is `unsure`. */
+export interface NormalAnswer {
+  answer: 'yes' | 'no' | 'unsure';
+  confidence: number;
+  reason: string;
+  decidedBy: string;
+  evidence: string[];
+}
+
+export function normaliseAnswer(a: VerifyAnswer | undefined): NormalAnswer {
+  const raw = (typeof a === 'object' && a !== null ? a : {}) as Partial<VerifyAnswer>;
+  const decidedBy = typeof raw.decidedBy === 'string' && raw.decidedBy !== '' ? raw.decidedBy : 'none';
+  const known = raw.answer === 'yes' || raw.answer === 'no' ? raw.answer : 'unsure';
+  const c = typeof raw.confidence === 'number' && Number.isFinite(raw.confidence) ? raw.confidence : 0;
+  return {
+    answer: decidedBy === 'none' ? 'unsure' : known,
+    confidence: Math.min(1, Math.max(0, c)),
+    reason: typeof raw.reason === 'string' && raw.reason !== '' ? raw.reason : 'no reason given',
+    decidedBy,
+    evidence: Array.isArray(raw.evidence) ? raw.evidence.filter((e): e is string => typeof e === 'string') : [],
+  };
+}
+
+/** Durations a manager reads: `12.4 s`, `20 s`, `5 min`, `1.5 min`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return `${ms}`;
+  if (Math.abs(ms) < 120_000) return `${trim(ms / 1000)} s`;
+  return `${trim(ms / 60_000)} min`;
+}
+
+function trim(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+/** A step's name in messages: its title when it has one, else its id. */
+export function stepName(step: { id: string; title: string }): string {
+  return step.title !== '' ? step.title : step.id;
+}
