@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Detections, Polygon, Violation } from '../core/contracts.ts';
-import { headBoxes, renderKeyframe, renderTimeline } from '../evidence/index.ts';
+import { composeKeyframe, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
 import { createFaceFinder } from './face-finder.ts';
 import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
 
@@ -44,12 +44,12 @@ export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string
       const times = spreadTimes(v.startMs, v.endMs, v.endMs - v.startMs >= 3000 ? 3 : 1);
       for (const [k, tMs] of times.entries()) {
         try {
-          const frame = await frameAt(input.clipPath, tMs, v.cameraId);
-          if (frame === undefined) throw new Error(`no frame at ${clock(tMs)}`);
-          const regions = await faces.find(frame);
+          const raw = await frameAt(input.clipPath, tMs, v.cameraId);
+          if (raw === undefined) throw new Error(`no frame at ${clock(tMs)}`);
+          const frame = await faces.scrub(raw);
           const detections = nearestDetections(input.detections, tMs);
           const outPath = join(input.dir, evidenceName(v.id, k + 1));
-          await renderKeyframe({
+          const spec = {
             frame,
             ...(detections ? { detections } : {}),
             zones,
@@ -59,9 +59,13 @@ export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string
               `${v.kind} · ${v.severity} · ${clock(v.startMs)}–${clock(v.endMs)} · frame at ${clock(tMs)}`,
               v.message,
             ],
-            faceBoxes: [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)],
+            // Already scrubbed above; renderKeyframe blurs the heads of the drawn persons again.
+            faceBoxes: [],
             outPath,
-          });
+          };
+          // What is written is checked by the face detector, byte for byte, before it reaches the disk.
+          const jpeg = await faces.renderClean((extra) => composeKeyframe({ ...spec, faceBoxes: extra }), frame.height);
+          await writeFileAtomic(outPath, jpeg);
           v.evidence.push(evidenceName(v.id, k + 1));
         } catch (err) {
           // No image is better than an unblurred one: the violation keeps its reason and says why it has no picture.
@@ -73,10 +77,13 @@ export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string
     const count = input.thumbnails ?? 10;
     const thumbnails = [];
     for (const tMs of spreadTimes(0, input.durationMs, count)) {
-      const frame = await frameAt(input.clipPath, tMs, 'timeline', 320);
-      if (frame === undefined) continue;
-      const regions = await faces.find(frame);
-      thumbnails.push({ tMs, frame, faceBoxes: [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)] });
+      const raw = await frameAt(input.clipPath, tMs, 'timeline', 640);
+      if (raw === undefined) continue;
+      try {
+        thumbnails.push({ tMs, frame: await faces.scrub(raw), faceBoxes: [] });
+      } catch (err) {
+        errors.push(`timeline thumbnail at ${clock(tMs)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     try {
       const { path } = await renderTimeline({

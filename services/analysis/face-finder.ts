@@ -1,6 +1,8 @@
-// Finds every region that may show a face in a frame, so that it is blurred before anything is stored or sent.
+// Finds and blurs every region that may show a face, before a frame is stored or sent anywhere.
+import sharp from 'sharp';
 import type { Box, Detection, Frame } from '../core/contracts.ts';
 import { createDetector, type Detector } from '../detector/index.ts';
+import { blurFaces, FaceBlurError, headBoxes } from '../evidence/index.ts';
 
 export interface FaceRegions {
   faces: Box[];
@@ -9,20 +11,62 @@ export interface FaceRegions {
 
 export interface FaceFinder {
   find(frame: Frame): Promise<FaceRegions>;
+  /**
+   * The frame with faces and the heads of persons blurred, checked again by the face detector until it
+   * finds nothing (a few passes); throws FaceBlurError when a face survives, so nothing unblurred is kept.
+   */
+  scrub(frame: Frame): Promise<Frame>;
+  /**
+   * Renders an image, runs the face detector on the rendered bytes (the top `checkHeight` rows: the frame,
+   * not a caption band under it) and renders again with what it found blurred too, until it finds nothing.
+   * `render` gets extra boxes normalised to that checked part. Throws FaceBlurError when a face survives.
+   */
+  renderClean(render: (extra: Box[]) => Promise<Buffer>, checkHeight?: number): Promise<Buffer>;
   close(): Promise<void>;
 }
+
+/** Blur passes before giving up: the first covers faces and heads, later ones whatever the detector still sees. */
+const MAX_PASSES = 3;
 
 /** A one-thread detector with the face, person and pose models, created on first use. */
 export function createFaceFinder(): FaceFinder {
   let detector: Promise<Detector> | undefined;
+  const find = async (frame: Frame): Promise<FaceRegions> => {
+    detector ??= createDetector({ needs: { faces: true, persons: true, pose: true, hands: false, objects: false }, threads: 1 });
+    const d = await (await detector).detect(frame);
+    return {
+      faces: d.items.filter((i) => i.kind === 'face').map((i) => i.box),
+      persons: d.items.filter((i) => i.kind === 'person'),
+    };
+  };
   return {
-    async find(frame) {
-      detector ??= createDetector({ needs: { faces: true, persons: true, pose: true, hands: false, objects: false }, threads: 1 });
-      const d = await (await detector).detect(frame);
-      return {
-        faces: d.items.filter((i) => i.kind === 'face').map((i) => i.box),
-        persons: d.items.filter((i) => i.kind === 'person'),
-      };
+    find,
+    async scrub(frame) {
+      let rgb = frame.rgb;
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        const regions = await find({ ...frame, rgb });
+        const boxes = pass === 0 ? [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)] : regions.faces;
+        if (boxes.length === 0) return { ...frame, rgb };
+        rgb = await blurFaces(rgb, frame.width, frame.height, boxes);
+      }
+      const left = (await find({ ...frame, rgb })).faces;
+      if (left.length > 0) throw new FaceBlurError(`a face was still found after ${MAX_PASSES} blur passes at ${frame.tMs} ms`);
+      return { ...frame, rgb };
+    },
+    async renderClean(render, checkHeight) {
+      const extra: Box[] = [];
+      for (let pass = 0; pass <= MAX_PASSES; pass++) {
+        const jpeg = await render(extra);
+        const decoded = sharp(jpeg).removeAlpha();
+        const meta = await decoded.metadata();
+        const width = meta.width ?? 0;
+        const height = Math.min(meta.height ?? 0, checkHeight ?? Number.MAX_SAFE_INTEGER);
+        const { data } = await decoded.extract({ left: 0, top: 0, width, height }).raw().toBuffer({ resolveWithObject: true });
+        const found = (await find({ cameraId: 'render-check', index: 0, tMs: 0, width, height, rgb: data })).faces;
+        if (found.length === 0) return jpeg;
+        extra.push(...found);
+      }
+      throw new FaceBlurError(`a face was still found in the rendered image after ${MAX_PASSES} extra blur passes`);
     },
     async close() {
       if (detector) await (await detector).close();

@@ -1,7 +1,7 @@
 // Answers the engine's `verify` questions: keyframes cropped, blurred and sent to the VLM agent, or needs_review.
 import type { Box, Detections, VerifyAnswer } from '../core/contracts.ts';
 import type { Keyframe, VlmAgent } from '../agent/index.ts';
-import { blurFaces, cropAndScale, encodeJpeg, headBoxes } from '../evidence/index.ts';
+import { cropAndScale, encodeJpeg, FaceBlurError } from '../evidence/index.ts';
 import type { Collected } from './clip-analysis.ts';
 import { collect } from './clip-analysis.ts';
 import { createFaceFinder } from './face-finder.ts';
@@ -50,12 +50,20 @@ export async function answerVerifyRequests(input: {
       } else {
         const keyframes: Keyframe[] = [];
         for (const [i, tMs] of spreadTimes(request.startMs, request.endMs, request.frames).entries()) {
-          const frame = await frameAt(input.clipPath, tMs, request.cameraId);
-          if (frame === undefined) continue;
-          const regions = await faces.find(frame);
-          const blurred = await blurFaces(frame.rgb, frame.width, frame.height, [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)]);
-          const crop = await cropAndScale({ ...frame, rgb: blurred }, cropBox(nearestDetections(input.detections, tMs)) ?? [0, 0, 1, 1], 768);
-          keyframes.push({ id: `${request.id}#${i + 1}`, tMs, jpeg: await encodeJpeg(crop, { quality: 85, faceBoxes: [] /* blurred above, before the crop */ }) });
+          const raw = await frameAt(input.clipPath, tMs, request.cameraId);
+          if (raw === undefined) continue;
+          let jpeg: Buffer;
+          try {
+            const frame = await faces.scrub(raw);
+            const crop = await cropAndScale(frame, cropBox(nearestDetections(input.detections, tMs)) ?? [0, 0, 1, 1], 768);
+            // The bytes that leave the machine are checked by the face detector once more.
+            jpeg = await faces.renderClean((extra) => encodeJpeg(crop, { quality: 85, faceBoxes: extra }));
+          } catch (err) {
+            // A frame whose face cannot be blurred never leaves the machine; fewer (or no) frames mean `unsure`.
+            if (err instanceof FaceBlurError) continue;
+            throw err;
+          }
+          keyframes.push({ id: `${request.id}#${i + 1}`, tMs, jpeg });
         }
         const result = await agent.verify({ request, keyframes });
         modelCalls += result.calls.length;

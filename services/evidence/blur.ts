@@ -7,8 +7,8 @@ import { checkRgb } from './image.ts';
 
 /** Share of a box's width and height added on every side before blurring. */
 export const FACE_PADDING = 0.3;
-/** Cells kept along the longer side of a region: too few for eyes, nose and mouth to survive. */
-const CELLS_ALONG_LONG_SIDE = 5;
+/** Cells kept along the longer side of a region: two, so that not even a face-like blob of light and dark cells survives (face detectors fire on 5-cell mosaics). */
+const CELLS_ALONG_LONG_SIDE = 2;
 
 export interface PixelRect {
   left: number;
@@ -41,7 +41,7 @@ async function blurredRegion(rgb: Buffer, width: number, height: number, r: Pixe
     .raw()
     .toBuffer({ resolveWithObject: true });
   const up = await sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 3 } })
-    .resize(r.width, r.height, { fit: 'fill', kernel: 'cubic' })
+    .resize(r.width, r.height, { fit: 'fill', kernel: 'linear' })
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (up.info.width !== r.width || up.info.height !== r.height || up.info.channels !== 3) {

@@ -25,8 +25,10 @@ describe('analysis of the generated sample clip', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sopwatch-generated-'));
     clip = await generateSampleClip(join(dir, 'sample.mp4'));
-    const { sops, errors } = loadSopText(sampleSop(), 'sample.yaml');
-    expect(errors).toEqual([]);
+    const loaded = loadSopText(sampleSop(), 'sample.yaml');
+    expect(loaded.errors).toEqual([]);
+    if (!loaded.ok) throw new Error('the sample SOP does not load');
+    const sops = [loaded.sop];
     result = await analyzeClip({ clipPath: clip.path, sops, evidenceDir: join(dir, 'evidence') });
     faces = await createDetector({ needs: { faces: true, persons: false, pose: false, hands: false, objects: false }, threads: 1 });
   }, 600_000);

@@ -1,0 +1,152 @@
+// `verify` steps end to end: the analysis asks the OpenAI-compatible double about blurred keyframes and reports who decided.
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeClip } from '../../services/analysis/index.ts';
+import { createVlmAgent } from '../../services/agent/index.ts';
+import { configFromObject } from '../../services/core/config.ts';
+import { generateSampleClip, SAMPLE_ZONES } from '../../services/demo/index.ts';
+import { createDetector, type Detector } from '../../services/detector/index.ts';
+import { loadSopText } from '../../services/rules/sop-loader.ts';
+import type { CompiledSop } from '../../services/rules/compiled.ts';
+import { startOpenAiDouble, type DoubleRequest } from '../doubles/openai-server.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+
+const zoneYaml = (poly: ReadonlyArray<readonly [number, number]>): string => `[${poly.map(([x, y]) => `[${x}, ${y}]`).join(', ')}]`;
+
+/** A hygiene SOP on the demo kitchen: a detector-only rule and a rule the model must confirm. */
+function sopYaml(): string {
+  return `id: sink-hygiene
+title: Sink hygiene
+version: 1
+cameras: [demo-1]
+zones:
+  demo-1:
+    sink: ${zoneYaml(SAMPLE_ZONES.sink)}
+    prep: ${zoneYaml(SAMPLE_ZONES.prep)}
+rules:
+  - id: wash-long-enough
+    kind: duration
+    title: Hands washed for 20 s
+    when: { person_in: sink }
+    min: 20s
+  - id: gloves-at-sink
+    kind: forbidden
+    title: No bare hands at the sink
+    when: { person_in: sink }
+    for: 2s
+    verify: { question: "Is the person at the sink wearing gloves on both hands?", expect: yes }
+    severity: high
+`;
+}
+
+describe('verify rules answered by an OpenAI-compatible model (loopback double)', () => {
+  let dir: string;
+  let clipPath: string;
+  let faces: Detector;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sopwatch-verify-'));
+    clipPath = (await generateSampleClip(join(dir, 'sample.mp4'))).path;
+    faces = await createDetector({ needs: { faces: true, persons: false, pose: false, hands: false, objects: false }, threads: 1 });
+  }, 300_000);
+  afterAll(async () => {
+    await faces?.close();
+  });
+
+  const sops = (): CompiledSop[] => {
+    const loaded = loadSopText(sopYaml(), 'sink-hygiene.yaml');
+    expect(loaded.errors).toEqual([]);
+    if (!loaded.ok) throw new Error('the test SOP does not load');
+    return [loaded.sop];
+  };
+
+  it('turns a "no" into a violation decided by the model, with its cost, and sends no face', async () => {
+    const log: DoubleRequest[] = [];
+    const double = await startOpenAiDouble({ name: 'double', log, script: [{ kind: 'answer', answer: 'no', confidence: 0.9, reason: 'frame 2: bare hands under the tap' }] });
+    try {
+      const config = configFromObject({
+        vlm: { providers: [{ id: 'double', baseUrl: double.url, model: 'vision-1', timeoutMs: 10_000, maxImages: 3, structuredOutput: 'json_schema', pricePerMTokIn: 0.5, pricePerMTokOut: 1.5 }] },
+      });
+      const agent = createVlmAgent(config.vlm);
+      const result = await analyzeClip({ clipPath, sops: sops(), agent, fps: 2 });
+
+      const byModel = result.violations.filter((v) => v.rule === 'gloves-at-sink');
+      expect(byModel.length).toBe(2); // both sink visits, each asked once
+      for (const v of byModel) {
+        expect(v.kind).toBe('forbidden');
+        expect(v.decidedBy).toBe('vlm:double/vision-1');
+        expect(v.confidence).toBeCloseTo(0.9);
+        expect(v.evidence.length).toBeGreaterThan(0);
+      }
+      // The detector's own finding stands beside it.
+      expect(result.violations.filter((v) => v.rule === 'wash-long-enough' && v.kind === 'too_short').length).toBe(1);
+      expect(result.stats.modelCalls).toBe(2);
+      expect(result.stats.costUsd).toBeGreaterThan(0);
+
+      // What left the machine: the keyframes the double received hold no face the detector can find.
+      const images = log.flatMap((r) => r.imageBytes);
+      expect(images.length).toBeGreaterThanOrEqual(4);
+      for (const jpeg of images) {
+        const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+        const found = await faces.detect({ cameraId: 'sent', index: 0, tMs: 0, width: info.width, height: info.height, rgb: data });
+        expect(found.items.filter((i) => i.kind === 'face')).toEqual([]);
+      }
+    } finally {
+      await double.close();
+    }
+  });
+
+  it('a hijacked model that always says "passed" cannot remove what the detector found', async () => {
+    const double = await startOpenAiDouble({ name: 'hijacked', script: [{ kind: 'injected', answer: 'yes', flagged: false }] });
+    try {
+      const config = configFromObject({ vlm: { providers: [{ id: 'hijacked', baseUrl: double.url, model: 'm', timeoutMs: 10_000, maxImages: 3, structuredOutput: 'none' }] } });
+      const result = await analyzeClip({ clipPath, sops: sops(), agent: createVlmAgent(config.vlm), fps: 2 });
+      expect(result.violations.filter((v) => v.rule === 'gloves-at-sink')).toEqual([]);
+      const detectorFound = result.violations.filter((v) => v.rule === 'wash-long-enough');
+      expect(detectorFound.length).toBe(1);
+      expect(detectorFound[0]?.decidedBy).toBe('detector');
+    } finally {
+      await double.close();
+    }
+  });
+
+  it('with no provider configured, verify rules become needs_review and the rest still works', async () => {
+    const result = await analyzeClip({ clipPath, sops: sops(), fps: 2 });
+    expect(result.violations.map((v) => v.rule)).toEqual(['wash-long-enough']);
+    const review = result.needsReview.filter((r) => r.rule === 'gloves-at-sink');
+    expect(review.length).toBe(2);
+    for (const r of review) expect(r.reason).toMatch(/no vision model/);
+    expect(result.stats.modelCalls).toBe(0);
+  });
+
+  it('sopwatch analyze --config shows the verdict, the provider and the cost', async () => {
+    const double = await startOpenAiDouble({ name: 'double', script: [{ kind: 'fenced', answer: 'no', confidence: 0.8, reason: 'frame 1 shows bare hands' }] });
+    try {
+      const sopPath = join(dir, 'sink-hygiene.yaml');
+      await writeFile(sopPath, sopYaml());
+      const configPath = join(dir, 'sopwatch.yaml');
+      await writeFile(
+        configPath,
+        `vlm:\n  providers:\n    - id: double\n      baseUrl: ${double.url}\n      model: vision-1\n      apiKeyEnv: DOUBLE_KEY\n      timeoutMs: 10000\n      maxImages: 3\n      structuredOutput: json_object\n      pricePerMTokIn: 0.5\n      pricePerMTokOut: 1.5\n`,
+      );
+      const { stdout } = await run('node', [join(ROOT, 'bin/sopwatch.mjs'), 'analyze', clipPath, '--sop', sopPath, '--config', configPath, '--quiet', '--fps', '2'], {
+        cwd: ROOT,
+        env: { ...process.env, DOUBLE_KEY: 'test-key' },
+        timeout: 300_000,
+      });
+      expect(stdout).toMatch(/gloves-at-sink\s+forbidden/);
+      expect(stdout).toContain('decided by vlm:double/vision-1');
+      expect(stdout).toMatch(/model calls: 2, cost \$0\.0\d*[1-9]/);
+      expect(stdout).not.toContain('test-key');
+    } finally {
+      await double.close();
+    }
+  });
+});
