@@ -8,6 +8,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   analyze: { summary: 'analyze <clip> --sop <file|dir>: check a recorded clip against SOP rules', load: () => import('./analyze.command.ts') },
   demo: { summary: 'demo: analyse a generated sample clip and show a violation with evidence', load: () => import('./demo.command.ts') },
   vlm: { summary: 'vlm check: ask each configured model provider a tiny known question', load: () => import('./vlm.command.ts') },
+  cameras: { summary: 'cameras discover|check|watch: find ONVIF cameras, test them, watch them live', load: () => import('./cameras.command.ts') },
+  simulate: { summary: 'simulate --cameras N: fake ONVIF/RTSP cameras on 127.0.0.1 looping the demo clip', load: () => import('./simulate.command.ts') },
+  serve: { summary: 'serve [--port 8080]: the HTTP API and the clip analysis worker', load: () => import('./serve.command.ts') },
+  user: { summary: 'user add|list|disable: accounts (owner, manager, auditor)', load: () => import('./user.command.ts') },
 };
 
 function usage(): string {

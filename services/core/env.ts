@@ -18,6 +18,14 @@ export interface Env {
   roles: Array<'api' | 'worker'>;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   isCi: boolean;
+  /** Largest clip upload `sopwatch serve` accepts, in bytes; default 2 GiB. */
+  maxUploadBytes: number;
+  /** Bearer token that `/metrics` requires; metrics are refused to everyone while it is unset. */
+  metricsToken?: string;
+  /** Session cookie `Secure` flag: `auto` sets it when the request came over TLS. */
+  cookieSecure: 'auto' | 'always' | 'never';
+  /** The origin browsers use to reach the API (`https://sop.example.com`) when a proxy rewrites Host. */
+  publicOrigin?: string;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -48,7 +56,11 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     roles: roles.includes('all') ? ['api', 'worker'] : (roles as Array<'api' | 'worker'>),
     logLevel: oneOf('SOPWATCH_LOG_LEVEL', source.SOPWATCH_LOG_LEVEL, ['debug', 'info', 'warn', 'error'] as const, 'info'),
     isCi: source.CI === 'true',
+    maxUploadBytes: positiveInt('SOPWATCH_MAX_UPLOAD_BYTES', source.SOPWATCH_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
+    cookieSecure: oneOf('SOPWATCH_COOKIE_SECURE', source.SOPWATCH_COOKIE_SECURE, ['auto', 'always', 'never'] as const, 'auto'),
   };
+  if (source.SOPWATCH_METRICS_TOKEN) env.metricsToken = source.SOPWATCH_METRICS_TOKEN;
+  if (source.SOPWATCH_PUBLIC_ORIGIN) env.publicOrigin = source.SOPWATCH_PUBLIC_ORIGIN;
   if (source.SOPWATCH_CONFIG) env.configPath = source.SOPWATCH_CONFIG;
   if (source.DATABASE_URL) env.databaseUrl = source.DATABASE_URL;
   if (source.REDIS_URL) env.redisUrl = source.REDIS_URL;

@@ -186,3 +186,6 @@ export class ViolationRepository {
     });
   }
 }
+
+/** Row mapper, shared with the read-side queries of the API (violation-queries.repository.ts). */
+export { toRecord as toViolationRecord };

@@ -1,7 +1,9 @@
 // Every schema migration, in order. Add a file `NNNN-name.ts` and append it here; never edit a released one.
 import { initial } from './0001-initial.ts';
+import { accountsApi } from './0002-accounts-api.ts';
+import { notifyRetention } from './0003-notify-retention.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention];

@@ -1,0 +1,47 @@
+// What the API needs from the outside (database, queue, data directory) and its settings with their defaults.
+import type { FastifyServerOptions } from 'fastify';
+import type { JobQueue } from '../core/queue/index.ts';
+import type { Database } from '../core/storage/index.ts';
+
+export interface ApiConfig {
+  /** Largest clip upload, bytes. */
+  maxUploadBytes: number;
+  /** A session ends this long after sign-in. */
+  sessionTtlMs: number;
+  /** `auto`: Secure cookies when the request came over TLS. */
+  cookieSecure: 'auto' | 'always' | 'never';
+  /** Bearer token for /metrics; metrics are refused while unset. */
+  metricsToken?: string;
+  /** Origin browsers use, when a proxy rewrites Host; state-changing requests from other origins are refused. */
+  publicOrigin?: string;
+  /** Failed sign-ins allowed per IP and email within `loginWindowMs` (and 10x that per IP). */
+  loginMaxFailures: number;
+  loginWindowMs: number;
+  /** /readyz gives up on a dependency after this long and answers 503. */
+  readyTimeoutMs: number;
+  /** Longest time to receive one request (uploads included). */
+  requestTimeoutMs: number;
+  /** How often live events are read from the database while someone listens. */
+  feedIntervalMs: number;
+}
+
+export const defaultApiConfig: ApiConfig = {
+  maxUploadBytes: 2 * 1024 ** 3,
+  sessionTtlMs: 12 * 3600_000,
+  cookieSecure: 'auto',
+  loginMaxFailures: 5,
+  loginWindowMs: 15 * 60_000,
+  readyTimeoutMs: 2_000,
+  requestTimeoutMs: 30 * 60_000,
+  feedIntervalMs: 1_000,
+};
+
+export interface ApiDeps {
+  db: Database;
+  queue: JobQueue;
+  /** Uploads go to `<dataDir>/clips`, evidence is read from `<dataDir>/evidence`. */
+  dataDir: string;
+  config?: Partial<ApiConfig>;
+  /** Fastify logger option; default off (the CLI turns it on). */
+  logger?: FastifyServerOptions['logger'];
+}

@@ -1,0 +1,131 @@
+// Clips: multipart upload (size refused early, name and content checked, nothing kept on refusal), status, re-analysis.
+import { randomUUID } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { callerOf, requireStore, storeScope } from '../access.ts';
+import { queueClipAnalysis } from '../clip-jobs.ts';
+import { badRequest, conflict, notFound, tooLarge, unsupportedMedia } from '../http-errors.ts';
+import type { ClipStatus } from '../../core/storage/index.ts';
+import { Clip, ClipListQuery, ClipParams, ClipQueued, ClipUploadQuery } from '../schemas/clip.ts';
+import { ErrorBody, Ok, errorResponses } from '../schemas/common.ts';
+import { StoreParams } from '../schemas/store.ts';
+import { receiveClip } from '../upload/clip-upload.ts';
+import { clipView } from '../views.ts';
+import { sendEvidenceFile } from './evidence-file.ts';
+
+/** Room for multipart boundaries and headers around the file. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+export async function clipRoutes(app: FastifyInstance): Promise<void> {
+  const { repos, config, deps } = app.sopwatch;
+  const clipsDir = join(deps.dataDir, 'clips');
+
+  const visibleClip = async (req: FastifyRequest, clipId: string) => {
+    const clip = await repos.clips.get(clipId, callerOf(req).storeIds);
+    if (!clip) throw notFound('clip');
+    return clip;
+  };
+
+  app.post<{ Params: StoreParams; Querystring: ClipUploadQuery }>('/api/stores/:storeId/clips', {
+    // Before any byte of the body is read: whose store, and is the declared size acceptable.
+    onRequest: async (req: FastifyRequest<{ Params: StoreParams }>) => {
+      requireStore(req, req.params.storeId, 'write');
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > config.maxUploadBytes + MULTIPART_OVERHEAD) {
+        throw tooLarge(`the upload declares ${declared} bytes; the limit is ${config.maxUploadBytes} bytes`);
+      }
+    },
+    schema: {
+      tags: ['clips'],
+      summary: 'Upload a clip (multipart/form-data, one file part) filmed by one of the store\'s cameras',
+      consumes: ['multipart/form-data'],
+      params: StoreParams,
+      querystring: ClipUploadQuery,
+      response: { 202: ClipQueued, 413: Type.Ref(ErrorBody), 415: Type.Ref(ErrorBody), ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const caller = requireStore(req, req.params.storeId, 'write');
+    if (!req.isMultipart()) throw unsupportedMedia('send the clip as multipart/form-data');
+    const camera = await repos.cameras.get(req.query.cameraId, [req.params.storeId]);
+    if (!camera) throw notFound('camera');
+    const part = await req.file();
+    if (part === undefined) throw badRequest('no file part in the upload');
+    const received = await receiveClip(part, clipsDir, config.maxUploadBytes);
+    const id = randomUUID();
+    const path = join(clipsDir, `${id}.${received.container}`);
+    let clip;
+    try {
+      await rename(received.tmpPath, path);
+      clip = await repos.clips.create({
+        id, storeId: req.params.storeId, cameraId: camera.id, filename: received.filename, path, bytes: received.bytes, sha256: received.sha256,
+      });
+    } catch (err) {
+      await rm(received.tmpPath, { force: true });
+      await rm(path, { force: true });
+      throw err;
+    }
+    await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'clip.upload', target: clip.id, detail: { bytes: clip.bytes, sha256: clip.sha256 } });
+    let queued = true;
+    try {
+      await queueClipAnalysis(deps.queue, clip);
+    } catch (err) {
+      // The row is the source of truth: the reconciler queues it when the queue is back.
+      req.log.warn({ err, clipId: clip.id }, 'clip accepted but not queued');
+      queued = false;
+    }
+    return reply.code(202).send({ clip: clipView(clip), queued });
+  });
+
+  app.get<{ Querystring: ClipListQuery }>('/api/clips', {
+    schema: { tags: ['clips'], summary: 'Clips, newest first', querystring: ClipListQuery, response: { 200: Type.Array(Clip), ...errorResponses } },
+  }, async (req) => {
+    const q = req.query;
+    const clips = await repos.clips.list({
+      storeIds: storeScope(req, q.storeId),
+      ...(q.status === undefined ? {} : { status: q.status as ClipStatus }),
+      ...(q.cameraId === undefined ? {} : { cameraId: q.cameraId }),
+      ...(q.limit === undefined ? {} : { limit: q.limit }),
+    });
+    return clips.map(clipView);
+  });
+
+  app.get<{ Params: ClipParams }>('/api/clips/:clipId', {
+    schema: { tags: ['clips'], summary: 'A clip with its analysis status and progress', params: ClipParams, response: { 200: Clip, ...errorResponses } },
+  }, async (req) => clipView(await visibleClip(req, req.params.clipId)));
+
+  app.post<{ Params: ClipParams }>('/api/clips/:clipId/reanalyse', {
+    schema: { tags: ['clips'], summary: 'Analyse a finished or failed clip again (violations are updated, never duplicated)', params: ClipParams, response: { 202: ClipQueued, 409: Type.Ref(ErrorBody), ...errorResponses } },
+  }, async (req, reply) => {
+    let clip = await visibleClip(req, req.params.clipId);
+    const caller = requireStore(req, clip.storeId, 'write');
+    if (clip.status === 'accepted' || clip.status === 'analysing') throw conflict(`clip is ${clip.status} already`);
+    // A failed clip goes back to the queue; a done one stays done until its new run starts (the status machine).
+    if (clip.status === 'failed') clip = await repos.clips.requeue(clip.id);
+    await queueClipAnalysis(deps.queue, clip);
+    await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'clip.reanalyse', target: clip.id });
+    return reply.code(202).send({ clip: clipView(clip), queued: true });
+  });
+
+  app.delete<{ Params: ClipParams }>('/api/clips/:clipId', {
+    schema: { tags: ['clips'], summary: 'Delete a clip and its video file (its violations and their evidence stay)', params: ClipParams, response: { 200: Ok, 409: Type.Ref(ErrorBody), ...errorResponses } },
+  }, async (req) => {
+    const clip = await visibleClip(req, req.params.clipId);
+    const caller = requireStore(req, clip.storeId, 'write');
+    const deleted = await repos.clipAdmin.delete(clip.id, clip.storeId);
+    if (!deleted) throw conflict('the clip is being analysed: delete it when the analysis ends');
+    await rm(deleted.path, { force: true });
+    await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'clip.delete', target: clip.id, detail: { filename: clip.filename } });
+    return { ok: true as const };
+  });
+
+  app.get<{ Params: ClipParams }>('/api/clips/:clipId/timeline.jpg', {
+    schema: { tags: ['clips'], summary: 'The timeline strip of an analysed clip (faces blurred)', params: ClipParams, produces: ['image/jpeg'] },
+  }, async (req, reply) => {
+    const clip = await visibleClip(req, req.params.clipId);
+    const caller = callerOf(req);
+    await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'evidence.view', target: clip.id, detail: { file: 'timeline.jpg' } });
+    return sendEvidenceFile(reply, join(deps.dataDir, 'evidence', clip.id, 'timeline.jpg'), `timeline-${clip.id}.jpg`);
+  });
+}

@@ -1,0 +1,17 @@
+// Every route plugin, registered in one place.
+import type { FastifyInstance } from 'fastify';
+import { authRoutes } from './auth.routes.ts';
+import { cameraRoutes } from './cameras.routes.ts';
+import { clipRoutes } from './clips.routes.ts';
+import { eventRoutes } from './events.routes.ts';
+import { healthRoutes } from './health.routes.ts';
+import { reportRoutes } from './reports.routes.ts';
+import { sopFileRoutes } from './sop-files.routes.ts';
+import { storeRoutes } from './stores.routes.ts';
+import { violationRoutes } from './violations.routes.ts';
+
+export async function routes(app: FastifyInstance): Promise<void> {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, sopFileRoutes, clipRoutes, violationRoutes, reportRoutes, eventRoutes]) {
+    await app.register(plugin);
+  }
+}

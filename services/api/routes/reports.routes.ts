@@ -1,0 +1,55 @@
+// The compliance report per store, local day, SOP and rule, as JSON or as a CSV download (exports are audited).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { callerOf, storeScope } from '../access.ts';
+import { badRequest } from '../http-errors.ts';
+import { toCsv } from '../csv.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { ComplianceReport, ReportQuery } from '../schemas/report.ts';
+
+const DAY_MS = 86_400_000;
+/** Local days of any time zone fall within UTC days widened by this much on each side. */
+const TZ_SLACK_MS = 15 * 3600_000;
+const MAX_DAYS = 366;
+
+async function build(app: FastifyInstance, req: FastifyRequest<{ Querystring: ReportQuery }>) {
+  const to = req.query.to ?? new Date().toISOString().slice(0, 10);
+  const from = req.query.from ?? new Date(Date.parse(to) - 6 * DAY_MS).toISOString().slice(0, 10);
+  const fromMs = Date.parse(`${from}T00:00:00Z`);
+  const toMs = Date.parse(`${to}T00:00:00Z`);
+  if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs > toMs) throw badRequest('from must be a day on or before to');
+  if ((toMs - fromMs) / DAY_MS >= MAX_DAYS) throw badRequest(`a report covers at most ${MAX_DAYS} days`);
+  const rows = await app.sopwatch.repos.violationQueries.compliance({
+    storeIds: storeScope(req, req.query.storeId),
+    from: new Date(fromMs - TZ_SLACK_MS),
+    to: new Date(toMs + DAY_MS + TZ_SLACK_MS),
+  });
+  return { from, to, rows: rows.filter((r) => r.day >= from && r.day <= to) };
+}
+
+export async function reportRoutes(app: FastifyInstance): Promise<void> {
+  const { repos } = app.sopwatch;
+
+  app.get<{ Querystring: ReportQuery }>('/api/reports/compliance', {
+    schema: { tags: ['reports'], summary: 'Violations per store, local day, SOP and rule', querystring: ReportQuery, response: { 200: ComplianceReport, ...errorResponses } },
+  }, async (req) => build(app, req));
+
+  app.get<{ Querystring: ReportQuery }>('/api/reports/compliance.csv', {
+    schema: { tags: ['reports'], summary: 'The same report as a CSV file', querystring: ReportQuery, produces: ['text/csv'] },
+  }, async (req, reply) => {
+    const report = await build(app, req);
+    const caller = callerOf(req);
+    const stores = storeScope(req, req.query.storeId);
+    // One audit row per store covered, so each store's trail shows who took its data out.
+    for (const storeId of stores) {
+      await repos.audit.append({ actor: caller.userId, storeId, action: 'report.export', detail: { from: report.from, to: report.to, format: 'csv' } });
+    }
+    const csv = toCsv(
+      ['day', 'store_id', 'store_name', 'sop', 'rule', 'violations', 'open', 'needs_review', 'confirmed', 'dismissed', 'high'],
+      report.rows.map((r) => [r.day, r.storeId, r.storeName, r.sopId, r.rule, r.violations, r.open, r.needsReview, r.confirmed, r.dismissed, r.high]),
+    );
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="compliance-${report.from}-${report.to}.csv"`)
+      .send(csv);
+  });
+}

@@ -1,0 +1,44 @@
+// Uploaded clips and the state of their analysis.
+import { Type, type Static } from '@sinclair/typebox';
+import { Page, StoreFilter } from './common.ts';
+
+export const ClipStatus = Type.Union(['accepted', 'analysing', 'done', 'failed'].map((s) => Type.Literal(s)));
+
+export const Clip = Type.Object({
+  id: Type.String(),
+  storeId: Type.String(),
+  cameraId: Type.Union([Type.String(), Type.Null()]),
+  filename: Type.String({ description: 'Name given by the uploader, for display only (never a path)' }),
+  bytes: Type.Integer(),
+  status: ClipStatus,
+  progress: Type.Number({ minimum: 0, maximum: 1 }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(),
+  sha256: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type Clip = Static<typeof Clip>;
+
+export const ClipUploadQuery = Type.Object({
+  cameraId: Type.String({ minLength: 1, maxLength: 200, description: 'The camera that filmed the clip: its SOP files apply' }),
+}, { additionalProperties: false });
+export type ClipUploadQuery = Static<typeof ClipUploadQuery>;
+
+export const ClipListQuery = Type.Object({
+  ...StoreFilter,
+  status: Type.Optional(ClipStatus),
+  cameraId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  limit: Page.limit,
+}, { additionalProperties: false });
+export type ClipListQuery = Static<typeof ClipListQuery>;
+
+export const ClipParams = Type.Object({ clipId: Type.String({ minLength: 1, maxLength: 200 }) });
+export type ClipParams = Static<typeof ClipParams>;
+
+export const ClipQueued = Type.Object({
+  clip: Clip,
+  queued: Type.Boolean({ description: 'false: the queue was unreachable; the clip is kept and queued again within a minute' }),
+});

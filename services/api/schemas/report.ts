@@ -1,0 +1,30 @@
+// The compliance report: violations per local day, store, SOP and rule, with how people decided them.
+import { Type, type Static } from '@sinclair/typebox';
+import { Day, StoreFilter } from './common.ts';
+
+export const ReportQuery = Type.Object({
+  ...StoreFilter,
+  from: Type.Optional(Day),
+  to: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Last day included, YYYY-MM-DD' })),
+}, { additionalProperties: false, description: 'Default: the last 7 days' });
+export type ReportQuery = Static<typeof ReportQuery>;
+
+export const ComplianceRow = Type.Object({
+  day: Type.String(),
+  storeId: Type.String(),
+  storeName: Type.String(),
+  sopId: Type.String(),
+  rule: Type.String(),
+  violations: Type.Integer(),
+  open: Type.Integer(),
+  needsReview: Type.Integer(),
+  confirmed: Type.Integer(),
+  dismissed: Type.Integer(),
+  high: Type.Integer(),
+});
+
+export const ComplianceReport = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  rows: Type.Array(ComplianceRow),
+});

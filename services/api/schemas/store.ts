@@ -1,0 +1,31 @@
+// Stores and their cameras.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const Store = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  franchise: Type.Union([Type.String(), Type.Null()]),
+  tz: Type.String({ description: 'IANA time zone; report days are local days' }),
+  retentionDays: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type Store = Static<typeof Store>;
+
+export const NewStore = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, default UTC' })),
+  retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Days footage is kept (default 3)' })),
+}, { additionalProperties: false });
+export type NewStore = Static<typeof NewStore>;
+
+export const StoreParams = Type.Object({ storeId: Type.String({ minLength: 1, maxLength: 200 }) });
+export type StoreParams = Static<typeof StoreParams>;
+
+export const AuditEntry = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.String(),
+  action: Type.String(),
+  target: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+});

@@ -1,0 +1,84 @@
+// Violations as stored (the spec's JSON plus store, clip and review status), their filters and counts.
+import { Type, type Static } from '@sinclair/typebox';
+import { IsoTime, Page, StoreFilter } from './common.ts';
+
+const Severity = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]);
+export const ViolationStatus = Type.Union(['open', 'confirmed', 'dismissed', 'needs_review'].map((s) => Type.Literal(s)));
+
+export const Violation = Type.Object({
+  id: Type.String({ description: 'Stable id (contains /: percent-encode it in URLs)' }),
+  storeId: Type.String(),
+  cameraId: Type.String(),
+  clipId: Type.Union([Type.String(), Type.Null()]),
+  sop: Type.String(),
+  sopVersion: Type.Union([Type.Integer(), Type.Null()]),
+  rule: Type.String(),
+  step: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.String(),
+  severity: Severity,
+  start: Type.Union([Type.Number(), Type.Null()], { description: 'Clips: seconds from the clip start' }),
+  end: Type.Union([Type.Number(), Type.Null()]),
+  startAt: Type.Union([IsoTime, Type.Null()], { description: 'Live cameras: wall-clock start' }),
+  endAt: Type.Union([IsoTime, Type.Null()]),
+  message: Type.String(),
+  decidedBy: Type.String(),
+  confidence: Type.Number(),
+  evidence: Type.Array(Type.String(), { description: 'Keyframe names: GET /api/violations/{id}/evidence/{name}' }),
+  status: ViolationStatus,
+  createdAt: IsoTime,
+});
+export type Violation = Static<typeof Violation>;
+
+export const ViolationQuery = Type.Object({
+  ...StoreFilter,
+  cameraId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  clipId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  sop: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  rule: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  severity: Type.Optional(Severity),
+  status: Type.Optional(ViolationStatus),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, inclusive' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, exclusive' })),
+  ...Page,
+}, { additionalProperties: false });
+export type ViolationQuery = Static<typeof ViolationQuery>;
+
+export const ViolationCounts = Type.Object({
+  total: Type.Integer(),
+  byStatus: Type.Record(Type.String(), Type.Integer()),
+  bySeverity: Type.Record(Type.String(), Type.Integer()),
+});
+
+export const ViolationParams = Type.Object({ violationId: Type.String({ minLength: 1, maxLength: 512 }) });
+export type ViolationParams = Static<typeof ViolationParams>;
+
+export const EvidenceParams = Type.Object({
+  violationId: Type.String({ minLength: 1, maxLength: 512 }),
+  name: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*\\.jpg$' }),
+});
+export type EvidenceParams = Static<typeof EvidenceParams>;
+
+export const ReviewItem = Type.Object({
+  id: Type.String(),
+  storeId: Type.String(),
+  cameraId: Type.String(),
+  clipId: Type.Union([Type.String(), Type.Null()]),
+  sop: Type.String(),
+  rule: Type.String(),
+  step: Type.Union([Type.String(), Type.Null()]),
+  severity: Severity,
+  start: Type.Union([Type.Number(), Type.Null()]),
+  end: Type.Union([Type.Number(), Type.Null()]),
+  reason: Type.String(),
+  question: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
+  createdAt: IsoTime,
+}, { description: 'A case the engine could not decide alone: a person decides' });
+
+export const ReviewItemQuery = Type.Object({
+  ...StoreFilter,
+  clipId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+  limit: Page.limit,
+}, { additionalProperties: false });
+export type ReviewItemQuery = Static<typeof ReviewItemQuery>;

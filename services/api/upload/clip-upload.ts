@@ -1,0 +1,103 @@
+// Receives one uploaded clip: the name checked, bytes streamed to a temporary file while hashed and sniffed, then ffprobe.
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { MultipartFile } from '@fastify/multipart';
+import { InputError } from '../../core/errors.ts';
+import { probeClip, sniffContainer, type Sniffed } from '../../ingester/index.ts';
+import { HttpError, badRequest, tooLarge, unsupportedMedia } from '../http-errors.ts';
+
+export const CLIP_EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'webm', 'gif'] as const;
+const HEAD_BYTES = 64;
+
+export interface ReceivedClip {
+  tmpPath: string;
+  bytes: number;
+  sha256: string;
+  /** The uploader's name, checked: for display only. */
+  filename: string;
+  container: Sniffed['container'];
+  durationMs: number;
+}
+
+/** The client's file name is shown, never used as a path: anything path-like is refused outright. */
+export function checkUploadName(raw: string): string {
+  const name = raw.normalize('NFC');
+  if (name === '' || Buffer.byteLength(name) > 255) throw badRequest('file name refused: it must be 1 to 255 bytes');
+  if (/[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]/.test(name)) throw badRequest('file name refused: it contains control characters');
+  if (/[/\\]/.test(name) || name.includes('..') || name.startsWith('.') || /^[A-Za-z]:/.test(name)) {
+    throw badRequest('file name refused: it must be a plain name, without folders or ".."');
+  }
+  const ext = name.split('.').pop()?.toLowerCase() ?? '';
+  if (!(CLIP_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw unsupportedMedia(`file name refused: ".${ext}" is not a video type sopwatch reads (${CLIP_EXTENSIONS.join(', ')})`);
+  }
+  return name;
+}
+
+class NotAVideo extends Error {}
+
+/** Passes bytes through, hashing and counting them, and fails as soon as the first bytes are no video container. */
+class SniffAndHash extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  sniffed: Sniffed | undefined;
+  private head = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    if (this.sniffed === undefined) {
+      this.head = Buffer.concat([this.head, chunk]).subarray(0, HEAD_BYTES);
+      if (this.head.length >= HEAD_BYTES && !this.check()) return done(new NotAVideo());
+    }
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(this.sniffed !== undefined || this.check() ? null : new NotAVideo());
+  }
+
+  private check(): boolean {
+    this.sniffed = sniffContainer(this.head);
+    return this.sniffed !== undefined;
+  }
+}
+
+/** Streams the part into `<clipsDir>/.incoming/`; on any refusal the partial file is gone before this throws. */
+export async function receiveClip(part: MultipartFile, clipsDir: string, maxBytes: number): Promise<ReceivedClip> {
+  const filename = checkUploadName(part.filename);
+  const incoming = join(clipsDir, '.incoming');
+  await mkdir(incoming, { recursive: true });
+  const tmpPath = join(incoming, `${randomUUID()}.part`);
+  const sniff = new SniffAndHash();
+  try {
+    await pipeline(part.file, sniff, createWriteStream(tmpPath, { flags: 'wx' }));
+    if (part.file.truncated) throw tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
+    const info = await probeClip(tmpPath, { maxBytes });
+    return { tmpPath, bytes: sniff.bytes, sha256: sniff.hash.digest('hex'), filename, container: info.container as Sniffed['container'], durationMs: info.durationMs };
+  } catch (err) {
+    await rm(tmpPath, { force: true });
+    throw refusal(err, tmpPath, filename, maxBytes);
+  }
+}
+
+function refusal(err: unknown, tmpPath: string, filename: string, maxBytes: number): unknown {
+  if (err instanceof HttpError) return err;
+  if (err instanceof NotAVideo) {
+    return withClose(unsupportedMedia(`${filename} is not a video: its first bytes are no mp4, mov, mkv, webm or gif container (a playlist or text renamed to .mp4 is refused)`));
+  }
+  if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
+  if (err instanceof InputError) {
+    // ffprobe's message names our temporary path: show the uploader's name instead.
+    return unsupportedMedia(`${filename} is not a readable video: ${err.message.split(tmpPath).join(filename)}`);
+  }
+  return err;
+}
+
+function withClose(e: HttpError): HttpError {
+  return new HttpError(e.statusCode, e.code, e.message, { headers: { ...e.headers, connection: 'close' } });
+}

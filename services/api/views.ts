@@ -1,0 +1,52 @@
+// Records as the API shows them: ISO times, no server paths, the spec's names for violation fields.
+import type { Clip as ClipRecord, ViolationRecord } from '../core/storage/index.ts';
+import type { Camera as CameraRecord } from '../core/storage/cameras.repository.ts';
+import type { ReviewItemRecord } from '../core/storage/review-items.repository.ts';
+import type { SopFileRecord } from '../core/storage/sop-files.repository.ts';
+import type { Store as StoreRecord } from '../core/storage/stores.repository.ts';
+import type { ReviewRecord } from '../core/storage/violation-queries.repository.ts';
+import type { Camera } from './schemas/camera.ts';
+import type { Clip } from './schemas/clip.ts';
+import type { Review } from './schemas/review.ts';
+import type { SopFile } from './schemas/sop-file.ts';
+import type { Store } from './schemas/store.ts';
+import type { Violation } from './schemas/violation.ts';
+
+const iso = (d: Date): string => d.toISOString();
+const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export const storeView = (s: StoreRecord): Store => ({
+  id: s.id, name: s.name, franchise: s.franchise, tz: s.tz, retentionDays: s.retentionDays, createdAt: iso(s.createdAt),
+});
+
+export const cameraView = (c: CameraRecord): Camera => ({
+  id: c.id, storeId: c.storeId, name: c.name, host: c.host, tags: c.tags, createdAt: iso(c.createdAt),
+});
+
+export const sopView = (f: SopFileRecord): SopFile => ({
+  id: f.id, storeId: f.storeId, sopId: f.sopId, version: f.version, title: f.title, enabled: f.enabled, cameraIds: f.cameraIds, createdAt: iso(f.createdAt),
+});
+
+/** The server path of the file is never shown. */
+export const clipView = (c: ClipRecord): Clip => ({
+  id: c.id, storeId: c.storeId, cameraId: c.cameraId, filename: c.filename, bytes: c.bytes, status: c.status, progress: c.progress,
+  error: c.error, attempts: c.attempts, sha256: c.sha256, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
+  startedAt: isoOrNull(c.startedAt), finishedAt: isoOrNull(c.finishedAt),
+});
+
+export const violationView = (v: ViolationRecord): Violation => ({
+  id: v.id, storeId: v.storeId, cameraId: v.cameraId, clipId: v.clipId, sop: v.sopId, sopVersion: v.sopVersion, rule: v.rule,
+  step: v.step, kind: v.kind, severity: v.severity, start: v.startS, end: v.endS, startAt: isoOrNull(v.startAt), endAt: isoOrNull(v.endAt),
+  message: v.message, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence.map((e) => e.split('/').pop() ?? e),
+  status: v.status, createdAt: iso(v.createdAt),
+});
+
+export const reviewView = (r: ReviewRecord): Review => ({
+  id: r.id, violationId: r.violationId, userId: r.userId, userEmail: r.userEmail, decision: r.decision, reasonCode: r.reasonCode,
+  comment: r.comment, at: iso(r.at),
+});
+
+export const reviewItemView = (r: ReviewItemRecord) => ({
+  id: r.id, storeId: r.storeId, cameraId: r.cameraId, clipId: r.clipId, sop: r.sopId, rule: r.rule, step: r.step, severity: r.severity,
+  start: r.startS, end: r.endS, reason: r.reason, question: r.question, status: r.status, createdAt: iso(r.createdAt),
+});

@@ -1,0 +1,53 @@
+// `sopwatch serve`: the HTTP API and the analysis worker in one process, until SIGTERM or SIGINT.
+import { parseArgs } from 'node:util';
+import { env } from '../core/env.ts';
+import { UsageError } from '../core/errors.ts';
+import { startService } from '../service/index.ts';
+
+const HELP = `Usage: sopwatch serve [--port 8080] [--host 127.0.0.1]
+
+Serves the HTTP API (docs at /api/docs/json) and analyses uploaded clips in the background.
+
+Environment:
+  SOPWATCH_DATA_DIR        embedded database, uploads and evidence (default .data)
+  DATABASE_URL             PostgreSQL instead of the embedded database
+  REDIS_URL                BullMQ on Redis instead of the in-process queue (needed to split roles)
+  SOPWATCH_ROLES           api, worker or both (default api,worker)
+  SOPWATCH_MAX_UPLOAD_BYTES  largest clip upload (default 2 GiB)
+  SOPWATCH_METRICS_TOKEN   bearer token for /metrics (refused while unset)
+  SOPWATCH_COOKIE_SECURE   auto | always | never (default auto: Secure over TLS)
+  SOPWATCH_PUBLIC_ORIGIN   the origin browsers use, when a proxy rewrites Host
+
+Create the first account with \`sopwatch user add\` (with the embedded database, before serve starts).`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
+  const service = await startService({ port, host: values.host, logger: { level: env().logLevel } });
+  process.stderr.write(`sopwatch serve: ${service.url ?? 'worker only'} (roles ${env().roles.join(',')}, database ${service.db.kind}, queue ${service.queue.kind})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      process.stderr.write(`sopwatch serve: ${signal}, stopping (running analyses are queued again)\n`);
+      // A second signal while closing means "now".
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await service.close();
+  return 0;
+}

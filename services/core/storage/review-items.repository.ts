@@ -1,0 +1,89 @@
+// Cases the engine could not decide alone (no model, an unsure answer): stored for a person, never dropped.
+import type { Severity } from '../contracts.ts';
+import type { Queryable, Row } from './database.ts';
+
+export interface ReviewItemUpsert {
+  storeId: string;
+  cameraId: string;
+  clipId: string;
+  /** The engine's deterministic id; stored under the clip so a re-run lands on the same row. */
+  engineId: string;
+  sopId: string;
+  sopVersion?: number;
+  rule: string;
+  step?: string;
+  severity: Severity;
+  /** Seconds from the clip start. */
+  startS: number;
+  endS: number;
+  reason: string;
+  question?: string;
+  answer?: unknown;
+}
+
+export interface ReviewItemRecord {
+  id: string;
+  storeId: string;
+  cameraId: string;
+  clipId: string | null;
+  sopId: string;
+  rule: string;
+  step: string | null;
+  severity: Severity;
+  startS: number | null;
+  endS: number | null;
+  reason: string;
+  question: string | null;
+  status: 'open' | 'resolved';
+  createdAt: Date;
+}
+
+function toRecord(r: Row): ReviewItemRecord {
+  return {
+    id: r.id as string,
+    storeId: r.store_id as string,
+    cameraId: r.camera_id as string,
+    clipId: (r.clip_id as string | null) ?? null,
+    sopId: r.sop_id as string,
+    rule: r.rule as string,
+    step: (r.step as string | null) ?? null,
+    severity: r.severity as Severity,
+    startS: r.start_s === null ? null : Number(r.start_s),
+    endS: r.end_s === null ? null : Number(r.end_s),
+    reason: r.reason as string,
+    question: (r.question as string | null) ?? null,
+    status: r.status as 'open' | 'resolved',
+    createdAt: r.created_at as Date,
+  };
+}
+
+export class ReviewItemRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async upsert(item: ReviewItemUpsert): Promise<void> {
+    await this.db.query(
+      `INSERT INTO review_items (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, severity,
+         start_s, end_s, reason, question, answer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
+       ON CONFLICT (id) DO UPDATE SET sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
+         start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s, reason = EXCLUDED.reason, question = EXCLUDED.question,
+         answer = EXCLUDED.answer
+       WHERE review_items.store_id = EXCLUDED.store_id`,
+      [
+        `clip/${item.clipId}/${item.engineId}`, item.storeId, item.cameraId, item.clipId, item.sopId, item.sopVersion ?? null,
+        item.rule, item.step ?? null, item.severity, item.startS, item.endS, item.reason, item.question ?? null,
+        item.answer === undefined ? null : JSON.stringify(item.answer),
+      ],
+    );
+  }
+
+  async list(storeIds: readonly string[], filter: { clipId?: string; status?: 'open' | 'resolved'; limit?: number } = {}): Promise<ReviewItemRecord[]> {
+    const params: unknown[] = [storeIds];
+    const where = ['store_id = ANY($1::text[])'];
+    if (filter.clipId !== undefined) where.push(`clip_id = $${params.push(filter.clipId)}`);
+    if (filter.status !== undefined) where.push(`status = $${params.push(filter.status)}`);
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 500);
+    const r = await this.db.query(`SELECT * FROM review_items WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`, params);
+    return r.rows.map(toRecord);
+  }
+}

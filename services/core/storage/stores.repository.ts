@@ -1,0 +1,64 @@
+// Stores of a franchise: create, read and list, always within the stores a caller may see.
+import type { Queryable, Row } from './database.ts';
+
+export interface Store {
+  id: string;
+  name: string;
+  franchise: string | null;
+  /** IANA time zone: report days are the store's local days. */
+  tz: string;
+  retentionDays: number;
+  createdAt: Date;
+}
+
+export interface NewStore {
+  name: string;
+  franchise: string;
+  tz?: string;
+  retentionDays?: number;
+}
+
+function toStore(r: Row): Store {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    franchise: (r.franchise as string | null) ?? null,
+    tz: r.tz as string,
+    retentionDays: Number(r.retention_days),
+    createdAt: r.created_at as Date,
+  };
+}
+
+export class StoreRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async create(input: NewStore): Promise<Store> {
+    const r = await this.db.query(
+      'INSERT INTO stores (name, franchise, tz, retention_days) VALUES ($1, $2, $3, $4) RETURNING *',
+      [input.name, input.franchise, input.tz ?? 'UTC', input.retentionDays ?? 3],
+    );
+    return toStore(r.rows[0] as Row);
+  }
+
+  /** The store, or undefined when it does not exist or is not among `storeIds`. */
+  async get(id: string, storeIds?: readonly string[]): Promise<Store | undefined> {
+    const r = storeIds === undefined
+      ? await this.db.query('SELECT * FROM stores WHERE id = $1', [id])
+      : await this.db.query('SELECT * FROM stores WHERE id = $1 AND id = ANY($2::text[])', [id, storeIds]);
+    return r.rows[0] === undefined ? undefined : toStore(r.rows[0]);
+  }
+
+  async list(storeIds: readonly string[]): Promise<Store[]> {
+    const r = await this.db.query('SELECT * FROM stores WHERE id = ANY($1::text[]) ORDER BY name, id', [storeIds]);
+    return r.rows.map(toStore);
+  }
+
+  /** A franchise's store by id or by name (the CLI accepts either). */
+  async findInFranchise(franchise: string, idOrName: string): Promise<Store | undefined> {
+    const r = await this.db.query(
+      'SELECT * FROM stores WHERE franchise = $1 AND (id = $2 OR name = $2) ORDER BY (id = $2) DESC LIMIT 1',
+      [franchise, idOrName],
+    );
+    return r.rows[0] === undefined ? undefined : toStore(r.rows[0]);
+  }
+}

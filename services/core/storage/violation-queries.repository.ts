@@ -1,0 +1,148 @@
+// Read side of violations for the API: filtered lists, counts, review history and the daily compliance report.
+import type { Severity } from '../contracts.ts';
+import type { Queryable, Row } from './database.ts';
+import { toViolationRecord, type ViolationRecord, type ViolationStatus } from './violations.repository.ts';
+
+export interface ViolationQuery {
+  /** The stores the caller may see (or the one asked for): required so nothing leaks across stores. */
+  storeIds: readonly string[];
+  clipId?: string;
+  cameraId?: string;
+  sopId?: string;
+  rule?: string;
+  severity?: Severity;
+  status?: readonly ViolationStatus[];
+  /** On when it happened: the wall-clock start, or the clip's upload time plus the offset in the clip. */
+  from?: Date;
+  to?: Date;
+  /** Default 100, at most 500. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface ReviewRecord {
+  id: string;
+  violationId: string;
+  userId: string | null;
+  userEmail: string | null;
+  decision: 'confirmed' | 'dismissed';
+  reasonCode: string | null;
+  comment: string | null;
+  at: Date;
+}
+
+export interface ComplianceRow {
+  day: string;
+  storeId: string;
+  storeName: string;
+  sopId: string;
+  rule: string;
+  violations: number;
+  open: number;
+  needsReview: number;
+  confirmed: number;
+  dismissed: number;
+  high: number;
+}
+
+export interface StatusCount {
+  status: ViolationStatus;
+  severity: Severity;
+  count: number;
+}
+
+/** When a violation happened, for filters and report days. */
+const EVENT_AT = `COALESCE(v.start_at, c.created_at + make_interval(secs => v.start_s), v.created_at)`;
+
+function where(q: ViolationQuery): { sql: string; params: unknown[] } {
+  const parts = ['v.store_id = ANY($1::text[])'];
+  const params: unknown[] = [q.storeIds];
+  const add = (sql: string, value: unknown): void => {
+    parts.push(sql.replace('?', `$${params.push(value)}`));
+  };
+  if (q.clipId !== undefined) add('v.clip_id = ?', q.clipId);
+  if (q.cameraId !== undefined) add('v.camera_id = ?', q.cameraId);
+  if (q.sopId !== undefined) add('v.sop_id = ?', q.sopId);
+  if (q.rule !== undefined) add('v.rule = ?', q.rule);
+  if (q.severity !== undefined) add('v.severity = ?', q.severity);
+  if (q.status !== undefined && q.status.length > 0) add('v.status = ANY(?::text[])', q.status);
+  if (q.from !== undefined) add(`${EVENT_AT} >= ?`, q.from);
+  if (q.to !== undefined) add(`${EVENT_AT} < ?`, q.to);
+  return { sql: parts.join(' AND '), params };
+}
+
+export class ViolationQueryRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Newest first. */
+  async list(q: ViolationQuery): Promise<ViolationRecord[]> {
+    const { sql, params } = where(q);
+    const limit = Math.min(Math.max(q.limit ?? 100, 1), 500);
+    const offset = Math.max(q.offset ?? 0, 0);
+    const r = await this.db.query(
+      `SELECT v.* FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE ${sql}
+        ORDER BY ${EVENT_AT} DESC, v.id LIMIT ${limit} OFFSET ${offset}`,
+      params,
+    );
+    return r.rows.map(toViolationRecord);
+  }
+
+  async counts(q: ViolationQuery): Promise<StatusCount[]> {
+    const { sql, params } = where(q);
+    const r = await this.db.query(
+      `SELECT v.status, v.severity, count(*)::integer AS n FROM violations v LEFT JOIN clips c ON c.id = v.clip_id
+        WHERE ${sql} GROUP BY v.status, v.severity ORDER BY v.status, v.severity`,
+      params,
+    );
+    return r.rows.map((row) => ({ status: row.status as ViolationStatus, severity: row.severity as Severity, count: Number(row.n) }));
+  }
+
+  async reviews(violationId: string): Promise<ReviewRecord[]> {
+    const r = await this.db.query(
+      `SELECT r.*, u.email FROM reviews r LEFT JOIN users u ON u.id = r.user_id WHERE r.violation_id = $1 ORDER BY r.at, r.id`,
+      [violationId],
+    );
+    return r.rows.map((row: Row) => ({
+      id: row.id as string,
+      violationId: row.violation_id as string,
+      userId: (row.user_id as string | null) ?? null,
+      userEmail: (row.email as string | null) ?? null,
+      decision: row.decision as 'confirmed' | 'dismissed',
+      reasonCode: (row.reason_code as string | null) ?? null,
+      comment: (row.comment as string | null) ?? null,
+      at: row.at as Date,
+    }));
+  }
+
+  /** One row per store, local day, SOP and rule that had violations, oldest day first. */
+  async compliance(q: Pick<ViolationQuery, 'storeIds' | 'from' | 'to'>): Promise<ComplianceRow[]> {
+    const { sql, params } = where(q);
+    const r = await this.db.query(
+      `SELECT to_char((${EVENT_AT} AT TIME ZONE s.tz)::date, 'YYYY-MM-DD') AS day, v.store_id, s.name AS store_name,
+              v.sop_id, v.rule, count(*)::integer AS violations,
+              (count(*) FILTER (WHERE v.status = 'open'))::integer AS open,
+              (count(*) FILTER (WHERE v.status = 'needs_review'))::integer AS needs_review,
+              (count(*) FILTER (WHERE v.status = 'confirmed'))::integer AS confirmed,
+              (count(*) FILTER (WHERE v.status = 'dismissed'))::integer AS dismissed,
+              (count(*) FILTER (WHERE v.severity = 'high'))::integer AS high
+         FROM violations v JOIN stores s ON s.id = v.store_id LEFT JOIN clips c ON c.id = v.clip_id
+        WHERE ${sql}
+        GROUP BY 1, v.store_id, s.name, v.sop_id, v.rule
+        ORDER BY 1, s.name, v.sop_id, v.rule`,
+      params,
+    );
+    return r.rows.map((row) => ({
+      day: row.day as string,
+      storeId: row.store_id as string,
+      storeName: row.store_name as string,
+      sopId: row.sop_id as string,
+      rule: row.rule as string,
+      violations: Number(row.violations),
+      open: Number(row.open),
+      needsReview: Number(row.needs_review),
+      confirmed: Number(row.confirmed),
+      dismissed: Number(row.dismissed),
+      high: Number(row.high),
+    }));
+  }
+}

@@ -1,0 +1,112 @@
+// The ClipAnalyse job: the store's enabled SOP files for the clip's camera, analyzeClip, then every result stored idempotently.
+import { join } from 'node:path';
+import { analyzeClip, type ClipAnalysisOptions, type ClipAnalysisResult } from '../analysis/index.ts';
+import { clipJobId } from '../api/clip-jobs.ts';
+import { InputError } from '../core/errors.ts';
+import type { JobHandler, JobName, JobOutcome } from '../core/jobs.ts';
+import { ClipRepository, type Database } from '../core/storage/index.ts';
+import { CameraRepository } from '../core/storage/cameras.repository.ts';
+import { SopFileRepository } from '../core/storage/sop-files.repository.ts';
+import type { CompiledSop } from '../rules/compiled.ts';
+import { ClipResultWriter } from './clip-results.ts';
+
+/** Seconds before the point where a decode stopped within which results are not trusted. */
+const CUT_MARGIN_S = 1;
+
+export type AnalyzeFn = (options: ClipAnalysisOptions) => Promise<ClipAnalysisResult>;
+
+export interface ClipAnalyseDeps {
+  db: Database;
+  dataDir: string;
+  /** Runs per job (the queue's `attempts`): the last failed one marks the clip failed. */
+  maxAttempts: number;
+  /** The analysis; default analyzeClip. */
+  analyze?: AnalyzeFn;
+  /** Progress is written to the clip row at most this often. */
+  progressEveryMs?: number;
+}
+
+export interface ClipAnalyseWorker {
+  handle: JobHandler<JobName.ClipAnalyse>;
+  /** Stops every running analysis (shutdown): each clip goes back to the queue. */
+  abortAll(): void;
+}
+
+export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorker {
+  const clips = new ClipRepository(deps.db);
+  const cameras = new CameraRepository(deps.db);
+  const sopFiles = new SopFileRepository(deps.db);
+  const results = new ClipResultWriter(deps.db, deps.dataDir);
+  const analyze = deps.analyze ?? analyzeClip;
+  const running = new Set<AbortController>();
+
+  const handle: JobHandler<JobName.ClipAnalyse> = async ({ storeId, clipId }, ctx): Promise<JobOutcome> => {
+    const found = await clips.get(clipId, [storeId]);
+    if (!found) return { status: 'skipped', reason: `clip ${clipId} no longer exists` };
+    // A late duplicate of an earlier run; a re-analysis request carries the id of the next run.
+    if (found.status === 'done' && ctx.jobId !== clipJobId(found)) return { status: 'skipped', reason: `clip ${clipId} is already analysed` };
+    const clip = await clips.startAnalysis(clipId);
+    const final = async (reason: string): Promise<JobOutcome> => {
+      await clips.fail(clipId, reason);
+      return { status: 'failed', reason, retry: false };
+    };
+    const camera = clip.cameraId === null ? undefined : await cameras.get(clip.cameraId, [storeId]);
+    if (!camera) return final('the camera of this clip was deleted: no SOP file can apply');
+    const files = await sopFiles.enabledForCamera(storeId, camera);
+    if (files.length === 0) return final(`no enabled SOP file applies to camera "${camera.name}"`);
+
+    const backToQueue = async (): Promise<JobOutcome> => {
+      await clips.requeue(clipId);
+      return { status: 'failed', reason: 'stopped by shutdown; it will run again', retry: true };
+    };
+    const controller = new AbortController();
+    running.add(controller);
+    let lastWrite = 0;
+    let writes: Promise<unknown> = Promise.resolve();
+    const report = (fraction: number, force = false): void => {
+      const now = Date.now();
+      if (!force && now - lastWrite < (deps.progressEveryMs ?? 1_000)) return;
+      lastWrite = now;
+      // Chained, so that an older value never lands after a newer one.
+      writes = writes.then(() => Promise.all([clips.setProgress(clipId, fraction), ctx.progress(fraction)])).catch(() => undefined);
+    };
+    try {
+      const result = await analyze({
+        clipPath: clip.path,
+        sops: files.map((f) => f.compiled as unknown as CompiledSop),
+        cameraId: camera.name,
+        evidenceDir: join(deps.dataDir, 'evidence', clip.id),
+        signal: controller.signal,
+        onProgress: (p) => report(p.phase === 'detect' ? p.fraction * 0.9 : p.phase === 'verify' ? 0.92 : p.phase === 'evidence' ? 0.95 : 0.99, p.phase !== 'detect'),
+      });
+      await writes;
+      // An aborted run ends with a partial result: nothing of it is kept (an episode cut short is no violation).
+      if (controller.signal.aborted) return await backToQueue();
+      if (!result.complete) {
+        // Only what ended well before the cut is evidence; the rest could be an artefact of the cut.
+        const cutS = (result.stoppedAtS ?? 0) - CUT_MARGIN_S;
+        await results.store(clip, camera, files, { ...result, violations: result.violations.filter((v) => v.end < cutS), needsReview: result.needsReview.filter((r) => r.end < cutS) });
+        return await final(`only the first ${result.stoppedAtS ?? 0} s could be analysed: ${result.error ?? 'the clip ended early'}`);
+      }
+      await results.store(clip, camera, files, result);
+      await clips.finish(clipId);
+      return { status: 'success' };
+    } catch (err) {
+      await writes;
+      const reason = err instanceof Error ? err.message : String(err);
+      if (controller.signal.aborted) return await backToQueue();
+      if (err instanceof InputError || ctx.attempt >= deps.maxAttempts) return final(reason);
+      await clips.requeue(clipId);
+      return { status: 'failed', reason, retry: true };
+    } finally {
+      running.delete(controller);
+    }
+  };
+
+  return {
+    handle,
+    abortAll: () => {
+      for (const c of running) c.abort();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// `sopwatch serve` wiring: database and queue, the API and/or the worker by role, the reconciler, graceful close.
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp, type ApiConfig } from '../api/index.ts';
+import { env as processEnv, type Env } from '../core/env.ts';
+import { UsageError } from '../core/errors.ts';
+import { defaultQueueSettings, openJobQueue, startWorkers, type JobQueue, type OpenQueueOptions, type QueueSettings } from '../core/queue/index.ts';
+import { openDatabase, type Database, type OpenDatabaseOptions } from '../core/storage/index.ts';
+import { createClipAnalyseWorker } from './clip-analyse.handler.ts';
+import { SessionRepository } from '../core/storage/sessions.repository.ts';
+import { handlerRegistry } from './handlers.ts';
+import { startReconciler, type Reconciler } from './reconciler.ts';
+
+export { createClipAnalyseWorker, type AnalyzeFn, type ClipAnalyseDeps, type ClipAnalyseWorker } from './clip-analyse.handler.ts';
+export { startReconciler, type Reconciler, type ReconcilerOptions } from './reconciler.ts';
+
+const SESSION_PURGE_MS = 3_600_000;
+
+export interface ServiceOptions {
+  /** Default: this process's environment. */
+  env?: Env;
+  port?: number;
+  host?: string;
+  /** Overrides of how the database is opened (tests: a PostgreSQL schema). */
+  database?: OpenDatabaseOptions;
+  /** Overrides of how the queue is opened (tests: a Redis key prefix). */
+  queue?: OpenQueueOptions;
+  queueSettings?: Partial<QueueSettings>;
+  api?: Partial<ApiConfig>;
+  logger?: FastifyServerOptions['logger'];
+  reconcile?: { idleMs?: number; intervalMs?: number };
+}
+
+export interface RunningService {
+  db: Database;
+  queue: JobQueue;
+  app?: FastifyInstance;
+  /** `http://host:port` when the API listens. */
+  url?: string;
+  reconciler?: Reconciler;
+  /** Stops taking requests, stops running analyses (they are queued again), waits for jobs, closes everything. */
+  close(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const env = options.env ?? processEnv();
+  const both = env.roles.includes('api') && env.roles.includes('worker');
+  if (!both && env.redisUrl === undefined && options.queue?.redisUrl === undefined) {
+    throw new UsageError(`SOPWATCH_ROLES=${env.roles.join(',')} needs REDIS_URL: without Redis, jobs run only in the process that queued them`);
+  }
+  const db = await openDatabase(options.database ?? (env.databaseUrl !== undefined ? { url: env.databaseUrl } : { dir: join(env.dataDir, 'db') }));
+  let queue: JobQueue;
+  try {
+    queue = await openJobQueue({ ...(env.redisUrl === undefined ? {} : { redisUrl: env.redisUrl }), ...options.queue, settings: options.queueSettings ?? {} });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const settings = { ...defaultQueueSettings, ...options.queueSettings };
+  const worker = createClipAnalyseWorker({ db, dataDir: env.dataDir, maxAttempts: settings.attempts });
+  const running: RunningService = { db, queue, close: async () => undefined };
+  try {
+    if (env.roles.includes('worker')) {
+      startWorkers(queue, handlerRegistry(worker));
+      running.reconciler = startReconciler({
+        db, queue, ...options.reconcile,
+        onError: (err) => running.app?.log.warn({ err }, 'reconciler pass failed'),
+      });
+      // Embedded database and in-process queue: nothing else can be running these clips, so take them all now.
+      const alone = db.kind === 'pglite' && queue.kind === 'in-process';
+      await running.reconciler.runOnce(alone ? 0 : options.reconcile?.idleMs);
+    }
+    if (env.roles.includes('api')) {
+      const app = buildApp({
+        db, queue, dataDir: env.dataDir, logger: options.logger ?? false,
+        config: {
+          maxUploadBytes: env.maxUploadBytes, cookieSecure: env.cookieSecure,
+          ...(env.metricsToken === undefined ? {} : { metricsToken: env.metricsToken }),
+          ...(env.publicOrigin === undefined ? {} : { publicOrigin: env.publicOrigin }),
+          ...options.api,
+        },
+      });
+      running.app = app;
+      running.url = await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+    }
+  } catch (err) {
+    running.reconciler?.stop();
+    await running.app?.close();
+    await queue.close();
+    await db.close();
+    throw err;
+  }
+  // Ended sessions are kept a day (for the audit of who was signed in), then removed.
+  const sessions = new SessionRepository(db);
+  const purge = setInterval(() => void sessions.purgeEnded().catch(() => undefined), SESSION_PURGE_MS);
+  purge.unref();
+  let closing: Promise<void> | undefined;
+  running.close = () => {
+    closing ??= (async () => {
+      clearInterval(purge);
+      await running.app?.close();
+      running.reconciler?.stop();
+      worker.abortAll();
+      await queue.close();
+      await db.close();
+    })();
+    return closing;
+  };
+  return running;
+}
