@@ -1,0 +1,39 @@
+// The rolling pre/post buffer of one camera: the last few seconds of JPEG frames, bounded by time and by count,
+// so evidence can show what happened before and after a violation without keeping video.
+import type { LiveFrame } from '../ingester/live-frame.ts';
+
+export class EvidenceRing {
+  private readonly frames: LiveFrame[] = [];
+
+  /**
+   * @param windowMs frames older than the newest minus this are dropped
+   * @param maxFrames at most this many frames are held (the oldest go first)
+   */
+  constructor(private readonly windowMs: number, private readonly maxFrames: number) {}
+
+  add(frame: LiveFrame): void {
+    this.frames.push(frame);
+    const oldest = frame.tMs - this.windowMs;
+    while (this.frames.length > this.maxFrames || (this.frames[0] !== undefined && this.frames[0].tMs < oldest)) this.frames.shift();
+  }
+
+  /** Frames with fromMs <= tMs <= toMs, oldest first. */
+  between(fromMs: number, toMs: number): LiveFrame[] {
+    return this.frames.filter((f) => f.tMs >= fromMs && f.tMs <= toMs);
+  }
+
+  /** `n` frames spread evenly over [fromMs, toMs] (fewer when fewer are held). */
+  spread(fromMs: number, toMs: number, n: number): LiveFrame[] {
+    const inside = this.between(fromMs, toMs);
+    if (inside.length <= n) return inside;
+    return Array.from({ length: n }, (_, i) => inside[Math.round((i * (inside.length - 1)) / Math.max(1, n - 1))] as LiveFrame);
+  }
+
+  get size(): number {
+    return this.frames.length;
+  }
+
+  get bytes(): number {
+    return this.frames.reduce((sum, f) => sum + f.jpeg.length, 0);
+  }
+}

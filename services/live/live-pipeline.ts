@@ -1,0 +1,213 @@
+// The live pipeline of one camera: frames -> detector -> tracker -> observe -> rule engines on wall-clock time,
+// verdicts handed to a sink as soon as a rule fires, with the seconds before and after kept as evidence.
+// A camera that goes offline ends the segment: open episodes are closed as cut short (a person decides), never as passed.
+import type { Detector } from '../detector/index.ts';
+import { createTracker, type Tracker } from '../detector/tracker.ts';
+import { ViolationKind, type Polygon, type Verdict, type VerifyAnswer, type VerifyRequest, type Violation } from '../core/contracts.ts';
+import type { FrameBuffer } from '../ingester/frame-buffer.ts';
+import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
+import type { CompiledSop } from '../rules/compiled.ts';
+import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
+import { observe } from '../rules/observe.ts';
+import { EvidenceRing } from './evidence-ring.ts';
+
+export type LiveEvent =
+  /** `frameMs`: arrival time of the frame that made the rule fire; `emittedMs`: when the sink got it. */
+  | { type: 'verdict'; cameraId: string; verdict: Verdict; frameMs: number; emittedMs: number }
+  /** The frames around a violation: `before` as soon as it is raised, `after` once `afterMs` has passed. */
+  | { type: 'evidence'; cameraId: string; violationId: string; before: LiveFrame[]; after: LiveFrame[] }
+  /** Monitoring of this camera paused (offline, handed over, stopped): rules were closed at `atMs`. */
+  | { type: 'segment_end'; cameraId: string; atMs: number; reason: string };
+
+export interface LivePipelineOptions {
+  cameraId: string;
+  cameraTags?: string[];
+  sops: CompiledSop[];
+  detector: Pick<Detector, 'detect'>;
+  frames: FrameBuffer<LiveFrame>;
+  sink: (event: LiveEvent) => void;
+  evidence?: { beforeMs?: number; afterMs?: number; maxFrames?: number };
+  /** Answers `verify` questions from the buffered frames; without it they become needs_review. */
+  verify?: (request: VerifyRequest, frames: LiveFrame[]) => Promise<VerifyAnswer>;
+  /** Frames further apart than this belong to different segments (the camera was away). Default 10 000. */
+  gapMs?: number;
+  /**
+   * A too_short, missing_step or out_of_order violation starting this close to the start of a segment may have begun
+   * before the camera was watched: it becomes a review case instead. Default 3000.
+   */
+  headMs?: number;
+}
+
+export interface LivePipelineStats {
+  frames: number;
+  decodeErrors: number;
+  detectErrors: number;
+  verdicts: number;
+  /** Mean time from a frame's arrival to the end of its analysis, ms. */
+  meanLagMs: number;
+  segments: number;
+}
+
+/** Kinds that depend on having seen the start of the episode or run. */
+const NEEDS_THE_START = new Set<string>([ViolationKind.TooShort, ViolationKind.MissingStep, ViolationKind.OutOfOrder]);
+
+const NO_MODEL: Omit<VerifyAnswer, 'reason'> = { answer: 'unsure', confidence: 0, decidedBy: 'none', evidence: [] };
+
+export class LivePipeline {
+  private readonly ring: EvidenceRing;
+  private readonly beforeMs: number;
+  private readonly afterMs: number;
+  private readonly gapMs: number;
+  private readonly sops: CompiledSop[];
+  private engines: Array<{ engine: RuleEngine; zones: Record<string, Polygon> }> | undefined;
+  private tracker: Tracker = createTracker();
+  private lastMs: number | undefined;
+  private segmentStartMs: number | undefined;
+  private readonly headMs: number;
+  private busy = false;
+  private pendingBreak: { atMs: number; reason: string } | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly flushers = new Set<() => void>();
+  private readonly s = { frames: 0, decodeErrors: 0, detectErrors: 0, verdicts: 0, lagTotalMs: 0, segments: 0 };
+
+  constructor(private readonly o: LivePipelineOptions) {
+    this.beforeMs = o.evidence?.beforeMs ?? 5000;
+    this.afterMs = o.evidence?.afterMs ?? 5000;
+    this.gapMs = o.gapMs ?? 10_000;
+    this.headMs = o.headMs ?? 3000;
+    this.ring = new EvidenceRing(this.beforeMs + this.afterMs + 5000, o.evidence?.maxFrames ?? 120);
+    this.sops = sopsForCamera(o.sops, o.cameraId, o.cameraTags ?? []);
+  }
+
+  stats(): LivePipelineStats {
+    const { lagTotalMs, ...rest } = this.s;
+    return { ...rest, meanLagMs: this.s.frames === 0 ? 0 : Math.round(lagTotalMs / this.s.frames) };
+  }
+
+  /** Processes frames until the buffer is closed, then closes the last segment and sends pending evidence. */
+  async run(): Promise<void> {
+    for (;;) {
+      const frame = await this.o.frames.next();
+      if (frame === undefined) break;
+      this.busy = true;
+      try {
+        await this.process(frame);
+      } finally {
+        this.busy = false;
+      }
+      if (this.pendingBreak !== undefined) this.endSegment(this.pendingBreak.atMs, this.pendingBreak.reason);
+    }
+    if (this.lastMs !== undefined) this.endSegment(this.lastMs, 'stopped');
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const flush of [...this.flushers]) flush();
+  }
+
+  /** The camera went offline after its frame at `lastFrameMs`: close the rules there. */
+  cameraOffline(lastFrameMs: number | undefined, reason: string): void {
+    const atMs = lastFrameMs ?? this.lastMs;
+    if (atMs === undefined) return;
+    if (this.busy) this.pendingBreak = { atMs, reason };
+    else this.endSegment(atMs, reason);
+  }
+
+  private startSegment(firstMs: number): NonNullable<LivePipeline['engines']> {
+    this.tracker = createTracker();
+    this.segmentStartMs = firstMs;
+    this.s.segments += 1;
+    this.engines = this.sops.map((sop) => {
+      // Wall-clock time: tMs is epoch ms, so tMs = 0 is the epoch and schedules apply.
+      const engine = createRuleEngine([sop], { cameraId: this.o.cameraId, cameraTags: this.o.cameraTags ?? [], clockOriginMs: 0 });
+      return { engine, zones: engine.zonesFor(sop) };
+    });
+    return this.engines;
+  }
+
+  private endSegment(atMs: number, reason: string): void {
+    this.pendingBreak = undefined;
+    const engines = this.engines;
+    if (engines === undefined) return;
+    this.engines = undefined;
+    for (const { engine } of engines) this.handle(engine, engine.finish(atMs), atMs);
+    this.segmentStartMs = undefined;
+    this.emit({ type: 'segment_end', cameraId: this.o.cameraId, atMs, reason });
+  }
+
+  private async process(frame: LiveFrame): Promise<void> {
+    if (this.lastMs !== undefined && frame.tMs - this.lastMs > this.gapMs) this.endSegment(this.lastMs, `no frame for ${frame.tMs - this.lastMs} ms`);
+    if (this.lastMs !== undefined && frame.tMs <= this.lastMs) return;
+    this.ring.add(frame);
+    // No SOP applies to this camera: it is watched (health, evidence) but the detector is spared.
+    if (this.sops.length === 0) {
+      this.lastMs = frame.tMs;
+      return;
+    }
+    let detections;
+    try {
+      detections = await this.o.detector.detect(await decodeLiveFrame(frame));
+    } catch (err) {
+      if ((err as Error).name === 'DetectorError') this.s.detectErrors += 1;
+      else this.s.decodeErrors += 1;
+      return;
+    }
+    const engines = this.engines ?? this.startSegment(frame.tMs);
+    const tracked = this.tracker.update(detections);
+    this.lastMs = frame.tMs;
+    for (const { engine, zones } of engines) this.handle(engine, engine.push(observe(tracked, zones)), frame.tMs);
+    this.s.frames += 1;
+    this.s.lagTotalMs += Date.now() - frame.tMs;
+  }
+
+  private emit(event: LiveEvent): void {
+    try {
+      this.o.sink(event);
+    } catch {
+      // The sink's failure must not stop the camera's analysis.
+    }
+  }
+
+  /** A violation whose beginning may predate the segment, turned into a case for a person. */
+  private headCut(v: Violation, segmentStartMs: number | undefined): Verdict | undefined {
+    if (segmentStartMs === undefined || !NEEDS_THE_START.has(v.kind) || v.startMs - segmentStartMs > this.headMs) return undefined;
+    const reason = `watching began ${new Date(segmentStartMs).toISOString()}, during this episode: it may have started earlier (${v.message})`;
+    return { type: 'needs_review', item: { id: v.id, sop: v.sop, rule: v.rule, ...(v.step === undefined ? {} : { step: v.step }), cameraId: v.cameraId, startMs: v.startMs, endMs: v.endMs, severity: v.severity, reason, ...(v.shadow === true ? { shadow: true } : {}) } };
+  }
+
+  private handle(engine: RuleEngine, raw: Verdict[], frameMs: number, segmentStartMs = this.segmentStartMs): void {
+    const verdicts = raw.map((v) => (v.type === 'violation' ? (this.headCut(v.violation, segmentStartMs) ?? v) : v));
+    for (const verdict of verdicts) {
+      this.s.verdicts += 1;
+      this.emit({ type: 'verdict', cameraId: this.o.cameraId, verdict, frameMs, emittedMs: Date.now() });
+      if (verdict.type === 'violation') this.collectEvidence(verdict.violation.id, verdict.violation.startMs);
+      if (verdict.type === 'pending_verify') this.ask(engine, verdict.request, frameMs);
+    }
+  }
+
+  private collectEvidence(violationId: string, startMs: number): void {
+    const raisedMs = this.lastMs ?? startMs;
+    const before = this.ring.between(startMs - this.beforeMs, raisedMs);
+    let done = false;
+    const flush = (): void => {
+      if (done) return;
+      done = true;
+      this.timers.delete(timer);
+      this.flushers.delete(flush);
+      this.emit({ type: 'evidence', cameraId: this.o.cameraId, violationId, before, after: this.ring.between(raisedMs + 1, raisedMs + this.afterMs) });
+    };
+    const timer = setTimeout(flush, this.afterMs);
+    this.timers.add(timer);
+    this.flushers.add(flush);
+  }
+
+  private ask(engine: RuleEngine, request: VerifyRequest, frameMs: number): void {
+    // The answer may come after this segment ended: judge it against the segment that asked.
+    const segmentStartMs = this.segmentStartMs;
+    const answerWith = (answer: VerifyAnswer): void => this.handle(engine, engine.resolveVerify(request.id, answer), frameMs, segmentStartMs);
+    if (this.o.verify === undefined) {
+      answerWith({ ...NO_MODEL, reason: 'no vision model is configured: a person must check' });
+      return;
+    }
+    const frames = this.ring.spread(request.startMs, request.endMs, request.frames);
+    this.o.verify(request, frames).then(answerWith, (err: unknown) => answerWith({ ...NO_MODEL, reason: `the model could not be asked: ${(err as Error).message}` }));
+  }
+}
