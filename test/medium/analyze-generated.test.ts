@@ -29,7 +29,7 @@ describe('analysis of the generated sample clip', () => {
     expect(loaded.errors).toEqual([]);
     if (!loaded.ok) throw new Error('the sample SOP does not load');
     const sops = [loaded.sop];
-    result = await analyzeClip({ clipPath: clip.path, sops, evidenceDir: join(dir, 'evidence') });
+    result = await analyzeClip({ clipPath: clip.path, sops, evidenceDir: join(dir, 'evidence'), fps: 3 });
     faces = await createDetector({ needs: { faces: true, persons: false, pose: false, hands: false, objects: false }, threads: 1 });
   }, 600_000);
   afterAll(async () => {
@@ -78,7 +78,7 @@ describe('analysis of the generated sample clip', () => {
   it('reports the stats a manager and an engineer need', () => {
     expect(result.complete).toBe(true);
     expect(result.durationS).toBeCloseTo(40, 0);
-    expect(result.frames).toBeGreaterThanOrEqual(195);
+    expect(result.frames).toBeGreaterThanOrEqual(118);
     expect(result.stats.realtimeFactor).toBeGreaterThan(0);
     expect(result.stats.modelCalls).toBe(0);
   });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeClip } from '../../services/analysis/index.ts';
+import { analyzeClip, type ClipAnalysisResult } from '../../services/analysis/index.ts';
 import { createVlmAgent } from '../../services/agent/index.ts';
 import { configFromObject } from '../../services/core/config.ts';
 import { generateSampleClip, SAMPLE_ZONES } from '../../services/demo/index.ts';
@@ -67,42 +67,6 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
     return [loaded.sop];
   };
 
-  it('turns a "no" into a violation decided by the model, with its cost, and sends no face', async () => {
-    const log: DoubleRequest[] = [];
-    const double = await startOpenAiDouble({ name: 'double', log, script: [{ kind: 'answer', answer: 'no', confidence: 0.9, reason: 'frame 2: bare hands under the tap' }] });
-    try {
-      const config = configFromObject({
-        vlm: { providers: [{ id: 'double', baseUrl: double.url, model: 'vision-1', timeoutMs: 10_000, maxImages: 3, structuredOutput: 'json_schema', pricePerMTokIn: 0.5, pricePerMTokOut: 1.5 }] },
-      });
-      const agent = createVlmAgent(config.vlm);
-      const result = await analyzeClip({ clipPath, sops: sops(), agent, fps: 2 });
-
-      const byModel = result.violations.filter((v) => v.rule === 'gloves-at-sink');
-      expect(byModel.length).toBe(2); // both sink visits, each asked once
-      for (const v of byModel) {
-        expect(v.kind).toBe('forbidden');
-        expect(v.decidedBy).toBe('vlm:double/vision-1');
-        expect(v.confidence).toBeCloseTo(0.9);
-        expect(v.evidence.length).toBeGreaterThan(0);
-      }
-      // The detector's own finding stands beside it.
-      expect(result.violations.filter((v) => v.rule === 'wash-long-enough' && v.kind === 'too_short').length).toBe(1);
-      expect(result.stats.modelCalls).toBe(2);
-      expect(result.stats.costUsd).toBeGreaterThan(0);
-
-      // What left the machine: the keyframes the double received hold no face the detector can find.
-      const images = log.flatMap((r) => r.imageBytes);
-      expect(images.length).toBeGreaterThanOrEqual(4);
-      for (const jpeg of images) {
-        const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        const found = await faces.detect({ cameraId: 'sent', index: 0, tMs: 0, width: info.width, height: info.height, rgb: data });
-        expect(found.items.filter((i) => i.kind === 'face')).toEqual([]);
-      }
-    } finally {
-      await double.close();
-    }
-  });
-
   it('a hijacked model that always says "passed" cannot remove what the detector found', async () => {
     const double = await startOpenAiDouble({ name: 'hijacked', script: [{ kind: 'injected', answer: 'yes', flagged: false }] });
     try {
@@ -126,8 +90,9 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
     expect(result.stats.modelCalls).toBe(0);
   });
 
-  it('sopwatch analyze --config shows the verdict, the provider and the cost', async () => {
-    const double = await startOpenAiDouble({ name: 'double', script: [{ kind: 'fenced', answer: 'no', confidence: 0.8, reason: 'frame 1 shows bare hands' }] });
+  it('sopwatch analyze --config: a "no" becomes a violation decided by the model, with its cost, and no face leaves', async () => {
+    const log: DoubleRequest[] = [];
+    const double = await startOpenAiDouble({ name: 'double', log, script: [{ kind: 'fenced', answer: 'no', confidence: 0.8, reason: 'frame 1 shows bare hands' }] });
     try {
       const sopPath = join(dir, 'sink-hygiene.yaml');
       await writeFile(sopPath, sopYaml());
@@ -136,15 +101,35 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
         configPath,
         `vlm:\n  providers:\n    - id: double\n      baseUrl: ${double.url}\n      model: vision-1\n      apiKeyEnv: DOUBLE_KEY\n      timeoutMs: 10000\n      maxImages: 3\n      structuredOutput: json_object\n      pricePerMTokIn: 0.5\n      pricePerMTokOut: 1.5\n`,
       );
-      const { stdout } = await run('node', [join(ROOT, 'bin/sopwatch.mjs'), 'analyze', clipPath, '--sop', sopPath, '--config', configPath, '--quiet', '--fps', '2'], {
+      const { stdout } = await run('node', [join(ROOT, 'bin/sopwatch.mjs'), 'analyze', clipPath, '--sop', sopPath, '--config', configPath, '--quiet', '--fps', '2', '--json'], {
         cwd: ROOT,
         env: { ...process.env, DOUBLE_KEY: 'test-key' },
         timeout: 300_000,
       });
-      expect(stdout).toMatch(/gloves-at-sink\s+forbidden/);
-      expect(stdout).toContain('decided by vlm:double/vision-1');
-      expect(stdout).toMatch(/model calls: 2, cost \$0\.0\d*[1-9]/);
+      const result = JSON.parse(stdout) as ClipAnalysisResult;
+      const byModel = result.violations.filter((v) => v.rule === 'gloves-at-sink');
+      expect(byModel.length).toBe(2); // both sink visits, each asked once
+      for (const v of byModel) {
+        expect(v.kind).toBe('forbidden');
+        expect(v.decidedBy).toBe('vlm:double/vision-1');
+        expect(v.confidence).toBeCloseTo(0.8);
+        expect(v.evidence.length).toBeGreaterThan(0);
+      }
+      // The detector's own finding stands beside it.
+      expect(result.violations.filter((v) => v.rule === 'wash-long-enough' && v.kind === 'too_short').length).toBe(1);
+      expect(result.stats.modelCalls).toBe(2);
+      expect(result.stats.costUsd).toBeGreaterThan(0);
       expect(stdout).not.toContain('test-key');
+      expect(log.every((r) => r.authorization === 'Bearer test-key')).toBe(true);
+
+      // What left the machine: the keyframes the double received hold no face the detector can find.
+      const images = log.flatMap((r) => r.imageBytes);
+      expect(images.length).toBeGreaterThanOrEqual(4);
+      for (const jpeg of images) {
+        const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+        const found = await faces.detect({ cameraId: 'sent', index: 0, tMs: 0, width: info.width, height: info.height, rgb: data });
+        expect(found.items.filter((i) => i.kind === 'face')).toEqual([]);
+      }
     } finally {
       await double.close();
     }
