@@ -46,8 +46,62 @@ export const VlmConfigSchema = Type.Object({
 }, { ...strict, default: {}, description: 'Vision-language model access.' });
 export type VlmConfig = Static<typeof VlmConfigSchema>;
 
+const EnvName = (description: string) => Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description });
+const Severity = (options: { default: string; description?: string }) => Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')], options);
+export const NOTIFY_CHANNEL_TYPES = ['webhook', 'wecom', 'dingtalk', 'feishu', 'slack', 'email'] as const;
+export const NOTIFY_EVENTS = ['violation', 'escalation', 'digest'] as const;
+// A header value or an address: never a line break, so nothing can be injected into a mail header.
+const MailAddress = Type.String({ pattern: '^[^\\s<>@]+@[^\\s<>@]+$', description: 'A plain address: name@example.com.' });
+
+export const NotifyChannelSchema = Type.Object({
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'Short name of this channel, [a-z0-9_-]; outbox rows and logs name it.' }),
+  type: Type.Union(NOTIFY_CHANNEL_TYPES.map((v) => Type.Literal(v)), { description: 'webhook (plain JSON), wecom (企业微信 group bot), dingtalk, feishu (Feishu/Lark bot), slack (incoming webhook) or email (SMTP).' }),
+  urlEnv: Type.Optional(EnvName('Name of the environment variable holding the webhook URL (its token is a secret, so the URL never goes in this file). Required for every type but email.')),
+  secretEnv: Type.Optional(EnvName('dingtalk, feishu: name of the environment variable holding the signing secret ("加签"); omit when the bot has none.')),
+  feishuMsgType: Type.Union([Type.Literal('interactive'), Type.Literal('text')], { default: 'interactive', description: 'feishu: a card (interactive) or plain text.' }),
+  stores: Type.Array(Type.String({ minLength: 1 }), { default: ['*'], description: 'Store ids or names this channel serves; "*" for every store.' }),
+  minSeverity: Severity({ default: 'medium', description: 'Violations below this severity are not sent here (digests still count them).' }),
+  events: Type.Array(Type.Union(NOTIFY_EVENTS.map((v) => Type.Literal(v))), { default: ['violation', 'digest'], minItems: 1, description: 'What this channel receives: violation (one message each), escalation (high severity left unreviewed; an owner\'s channel), digest (one summary per shift).' }),
+  timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'Give up on one delivery after this many milliseconds.' }),
+  onUnknownOutcome: Type.Optional(Type.Union([Type.Literal('resend'), Type.Literal('give_up')], { description: 'When a delivery may or may not have arrived (timeout, crash): resend with the same idempotency key, or give up to avoid a duplicate. Default: resend for webhook (receivers can dedupe on Idempotency-Key), give_up for the chat bots and email.' })),
+  email: Type.Optional(Type.Object({
+    host: Type.String({ minLength: 1, description: 'SMTP server host.' }),
+    port: Type.Integer({ minimum: 1, maximum: 65_535, default: 587 }),
+    security: Type.Union([Type.Literal('starttls'), Type.Literal('tls'), Type.Literal('none')], { default: 'starttls', description: 'starttls (port 587, required), tls (port 465) or none (a local relay; AUTH is then refused except on loopback).' }),
+    userEnv: Type.Optional(EnvName('Name of the environment variable holding the SMTP user name.')),
+    passwordEnv: Type.Optional(EnvName('Name of the environment variable holding the SMTP password.')),
+    from: MailAddress,
+    to: Type.Array(MailAddress, { minItems: 1, description: 'Recipients (a store or owner mailbox; not named employees).' }),
+    helo: Type.String({ pattern: '^[A-Za-z0-9.-]+$', default: 'sopwatch.localdomain', description: 'Name sent in EHLO.' }),
+  }, { ...strict, description: 'email: the SMTP server and the envelope.' })),
+}, { ...strict, description: 'One place notifications go.' });
+export type NotifyChannelConfig = Static<typeof NotifyChannelSchema>;
+
+export const NotifyConfigSchema = Type.Object({
+  dashboardUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'Base URL of the dashboard; messages link to {dashboardUrl}/violations/{id}.' })),
+  pollMs: Type.Integer({ minimum: 100, default: 10_000, description: 'How often new violations, escalations, digests and due retries are looked for.' }),
+  lookbackMs: Type.Integer({ minimum: 1_000, default: 3_600_000, description: 'Violations older than this when first seen are left to the digest (no burst after a long stop).' }),
+  cooldownMs: Type.Integer({ minimum: 0, default: 900_000, description: 'After a message for one rule on one camera, others like it wait this long; those held back are counted into the next message and the digest.' }),
+  leaseMs: Type.Integer({ minimum: 1_000, default: 120_000, description: 'A message still "sending" after this long was interrupted (a crash); see onUnknownOutcome.' }),
+  maxAttempts: Type.Integer({ minimum: 1, default: 8, description: 'Deliveries tried before a message is marked failed.' }),
+  backoffMs: Type.Integer({ minimum: 0, default: 30_000, description: 'Wait before the first retry; doubled on every further one.' }),
+  maxBackoffMs: Type.Integer({ minimum: 0, default: 3_600_000, description: 'Longest wait between retries.' }),
+  escalation: Type.Object({
+    afterMs: Type.Integer({ minimum: 1_000, default: 1_800_000, description: 'A violation at or above minSeverity still unreviewed this long after it was recorded is escalated.' }),
+    minSeverity: Severity({ default: 'high' }),
+  }, { ...strict, default: {}, description: 'Escalation to the channels whose events include "escalation".' }),
+  digestGraceMs: Type.Integer({ minimum: 0, default: 7_200_000, description: 'A shift that ended longer ago than this when first noticed gets no digest (after a long stop).' }),
+  stores: Type.Array(Type.Object({
+    store: Type.String({ minLength: 1, description: 'Store id or name.' }),
+    shiftEnds: Type.Array(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), { default: [], description: 'Local times (HH:MM, the store\'s time zone) at which a shift ends and its digest is sent.' }),
+  }, strict), { default: [], description: 'Per-store settings.' }),
+  channels: Type.Array(NotifyChannelSchema, { default: [], description: 'Where notifications go.' }),
+}, { ...strict, default: {}, description: 'Telling managers without the dashboard: chat bots, webhooks, e-mail. Secrets only by environment variable name.' });
+export type NotifyConfig = Static<typeof NotifyConfigSchema>;
+
 export const SopwatchConfigSchema = Type.Object({
   vlm: VlmConfigSchema,
+  notify: NotifyConfigSchema,
 }, { ...strict, default: {}, description: 'sopwatch.yaml' });
 export type SopwatchConfig = Static<typeof SopwatchConfigSchema>;
 
@@ -103,6 +157,25 @@ function semanticProblems(config: SopwatchConfig): Array<{ path: string[]; messa
       out.push({ path: ['vlm', 'confirmFailWith'], message: 'confirmFailWith needs a second provider: a failing answer must be confirmed by a different model' });
     }
   }
+  out.push(...notifyProblems(config.notify));
+  return out;
+}
+
+const HTTP_CHANNELS = new Set(['webhook', 'wecom', 'dingtalk', 'feishu', 'slack']);
+
+function notifyProblems(notify: NotifyConfig): Array<{ path: string[]; message: string }> {
+  const out: Array<{ path: string[]; message: string }> = [];
+  const ids = new Set<string>();
+  notify.channels.forEach((c, i) => {
+    const at = (key: string): string[] => ['notify', 'channels', String(i), key];
+    if (ids.has(c.id)) out.push({ path: at('id'), message: `duplicate channel id "${c.id}"` });
+    ids.add(c.id);
+    if (HTTP_CHANNELS.has(c.type) && c.urlEnv === undefined) out.push({ path: at('type'), message: `a ${c.type} channel needs urlEnv (the environment variable holding its URL)` });
+    if (c.type === 'email' && c.email === undefined) out.push({ path: at('type'), message: 'an email channel needs an email block (host, from, to)' });
+    if (c.type !== 'email' && c.email !== undefined) out.push({ path: at('email'), message: `email settings on a ${c.type} channel` });
+    if (c.secretEnv !== undefined && c.type !== 'dingtalk' && c.type !== 'feishu') out.push({ path: at('secretEnv'), message: `${c.type} has no signing secret; secretEnv is for dingtalk and feishu` });
+    if (c.email !== undefined && (c.email.userEnv === undefined) !== (c.email.passwordEnv === undefined)) out.push({ path: at('email'), message: 'give both userEnv and passwordEnv, or neither' });
+  });
   return out;
 }
 

@@ -1,0 +1,29 @@
+# sopwatch: one image for every role (api, worker). TypeScript runs through tsx: there is no build step.
+FROM node:20-bookworm-slim
+
+# ffmpeg/ffprobe decode clips and camera streams; ca-certificates for HTTPS model endpoints and webhooks.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+ENV NODE_ENV=production \
+    SOPWATCH_DATA_DIR=/data
+
+# Dependencies first, so a source change does not reinstall them. tsx is a runtime dependency.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY bin ./bin
+COPY services ./services
+COPY models ./models
+COPY sop-rules ./sop-rules
+COPY dashboard ./dashboard
+
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+
+ENTRYPOINT ["node", "bin/sopwatch.mjs"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8080"]
