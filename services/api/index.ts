@@ -29,6 +29,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     bodyLimit: 512 * 1024,
+    // Violation ids of live cameras (`camera/<store>/<camera>/<engine id>`) run past fastify's default of 100, percent-encoded.
+    routerOptions: { maxParamLength: 2048 },
     trustProxy: false,
     return503OnClosing: true,
     onProtoPoisoning: 'error',

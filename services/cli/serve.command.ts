@@ -6,7 +6,8 @@ import { startService } from '../service/index.ts';
 
 const HELP = `Usage: sopwatch serve [--port 8080] [--host 127.0.0.1]
 
-Serves the HTTP API (docs at /api/docs/json) and analyses uploaded clips in the background.
+Serves the HTTP API (docs at /api/docs/json), analyses uploaded clips in the background, and watches live
+every store camera that has a host (or a cameras.yaml entry).
 
 Environment:
   SOPWATCH_DATA_DIR        embedded database, uploads and evidence (default .data)
@@ -17,6 +18,7 @@ Environment:
   SOPWATCH_METRICS_TOKEN   bearer token for /metrics (refused while unset)
   SOPWATCH_COOKIE_SECURE   auto | always | never (default auto: Secure over TLS)
   SOPWATCH_PUBLIC_ORIGIN   the origin browsers use, when a proxy rewrites Host
+  SOPWATCH_CAMERAS         a cameras.yaml: its cameras are watched live for the store camera of the same name
 
 Create the first account with \`sopwatch user add\` (with the embedded database, before serve starts).`;
 

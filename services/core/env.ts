@@ -4,6 +4,8 @@ import { UsageError } from './errors.ts';
 export interface Env {
   /** Path of sopwatch.yaml (`--config` wins over this). */
   configPath?: string;
+  /** Path of a cameras.yaml (`SOPWATCH_CAMERAS`) whose cameras `sopwatch serve` watches, matched to store cameras by name. */
+  camerasPath?: string;
   /** PostgreSQL URL; the embedded database is used when absent. */
   databaseUrl?: string;
   /** Redis URL; jobs run in-process when absent. */
@@ -26,6 +28,18 @@ export interface Env {
   cookieSecure: 'auto' | 'always' | 'never';
   /** The origin browsers use to reach the API (`https://sop.example.com`) when a proxy rewrites Host. */
   publicOrigin?: string;
+  /** BullMQ job lock (`SOPWATCH_JOB_LOCK_MS`): a dead worker's job runs again about this long after it died. */
+  jobLockMs?: number;
+  /** BullMQ stalled-job check interval (`SOPWATCH_JOB_STALLED_CHECK_MS`). */
+  jobStalledCheckMs?: number;
+  /** First retry delay of a failed job (`SOPWATCH_JOB_BACKOFF_MS`); doubled on each further retry. */
+  jobBackoffMs?: number;
+  /** A clip unfinished and untouched this long is queued again by the reconciler (`SOPWATCH_RECONCILE_IDLE_MS`). */
+  reconcileIdleMs?: number;
+  /** How often the reconciler looks (`SOPWATCH_RECONCILE_INTERVAL_MS`). */
+  reconcileIntervalMs?: number;
+  /** Frames per second `sopwatch serve` analyses uploaded clips at (`SOPWATCH_ANALYSIS_FPS`, 0 < fps <= 60); default 5. */
+  analysisFps?: number;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -62,8 +76,26 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (source.SOPWATCH_METRICS_TOKEN) env.metricsToken = source.SOPWATCH_METRICS_TOKEN;
   if (source.SOPWATCH_PUBLIC_ORIGIN) env.publicOrigin = source.SOPWATCH_PUBLIC_ORIGIN;
   if (source.SOPWATCH_CONFIG) env.configPath = source.SOPWATCH_CONFIG;
+  if (source.SOPWATCH_CAMERAS) env.camerasPath = source.SOPWATCH_CAMERAS;
   if (source.DATABASE_URL) env.databaseUrl = source.DATABASE_URL;
   if (source.REDIS_URL) env.redisUrl = source.REDIS_URL;
+  // Unset means the built-in defaults (queue settings, reconciler): these exist for operators and chaos tests.
+  const optionalMs = (name: string): number | undefined => (source[name] ? positiveInt(name, source[name], 1) : undefined);
+  const jobLockMs = optionalMs('SOPWATCH_JOB_LOCK_MS');
+  if (jobLockMs !== undefined) env.jobLockMs = jobLockMs;
+  const jobStalledCheckMs = optionalMs('SOPWATCH_JOB_STALLED_CHECK_MS');
+  if (jobStalledCheckMs !== undefined) env.jobStalledCheckMs = jobStalledCheckMs;
+  const jobBackoffMs = optionalMs('SOPWATCH_JOB_BACKOFF_MS');
+  if (jobBackoffMs !== undefined) env.jobBackoffMs = jobBackoffMs;
+  const reconcileIdleMs = optionalMs('SOPWATCH_RECONCILE_IDLE_MS');
+  if (reconcileIdleMs !== undefined) env.reconcileIdleMs = reconcileIdleMs;
+  const reconcileIntervalMs = optionalMs('SOPWATCH_RECONCILE_INTERVAL_MS');
+  if (reconcileIntervalMs !== undefined) env.reconcileIntervalMs = reconcileIntervalMs;
+  if (source.SOPWATCH_ANALYSIS_FPS) {
+    const fps = Number(source.SOPWATCH_ANALYSIS_FPS);
+    if (!(fps > 0 && fps <= 60)) throw new UsageError(`SOPWATCH_ANALYSIS_FPS must be a number in (0, 60], got "${source.SOPWATCH_ANALYSIS_FPS}"`);
+    env.analysisFps = fps;
+  }
   return env;
 }
 

@@ -2,6 +2,7 @@
 // an offline camera closes the rules at its last frame and its not-monitored span reaches the sink.
 import type { CameraEvent, CameraHealth } from '../ingester/camera-health.ts';
 import { CameraSupervisor, type SupervisorOptions } from '../ingester/camera-supervisor.ts';
+import type { LiveFrame } from '../ingester/live-frame.ts';
 import { LivePipeline, type LiveEvent, type LivePipelineOptions, type LivePipelineStats } from './live-pipeline.ts';
 
 export type WatchEvent = LiveEvent | CameraEvent;
@@ -16,6 +17,8 @@ export interface CameraWatch {
   /** Shown in health: the camera clock minus ours. */
   setClockSkew(ms: number | undefined): void;
   stats(): LivePipelineStats;
+  /** The newest frame the pipeline took. */
+  latestFrame(): LiveFrame | undefined;
   /** Stops the camera (its ffmpeg ends), then lets the pipeline close its rules and send pending evidence. */
   stop(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export function startCameraWatch(o: CameraWatchOptions): CameraWatch {
     health: () => supervisor.health(),
     setClockSkew: (ms) => supervisor.setClockSkew(ms),
     stats: () => p.stats(),
+    latestFrame: () => p.latestFrame(),
     stop: async () => {
       await supervisor.stop();
       await running;

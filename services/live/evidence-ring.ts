@@ -29,6 +29,11 @@ export class EvidenceRing {
     return Array.from({ length: n }, (_, i) => inside[Math.round((i * (inside.length - 1)) / Math.max(1, n - 1))] as LiveFrame);
   }
 
+  /** The newest frame held. */
+  latest(): LiveFrame | undefined {
+    return this.frames.at(-1);
+  }
+
   get size(): number {
     return this.frames.length;
   }

@@ -84,6 +84,11 @@ export class LivePipeline {
     return { ...rest, meanLagMs: this.s.frames === 0 ? 0 : Math.round(lagTotalMs / this.s.frames) };
   }
 
+  /** The newest frame this pipeline took (for a snapshot of the camera). */
+  latestFrame(): LiveFrame | undefined {
+    return this.ring.latest();
+  }
+
   /** Processes frames until the buffer is closed, then closes the last segment and sends pending evidence. */
   async run(): Promise<void> {
     for (;;) {

@@ -69,6 +69,11 @@ export class LiveService {
     return [...this.watches.values()].map((w) => ({ cameraId: w.cameraId, ...w.stats() }));
   }
 
+  /** The newest frame analysed on a watched camera (undefined when this process does not watch it). */
+  latestFrame(cameraId: string): LiveFrame | undefined {
+    return this.watches.get(cameraId)?.latestFrame();
+  }
+
   private watch(cameraId: string): { stop(): Promise<void> } {
     const cam = this.o.config.cameras.find((c) => c.id === cameraId);
     if (cam === undefined) throw new Error(`unknown camera ${cameraId}`);

@@ -9,10 +9,14 @@ import { openDatabase, type Database, type OpenDatabaseOptions } from '../core/s
 import { createClipAnalyseWorker } from './clip-analyse.handler.ts';
 import { SessionRepository } from '../core/storage/sessions.repository.ts';
 import { handlerRegistry } from './handlers.ts';
-import { startReconciler, type Reconciler } from './reconciler.ts';
+import { DEFAULT_RECONCILE_IDLE_MS, startReconciler, type Reconciler } from './reconciler.ts';
+import { startLiveFor, type ServiceLiveOptions } from './live-wiring.ts';
+import type { LiveWorker } from './live-worker.ts';
 
 export { createClipAnalyseWorker, type AnalyzeFn, type ClipAnalyseDeps, type ClipAnalyseWorker } from './clip-analyse.handler.ts';
 export { startReconciler, type Reconciler, type ReconcilerOptions } from './reconciler.ts';
+export { startLiveWorker, type LiveWorker, type LiveWorkerOptions } from './live-worker.ts';
+export type { ServiceLiveOptions } from './live-wiring.ts';
 
 const SESSION_PURGE_MS = 3_600_000;
 
@@ -29,6 +33,8 @@ export interface ServiceOptions {
   api?: Partial<ApiConfig>;
   logger?: FastifyServerOptions['logger'];
   reconcile?: { idleMs?: number; intervalMs?: number };
+  /** Live cameras in the worker role (stall limits, refresh pace, the VLM agent…). */
+  live?: ServiceLiveOptions;
 }
 
 export interface RunningService {
@@ -38,6 +44,8 @@ export interface RunningService {
   /** `http://host:port` when the API listens. */
   url?: string;
   reconciler?: Reconciler;
+  /** The live cameras this worker watches. */
+  live?: LiveWorker;
   /** Stops taking requests, stops running analyses (they are queued again), waits for jobs, closes everything. */
   close(): Promise<void>;
 }
@@ -48,27 +56,43 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   if (!both && env.redisUrl === undefined && options.queue?.redisUrl === undefined) {
     throw new UsageError(`SOPWATCH_ROLES=${env.roles.join(',')} needs REDIS_URL: without Redis, jobs run only in the process that queued them`);
   }
+  // Settings from the environment first; what the caller passes wins.
+  const queueSettings: Partial<QueueSettings> = {
+    ...(env.jobLockMs === undefined ? {} : { lockDurationMs: env.jobLockMs }),
+    ...(env.jobStalledCheckMs === undefined ? {} : { stalledIntervalMs: env.jobStalledCheckMs }),
+    ...(env.jobBackoffMs === undefined ? {} : { backoffMs: env.jobBackoffMs }),
+    ...options.queueSettings,
+  };
+  const reconcile = {
+    ...(env.reconcileIdleMs === undefined ? {} : { idleMs: env.reconcileIdleMs }),
+    ...(env.reconcileIntervalMs === undefined ? {} : { intervalMs: env.reconcileIntervalMs }),
+    ...options.reconcile,
+  };
   const db = await openDatabase(options.database ?? (env.databaseUrl !== undefined ? { url: env.databaseUrl } : { dir: join(env.dataDir, 'db') }));
   let queue: JobQueue;
   try {
-    queue = await openJobQueue({ ...(env.redisUrl === undefined ? {} : { redisUrl: env.redisUrl }), ...options.queue, settings: options.queueSettings ?? {} });
+    queue = await openJobQueue({ ...(env.redisUrl === undefined ? {} : { redisUrl: env.redisUrl }), ...options.queue, settings: queueSettings });
   } catch (err) {
     await db.close();
     throw err;
   }
-  const settings = { ...defaultQueueSettings, ...options.queueSettings };
-  const worker = createClipAnalyseWorker({ db, dataDir: env.dataDir, maxAttempts: settings.attempts });
+  const settings = { ...defaultQueueSettings, ...queueSettings };
+  const worker = createClipAnalyseWorker({
+    db, dataDir: env.dataDir, maxAttempts: settings.attempts, ...(env.analysisFps === undefined ? {} : { fps: env.analysisFps }),
+    // Well inside the reconciler's idle time, so a clip being analysed never looks abandoned.
+    heartbeatMs: Math.max(250, Math.min(15_000, Math.floor((reconcile.idleMs ?? DEFAULT_RECONCILE_IDLE_MS) / 4))),
+  });
   const running: RunningService = { db, queue, close: async () => undefined };
   try {
     if (env.roles.includes('worker')) {
       startWorkers(queue, handlerRegistry(worker));
       running.reconciler = startReconciler({
-        db, queue, ...options.reconcile,
+        db, queue, ...reconcile,
         onError: (err) => running.app?.log.warn({ err }, 'reconciler pass failed'),
       });
       // Embedded database and in-process queue: nothing else can be running these clips, so take them all now.
       const alone = db.kind === 'pglite' && queue.kind === 'in-process';
-      await running.reconciler.runOnce(alone ? 0 : options.reconcile?.idleMs);
+      await running.reconciler.runOnce(alone ? 0 : reconcile.idleMs);
     }
     if (env.roles.includes('api')) {
       const app = buildApp({
@@ -83,7 +107,16 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       running.app = app;
       running.url = await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     }
+    if (env.roles.includes('worker') && options.live?.enabled !== false) {
+      const redisUrl = options.queue?.redisUrl ?? env.redisUrl;
+      running.live = await startLiveFor({
+        env, db, live: options.live ?? {}, app: () => running.app,
+        ...(redisUrl === undefined || options.queue?.inProcess === true ? {} : { redisUrl }),
+        ...(options.queue?.prefix === undefined ? {} : { prefix: options.queue.prefix }),
+      });
+    }
   } catch (err) {
+    await running.live?.stop();
     running.reconciler?.stop();
     await running.app?.close();
     await queue.close();
@@ -99,6 +132,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     closing ??= (async () => {
       clearInterval(purge);
       await running.app?.close();
+      await running.live?.stop();
       running.reconciler?.stop();
       worker.abortAll();
       await queue.close();

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { allJobNames } from '../../core/jobs.ts';
+import { cameraMetrics } from '../camera-metrics.ts';
 import { ErrorBody } from '../schemas/common.ts';
 
 const Ready = Type.Object({
@@ -75,6 +76,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     out.metric('sopwatch_queue_up', 'gauge', '1 when the job queue answered.', [[{ backend: deps.queue.kind }, queueUp]]);
     out.metric('sopwatch_http_responses_total', 'counter', 'HTTP responses by status class.', [...app.sopwatch.httpResponses].map(([k, n]) => [{ code: k }, n]));
     out.metric('sopwatch_live_listeners', 'gauge', 'Open live-event streams.', [[{}, feed.size]]);
+    for (const m of await cameraMetrics(deps.db)) out.metric(m.name, m.type, m.help, m.samples);
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(out.toString());
   });
 

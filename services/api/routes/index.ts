@@ -1,6 +1,7 @@
 // Every route plugin, registered in one place.
 import type { FastifyInstance } from 'fastify';
 import { authRoutes } from './auth.routes.ts';
+import { cameraHealthRoutes } from './camera-health.routes.ts';
 import { cameraRoutes } from './cameras.routes.ts';
 import { clipRoutes } from './clips.routes.ts';
 import { eventRoutes } from './events.routes.ts';
@@ -11,7 +12,7 @@ import { storeRoutes } from './stores.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, sopFileRoutes, clipRoutes, violationRoutes, reportRoutes, eventRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reportRoutes, eventRoutes]) {
     await app.register(plugin);
   }
 }

@@ -5,6 +5,7 @@ import { badRequest } from '../http-errors.ts';
 import { toCsv } from '../csv.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { ComplianceReport, ReportQuery } from '../schemas/report.ts';
+import { CameraUnmonitoredRepository } from '../../core/storage/camera-unmonitored.repository.ts';
 
 const DAY_MS = 86_400_000;
 /** Local days of any time zone fall within UTC days widened by this much on each side. */
@@ -18,12 +19,11 @@ async function build(app: FastifyInstance, req: FastifyRequest<{ Querystring: Re
   const toMs = Date.parse(`${to}T00:00:00Z`);
   if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs > toMs) throw badRequest('from must be a day on or before to');
   if ((toMs - fromMs) / DAY_MS >= MAX_DAYS) throw badRequest(`a report covers at most ${MAX_DAYS} days`);
-  const rows = await app.sopwatch.repos.violationQueries.compliance({
-    storeIds: storeScope(req, req.query.storeId),
-    from: new Date(fromMs - TZ_SLACK_MS),
-    to: new Date(toMs + DAY_MS + TZ_SLACK_MS),
-  });
-  return { from, to, rows: rows.filter((r) => r.day >= from && r.day <= to) };
+  const range = { storeIds: storeScope(req, req.query.storeId), from: new Date(fromMs - TZ_SLACK_MS), to: new Date(toMs + DAY_MS + TZ_SLACK_MS) };
+  const rows = await app.sopwatch.repos.violationQueries.compliance(range);
+  const notMonitored = await new CameraUnmonitoredRepository(app.sopwatch.deps.db).byDay(range);
+  const inRange = <T extends { day: string }>(r: T): boolean => r.day >= from && r.day <= to;
+  return { from, to, rows: rows.filter(inRange), notMonitored: notMonitored.filter(inRange) };
 }
 
 export async function reportRoutes(app: FastifyInstance): Promise<void> {

@@ -23,8 +23,18 @@ export const ComplianceRow = Type.Object({
   high: Type.Integer(),
 });
 
+export const NotMonitoredRow = Type.Object({
+  day: Type.String(),
+  storeId: Type.String(),
+  storeName: Type.String(),
+  cameraId: Type.String(),
+  cameraName: Type.Union([Type.String(), Type.Null()], { description: 'Null when the camera was deleted since' }),
+  seconds: Type.Integer({ description: 'Time the live camera was not watched (offline, handed over, sopwatch stopped) that local day' }),
+}, { description: 'Not monitored: nothing was seen, so nothing in this time counts as compliant' });
+
 export const ComplianceReport = Type.Object({
   from: Type.String(),
   to: Type.String(),
   rows: Type.Array(ComplianceRow),
+  notMonitored: Type.Array(NotMonitoredRow, { description: 'Per store, live camera and local day: time not monitored' }),
 });

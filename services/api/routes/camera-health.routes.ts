@@ -1,0 +1,112 @@
+// Live cameras of a store: health as their worker reports it, the newest picture (faces blurred) for the zone editor,
+// and how the worker reaches each camera. Every route is scoped to the caller's stores like the others.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { requireStore } from '../access.ts';
+import { badRequest, notFound } from '../http-errors.ts';
+import { CameraHealth, StreamSettings } from '../schemas/camera-health.ts';
+import { CameraParams } from '../schemas/camera.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { StoreParams } from '../schemas/store.ts';
+import { CameraStatusRepository } from '../../core/storage/camera-status.repository.ts';
+import { CameraUnmonitoredRepository } from '../../core/storage/camera-unmonitored.repository.ts';
+import { LiveCameraRepository } from '../../core/storage/live-cameras.repository.ts';
+import { checkCameraUri } from '../../ingester/camera-uri.ts';
+import { liveConfigFromObject } from '../../live/camera-config.ts';
+import { healthView } from '../camera-views.ts';
+
+/** Snapshots are written by the worker under this folder of the data directory, and nowhere else is served. */
+const SNAPSHOT_DIR = 'live/snapshots/';
+
+export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
+  const { deps, repos } = app.sopwatch;
+  const status = new CameraStatusRepository(deps.db);
+  const spans = new CameraUnmonitoredRepository(deps.db);
+  const liveCameras = new LiveCameraRepository(deps.db);
+
+  async function healthOf(storeId: string, only?: string): Promise<CameraHealth[]> {
+    const cameras = (await repos.cameras.list([storeId])).filter((c) => only === undefined || c.id === only);
+    const byCamera = new Map((await status.statuses([storeId])).map((s) => [s.cameraId, s]));
+    const recent = await spans.recent([storeId], 500);
+    return cameras.map((c) => healthView(c, byCamera.get(c.id), recent.filter((s) => s.cameraId === c.id).slice(0, 10)));
+  }
+
+  app.get<{ Params: StoreParams }>('/api/stores/:storeId/cameras/health', {
+    schema: { tags: ['cameras'], summary: 'Health of every camera of the store, as its worker last reported it', params: StoreParams, response: { 200: Type.Array(CameraHealth), ...errorResponses } },
+  }, async (req) => {
+    requireStore(req, req.params.storeId, 'read');
+    return healthOf(req.params.storeId);
+  });
+
+  app.get<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId/health', {
+    schema: { tags: ['cameras'], summary: 'Health of one camera', params: CameraParams, response: { 200: CameraHealth, ...errorResponses } },
+  }, async (req) => {
+    requireStore(req, req.params.storeId, 'read');
+    const [one] = await healthOf(req.params.storeId, req.params.cameraId);
+    if (one === undefined) throw notFound('camera');
+    return one;
+  });
+
+  app.get<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId/snapshot.jpg', {
+    schema: {
+      tags: ['cameras'], params: CameraParams, produces: ['image/jpeg'],
+      summary: 'The newest picture of the camera, faces blurred (404 until the worker has one; asking makes it refresh every few seconds)',
+    },
+  }, async (req, reply) => {
+    requireStore(req, req.params.storeId, 'read');
+    const camera = await repos.cameras.get(req.params.cameraId, [req.params.storeId]);
+    if (!camera) throw notFound('camera');
+    await status.wantSnapshot(camera.id, camera.storeId);
+    const row = (await status.statuses([camera.storeId])).find((s) => s.cameraId === camera.id);
+    const rel = row?.snapshotPath;
+    if (rel === undefined || rel === null || !rel.startsWith(SNAPSHOT_DIR) || rel.includes('..')) throw notFound('snapshot');
+    const path = join(deps.dataDir, rel);
+    const size = await stat(path).then((s) => (s.isFile() ? s.size : -1), () => -1);
+    if (size < 0) throw notFound('snapshot');
+    return reply
+      .header('content-type', 'image/jpeg')
+      .header('content-length', String(size))
+      .header('cache-control', 'private, no-store')
+      .header('x-snapshot-at', row?.snapshotAt?.toISOString() ?? '')
+      .send(createReadStream(path));
+  });
+
+  app.get<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId/stream', {
+    schema: { tags: ['cameras'], summary: 'How the worker reaches the camera', params: CameraParams, response: { 200: StreamSettings, ...errorResponses } },
+  }, async (req) => {
+    requireStore(req, req.params.storeId, 'read');
+    const found = await liveCameras.streamConfig(req.params.cameraId, req.params.storeId);
+    if (!found) throw notFound('camera');
+    return { ...found.config, host: found.host };
+  });
+
+  app.put<{ Params: CameraParams; Body: StreamSettings }>('/api/stores/:storeId/cameras/:cameraId/stream', {
+    schema: { tags: ['cameras'], summary: 'Set how the worker reaches the camera (a host makes it watched live)', params: CameraParams, body: StreamSettings, response: { 200: StreamSettings, ...errorResponses } },
+  }, async (req) => {
+    const caller = requireStore(req, req.params.storeId, 'write');
+    const { host, ...config } = req.body;
+    if (host !== null) {
+      let checked;
+      try {
+        [checked] = liveConfigFromObject({ cameras: [{ ...config, id: 'camera', host }] }).cameras;
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+      // A URL given here must point at the camera itself: the worker never fetches anything else.
+      try {
+        if (checked?.rtspUrl !== undefined) checkCameraUri(checked.rtspUrl, { host, ports: checked.rtspPorts, schemes: ['rtsp', 'rtsps'] }, 'rtspUrl');
+        if (checked?.snapshotUrl !== undefined) {
+          checkCameraUri(checked.snapshotUrl, { host, ports: checked.snapshotPorts.length > 0 ? checked.snapshotPorts : [checked.onvifPort], schemes: ['http', 'https'] }, 'snapshotUrl');
+        }
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+    }
+    if (!(await liveCameras.setStreamConfig(req.params.cameraId, req.params.storeId, host, config))) throw notFound('camera');
+    await repos.audit.append({ actor: caller.userId, storeId: req.params.storeId, action: 'camera.stream', target: req.params.cameraId, detail: { host, source: config.source } });
+    return { ...config, host };
+  });
+}

@@ -1,0 +1,180 @@
+// Pictures from live cameras, all through the face finder: violation keyframes, the latest snapshot, and the crops a
+// verify question sends to the model. What is written or sent is checked byte for byte; a face that survives means no picture.
+import { join } from 'node:path';
+import { evidenceName } from '../analysis/evidence.ts';
+import type { FaceFinder } from '../analysis/face-finder.ts';
+import type { Keyframe } from '../agent/index.ts';
+import type { Box, Polygon, Violation } from '../core/contracts.ts';
+import { composeKeyframe, cropAndScale, encodeJpeg, FaceBlurError, writeFileAtomic } from '../evidence/index.ts';
+import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
+
+export interface WrittenEvidence {
+  name: string;
+  /** Relative to the data directory, as the evidence table stores it. */
+  path: string;
+  bytes: number;
+}
+
+export interface KeyframeRequest {
+  storeId: string;
+  /** The camera's row id (folder name). */
+  cameraRowId: string;
+  violation: Violation;
+  ruleTitle: string;
+  zones: Record<string, Polygon>;
+  before: LiveFrame[];
+  after: LiveFrame[];
+}
+
+/** Work waiting for the face finder beyond this: keyframes are skipped (the violation stays, without a picture). */
+const MAX_BACKLOG = 30;
+
+/**
+ * One picture at a time through the face finder, the most urgent first: a snapshot someone is looking at, then a
+ * question the rules wait for, then keyframes (a burst of violations must not keep the zone editor waiting).
+ */
+export class PriorityGate {
+  private busy = false;
+  private seq = 0;
+  private readonly waiting: Array<{ priority: number; seq: number; go: () => void }> = [];
+
+  get backlog(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(priority: number, work: () => Promise<T>): Promise<T> {
+    await new Promise<void>((go) => {
+      this.waiting.push({ priority, seq: this.seq++, go });
+      this.next();
+    });
+    try {
+      return await work();
+    } finally {
+      this.busy = false;
+      this.next();
+    }
+  }
+
+  private next(): void {
+    if (this.busy || this.waiting.length === 0) return;
+    this.waiting.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    const first = this.waiting.shift();
+    if (first === undefined) return;
+    this.busy = true;
+    first.go();
+  }
+}
+
+const SNAPSHOT = 3;
+const VERIFY = 2;
+const KEYFRAME = 1;
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+
+/** At most three frames: nearest the start, the last one before the rule fired, the middle of those after. */
+export function pickKeyframes(startMs: number, before: readonly LiveFrame[], after: readonly LiveFrame[]): LiveFrame[] {
+  const nearest = [...before].sort((a, b) => Math.abs(a.tMs - startMs) - Math.abs(b.tMs - startMs))[0];
+  const picks = [nearest, before.at(-1), after[Math.floor(after.length / 2)]].filter((f): f is LiveFrame => f !== undefined);
+  return [...new Map(picks.map((f) => [f.tMs, f])).values()].sort((a, b) => a.tMs - b.tMs);
+}
+
+/** The union of the persons seen, padded: the model looks at the scene around them, not the whole room. */
+function cropAround(persons: ReadonlyArray<{ box: Box }>): Box {
+  if (persons.length === 0) return [0, 0, 1, 1];
+  const x0 = Math.min(...persons.map((p) => p.box[0]));
+  const y0 = Math.min(...persons.map((p) => p.box[1]));
+  const x1 = Math.max(...persons.map((p) => p.box[0] + p.box[2]));
+  const y1 = Math.max(...persons.map((p) => p.box[1] + p.box[3]));
+  const padX = (x1 - x0) * 0.3 + 0.05;
+  const padY = (y1 - y0) * 0.3 + 0.05;
+  const left = Math.max(0, x0 - padX);
+  const top = Math.max(0, y0 - padY);
+  return [left, top, Math.min(1, x1 + padX) - left, Math.min(1, y1 + padY) - top];
+}
+
+export class LiveImages {
+  private readonly gate = new PriorityGate();
+
+  constructor(private readonly faces: FaceFinder, private readonly dataDir: string) {}
+
+  /** Loads the face finder's models now, so that the first violation's pictures do not wait for them. */
+  async warm(): Promise<void> {
+    await this.faces.find({ cameraId: 'warm-up', index: 0, tMs: 0, width: 64, height: 36, rgb: Buffer.alloc(64 * 36 * 3) });
+  }
+
+  /** Writes the keyframes of a live violation; each failure is listed, and that picture is simply not written. */
+  async keyframes(req: KeyframeRequest): Promise<{ written: WrittenEvidence[]; errors: string[] }> {
+    const v = req.violation;
+    const written: WrittenEvidence[] = [];
+    const errors: string[] = [];
+    for (const [k, live] of pickKeyframes(v.startMs, req.before, req.after).entries()) {
+      const name = evidenceName(v.id, k + 1);
+      const path = ['evidence', 'live', req.storeId, req.cameraRowId, name].join('/');
+      if (this.gate.backlog >= MAX_BACKLOG) {
+        errors.push(`${v.id} keyframe ${k + 1}: not drawn, ${this.gate.backlog} pictures are already waiting for the face finder`);
+        continue;
+      }
+      try {
+        const bytes = await this.gate.run(KEYFRAME, () => this.keyframe(req, live, join(this.dataDir, path)));
+        written.push({ name, path, bytes });
+      } catch (err) {
+        errors.push(`${v.id} keyframe ${k + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return { written, errors };
+  }
+
+  /** One keyframe: scrubbed, zones and caption drawn, the rendered bytes checked, written; returns its size. */
+  private async keyframe(req: KeyframeRequest, live: LiveFrame, outPath: string): Promise<number> {
+    const v = req.violation;
+    const frame = await this.faces.scrub(await decodeLiveFrame(live));
+    const spec = {
+      frame,
+      zones: req.zones,
+      highlightZones: Object.keys(req.zones).filter((z) => v.message.includes(z) || v.subject.includes(z)),
+      caption: [`${req.ruleTitle}${v.step ? ` — step ${v.step}` : ''}`, `${v.kind} · ${v.severity} · ${iso(v.startMs)} UTC · frame at ${iso(live.tMs)}`, v.message],
+      faceBoxes: [],
+      outPath,
+    };
+    const jpeg = await this.faces.renderClean((extra) => composeKeyframe({ ...spec, faceBoxes: extra }), frame.height);
+    await writeFileAtomic(outPath, jpeg);
+    return jpeg.length;
+  }
+
+  /** The frame with faces blurred, as a checked JPEG written to `outPath`; false when a face could not be blurred. */
+  async snapshot(live: LiveFrame, outPath: string): Promise<boolean> {
+    try {
+      return await this.gate.run(SNAPSHOT, async () => {
+        const frame = await this.faces.scrub(await decodeLiveFrame(live));
+        const jpeg = await this.faces.renderClean((extra) => encodeJpeg(frame, { quality: 80, faceBoxes: extra }));
+        await writeFileAtomic(outPath, jpeg);
+        return true;
+      });
+    } catch (err) {
+      if (err instanceof FaceBlurError) return false;
+      throw err;
+    }
+  }
+
+  /** Keyframes for a verify question: cropped around the persons, blurred, checked; a frame that fails is left out. */
+  async verifyKeyframes(requestId: string, frames: readonly LiveFrame[]): Promise<Keyframe[]> {
+    const out: Keyframe[] = [];
+    for (const [i, live] of frames.entries()) {
+      try {
+        const jpeg = await this.gate.run(VERIFY, async () => {
+          const raw = await decodeLiveFrame(live);
+          const crop = cropAround((await this.faces.find(raw)).persons);
+          const frame = await this.faces.scrub(raw);
+          const cropped = await cropAndScale(frame, crop, 768);
+          return this.faces.renderClean((extra) => encodeJpeg(cropped, { quality: 85, faceBoxes: extra }));
+        });
+        out.push({ id: `${requestId}#${i + 1}`, tMs: live.tMs, jpeg });
+      } catch (err) {
+        // A frame whose face cannot be blurred never leaves the machine; fewer frames (or none) mean `unsure`.
+        if (err instanceof FaceBlurError) continue;
+        throw err;
+      }
+    }
+    return out;
+  }
+}

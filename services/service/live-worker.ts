@@ -1,0 +1,231 @@
+// The live side of `sopwatch serve` (worker role): one LiveService per store that has cameras to watch, restarted when
+// its cameras or SOP files change; health reported to the database for the API, snapshots kept fresh while looked at.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { VerifyResult, VlmAgent } from '../agent/index.ts';
+import { modelNeedsFor } from '../analysis/detector-needs.ts';
+import { createFaceFinder, type FaceFinder } from '../analysis/face-finder.ts';
+import { assertNoEviction, redactRedisUrl } from '../core/queue/redis-policy.ts';
+import type { Database } from '../core/storage/index.ts';
+import { CameraStatusRepository } from '../core/storage/camera-status.repository.ts';
+import { LiveCameraRepository } from '../core/storage/live-cameras.repository.ts';
+import { createDetector, type Detector } from '../detector/index.ts';
+import { LiveService, loadLiveConfig, type LiveConfig } from '../live/index.ts';
+import { planLive, type LiveSettings, type StorePlan } from './live-cameras.ts';
+import { LiveImages } from './live-evidence.ts';
+import { LiveReporter, type RunningStore } from './live-reporter.ts';
+import { LiveStoreSink } from './live-results.ts';
+
+export interface LiveWorkerOptions {
+  db: Database;
+  dataDir: string;
+  /** A cameras.yaml whose cameras are matched to store cameras by name. */
+  camerasPath?: string;
+  /** With Redis, the cameras of each store are shared between workers through leases. */
+  redisUrl?: string;
+  /** Lease keys are `<prefix>:live:<storeId>:…`. Default `sopwatch`. */
+  prefix?: string;
+  /** Answers `verify` questions; without it they become review cases. */
+  agent?: VlmAgent;
+  detectorThreads?: number;
+  /** Wins over the cameras file's settings (stall limits, backoff…). */
+  settings?: Partial<LiveSettings>;
+  /** How often cameras and SOP files are read again. Default 30 000. */
+  refreshMs?: number;
+  /** How often health is written. Default 5000. */
+  reportEveryMs?: number;
+  /** A fresh snapshot at least this often. Default 60 000. */
+  snapshotEveryMs?: number;
+  /** While someone looks at a camera's snapshot (asked within the last minute): this often. Default 2000. */
+  snapshotWantedEveryMs?: number;
+  onError: (message: string) => void;
+  onViolation?: (violationId: string) => void;
+}
+
+export interface LiveWorker {
+  readonly workerId: string;
+  /** Reads cameras and SOP files again now, and restarts what changed. */
+  refresh(): Promise<void>;
+  /** Per store run here: the cameras this process watches now. */
+  watching(): Array<{ storeId: string; cameras: string[] }>;
+  stop(): Promise<void>;
+}
+
+interface Running extends RunningStore {
+  sink: LiveStoreSink;
+  /** Questions to the model still out: their answers are stored before the store stops. */
+  asking: Set<Promise<unknown>>;
+}
+
+/** At shutdown, answers of the model are waited for this long at most. */
+const ANSWER_GRACE_MS = 10_000;
+/** A detector for cameras no SOP applies to: the pipeline never calls it. */
+const NO_DETECTOR: Pick<Detector, 'detect'> = { detect: () => Promise.reject(new Error('no SOP applies to this camera: nothing to detect')) };
+
+export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker> {
+  const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const cameras = new LiveCameraRepository(o.db);
+  const status = new CameraStatusRepository(o.db);
+  const reportEveryMs = o.reportEveryMs ?? 5000;
+  const running = new Map<string, Running>();
+  let detector: { key: string; detector: Pick<Detector, 'detect'> & { close?: () => Promise<void> } } | undefined;
+  let faces: FaceFinder | undefined;
+  let images: LiveImages | undefined;
+  let redis: Redis | undefined;
+  let file: LiveConfig | undefined;
+  let lastProblems = '';
+  let stopped = false;
+
+  const imagesNow = (): LiveImages => {
+    faces ??= createFaceFinder();
+    images ??= new LiveImages(faces, o.dataDir);
+    return images;
+  };
+
+  /** A connection of its own for the leases, opened when there is a first camera to watch. */
+  async function leases(url: string): Promise<Redis> {
+    if (redis !== undefined) return redis;
+    const r = new Redis(url, { maxRetriesPerRequest: 2 });
+    r.on('error', () => undefined);
+    try {
+      // An evicted lease would let two workers watch one camera.
+      await assertNoEviction(r, redactRedisUrl(url));
+    } catch (err) {
+      r.disconnect();
+      throw err;
+    }
+    redis = r;
+    return r;
+  }
+
+  async function useDetector(plans: StorePlan[]): Promise<Pick<Detector, 'detect'>> {
+    const needs = modelNeedsFor(plans.flatMap((p) => p.sops));
+    const key = JSON.stringify(needs);
+    if (detector?.key === key) return detector.detector;
+    for (const storeId of [...running.keys()]) await stopStore(storeId, 'not watched: the detector was reloaded for new rules');
+    await detector?.detector.close?.();
+    const any = needs.persons || needs.hands || needs.objects || needs.pose;
+    detector = { key, detector: any ? await createDetector({ needs, ...(o.detectorThreads === undefined ? {} : { threads: o.detectorThreads }) }) : NO_DETECTOR };
+    return detector.detector;
+  }
+
+  async function startStore(plan: StorePlan, d: Pick<Detector, 'detect'>): Promise<void> {
+    const sink = new LiveStoreSink({
+      db: o.db, plan, images: imagesNow, onError: o.onError, staleAfterMs: reportEveryMs * 3 + 5000,
+      onStateChange: () => scheduleReport(),
+      ...(o.onViolation === undefined ? {} : { onViolation: o.onViolation }),
+    });
+    const agent = o.agent;
+    const asking = new Set<Promise<unknown>>();
+    const ask = (work: Promise<VerifyResult>): Promise<VerifyResult> => {
+      asking.add(work);
+      void work.finally(() => asking.delete(work)).catch(() => undefined);
+      return work;
+    };
+    const service = new LiveService({
+      config: plan.config, sops: plan.sops, detector: d, workerId,
+      sink: (e) => sink.handle(e),
+      ...(redis === undefined ? {} : { redis, leasePrefix: `${o.prefix ?? 'sopwatch'}:live:${plan.storeId}:` }),
+      ...(agent === undefined ? {} : {
+        verify: (request, frames) => ask(imagesNow().verifyKeyframes(request.id, frames).then((keyframes) => agent.verify({ request, keyframes, storeId: plan.storeId }))),
+      }),
+    });
+    running.set(plan.storeId, { plan, service, sink, asking });
+    if (plan.sops.length > 0) imagesNow().warm().catch((err: unknown) => o.onError(`live: face finder: ${(err as Error).message}`));
+    await service.start();
+    // With leases, each camera's start is told by its `acquired` event.
+    if (redis === undefined) for (const c of plan.cameras) sink.watchStarted(c.config.id, Date.now());
+  }
+
+  async function stopStore(storeId: string, reason: string): Promise<void> {
+    const r = running.get(storeId);
+    if (r === undefined) return;
+    running.delete(storeId);
+    const watched = r.service.watching();
+    await r.service.stop();
+    // An answer still coming decides a verdict of a closed segment: it is stored, not lost.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...r.asking]), new Promise((resolve) => { timer = setTimeout(resolve, ANSWER_GRACE_MS); })]);
+    clearTimeout(timer);
+    // With leases the distributor tells of each release; without, every camera stops here.
+    if (redis === undefined) for (const name of watched) await r.sink.watchStopped(name, Date.now(), reason);
+    await r.sink.idle();
+    r.sink.close();
+    const ids = r.plan.cameras.filter((c) => watched.includes(c.config.id)).map((c) => c.row.id);
+    await status.markStopped(ids, workerId).catch((err: unknown) => o.onError(`live: status of stopped cameras: ${(err as Error).message}`));
+  }
+
+  async function refresh(): Promise<void> {
+    if (stopped) return;
+    if (o.camerasPath !== undefined) {
+      try {
+        file = await loadLiveConfig(o.camerasPath);
+      } catch (err) {
+        // A broken file keeps the cameras of the last good one.
+        o.onError(`live: ${(err as Error).message}`);
+      }
+    }
+    const { plans, problems } = planLive({ rows: await cameras.cameras(), sops: await cameras.enabledSops(), ...(file === undefined ? {} : { file }), ...(o.settings === undefined ? {} : { settings: o.settings }) });
+    const joined = problems.join('\n');
+    if (joined !== lastProblems && joined !== '') o.onError(`live: ${joined}`);
+    lastProblems = joined;
+    const wanted = new Map(plans.map((p) => [p.storeId, p]));
+    for (const storeId of [...running.keys()]) {
+      const plan = wanted.get(storeId);
+      if (plan === undefined || plan.fingerprint !== running.get(storeId)?.plan.fingerprint) await stopStore(storeId, 'not watched: the store\'s cameras or SOP files changed');
+    }
+    if (plans.length === 0) {
+      await detector?.detector.close?.();
+      detector = undefined;
+      return;
+    }
+    if (o.redisUrl !== undefined) await leases(o.redisUrl);
+    const d = await useDetector(plans);
+    for (const plan of plans) if (!running.has(plan.storeId) && !stopped) await startStore(plan, d);
+  }
+
+  const reporter = new LiveReporter({
+    db: o.db, dataDir: o.dataDir, workerId, images: imagesNow, stores: () => running.values(),
+    snapshotEveryMs: o.snapshotEveryMs ?? 60_000, snapshotWantedEveryMs: o.snapshotWantedEveryMs ?? 2000, onError: o.onError,
+  });
+  const loop = (fn: () => Promise<void>, what: string, everyMs: number): { run(): Promise<void>; idle(): Promise<void>; timer: NodeJS.Timeout } => {
+    let busy: Promise<void> | undefined;
+    const run = (): Promise<void> => {
+      busy ??= fn().catch((err: unknown) => o.onError(`live: ${what}: ${(err as Error).message}`)).finally(() => {
+        busy = undefined;
+      });
+      return busy;
+    };
+    const timer = setInterval(() => void run(), everyMs);
+    timer.unref();
+    return { run, idle: () => busy ?? Promise.resolve(), timer };
+  };
+  const refreshLoop = loop(refresh, 'reading cameras and SOP files', o.refreshMs ?? 30_000);
+  const reportLoop = loop(() => reporter.report(), 'reporting camera health', reportEveryMs);
+  const snapshotLoop = loop(() => reporter.snapshots(), 'camera snapshots', Math.min(o.snapshotWantedEveryMs ?? 2000, 2000));
+  let soon: NodeJS.Timeout | undefined;
+  function scheduleReport(): void {
+    soon ??= setTimeout(() => {
+      soon = undefined;
+      void reportLoop.run();
+    }, 100);
+  }
+  await refreshLoop.run();
+
+  return {
+    workerId,
+    refresh: () => refreshLoop.run(),
+    watching: () => [...running.values()].map((r) => ({ storeId: r.plan.storeId, cameras: r.service.watching() })),
+    stop: async () => {
+      stopped = true;
+      for (const l of [refreshLoop, reportLoop, snapshotLoop]) clearInterval(l.timer);
+      clearTimeout(soon);
+      await Promise.all([refreshLoop.idle(), reportLoop.idle(), snapshotLoop.idle()]);
+      for (const storeId of [...running.keys()]) await stopStore(storeId, 'not watched: sopwatch stopped');
+      await detector?.detector.close?.();
+      await faces?.close();
+      await redis?.quit().catch(() => undefined);
+    },
+  };
+}
