@@ -24,6 +24,13 @@ export interface ClipAnalyseDeps {
   analyze?: AnalyzeFn;
   /** Progress is written to the clip row at most this often. */
   progressEveryMs?: number;
+  /** Frames analysed per second; default that of analyzeClip (5). */
+  fps?: number;
+  /**
+   * A running analysis touches its clip row at least this often, whatever its phase: the reconciler takes a clip
+   * untouched for its idle time as abandoned and queues it again. Default 15 s.
+   */
+  heartbeatMs?: number;
 }
 
 export interface ClipAnalyseWorker {
@@ -39,6 +46,7 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
   const results = new ClipResultWriter(deps.db, deps.dataDir);
   const analyze = deps.analyze ?? analyzeClip;
   const running = new Set<AbortController>();
+  const heartbeatMs = deps.heartbeatMs ?? 15_000;
 
   const handle: JobHandler<JobName.ClipAnalyse> = async ({ storeId, clipId }, ctx): Promise<JobOutcome> => {
     const found = await clips.get(clipId, [storeId]);
@@ -62,19 +70,28 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
     const controller = new AbortController();
     running.add(controller);
     let lastWrite = 0;
+    let lastFraction = 0;
     let writes: Promise<unknown> = Promise.resolve();
     const report = (fraction: number, force = false): void => {
       const now = Date.now();
+      lastFraction = fraction;
       if (!force && now - lastWrite < (deps.progressEveryMs ?? 1_000)) return;
       lastWrite = now;
       // Chained, so that an older value never lands after a newer one.
       writes = writes.then(() => Promise.all([clips.setProgress(clipId, fraction), ctx.progress(fraction)])).catch(() => undefined);
     };
+    // Evidence and verify report no progress for long stretches: without this the reconciler would queue the clip
+    // again while it is still being analysed, and the duplicate would later run as if it were a re-analysis.
+    const heartbeat = setInterval(() => {
+      if (Date.now() - lastWrite >= heartbeatMs) report(lastFraction, true);
+    }, Math.max(100, Math.floor(heartbeatMs / 2)));
+    heartbeat.unref();
     try {
       const result = await analyze({
         clipPath: clip.path,
         sops: files.map((f) => f.compiled as unknown as CompiledSop),
         cameraId: camera.name,
+        ...(deps.fps === undefined ? {} : { fps: deps.fps }),
         evidenceDir: join(deps.dataDir, 'evidence', clip.id),
         signal: controller.signal,
         onProgress: (p) => report(p.phase === 'detect' ? p.fraction * 0.9 : p.phase === 'verify' ? 0.92 : p.phase === 'evidence' ? 0.95 : 0.99, p.phase !== 'detect'),
@@ -99,6 +116,7 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
       await clips.requeue(clipId);
       return { status: 'failed', reason, retry: true };
     } finally {
+      clearInterval(heartbeat);
       running.delete(controller);
     }
   };

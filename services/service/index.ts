@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp, type ApiConfig } from '../api/index.ts';
+import { dashboardPlugin } from '../api/plugins/app/dashboard.plugin.ts';
 import { env as processEnv, type Env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { defaultQueueSettings, openJobQueue, startWorkers, type JobQueue, type OpenQueueOptions, type QueueSettings } from '../core/queue/index.ts';
@@ -9,6 +10,9 @@ import { openDatabase, type Database, type OpenDatabaseOptions } from '../core/s
 import { createClipAnalyseWorker } from './clip-analyse.handler.ts';
 import { SessionRepository } from '../core/storage/sessions.repository.ts';
 import { handlerRegistry } from './handlers.ts';
+import { loadConfig, type SopwatchConfig } from '../core/config.ts';
+import { createNotifier, type Notifier } from '../notify/index.ts';
+import { createRetentionSweepHandler, startRetentionSchedule, type RetentionSchedule } from '../privacy/index.ts';
 import { DEFAULT_RECONCILE_IDLE_MS, startReconciler, type Reconciler } from './reconciler.ts';
 import { startLiveFor, type ServiceLiveOptions } from './live-wiring.ts';
 import type { LiveWorker } from './live-worker.ts';
@@ -35,6 +39,8 @@ export interface ServiceOptions {
   reconcile?: { idleMs?: number; intervalMs?: number };
   /** Live cameras in the worker role (stall limits, refresh pace, the VLM agent…). */
   live?: ServiceLiveOptions;
+  /** sopwatch.yaml, already loaded (default: loaded from SOPWATCH_CONFIG or ./sopwatch.yaml). */
+  config?: SopwatchConfig;
 }
 
 export interface RunningService {
@@ -83,9 +89,16 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     heartbeatMs: Math.max(250, Math.min(15_000, Math.floor((reconcile.idleMs ?? DEFAULT_RECONCILE_IDLE_MS) / 4))),
   });
   const running: RunningService = { db, queue, close: async () => undefined };
+  let notifier: Notifier | undefined;
+  let retention: RetentionSchedule | undefined;
   try {
     if (env.roles.includes('worker')) {
-      startWorkers(queue, handlerRegistry(worker));
+      const config = options.config ?? (await loadConfig(env.configPath));
+      notifier = createNotifier({ db, queue, config: config.notify, onError: (err) => running.app?.log.warn({ err }, 'notifier pass failed') });
+      const retentionSweep = createRetentionSweepHandler({ db, dataDir: env.dataDir });
+      startWorkers(queue, handlerRegistry(worker, { notificationSend: notifier.handleSend, retentionSweep }));
+      notifier.start();
+      retention = startRetentionSchedule({ queue, onError: (err) => running.app?.log.warn({ err }, 'retention schedule failed') });
       running.reconciler = startReconciler({
         db, queue, ...reconcile,
         onError: (err) => running.app?.log.warn({ err }, 'reconciler pass failed'),
@@ -104,6 +117,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
           ...options.api,
         },
       });
+      // The web UI: its pages and assets are public (the data behind them is not), so it sits beside the API.
+      void app.register(dashboardPlugin);
       running.app = app;
       running.url = await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     }
@@ -116,6 +131,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       });
     }
   } catch (err) {
+    retention?.stop();
+    await notifier?.stop();
     await running.live?.stop();
     running.reconciler?.stop();
     await running.app?.close();
@@ -134,6 +151,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       await running.app?.close();
       await running.live?.stop();
       running.reconciler?.stop();
+      retention?.stop();
+      await notifier?.stop();
       worker.abortAll();
       await queue.close();
       await db.close();

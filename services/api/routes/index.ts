@@ -4,6 +4,8 @@ import { authRoutes } from './auth.routes.ts';
 import { cameraHealthRoutes } from './camera-health.routes.ts';
 import { cameraRoutes } from './cameras.routes.ts';
 import { clipRoutes } from './clips.routes.ts';
+import { dashboardClipRoutes } from './dashboard-clips.routes.ts';
+import { dashboardSopRoutes } from './dashboard-sops.routes.ts';
 import { eventRoutes } from './events.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { reportRoutes } from './reports.routes.ts';
@@ -12,7 +14,7 @@ import { storeRoutes } from './stores.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reportRoutes, eventRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes]) {
     await app.register(plugin);
   }
 }

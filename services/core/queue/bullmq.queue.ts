@@ -68,9 +68,14 @@ class BullmqQueue implements JobQueue {
     assertJobPayload(name, payload);
     const jobId = options.jobId ?? randomUUID();
     assertJobId(jobId);
+    const queue = this.queue(name);
+    const bullId = toBullId(jobId);
     try {
-      // An existing id (queued, running or still retained) makes BullMQ ignore the add: that is the idempotency.
-      await this.queue(name).add(name, payload, { jobId: toBullId(jobId) });
+      // A job that failed for good is retained under its id, and BullMQ would ignore this add: asking again means
+      // running again (a clip whose every attempt met a database outage is queued again by the reconciler).
+      if ((await queue.getJobState(bullId)) === 'failed') await queue.remove(bullId);
+      // Any other existing id (queued, running, or completed and retained) makes BullMQ ignore the add: the idempotency.
+      await queue.add(name, payload, { jobId: bullId });
     } catch (err) {
       // Redis down or full (OOM under noeviction): the caller answers 503 and the reconciler queues it later.
       throw new TransportError(`cannot queue job ${name} (${jobId})`, { cause: err });

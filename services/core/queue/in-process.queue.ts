@@ -53,7 +53,10 @@ export class InProcessQueue implements JobQueue {
     assertJobPayload(name, payload);
     const id = options.jobId ?? randomUUID();
     assertJobId(id);
-    if (this.jobs.has(id)) return id;
+    const existing = this.jobs.get(id);
+    // Same rule as BullMQ's backend: an id still queued, running or completed is a no-op; one that failed runs again.
+    if (existing !== undefined && existing.state !== 'failed') return id;
+    if (existing !== undefined) this.forget(existing);
     const entry: Entry = { id, name, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0 };
     this.jobs.set(id, entry);
     this.enqueue(entry);
@@ -143,6 +146,13 @@ export class InProcessQueue implements JobQueue {
       this.finish(entry, 'failed');
     }
     this.events.emit('failed', { name: entry.name, jobId: entry.id, attempt, reason: result.reason, willRetry });
+  }
+
+  private forget(entry: Entry): void {
+    this.jobs.delete(entry.id);
+    const kept = this.finished.failed;
+    const at = kept.indexOf(entry.id);
+    if (at >= 0) kept.splice(at, 1);
   }
 
   private finish(entry: Entry, state: 'completed' | 'failed'): void {

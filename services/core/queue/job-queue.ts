@@ -2,7 +2,10 @@
 import type { JobHandler, JobName, JobOutcome, JobPayloads } from '../jobs.ts';
 
 export interface AddOptions {
-  /** Idempotency key: a second add with the same id is ignored while the first is kept. Default: random. */
+  /**
+   * Idempotency key: a second add with the same id is ignored while the first is queued, running, or completed and
+   * still kept; a job that failed for good is replaced and runs again. Default: random.
+   */
   jobId?: string;
 }
 

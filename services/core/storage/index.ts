@@ -23,7 +23,7 @@ export {
   type ViolationUpsert,
 } from './violations.repository.ts';
 export { AuditRepository, type AuditEntry, type AuditRecord } from './audit.repository.ts';
-export { DatabaseError, DatabaseLockedError, InvalidTransitionError, MigrationError, NotFoundError } from './storage-errors.ts';
+export { DatabaseError, DatabaseLockedError, DatabaseUnavailableError, InvalidTransitionError, MigrationError, NotFoundError } from './storage-errors.ts';
 
 export interface OpenDatabaseOptions {
   /** PostgreSQL URL; default env().databaseUrl. */

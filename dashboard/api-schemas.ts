@@ -1,0 +1,65 @@
+// Schemas of the dashboard's own API routes (services/api/routes/dashboard-*.routes.ts): TypeBox only, so the browser code can import the types.
+import { Type, type Static } from '@sinclair/typebox';
+import { SopUpload } from '../services/api/schemas/sop-file.ts';
+
+export const RuleLane = Type.Object({
+  sop: Type.String(),
+  sopTitle: Type.String(),
+  sopVersion: Type.Integer({ description: 'Stored version; 0 for a draft' }),
+  rule: Type.String(),
+  title: Type.String(),
+  kind: Type.String({ description: 'duration, forbidden, required or sequence' }),
+  severity: Type.String(),
+  shadow: Type.Boolean({ description: 'Violations are recorded for review, never alerted' }),
+  enabled: Type.Boolean(),
+  steps: Type.Array(Type.String(), { description: 'Step ids of a sequence rule, in order' }),
+}, { description: 'One rule of an SOP file: a lane of the timeline' });
+export type RuleLane = Static<typeof RuleLane>;
+
+export const ClipSummary = Type.Object({
+  clipId: Type.String(),
+  durationS: Type.Union([Type.Number(), Type.Null()], { description: 'null when the video file is gone or unreadable' }),
+  width: Type.Union([Type.Integer(), Type.Null()]),
+  height: Type.Union([Type.Integer(), Type.Null()]),
+  rules: Type.Array(RuleLane, { description: 'Rules of the SOP files enabled for the clip\'s camera' }),
+});
+export type ClipSummary = Static<typeof ClipSummary>;
+
+const Polygon = Type.Array(Type.Tuple([Type.Number(), Type.Number()]));
+
+export const SopExplained = Type.Object({
+  sopId: Type.String(),
+  title: Type.String(),
+  version: Type.Union([Type.Integer(), Type.Null()], { description: 'Stored version; null for a draft' }),
+  explanation: Type.String({ description: 'Plain English, one line per fact (services/rules/sop-explain.ts)' }),
+  cameras: Type.Array(Type.String()),
+  zones: Type.Record(Type.String(), Type.Record(Type.String(), Polygon), { description: 'Camera name (or *) -> zone -> polygon' }),
+  rules: Type.Array(RuleLane),
+});
+export type SopExplained = Static<typeof SopExplained>;
+
+export const DryRunBody = Type.Object({
+  yaml: SopUpload.properties.yaml,
+  fileName: SopUpload.properties.fileName,
+  clipId: Type.String({ minLength: 1, maxLength: 200, description: 'A clip of this store, filmed by a camera the file names' }),
+}, { additionalProperties: false });
+export type DryRunBody = Static<typeof DryRunBody>;
+
+const Span = { sop: Type.String(), rule: Type.String(), step: Type.Optional(Type.String()), start: Type.Number(), end: Type.Number() };
+
+export const DryRun = Type.Object({
+  clipId: Type.String(),
+  durationS: Type.Number(),
+  frames: Type.Integer(),
+  complete: Type.Boolean(),
+  violations: Type.Array(Type.Object({
+    ...Span, kind: Type.String(), severity: Type.String(), message: Type.String(), decidedBy: Type.String(), shadow: Type.Optional(Type.Boolean()),
+  })),
+  needsReview: Type.Array(Type.Object({ ...Span, reason: Type.String(), question: Type.Optional(Type.String()) })),
+  runs: Type.Array(Type.Object({
+    sop: Type.String(), rule: Type.String(), start: Type.Number(), end: Type.Number(), outcome: Type.String(),
+    steps: Type.Array(Type.Object({ step: Type.String(), start: Type.Number(), done: Type.Number() })),
+  })),
+  rules: Type.Array(RuleLane),
+}, { description: 'What the draft would find on the clip; nothing is stored and no evidence is written' });
+export type DryRun = Static<typeof DryRun>;

@@ -1,0 +1,121 @@
+// Small shared pieces: badges, progress bars, empty states, error notes, toasts.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from '../api.ts';
+import { t, tOr } from '../i18n/index.ts';
+
+export function SeverityBadge({ severity }: { severity: string }) {
+  return <span class={`badge sev-${severity}`}>{tOr(`severity.${severity}`, severity)}</span>;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge status-${status}`}>{tOr(`status.${status}`, status)}</span>;
+}
+
+export function Progress({ value, label, tone }: { value: number; label: string; tone?: 'busy' | 'done' | 'failed' }) {
+  const pct = Math.round(Math.min(1, Math.max(0, value)) * 100);
+  return (
+    <div class={`progress ${tone ?? ''}`} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+      <div class="progress-fill" style={{ width: `${pct}%` }} />
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="empty">
+      <p class="empty-title">{title}</p>
+      {children !== undefined && <div class="empty-body">{children}</div>}
+    </div>
+  );
+}
+
+export function Loading() {
+  return <p class="loading" role="status">{t('common.loading')}</p>;
+}
+
+interface SopProblem { line: number; column: number; message: string }
+
+function problems(details: unknown): SopProblem[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter((d): d is SopProblem => typeof d === 'object' && d !== null && typeof (d as SopProblem).line === 'number');
+}
+
+/** An API error in words; SOP problems listed with their line, each a button when `onLine` can take the reader there. */
+export function ErrorNote({ error, onLine }: { error: unknown; onLine?: (line: number, column: number) => void }) {
+  if (error === undefined || error === null) return null;
+  const message = error instanceof ApiError ? errorMessage(error) : error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error);
+  const list = error instanceof ApiError ? problems(error.details) : [];
+  return (
+    <div class="error-note" role="alert">
+      <p>{message}</p>
+      {list.length > 0 && (
+        <ol class="problems">
+          {list.map((p) => (
+            <li key={`${p.line}:${p.column}:${p.message}`}>
+              {onLine ? (
+                <button type="button" class="link" onClick={() => onLine(p.line, p.column)}>{t('sops.atLine', { line: p.line, column: p.column })}</button>
+              ) : (
+                <span class="mono">{t('sops.atLine', { line: p.line, column: p.column })}</span>
+              )}{' '}
+              {p.message}
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+export function errorMessage(e: ApiError): string {
+  switch (e.status) {
+    case 0: return t('error.network');
+    case 401: return t('error.signedOut');
+    case 403: return e.message.includes('auditor') ? t('error.readOnly') : t('error.forbidden', { message: e.message });
+    case 404: return t('error.notFound');
+    case 429: return t('error.rateLimited');
+    default: return e.message;
+  }
+}
+
+type Toast = { id: number; text: string; tone: 'info' | 'ok' | 'warn' };
+const toastListeners = new Set<(t: Toast[]) => void>();
+let toasts: Toast[] = [];
+let nextId = 1;
+
+/** A short message at the bottom of the screen, also read out by screen readers. */
+export function toast(text: string, tone: Toast['tone'] = 'info'): void {
+  const item = { id: nextId++, text, tone };
+  toasts = [...toasts.slice(-3), item];
+  for (const l of toastListeners) l(toasts);
+  setTimeout(() => {
+    toasts = toasts.filter((x) => x.id !== item.id);
+    for (const l of toastListeners) l(toasts);
+  }, 5000);
+}
+
+export function Toasts() {
+  const [list, setList] = useState<Toast[]>(toasts);
+  useEffect(() => {
+    toastListeners.add(setList);
+    return () => {
+      toastListeners.delete(setList);
+    };
+  }, []);
+  return (
+    <div class="toasts" role="status" aria-live="polite">
+      {list.map((x) => <div key={x.id} class={`toast toast-${x.tone}`}>{x.text}</div>)}
+    </div>
+  );
+}
+
+/** A rule id as a title while the SOP's own title is not known: "till-staffed" -> "Till staffed". */
+export function prettyId(id: string): string {
+  const s = id.replace(/[-_]+/g, ' ').trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** An evidence image the server no longer has (retention, a failed render): hidden rather than shown broken. */
+export function hideBroken(e: Event): void {
+  (e.currentTarget as HTMLElement).hidden = true;
+}

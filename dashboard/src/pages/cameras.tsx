@@ -1,0 +1,100 @@
+// Cameras: what each one has been doing (footage, open alerts), and its SOP zones drawn over a recent frame.
+import { useEffect, useState } from 'preact/hooks';
+import type { Camera } from '../../../services/api/schemas/camera.ts';
+import type { Clip } from '../../../services/api/schemas/clip.ts';
+import type { Violation } from '../../../services/api/schemas/violation.ts';
+import type { ClipSummary } from '../../api-schemas.ts';
+import { api, qs, seg } from '../api.ts';
+import { locale, t } from '../i18n/index.ts';
+import { ago, dateTime } from '../lib/format.ts';
+import { href, onLink, useRoute } from '../router.ts';
+import { useSession } from '../session.tsx';
+import { Empty, Loading } from '../components/ui.tsx';
+import { ZoneEditor, type Backdrop } from '../components/zone-editor.tsx';
+
+interface Activity {
+  lastClip?: Clip;
+  open: number;
+}
+
+function useActivity(cameras: Camera[]): Map<string, Activity> {
+  const [map, setMap] = useState(new Map<string, Activity>());
+  useEffect(() => {
+    void Promise.all(cameras.map(async (c) => {
+      const [clips, counts] = await Promise.all([
+        api<Clip[]>('GET', `/api/clips${qs({ storeId: c.storeId, cameraId: c.id, limit: 1 })}`),
+        api<{ byStatus: Record<string, number> }>('GET', `/api/violations/counts${qs({ storeId: c.storeId, cameraId: c.id, status: 'open' })}`),
+      ]);
+      return [c.id, { lastClip: clips[0], open: counts.byStatus.open ?? 0 }] as const;
+    })).then((rows) => setMap(new Map(rows)), () => undefined);
+  }, [cameras.map((c) => c.id).join()]);
+  return map;
+}
+
+/** The newest evidence keyframe of the camera (faces blurred) and the picture size of its clip, to draw zones on. */
+function useBackdrop(camera: Camera | undefined): Backdrop | undefined {
+  const [b, setB] = useState<Backdrop | undefined>(undefined);
+  useEffect(() => {
+    setB(undefined);
+    if (camera === undefined) return;
+    void (async () => {
+      const list = await api<Violation[]>('GET', `/api/violations${qs({ storeId: camera.storeId, cameraId: camera.id, limit: 20 })}`);
+      const v = list.find((x) => x.evidence.length > 0 && x.clipId !== null);
+      if (v === undefined || v.clipId === null) return setB({ aspect: 16 / 9, note: t('zones.noImage') });
+      const summary = await api<ClipSummary>('GET', `/api/clips/${seg(v.clipId)}/summary`).catch(() => undefined);
+      const aspect = summary?.width && summary.height ? summary.width / summary.height : 16 / 9;
+      setB({ src: `/api/violations/${seg(v.id)}/evidence/${encodeURIComponent(v.evidence[0] ?? '')}`, aspect, note: t('zones.imageNote', { at: dateTime(v.createdAt, locale) }) });
+    })().catch(() => setB({ aspect: 16 / 9, note: t('zones.noImage') }));
+  }, [camera?.id]);
+  return b;
+}
+
+export function Cameras() {
+  const s = useSession();
+  const route = useRoute();
+  const cameras = s.session.cameras.filter((c) => s.scope.some((st) => st.id === c.storeId));
+  const selected = cameras.find((c) => c.id === route.query.get('camera'));
+  const activity = useActivity(cameras);
+  const backdrop = useBackdrop(selected);
+  const now = Date.now();
+
+  return (
+    <main class={`page cameras ${selected !== undefined ? 'has-selection' : ''}`} id="main">
+      <header class="page-head"><h1>{t('nav.cameras')}</h1><p class="lead">{t('cameras.lead')}</p></header>
+      {cameras.length === 0 && <Empty title={t('cameras.empty')}>{t('cameras.emptyHint')}</Empty>}
+      <div class="camera-layout">
+        <ul class="camera-list">
+          {cameras.map((c) => {
+            const a = activity.get(c.id);
+            const last = a?.lastClip;
+            return (
+              <li key={c.id}>
+                <a class={`camera-card ${c.id === selected?.id ? 'on' : ''}`} href={href('/cameras', { camera: c.id })} onClick={onLink} aria-current={c.id === selected?.id ? 'page' : undefined}>
+                  <span class={`dot ${last === undefined ? 'idle' : 'seen'}`} aria-hidden="true" />
+                  <span class="cc-main">
+                    <strong>{c.name}</strong>
+                    <span class="muted">{s.session.stores.length > 1 ? `${s.storeName(c.storeId)} · ` : ''}{c.host ?? t('cameras.uploadsOnly')}{c.tags.length > 0 ? ` · ${c.tags.join(', ')}` : ''}</span>
+                    <span class="muted">{last === undefined ? t('cameras.noFootage') : t('cameras.lastFootage', { when: ago(last.createdAt, now, locale) })}</span>
+                  </span>
+                  {a !== undefined && a.open > 0 && <span class="badge sev-high">{t('cameras.open', { n: a.open })}</span>}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+        <section class="camera-detail" aria-label={t('cameras.zonesTitle')}>
+          {selected === undefined ? (cameras.length > 0 && <Empty title={t('cameras.pick')}>{t('cameras.pickHint')}</Empty>) : (
+            <>
+              <div class="detail-head">
+                <a class="back" href="/cameras" onClick={onLink}>{t('common.back')}</a>
+                <h2>{t('cameras.zonesOf', { camera: selected.name })}</h2>
+              </div>
+              {backdrop === undefined ? <Loading /> : <ZoneEditor camera={selected} backdrop={backdrop} />}
+            </>
+          )}
+        </section>
+      </div>
+      <p class="muted fineprint">{t('cameras.statusNote')}</p>
+    </main>
+  );
+}

@@ -1,0 +1,109 @@
+// One clip: its analysis as a timeline (a lane per rule), the strip of frames, its alerts, and re-analysis.
+import { useEffect, useState } from 'preact/hooks';
+import type { Static } from '@sinclair/typebox';
+import type { Clip } from '../../../services/api/schemas/clip.ts';
+import type { ReviewItem, Violation } from '../../../services/api/schemas/violation.ts';
+import type { ClipSummary } from '../../api-schemas.ts';
+import { api, qs, seg } from '../api.ts';
+import { locale, t, tOr } from '../i18n/index.ts';
+import { bytes, clipTime, dateTime, percent } from '../lib/format.ts';
+import { layoutTimeline } from '../lib/timeline-model.ts';
+import { useLive } from '../live.ts';
+import { href, navigate, onLink } from '../router.ts';
+import { useSession } from '../session.tsx';
+import { TimelineView } from '../components/timeline.tsx';
+import { ErrorNote, Loading, Progress, SeverityBadge, StatusBadge, prettyId, toast, hideBroken } from '../components/ui.tsx';
+
+export function ClipDetail({ clipId }: { clipId: string }) {
+  const s = useSession();
+  const [clip, setClip] = useState<Clip | undefined>(undefined);
+  const [summary, setSummary] = useState<ClipSummary | undefined>(undefined);
+  const [violations, setViolations] = useState<Violation[]>([]);
+  const [reviews, setReviews] = useState<Array<Static<typeof ReviewItem>>>([]);
+  const [error, setError] = useState<unknown>(undefined);
+  const [version, setVersion] = useState(0);
+
+  useEffect(() => {
+    setError(undefined);
+    api<Clip>('GET', `/api/clips/${seg(clipId)}`).then(setClip, setError);
+    void api<ClipSummary>('GET', `/api/clips/${seg(clipId)}/summary`).then(setSummary, () => undefined);
+    void api<Violation[]>('GET', `/api/violations${qs({ clipId, limit: 500 })}`).then(setViolations, () => undefined);
+    void api<Array<Static<typeof ReviewItem>>>('GET', `/api/review-items${qs({ clipId, limit: 500 })}`).then(setReviews, () => undefined);
+  }, [clipId, version]);
+
+  useLive((e) => {
+    if (e.type === 'clip.progress' && e.data.clipId === clipId) {
+      setClip((c) => (c === undefined ? c : { ...c, status: e.data.status, progress: e.data.progress }));
+      if (e.data.status === 'done' || e.data.status === 'failed') setVersion((n) => n + 1);
+    } else if (e.type === 'violation.created' && e.data.clipId === clipId) setVersion((n) => n + 1);
+  });
+
+  const reanalyse = (): void => {
+    api<{ clip: Clip }>('POST', `/api/clips/${seg(clipId)}/reanalyse`).then((r) => {
+      setClip(r.clip);
+      toast(t('clip.requeued'), 'ok');
+    }, (err: unknown) => setError(err));
+  };
+
+  if (clip === undefined) return <main class="page" id="main">{error === undefined ? <Loading /> : <ErrorNote error={error} />}</main>;
+  const tz = s.storeTz(clip.storeId);
+  const timeline = layoutTimeline({
+    durationS: summary?.durationS ?? null,
+    rules: summary?.rules ?? [],
+    violations: violations.map((v) => ({ sop: v.sop, rule: v.rule, step: v.step, start: v.start ?? 0, end: v.end ?? v.start ?? 0, severity: v.severity, kind: v.kind, id: v.id })),
+    reviews: reviews.map((r) => ({ sop: r.sop, rule: r.rule, step: r.step, start: r.start ?? 0, end: r.end ?? r.start ?? 0, id: r.id, label: r.question ?? r.reason })),
+  });
+  const busy = clip.status === 'accepted' || clip.status === 'analysing';
+
+  return (
+    <main class="page" id="main">
+      <header class="page-head split">
+        <div>
+          <a class="back-link" href="/clips" onClick={onLink}>{t('clip.all')}</a>
+          <h1>{clip.filename}</h1>
+          <p class="muted">
+            {clip.cameraId === null ? '—' : s.cameraName(clip.cameraId)} · {s.storeName(clip.storeId)} · {bytes(clip.bytes, locale)}
+            {summary !== undefined && summary.durationS !== null && <> · {clipTime(summary.durationS)}</>} · {dateTime(clip.createdAt, locale, tz)}
+          </p>
+        </div>
+        <div class="head-actions">
+          <StatusBadge status={`clip-${clip.status}`} />
+          {s.canWrite && <button type="button" onClick={reanalyse} disabled={busy}>{t('clip.reanalyse')}</button>}
+        </div>
+      </header>
+      <ErrorNote error={error} />
+      {busy && (
+        <section class="card stage">
+          <p>{clip.status === 'accepted' ? t('clips.queued') : t('clips.analysing', { pct: percent(clip.progress, locale) })}</p>
+          <Progress value={clip.progress} label={t('clips.analysisProgress')} tone="busy" />
+        </section>
+      )}
+      {clip.status === 'failed' && <div class="error-note" role="alert"><p>{clip.error ?? t('clips.failed')}</p></div>}
+      {clip.status === 'done' && (
+        <>
+          <section class="card" aria-labelledby="tl-title">
+            <h2 id="tl-title">{t('clip.timeline')}</h2>
+            <TimelineView timeline={timeline} onOpen={(id) => navigate('/alerts', { status: 'all', v: id })} />
+            <details class="strip-more">
+              <summary>{t('clip.strip')}</summary>
+              <img class="strip-img" src={`/api/clips/${seg(clip.id)}/timeline.jpg`} alt={t('alert.clipStripAlt')} loading="lazy" onError={hideBroken} />
+            </details>
+          </section>
+          <section aria-labelledby="clip-alerts">
+            <h2 id="clip-alerts">{t('clip.alerts', { n: violations.length })}</h2>
+            <ul class="rows">
+              {violations.map((v) => (
+                <li key={v.id}>
+                  <a class="row" href={href('/alerts', { status: 'all', v: v.id })} onClick={onLink}>
+                    <span class="row-main"><strong>{prettyId(v.rule)}</strong><span class="muted">{tOr(`kind.${v.kind}`, v.kind)} · {clipTime(v.start ?? 0)}–{clipTime(v.end ?? 0)} · {v.message}</span></span>
+                    <span class="row-side"><SeverityBadge severity={v.severity} /><StatusBadge status={v.status} /></span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        </>
+      )}
+    </main>
+  );
+}

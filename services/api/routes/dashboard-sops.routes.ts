@@ -1,0 +1,80 @@
+// For the dashboard's SOP pages: the plain-English account of a stored or draft SOP file, and a dry run of a draft on a clip.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { requireStore } from '../access.ts';
+import { conflict, notFound, unprocessable } from '../http-errors.ts';
+import { analyzeClip } from '../../analysis/index.ts';
+import { InputError, UsageError } from '../../core/errors.ts';
+import { loadSopText, type SopLoad } from '../../rules/sop-loader.ts';
+import { explainSop } from '../../rules/sop-explain.ts';
+import { ErrorBody, errorResponses } from '../schemas/common.ts';
+import { SopParams, SopUpload, SopVersionQuery } from '../schemas/sop-file.ts';
+import { StoreParams } from '../schemas/store.ts';
+import { DryRun, DryRunBody, SopExplained } from '../../../dashboard/api-schemas.ts';
+import { ruleLanes } from './dashboard-clips.routes.ts';
+
+function explained(load: Extract<SopLoad, { ok: true }>, version: number | null): SopExplained {
+  const sop = load.sop;
+  return {
+    sopId: sop.id, title: sop.title, version, explanation: explainSop(sop), cameras: sop.cameras,
+    zones: sop.zones as SopExplained['zones'], rules: ruleLanes(sop, version ?? 0),
+  };
+}
+
+/** The upload route's answer for a refused file: 422 with every problem at its line and column. */
+function loaded(yaml: string, file: string): Extract<SopLoad, { ok: true }> {
+  const load = loadSopText(yaml, file);
+  if (load.ok) return load;
+  const errors = load.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: e.message, ...(e.path === undefined ? {} : { path: e.path }) }));
+  throw unprocessable(`${file} is not a valid SOP file: ${errors.length} problem(s), the first at ${errors[0]?.line ?? 1}:${errors[0]?.column ?? 1}`, errors);
+}
+
+export async function dashboardSopRoutes(app: FastifyInstance): Promise<void> {
+  const { repos } = app.sopwatch;
+  /** A dry run decodes and detects like an analysis: one at a time per process, beside the worker. */
+  let dryRunning = false;
+
+  app.get<{ Params: SopParams; Querystring: Static<typeof SopVersionQuery> }>('/api/stores/:storeId/sops/:sopId/explanation', {
+    schema: { tags: ['sops'], summary: 'A stored SOP version in plain English, with its zones and rules', params: SopParams, querystring: SopVersionQuery, response: { 200: SopExplained, ...errorResponses } },
+  }, async (req) => {
+    requireStore(req, req.params.storeId, 'read');
+    const file = await repos.sopFiles.get(req.params.storeId, req.params.sopId, req.query.version);
+    if (!file) throw notFound('SOP');
+    return explained(loaded(file.yaml, `${file.sopId}.yaml`), file.version);
+  });
+
+  app.post<{ Params: StoreParams; Body: SopUpload }>('/api/stores/:storeId/sops/explanation', {
+    schema: { tags: ['sops'], summary: 'Check and explain a draft SOP file without storing it (errors as 422, like an upload)', params: StoreParams, body: SopUpload, response: { 200: SopExplained, 422: Type.Ref(ErrorBody), ...errorResponses } },
+  }, async (req) => {
+    requireStore(req, req.params.storeId, 'write');
+    return explained(loaded(req.body.yaml, req.body.fileName ?? 'sop.yaml'), null);
+  });
+
+  app.post<{ Params: StoreParams; Body: DryRunBody }>('/api/stores/:storeId/sops/dry-run', {
+    schema: { tags: ['sops'], summary: 'Run a draft SOP file over one of the store\'s clips; nothing is stored', params: StoreParams, body: DryRunBody, response: { 200: DryRun, 409: Type.Ref(ErrorBody), 422: Type.Ref(ErrorBody), ...errorResponses } },
+  }, async (req, reply) => {
+    requireStore(req, req.params.storeId, 'write');
+    const load = loaded(req.body.yaml, req.body.fileName ?? 'sop.yaml');
+    const clip = await repos.clips.get(req.body.clipId, [req.params.storeId]);
+    if (!clip) throw notFound('clip');
+    const camera = clip.cameraId === null ? undefined : await repos.cameras.get(clip.cameraId, [clip.storeId]);
+    if (!camera) throw unprocessable('the camera of this clip was deleted: no SOP file can apply', { clipId: clip.id });
+    if (dryRunning) throw conflict('another dry run is in progress: try again when it ends');
+    dryRunning = true;
+    const controller = new AbortController();
+    // The person gave up (closed the page): stop decoding.
+    reply.raw.on('close', () => { if (!reply.raw.writableFinished) controller.abort(); });
+    try {
+      const result = await analyzeClip({ clipPath: clip.path, sops: [load.sop], cameraId: camera.name, signal: controller.signal });
+      return {
+        clipId: clip.id, durationS: result.durationS, frames: result.frames, complete: result.complete,
+        violations: result.violations, needsReview: result.needsReview, runs: result.runs, rules: ruleLanes(load.sop, 0),
+      };
+    } catch (err) {
+      if (err instanceof InputError || err instanceof UsageError) throw unprocessable(err.message, { clipId: clip.id });
+      throw err;
+    } finally {
+      dryRunning = false;
+    }
+  });
+}
