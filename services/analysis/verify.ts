@@ -1,26 +1,15 @@
 // Answers the engine's `verify` questions: keyframes cropped, blurred and sent to the VLM agent, or needs_review.
 import type { Box, Detections, VerifyAnswer } from '../core/contracts.ts';
 import type { Keyframe, VlmAgent } from '../agent/index.ts';
-import { cropAndScale, encodeJpeg, FaceBlurError } from '../evidence/index.ts';
+import { cropAndScale, cropAround, encodeJpeg, FaceBlurError } from '../evidence/index.ts';
 import type { Collected } from './clip-analysis.ts';
 import { collect } from './clip-analysis.ts';
 import { createFaceFinder } from './face-finder.ts';
 import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
 
-/** The union of what the detector saw, padded: the model looks at the scene around the step, not the whole room. */
-function cropBox(d: Detections | undefined): Box | undefined {
-  const boxes = (d?.items ?? []).filter((i) => i.kind !== 'face').map((i) => i.box);
-  if (boxes.length === 0) return undefined;
-  const x0 = Math.min(...boxes.map((b) => b[0]));
-  const y0 = Math.min(...boxes.map((b) => b[1]));
-  const x1 = Math.max(...boxes.map((b) => b[0] + b[2]));
-  const y1 = Math.max(...boxes.map((b) => b[1] + b[3]));
-  const padX = (x1 - x0) * 0.2 + 0.02;
-  const padY = (y1 - y0) * 0.2 + 0.02;
-  const left = Math.max(0, x0 - padX);
-  const top = Math.max(0, y0 - padY);
-  return [left, top, Math.min(1, x1 + padX) - left, Math.min(1, y1 + padY) - top];
-}
+/** What the detector saw, padded: the model looks at the scene around the step, not the whole room. */
+const cropBox = (d: Detections | undefined): Box | undefined =>
+  cropAround((d?.items ?? []).filter((i) => i.kind !== 'face').map((i) => i.box), 0.2, 0.02);
 
 export interface VerifyOutcome {
   modelCalls: number;

@@ -10,3 +10,4 @@ export { composeKeyframe, renderKeyframe, type KeyframeSpec } from './keyframe.t
 export { composeTimeline, renderTimeline, SEVERITY_COLOUR, type TimelineSpan, type TimelineSpec } from './timeline.ts';
 export { formatClipTime, thinEvenly, timelineLayout, MAX_THUMBNAILS, type Lane, type Rect, type TimelineLayout } from './timeline-layout.ts';
 export { writeFileAtomic, TEMP_SUFFIX } from './atomic-write.ts';
+export { cropAround } from './crop-box.ts';

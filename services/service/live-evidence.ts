@@ -5,7 +5,7 @@ import { evidenceName } from '../analysis/evidence.ts';
 import type { FaceFinder } from '../analysis/face-finder.ts';
 import type { Keyframe } from '../agent/index.ts';
 import type { Box, Polygon, Violation } from '../core/contracts.ts';
-import { composeKeyframe, cropAndScale, encodeJpeg, FaceBlurError, writeFileAtomic } from '../evidence/index.ts';
+import { composeKeyframe, cropAndScale, cropAround, encodeJpeg, FaceBlurError, writeFileAtomic } from '../evidence/index.ts';
 import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
 
 export interface WrittenEvidence {
@@ -78,19 +78,8 @@ export function pickKeyframes(startMs: number, before: readonly LiveFrame[], aft
   return [...new Map(picks.map((f) => [f.tMs, f])).values()].sort((a, b) => a.tMs - b.tMs);
 }
 
-/** The union of the persons seen, padded: the model looks at the scene around them, not the whole room. */
-function cropAround(persons: ReadonlyArray<{ box: Box }>): Box {
-  if (persons.length === 0) return [0, 0, 1, 1];
-  const x0 = Math.min(...persons.map((p) => p.box[0]));
-  const y0 = Math.min(...persons.map((p) => p.box[1]));
-  const x1 = Math.max(...persons.map((p) => p.box[0] + p.box[2]));
-  const y1 = Math.max(...persons.map((p) => p.box[1] + p.box[3]));
-  const padX = (x1 - x0) * 0.3 + 0.05;
-  const padY = (y1 - y0) * 0.3 + 0.05;
-  const left = Math.max(0, x0 - padX);
-  const top = Math.max(0, y0 - padY);
-  return [left, top, Math.min(1, x1 + padX) - left, Math.min(1, y1 + padY) - top];
-}
+/** The persons seen, padded: the model looks at the scene around them, not the whole room. */
+const cropToPersons = (persons: ReadonlyArray<{ box: Box }>): Box => cropAround(persons.map((p) => p.box), 0.3, 0.05) ?? [0, 0, 1, 1];
 
 export class LiveImages {
   private readonly gate = new PriorityGate();
@@ -163,7 +152,7 @@ export class LiveImages {
       try {
         const jpeg = await this.gate.run(VERIFY, async () => {
           const raw = await decodeLiveFrame(live);
-          const crop = cropAround((await this.faces.find(raw)).persons);
+          const crop = cropToPersons((await this.faces.find(raw)).persons);
           const frame = await this.faces.scrub(raw);
           const cropped = await cropAndScale(frame, crop, 768);
           return this.faces.renderClean((extra) => encodeJpeg(cropped, { quality: 85, faceBoxes: extra }));
