@@ -22,7 +22,7 @@ export function createProgressBar(title: string, stream: NodeJS.WriteStream = pr
       } else if (pct >= lastPrinted + 10 || phase !== lastPhase) {
         // Without a terminal, a line every 10 % (or on a new phase) keeps logs short.
         stream.write(`${title}: ${pct}% ${label}\n`);
-        lastPrinted = pct - (pct % 10);
+        lastPrinted = pct;
       }
       lastPhase = phase;
     },
