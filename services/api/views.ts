@@ -10,7 +10,7 @@ import type { Clip } from './schemas/clip.ts';
 import type { Review } from './schemas/review.ts';
 import type { SopFile } from './schemas/sop-file.ts';
 import type { Store } from './schemas/store.ts';
-import type { Violation } from './schemas/violation.ts';
+import type { ReviewItem, Violation } from './schemas/violation.ts';
 
 const iso = (d: Date): string => d.toISOString();
 const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -46,7 +46,21 @@ export const reviewView = (r: ReviewRecord): Review => ({
   comment: r.comment, at: iso(r.at),
 });
 
-export const reviewItemView = (r: ReviewItemRecord) => ({
+/** The stored answer is the engine's JSON: only its well-formed fields are shown. */
+function answerView(a: unknown): ReviewItem['answer'] {
+  if (typeof a !== 'object' || a === null) return null;
+  const o = a as Record<string, unknown>;
+  if (o.answer !== 'yes' && o.answer !== 'no' && o.answer !== 'unsure') return null;
+  return {
+    answer: o.answer,
+    confidence: typeof o.confidence === 'number' ? o.confidence : 0,
+    reason: typeof o.reason === 'string' ? o.reason : '',
+    decidedBy: typeof o.decidedBy === 'string' ? o.decidedBy : 'none',
+  };
+}
+
+export const reviewItemView = (r: ReviewItemRecord): ReviewItem => ({
   id: r.id, storeId: r.storeId, cameraId: r.cameraId, clipId: r.clipId, sop: r.sopId, rule: r.rule, step: r.step, severity: r.severity,
-  start: r.startS, end: r.endS, reason: r.reason, question: r.question, status: r.status, createdAt: iso(r.createdAt),
+  start: r.startS, end: r.endS, reason: r.reason, question: r.question, answer: answerView(r.answer), status: r.status,
+  violationId: r.violationId, resolvedAt: isoOrNull(r.resolvedAt), createdAt: iso(r.createdAt),
 });

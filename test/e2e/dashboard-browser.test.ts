@@ -126,6 +126,15 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await clips.goto(`${world.url}/review`);
     await clips.getByText('Is the person at the sink wearing gloves?').waitFor();
     await shoot(clips, 'review-desktop');
+    // A person decides it on the page, with the keyboard: j selects the case, d closes it as no violation.
+    const cases = await clips.locator('.review-card').count();
+    await clips.keyboard.press('j');
+    await clips.locator('.review-card.selected').waitFor();
+    await clips.keyboard.press('d');
+    await clips.getByText('Closed: no violation.').waitFor();
+    expect(await clips.locator('.review-card').count()).toBe(cases - 1);
+    expect((await pageGet<Array<{ status: string; violationId: string | null }>>(clips, '/api/review-items?status=resolved')).body)
+      .toMatchObject([{ status: 'resolved', violationId: null }]);
   }, ANALYSIS_MS + 60_000);
 
   it('confirms and dismisses with the keyboard (j/k, m, c, d, 1) and records who, why and the comment', async () => {

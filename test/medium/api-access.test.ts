@@ -22,6 +22,7 @@ function urlFor(route: RouteInfo): string {
     violationId: f.a1.violationId,
     sopId: 'counter-staffed',
     name: f.a1.evidenceName,
+    reviewItemId: `clip/${f.a1.clipId}/counter-staffed/staffed/-/*/0`,
   };
   return route.url.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
     const value = ids[name];

@@ -1,4 +1,4 @@
-// Cameras: what each one has been doing (footage, open alerts), and its SOP zones drawn over a recent frame.
+// Cameras: live health and what each one has been doing (footage, open alerts), and its SOP zones drawn over a fresh frame.
 import { useEffect, useState } from 'preact/hooks';
 import type { Camera } from '../../../services/api/schemas/camera.ts';
 import type { Clip } from '../../../services/api/schemas/clip.ts';
@@ -11,6 +11,7 @@ import { href, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { Empty, Loading } from '../components/ui.tsx';
 import { ZoneEditor, type Backdrop } from '../components/zone-editor.tsx';
+import { HealthFacts, healthLine, healthTone, useHealth } from './camera-health.tsx';
 
 interface Activity {
   lastClip?: Clip;
@@ -31,13 +32,27 @@ function useActivity(cameras: Camera[]): Map<string, Activity> {
   return map;
 }
 
-/** The newest evidence keyframe of the camera (faces blurred) and the picture size of its clip, to draw zones on. */
+/** The picture's size once it loads, or undefined when there is none (the snapshot route says 404 until a frame exists). */
+const imageAspect = (src: string): Promise<number | undefined> => new Promise((resolve) => {
+  const img = new Image();
+  img.onload = () => resolve(img.naturalWidth > 0 && img.naturalHeight > 0 ? img.naturalWidth / img.naturalHeight : undefined);
+  img.onerror = () => resolve(undefined);
+  img.src = src;
+});
+
+/**
+ * The camera's live snapshot (faces blurred) when its worker has one; otherwise the newest evidence keyframe and the
+ * picture size of its clip, to draw zones on.
+ */
 function useBackdrop(camera: Camera | undefined): Backdrop | undefined {
   const [b, setB] = useState<Backdrop | undefined>(undefined);
   useEffect(() => {
     setB(undefined);
     if (camera === undefined) return;
     void (async () => {
+      const snap = `/api/stores/${seg(camera.storeId)}/cameras/${seg(camera.id)}/snapshot.jpg`;
+      const snapAspect = await imageAspect(snap);
+      if (snapAspect !== undefined) return setB({ src: snap, aspect: snapAspect, note: t('zones.snapshotNote', { at: dateTime(new Date().toISOString(), locale) }) });
       const list = await api<Violation[]>('GET', `/api/violations${qs({ storeId: camera.storeId, cameraId: camera.id, limit: 20 })}`);
       const v = list.find((x) => x.evidence.length > 0 && x.clipId !== null);
       if (v === undefined || v.clipId === null) return setB({ aspect: 16 / 9, note: t('zones.noImage') });
@@ -55,6 +70,7 @@ export function Cameras() {
   const cameras = s.session.cameras.filter((c) => s.scope.some((st) => st.id === c.storeId));
   const selected = cameras.find((c) => c.id === route.query.get('camera'));
   const activity = useActivity(cameras);
+  const health = useHealth([...new Set(cameras.map((c) => c.storeId))]);
   const backdrop = useBackdrop(selected);
   const now = Date.now();
 
@@ -67,13 +83,17 @@ export function Cameras() {
           {cameras.map((c) => {
             const a = activity.get(c.id);
             const last = a?.lastClip;
+            const h = health.get(c.id);
+            const line = healthLine(h, now, s.storeTz(c.storeId));
+            const tone = healthTone(h);
             return (
               <li key={c.id}>
                 <a class={`camera-card ${c.id === selected?.id ? 'on' : ''}`} href={href('/cameras', { camera: c.id })} onClick={onLink} aria-current={c.id === selected?.id ? 'page' : undefined}>
-                  <span class={`dot ${last === undefined ? 'idle' : 'seen'}`} aria-hidden="true" />
+                  <span class={`dot ${tone !== 'idle' ? tone : last === undefined ? 'idle' : 'seen'}`} aria-hidden="true" />
                   <span class="cc-main">
                     <strong>{c.name}</strong>
                     <span class="muted">{s.session.stores.length > 1 ? `${s.storeName(c.storeId)} · ` : ''}{c.host ?? t('cameras.uploadsOnly')}{c.tags.length > 0 ? ` · ${c.tags.join(', ')}` : ''}</span>
+                    {line !== undefined && <span class={`health-line ${tone}`}>{line}</span>}
                     <span class="muted">{last === undefined ? t('cameras.noFootage') : t('cameras.lastFootage', { when: ago(last.createdAt, now, locale) })}</span>
                   </span>
                   {a !== undefined && a.open > 0 && <span class="badge sev-high">{t('cameras.open', { n: a.open })}</span>}
@@ -89,12 +109,12 @@ export function Cameras() {
                 <a class="back" href="/cameras" onClick={onLink}>{t('common.back')}</a>
                 <h2>{t('cameras.zonesOf', { camera: selected.name })}</h2>
               </div>
+              <HealthFacts camera={selected} h={health.get(selected.id)} tz={s.storeTz(selected.storeId)} />
               {backdrop === undefined ? <Loading /> : <ZoneEditor camera={selected} backdrop={backdrop} />}
             </>
           )}
         </section>
       </div>
-      <p class="muted fineprint">{t('cameras.statusNote')}</p>
     </main>
   );
 }

@@ -9,6 +9,7 @@ import { navigate, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { DayChart, Legend, RuleChart } from '../components/charts.tsx';
 import { Empty, ErrorNote, Loading } from '../components/ui.tsx';
+import { UnmonitoredTable, duration, type NotMonitored } from './report-unmonitored.tsx';
 
 const DAY_MS = 86_400_000;
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -17,6 +18,7 @@ interface Data {
   from: string;
   to: string;
   rows: ComplianceRow[];
+  notMonitored: NotMonitored[];
   monitored: Set<string>;
 }
 
@@ -34,14 +36,14 @@ export function Reports() {
     setError(undefined);
     const storeId = s.session.storeId;
     void (async () => {
-      const report = await api<{ from: string; to: string; rows: ComplianceRow[] }>('GET', `/api/reports/compliance${qs({ from, to, storeId })}`);
+      const report = await api<{ from: string; to: string; rows: ComplianceRow[]; notMonitored?: NotMonitored[] }>('GET', `/api/reports/compliance${qs({ from, to, storeId })}`);
       // A day counts as watched when footage of it was analysed: analysed clips by the store's local day.
       const monitored = new Set<string>();
       for (const st of s.scope) {
         const clips = await api<Clip[]>('GET', `/api/clips${qs({ storeId: st.id, status: 'done', limit: 500 })}`);
         for (const c of clips) monitored.add(`${st.id}|${localDay(c.createdAt, st.tz)}`);
       }
-      setData({ ...report, monitored });
+      setData({ ...report, notMonitored: report.notMonitored ?? [], monitored });
     })().catch(setError);
   }, [from, to, s.session.storeId]);
 
@@ -59,6 +61,7 @@ export function Reports() {
   const confirmed = perDay.reduce((a, d) => a + d.confirmed, 0);
   const waiting = perDay.reduce((a, d) => a + d.open + d.needsReview, 0);
   const unwatched = perStore.reduce((a, st) => a + (days.length - st.monitoredDays), 0);
+  const unmonitoredS = data === undefined ? 0 : data.notMonitored.reduce((a, r) => a + r.seconds, 0);
 
   return (
     <main class="page" id="main">
@@ -82,6 +85,7 @@ export function Reports() {
             <div class="tile"><span class="tile-n">{dismissed}</span><span class="tile-l">{t('report.dismissedTile', { share: total === 0 ? '—' : percent(dismissed / total, locale) })}</span></div>
             <div class="tile"><span class="tile-n">{waiting}</span><span class="tile-l">{t('report.waiting')}</span></div>
             <div class={`tile ${unwatched > 0 ? 'warn' : ''}`}><span class="tile-n">{unwatched}</span><span class="tile-l">{t('report.unwatchedDays')}</span></div>
+            <div class={`tile ${unmonitoredS > 0 ? 'warn' : ''}`}><span class="tile-n">{duration(unmonitoredS)}</span><span class="tile-l">{t('report.notMonitoredTile')}</span></div>
           </div>
           <section class="card" aria-labelledby="per-day">
             <h2 id="per-day">{t('report.perDay')}</h2>
@@ -112,6 +116,7 @@ export function Reports() {
               </div>
             </section>
           )}
+          <UnmonitoredTable rows={data.notMonitored} multiStore={s.scope.length > 1} />
           <p class="muted fineprint">{t('report.monitoredNote')}</p>
         </>
       )}

@@ -1,32 +1,102 @@
-// Cases the engine could not decide alone (an unsure model, no model reachable): the question asked, the answer, the moment.
-import { useEffect, useState } from 'preact/hooks';
-import type { Static } from '@sinclair/typebox';
-import type { ReviewItem as ReviewItemSchema } from '../../../services/api/schemas/violation.ts';
-import { api, qs } from '../api.ts';
+// Cases the engine could not decide alone (an unsure model, no model reachable): the question asked, the answer, the
+// moment, and a person's decision, worked through with the keyboard like the alerts queue (j/k, c, d, m, o).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ReviewItem } from '../../../services/api/schemas/violation.ts';
+import { api, qs, seg } from '../api.ts';
 import { locale, t } from '../i18n/index.ts';
-import { clipTime, dateTime } from '../lib/format.ts';
+import { clipTime, dateTime, percent } from '../lib/format.ts';
 import { useLive } from '../live.ts';
-import { href, onLink } from '../router.ts';
+import { href, navigate, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { Empty, ErrorNote, Loading, SeverityBadge, prettyId, hideBroken } from '../components/ui.tsx';
+import { Empty, ErrorNote, Loading, SeverityBadge, prettyId, hideBroken, toast } from '../components/ui.tsx';
+import { useQueueKeys } from './queue-keys.ts';
 
-/** The model's answer, when the API includes it (the stored row has it; see the dashboard README). */
-type ReviewItem = Static<typeof ReviewItemSchema> & { answer?: { answer: string; confidence?: number; reason?: string; decidedBy?: string } | null };
+type Decision = 'violation' | 'no_violation';
+
+function Answer({ a }: { a: ReviewItem['answer'] }) {
+  if (a === null) return <span class="muted">{t('review.noAnswer')}</span>;
+  return (
+    <>
+      <strong>{t(`answer.${a.answer}`)}</strong>
+      {' · '}{t('alert.confidence', { value: percent(a.confidence, locale) })}
+      {a.reason !== '' && ` — ${a.reason}`}
+      <span class="muted mono"> ({a.decidedBy})</span>
+    </>
+  );
+}
 
 export function ReviewQueue() {
   const s = useSession();
   const [items, setItems] = useState<ReviewItem[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [tick, setTick] = useState(0);
+  const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [decisionError, setDecisionError] = useState<unknown>(undefined);
+  const commentRef = useRef<HTMLTextAreaElement | null>(null);
+  const listRef = useRef<HTMLUListElement | null>(null);
 
   useEffect(() => {
     setError(undefined);
     api<ReviewItem[]>('GET', `/api/review-items${qs({ status: 'open', storeId: s.session.storeId, limit: 200 })}`).then(setItems, setError);
   }, [s.session.storeId, tick]);
 
+  useEffect(() => {
+    setComment('');
+    setDecisionError(undefined);
+    listRef.current?.querySelector('.selected')?.scrollIntoView({ block: 'nearest' });
+  }, [selectedId]);
+
   // An analysis that finishes may have left new cases.
   useLive((e) => {
     if (e.type === 'clip.progress' && e.data.status === 'done') setTick((n) => n + 1);
+  });
+
+  const list = items ?? [];
+  const index = list.findIndex((r) => r.id === selectedId);
+  const selected = index >= 0 ? list[index] : undefined;
+
+  const decide = (item: ReviewItem | undefined, decision: Decision): void => {
+    if (item === undefined || busy) return;
+    if (!s.canWrite) {
+      toast(t('review.readOnly'), 'warn');
+      return;
+    }
+    setBusy(true);
+    setDecisionError(undefined);
+    // The comment box belongs to the selected case; a button on another card decides without it.
+    const note = item.id === selectedId ? comment.trim() : '';
+    const body = { decision, ...(note === '' ? {} : { comment: note }) };
+    api('POST', `/api/review-items/${seg(item.id)}/decision`, body).then(() => {
+      toast(decision === 'violation' ? t('review.decidedViolation') : t('review.decidedNone'), 'ok');
+      const at = list.findIndex((r) => r.id === item.id);
+      // Work through the queue: the next case takes the decided one's place.
+      setSelectedId((list[at + 1] ?? list[at - 1])?.id);
+      setItems((old) => (old ?? []).filter((r) => r.id !== item.id));
+    }, setDecisionError).finally(() => setBusy(false));
+  };
+
+  useQueueKeys({
+    help: false, toggleHelp: () => undefined, dismissing: false, setDismissing: () => undefined, list: listRef.current,
+    hasSelection: selected !== undefined,
+    move: (step) => {
+      const from = index < 0 ? (step > 0 ? -1 : list.length) : index;
+      const next = list[Math.min(list.length - 1, Math.max(0, from + step))];
+      if (next) setSelectedId(next.id);
+    },
+    confirm: () => decide(selected, 'violation'),
+    startDismiss: () => decide(selected, 'no_violation'),
+    dismissWith: () => undefined,
+    focusComment: () => {
+      commentRef.current?.focus();
+      return commentRef.current !== null;
+    },
+    openClip: () => {
+      if (selected === undefined || selected.clipId === null) return false;
+      navigate('/clips', { clip: selected.clipId });
+      return true;
+    },
   });
 
   return (
@@ -38,9 +108,11 @@ export function ReviewQueue() {
       <ErrorNote error={error} />
       {items === undefined && error === undefined && <Loading />}
       {items !== undefined && items.length === 0 && <Empty title={t('review.empty')}>{t('review.emptyHint')}</Empty>}
-      <ul class="cards">
-        {(items ?? []).map((r) => (
-          <li key={r.id} class="card review-card">
+      {list.length > 0 && <p class="hint muted">{t('review.keyHint')}</p>}
+      <ul class="cards" ref={listRef}>
+        {list.map((r) => (
+          <li key={r.id} class={`card review-card ${r.id === selectedId ? 'selected' : ''}`} aria-current={r.id === selectedId ? 'true' : undefined}
+            onClick={() => setSelectedId(r.id)}>
             <div class="card-head">
               <h2>{prettyId(r.rule)}{r.step !== null && <span class="muted"> · {t('alert.step')} {r.step}</span>}</h2>
               <SeverityBadge severity={r.severity} />
@@ -48,12 +120,7 @@ export function ReviewQueue() {
             {r.question !== null && (
               <div class="qa">
                 <p class="q"><span class="qa-label">{t('review.question')}</span> {r.question}</p>
-                <p class="a">
-                  <span class="qa-label">{t('review.answer')}</span>{' '}
-                  {r.answer?.answer !== undefined
-                    ? <><strong>{t(`answer.${r.answer.answer === 'yes' || r.answer.answer === 'no' ? r.answer.answer : 'unsure'}`)}</strong>{r.answer.reason ? ` — ${r.answer.reason}` : ''}{r.answer.decidedBy ? <span class="muted mono"> ({r.answer.decidedBy})</span> : null}</>
-                    : <span class="muted">{t('review.noAnswer')}</span>}
-                </p>
+                <p class="a"><span class="qa-label">{t('review.answer')}</span> <Answer a={r.answer} /></p>
               </div>
             )}
             <p class="why">{r.reason}</p>
@@ -68,10 +135,28 @@ export function ReviewQueue() {
                 <a href={href('/clips', { clip: r.clipId })} onClick={onLink}>{t('alert.openClip')}</a>
               </>
             )}
+            {s.canWrite ? (
+              <section class="decision" aria-label={t('alert.decision')}>
+                {r.id === selectedId && (
+                  <label class="field">
+                    <span>{t('alert.comment')} <kbd>m</kbd></span>
+                    <textarea ref={commentRef} rows={2} maxLength={2000} value={comment} onInput={(e) => setComment(e.currentTarget.value)} placeholder={t('alert.commentHint')} />
+                  </label>
+                )}
+                <div class="actions">
+                  <button type="button" class="danger" disabled={busy} onClick={(e) => { e.stopPropagation(); setSelectedId(r.id); decide(r, 'violation'); }}>
+                    {t('review.violation')} {r.id === selectedId && <kbd>c</kbd>}
+                  </button>
+                  <button type="button" disabled={busy} onClick={(e) => { e.stopPropagation(); setSelectedId(r.id); decide(r, 'no_violation'); }}>
+                    {t('review.noViolation')} {r.id === selectedId && <kbd>d</kbd>}
+                  </button>
+                </div>
+                {r.id === selectedId && <ErrorNote error={decisionError} />}
+              </section>
+            ) : <p class="notice">{t('review.readOnly')}</p>}
           </li>
         ))}
       </ul>
-      {items !== undefined && items.length > 0 && <p class="muted fineprint">{t('review.noDecisionRoute')}</p>}
     </main>
   );
 }

@@ -9,12 +9,13 @@ import { dashboardSopRoutes } from './dashboard-sops.routes.ts';
 import { eventRoutes } from './events.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { reportRoutes } from './reports.routes.ts';
+import { reviewItemRoutes } from './review-items.routes.ts';
 import { sopFileRoutes } from './sop-files.routes.ts';
 import { storeRoutes } from './stores.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes]) {
     await app.register(plugin);
   }
 }

@@ -58,6 +58,13 @@ export const EvidenceParams = Type.Object({
 });
 export type EvidenceParams = Static<typeof EvidenceParams>;
 
+const ReviewAnswer = Type.Object({
+  answer: Type.Union([Type.Literal('yes'), Type.Literal('no'), Type.Literal('unsure')]),
+  confidence: Type.Number(),
+  reason: Type.String(),
+  decidedBy: Type.String({ description: '`vlm:<provider>/<model>`, or `none` when no model could be asked' }),
+});
+
 export const ReviewItem = Type.Object({
   id: Type.String(),
   storeId: Type.String(),
@@ -70,10 +77,28 @@ export const ReviewItem = Type.Object({
   start: Type.Union([Type.Number(), Type.Null()]),
   end: Type.Union([Type.Number(), Type.Null()]),
   reason: Type.String(),
-  question: Type.Union([Type.String(), Type.Null()]),
+  question: Type.Union([Type.String(), Type.Null()], { description: 'The closed question the model was asked' }),
+  answer: Type.Union([ReviewAnswer, Type.Null()], { description: 'What the model answered, when one was asked' }),
   status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
+  violationId: Type.Union([Type.String(), Type.Null()], { description: 'The violation a person confirmed from this item' }),
+  resolvedAt: Type.Union([IsoTime, Type.Null()]),
   createdAt: IsoTime,
 }, { description: 'A case the engine could not decide alone: a person decides' });
+export type ReviewItem = Static<typeof ReviewItem>;
+
+export const ReviewItemParams = Type.Object({ reviewItemId: Type.String({ minLength: 1, maxLength: 512 }) });
+export type ReviewItemParams = Static<typeof ReviewItemParams>;
+
+export const ReviewItemDecision = Type.Object({
+  decision: Type.Union([Type.Literal('violation'), Type.Literal('no_violation')]),
+  comment: Type.Optional(Type.String({ maxLength: 2000 })),
+}, { additionalProperties: false });
+export type ReviewItemDecision = Static<typeof ReviewItemDecision>;
+
+export const ReviewItemDecided = Type.Object({
+  item: ReviewItem,
+  violation: Type.Union([Violation, Type.Null()], { description: 'The confirmed violation, for a decision of violation' }),
+});
 
 export const ReviewItemQuery = Type.Object({
   ...StoreFilter,

@@ -34,7 +34,12 @@ export interface ReviewItemRecord {
   endS: number | null;
   reason: string;
   question: string | null;
+  /** The model's answer as the engine stored it (a VerifyAnswer), when a model was asked. */
+  answer: unknown;
   status: 'open' | 'resolved';
+  /** The violation a person's decision created, if any. */
+  violationId: string | null;
+  resolvedAt: Date | null;
   createdAt: Date;
 }
 
@@ -52,7 +57,10 @@ function toRecord(r: Row): ReviewItemRecord {
     endS: r.end_s === null ? null : Number(r.end_s),
     reason: r.reason as string,
     question: (r.question as string | null) ?? null,
+    answer: r.answer ?? null,
     status: r.status as 'open' | 'resolved',
+    violationId: (r.violation_id as string | null) ?? null,
+    resolvedAt: (r.resolved_at as Date | null) ?? null,
     createdAt: r.created_at as Date,
   };
 }
@@ -85,5 +93,19 @@ export class ReviewItemRepository {
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 500);
     const r = await this.db.query(`SELECT * FROM review_items WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`, params);
     return r.rows.map(toRecord);
+  }
+
+  async get(id: string, storeIds: readonly string[]): Promise<ReviewItemRecord | undefined> {
+    const r = await this.db.query('SELECT * FROM review_items WHERE id = $1 AND store_id = ANY($2::text[])', [id, storeIds]);
+    return r.rows[0] === undefined ? undefined : toRecord(r.rows[0]);
+  }
+
+  /** Closes an open item once; returns undefined when it was already resolved (a second decision changes nothing). */
+  async resolve(id: string, violationId: string | null): Promise<ReviewItemRecord | undefined> {
+    const r = await this.db.query(
+      `UPDATE review_items SET status = 'resolved', violation_id = $2, resolved_at = now() WHERE id = $1 AND status = 'open' RETURNING *`,
+      [id, violationId],
+    );
+    return r.rows[0] === undefined ? undefined : toRecord(r.rows[0]);
   }
 }

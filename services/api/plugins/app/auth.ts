@@ -85,5 +85,7 @@ export const authPlugin = fp(async (app) => {
     if (clipId !== undefined && !(await repos.clips.get(clipId, caller.storeIds))) throw notFound('clip');
     const violationId = id('violationId');
     if (violationId !== undefined && !(await repos.violations.get(violationId, caller.storeIds))) throw notFound('violation');
+    const reviewItemId = id('reviewItemId');
+    if (reviewItemId !== undefined && !(await repos.reviewItems.get(reviewItemId, caller.storeIds))) throw notFound('review item');
   }
 }, { name: 'sopwatch-auth', dependencies: ['sopwatch-context', '@fastify/cookie'] });
