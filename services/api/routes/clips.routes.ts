@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { callerOf, requireStore, storeScope } from '../access.ts';
 import { queueClipAnalysis } from '../clip-jobs.ts';
-import { badRequest, conflict, notFound, tooLarge, unsupportedMedia } from '../http-errors.ts';
+import { badRequest, conflict, notFound, tooLarge, unavailable, unsupportedMedia } from '../http-errors.ts';
 import type { ClipStatus } from '../../core/storage/index.ts';
 import { Clip, ClipListQuery, ClipParams, ClipQueued, ClipUploadQuery } from '../schemas/clip.ts';
 import { ErrorBody, Ok, errorResponses } from '../schemas/common.ts';
@@ -96,16 +96,24 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
   }, async (req) => clipView(await visibleClip(req, req.params.clipId)));
 
   app.post<{ Params: ClipParams }>('/api/clips/:clipId/reanalyse', {
-    schema: { tags: ['clips'], summary: 'Analyse a finished or failed clip again (violations are updated, never duplicated)', params: ClipParams, response: { 202: ClipQueued, 409: Type.Ref(ErrorBody), ...errorResponses } },
+    schema: { tags: ['clips'], summary: 'Analyse a finished or failed clip again (violations are updated, never duplicated)', params: ClipParams, response: { 202: ClipQueued, 409: Type.Ref(ErrorBody), 503: Type.Ref(ErrorBody), ...errorResponses } },
   }, async (req, reply) => {
     let clip = await visibleClip(req, req.params.clipId);
     const caller = requireStore(req, clip.storeId, 'write');
     if (clip.status === 'accepted' || clip.status === 'analysing') throw conflict(`clip is ${clip.status} already`);
     // A failed clip goes back to the queue; a done one stays done until its new run starts (the status machine).
     if (clip.status === 'failed') clip = await repos.clips.requeue(clip.id);
-    await queueClipAnalysis(deps.queue, clip);
+    let queued = true;
+    try {
+      await queueClipAnalysis(deps.queue, clip);
+    } catch (err) {
+      // An accepted row is picked up by the reconciler once the queue is back; a done clip would not be: say so.
+      if (clip.status !== 'accepted') throw unavailable('the job queue is unavailable: ask for the re-analysis again shortly', err);
+      req.log.warn({ err, clipId: clip.id }, 'clip re-analysis accepted but not queued');
+      queued = false;
+    }
     await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'clip.reanalyse', target: clip.id });
-    return reply.code(202).send({ clip: clipView(clip), queued: true });
+    return reply.code(202).send({ clip: clipView(clip), queued });
   });
 
   app.delete<{ Params: ClipParams }>('/api/clips/:clipId', {
