@@ -1,6 +1,7 @@
 // Stores, cameras, SOP files (422 with positions, versions, enablement per camera), reviews, reports, readiness.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../services/api/index.ts';
+import { CameraUnmonitoredRepository } from '../../services/core/storage/camera-unmonitored.repository.ts';
 import { toCsv } from '../../services/api/csv.ts';
 import { JobName } from '../../services/core/jobs.ts';
 import type { JobQueue } from '../../services/core/queue/index.ts';
@@ -92,10 +93,16 @@ describe('reviews and reports', () => {
   it('reports per store, day and rule, and exports CSV with formulas defused, audited', async () => {
     const report = (await f.call(owner, { method: 'GET', url: '/api/reports/compliance' })).json<{ rows: Array<{ storeName: string; rule: string; confirmed: number }> }>();
     expect(report.rows).toEqual([expect.objectContaining({ storeName: 'A1 Main St', rule: 'staffed', confirmed: 1 })]);
+    // An hour the camera was not watched yesterday (10:00-11:00 UTC: one local day in the store's zone):
+    // a row of its own in the export, never a compliant day.
+    const startAt = new Date(`${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)}T10:00:00Z`);
+    await new CameraUnmonitoredRepository(f.db).addClosed({ storeId: f.stores.a1, cameraId: f.a1.cameraId, startAt, endAt: new Date(startAt.getTime() + 3600_000), reason: 'offline' });
     const csv = await f.call(owner, { method: 'GET', url: '/api/reports/compliance.csv' });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="compliance-/);
-    expect(csv.body.split('\r\n')[0]).toBe('day,store_id,store_name,sop,rule,violations,open,needs_review,confirmed,dismissed,high');
+    const lines = csv.body.split('\r\n');
+    expect(lines[0]).toBe('day,store_id,store_name,sop,rule,violations,open,needs_review,confirmed,dismissed,high,camera,not_monitored_s');
+    expect(lines.some((l) => /,A1 Main St,,,,,,,,,counter-1,3600$/.test(l))).toBe(true);
     const exports = await f.db.query("SELECT store_id FROM audit_log WHERE action = 'report.export'");
     expect(exports.rows.length).toBe(3);
     // A store named like a formula (created above) is written as text, not run by a spreadsheet.

@@ -43,9 +43,14 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     for (const storeId of stores) {
       await repos.audit.append({ actor: caller.userId, storeId, action: 'report.export', detail: { from: report.from, to: report.to, format: 'csv' } });
     }
+    // Unmonitored camera time gets rows of its own (camera and seconds filled, rule columns empty): a spreadsheet
+    // shows it beside the violations, never as a compliant day.
     const csv = toCsv(
-      ['day', 'store_id', 'store_name', 'sop', 'rule', 'violations', 'open', 'needs_review', 'confirmed', 'dismissed', 'high'],
-      report.rows.map((r) => [r.day, r.storeId, r.storeName, r.sopId, r.rule, r.violations, r.open, r.needsReview, r.confirmed, r.dismissed, r.high]),
+      ['day', 'store_id', 'store_name', 'sop', 'rule', 'violations', 'open', 'needs_review', 'confirmed', 'dismissed', 'high', 'camera', 'not_monitored_s'],
+      [
+        ...report.rows.map((r) => [r.day, r.storeId, r.storeName, r.sopId, r.rule, r.violations, r.open, r.needsReview, r.confirmed, r.dismissed, r.high, '', '']),
+        ...report.notMonitored.map((n) => [n.day, n.storeId, n.storeName, '', '', '', '', '', '', '', '', n.cameraName ?? n.cameraId, n.seconds]),
+      ],
     );
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
