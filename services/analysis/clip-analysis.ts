@@ -170,7 +170,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       dir: options.evidenceDir,
       violations: [...collected.violations.values()],
       zonesBySop: new Map(engines.map((e) => [e.sop.id, e.zones])),
-      ruleTitles: new Map(sops.flatMap((s) => s.rules.map((r) => [`${s.id}/${r.id}`, r.title] as const))),
+      rules: new Map(sops.flatMap((s) => s.rules.map((r) => [`${s.id}/${r.id}`, r] as const))),
       detections,
       durationMs: endMs,
       title: `${options.clipPath.split('/').pop() ?? 'clip'} — ${sops.map((s) => s.title).join(', ')}`,

@@ -4,6 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import type { Detections, Polygon, Violation } from '../core/contracts.ts';
 import { composeKeyframe, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
 import { createFaceFinder } from './face-finder.ts';
+import type { Rule } from '../rules/compiled.ts';
+import { ruleZones } from '../rules/rule-conditions.ts';
 import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
 
 export interface EvidenceInput {
@@ -11,7 +13,8 @@ export interface EvidenceInput {
   dir: string;
   violations: Violation[];
   zonesBySop: ReadonlyMap<string, Record<string, Polygon>>;
-  ruleTitles: ReadonlyMap<string, string>;
+  /** The rules behind the violations, by `<sop>/<rule>`: titles for captions, zones to highlight. */
+  rules: ReadonlyMap<string, Rule>;
   detections: ReadonlyMap<number, Detections>;
   durationMs: number;
   title: string;
@@ -29,11 +32,6 @@ const clock = (ms: number): string => {
   return `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
 };
 
-/** Zone names a violation's rule refers to are drawn highlighted. */
-function zonesInMessage(zones: Record<string, Polygon>, v: Violation): string[] {
-  return Object.keys(zones).filter((z) => v.message.includes(z) || v.subject.includes(z));
-}
-
 export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string; timeline?: string; errors: string[] }> {
   await mkdir(input.dir, { recursive: true });
   const errors: string[] = [];
@@ -41,6 +39,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string
   try {
     for (const v of input.violations) {
       const zones = input.zonesBySop.get(v.sop) ?? {};
+      const rule = input.rules.get(`${v.sop}/${v.rule}`);
       const times = spreadTimes(v.startMs, v.endMs, v.endMs - v.startMs >= 3000 ? 3 : 1);
       for (const [k, tMs] of times.entries()) {
         try {
@@ -53,9 +52,10 @@ export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string
             frame,
             ...(detections ? { detections } : {}),
             zones,
-            highlightZones: zonesInMessage(zones, v),
+            // The zones the rule looks at are drawn highlighted.
+            highlightZones: rule ? ruleZones(rule) : [],
             caption: [
-              `${input.ruleTitles.get(`${v.sop}/${v.rule}`) ?? v.rule}${v.step ? ` — step ${v.step}` : ''}`,
+              `${rule?.title ?? v.rule}${v.step ? ` — step ${v.step}` : ''}`,
               `${v.kind} · ${v.severity} · ${clock(v.startMs)}–${clock(v.endMs)} · frame at ${clock(tMs)}`,
               v.message,
             ],

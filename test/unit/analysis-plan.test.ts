@@ -1,6 +1,7 @@
 // Which models a set of SOP files needs, and which camera's zones apply to a clip.
 import { describe, expect, it } from 'vitest';
 import { modelNeedsFor, resolveCamera } from '../../services/analysis/index.ts';
+import { ruleZones } from '../../services/rules/rule-conditions.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import type { CompiledSop } from '../../services/rules/compiled.ts';
 
@@ -39,4 +40,15 @@ describe('resolveCamera', () => {
   it('asks for --camera when they name several', () => expect(() => resolveCamera([one, other])).toThrow(/--camera/));
   it('takes the flag', () => expect(resolveCamera([one, other], 'cam-2')).toBe('cam-2'));
   it('refuses a camera no file has zones for', () => expect(() => resolveCamera([one], 'cam-9')).toThrow(/cam-9/));
+});
+
+describe('ruleZones (the zones evidence highlights)', () => {
+  it('collects the zones of every condition of a sequence, once each, without "anywhere"', () => {
+    const s = sop(
+      '  - id: seq\n    kind: sequence\n    trigger: { person_in: a }\n    within: 60s\n    steps:\n' +
+        '      - { id: s1, detect: { hands_in: b, min: 1s } }\n      - { id: s2, detect: { all: [ { person_in: a }, { not: { object: knife } } ], min: 1s } }\n',
+    );
+    const rule = s.rules[0];
+    expect(rule && ruleZones(rule).sort()).toEqual(['a', 'b']);
+  });
 });

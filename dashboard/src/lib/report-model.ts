@@ -1,18 +1,9 @@
 // Turns compliance rows (violations per store, local day, SOP and rule) into what the report charts draw. Pure.
+import type { Static } from '@sinclair/typebox';
+import type { ComplianceRow as ComplianceRowSchema } from '../../../services/api/schemas/report.ts';
 
-export interface ComplianceRow {
-  day: string;
-  storeId: string;
-  storeName: string;
-  sopId: string;
-  rule: string;
-  violations: number;
-  open: number;
-  needsReview: number;
-  confirmed: number;
-  dismissed: number;
-  high: number;
-}
+/** A row of `GET /api/reports/compliance`, typed from the API's own schema. */
+export type ComplianceRow = Static<typeof ComplianceRowSchema>;
 
 export interface Tally {
   violations: number;
