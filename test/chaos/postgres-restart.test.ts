@@ -1,15 +1,13 @@
 // Chaos: PostgreSQL restarted (`pg_ctl restart -m fast`) during an analysis, then stopped (`-m fast`) late in it and
 // started again once the worker has given up on its jobs. While it is down the API answers 503 at once (readiness and data routes, never a hang); afterwards
 // it serves again without a restart of sopwatch, and every clip — in flight or queued behind — ends done once.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './helpers/api-client.ts';
-import { startPostgres, type PrivatePostgres } from './helpers/postgres-server.ts';
-import { startRedis, type PrivateRedis } from './helpers/redis-server.ts';
-import { CHAOS_SOP_YAML, clipRows, expectOneSetOfResults, makeClip, serveVars, waitAllDone } from './helpers/scenario.ts';
-import { addOwner, startServe, type ServeProcess } from './helpers/serve-process.ts';
+import { type PrivatePostgres } from './helpers/postgres-server.ts';
+import { type PrivateRedis } from './helpers/redis-server.ts';
+import { clipRows, expectOneSetOfResults, waitAllDone } from './helpers/scenario.ts';
+import { type ServeProcess } from './helpers/serve-process.ts';
+import { startChaosWorld, type ChaosWorld } from './helpers/world.ts';
 import { waitUntil } from './helpers/wait.ts';
 
 /** Longest an answer may take while the database is down: the readiness deadline (2 s) and some slack. */
@@ -18,31 +16,20 @@ const FAST_MS = 3_000;
 describe('chaos: PostgreSQL stopped and started under a running sopwatch', () => {
   let pg: PrivatePostgres | undefined;
   let redis: PrivateRedis | undefined;
-  let dataDir = '';
-  const processes: ServeProcess[] = [];
   let client: ApiClient;
   let worker: ServeProcess;
   let target: { storeId: string; cameraId: string };
-  const files: string[] = [];
+  let files: string[] = [];
+  let world: ChaosWorld | undefined;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sw-chaos-pg-restart-'));
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    const vars = serveVars({ databaseUrl: pg.url, redisUrl: redis.url, dataDir });
-    const password = await addOwner(vars, 'owner@chaos.test', 'Postgres St');
-    const [api, w] = await Promise.all([startServe('api', { ...vars, SOPWATCH_ROLES: 'api' }), startServe('worker', { ...vars, SOPWATCH_ROLES: 'worker' })]);
-    worker = w;
-    processes.push(api, w);
-    client = new ApiClient(api.url ?? '', FAST_MS * 2);
-    await client.login('owner@chaos.test', password);
-    target = await client.setupStore(CHAOS_SOP_YAML);
-    files.push(await makeClip(dataDir, 'in-flight.mp4', 4), await makeClip(dataDir, 'queued.mp4', 2.5));
+    world = await startChaosWorld({ name: 'pg-restart', processes: 'split', clientTimeoutMs: FAST_MS * 2, clips: [['in-flight.mp4', 4], ['queued.mp4', 2.5]] });
+    ({ pg, redis, client, target, clips: files } = world);
+    worker = world.worker as ServeProcess;
   });
 
   afterAll(async () => {
-    await Promise.allSettled(processes.map((p) => p.kill('SIGKILL')));
-    await Promise.allSettled([pg?.destroy(), redis?.destroy()]);
-    if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
+    await world?.destroy();
   });
 
   it('answers 503 quickly while the database is down, recovers by itself, and finishes every clip once', async () => {

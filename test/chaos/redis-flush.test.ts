@@ -1,45 +1,31 @@
 // Chaos: Redis loses every key (FLUSHALL) while one clip is analysed and another waits. The database is the source of
 // truth: the reconciler queues the accepted but unfinished clip again, and each ends done exactly once.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './helpers/api-client.ts';
-import { startPostgres, type PrivatePostgres } from './helpers/postgres-server.ts';
-import { startRedis, type PrivateRedis } from './helpers/redis-server.ts';
-import { CHAOS_SOP_YAML, clipRows, expectOneSetOfResults, makeClip, serveVars, waitAllDone } from './helpers/scenario.ts';
-import { addOwner, startServe, type ServeProcess } from './helpers/serve-process.ts';
+import { type PrivatePostgres } from './helpers/postgres-server.ts';
+import { type PrivateRedis } from './helpers/redis-server.ts';
+import { clipRows, expectOneSetOfResults, waitAllDone } from './helpers/scenario.ts';
+import { type ServeProcess } from './helpers/serve-process.ts';
+import { startChaosWorld, type ChaosWorld } from './helpers/world.ts';
 import { waitUntil } from './helpers/wait.ts';
 
 describe('chaos: Redis flushed mid-way', () => {
   let pg: PrivatePostgres | undefined;
   let redis: PrivateRedis | undefined;
-  let dataDir = '';
-  const processes: ServeProcess[] = [];
   let client: ApiClient;
   let worker: ServeProcess;
   let target: { storeId: string; cameraId: string };
-  const files: string[] = [];
+  let files: string[] = [];
+  let world: ChaosWorld | undefined;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sw-chaos-redis-flush-'));
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    const vars = serveVars({ databaseUrl: pg.url, redisUrl: redis.url, dataDir });
-    const password = await addOwner(vars, 'owner@chaos.test', 'Flush St');
-    // API and worker in one process this time (SOPWATCH_ROLES=api,worker), as a single-box install runs it.
-    const both = await startServe('api+worker', { ...vars, SOPWATCH_ROLES: 'api,worker' });
-    worker = both;
-    processes.push(both);
-    client = new ApiClient(both.url ?? '');
-    await client.login('owner@chaos.test', password);
-    target = await client.setupStore(CHAOS_SOP_YAML);
-    files.push(await makeClip(dataDir, 'in-flight.mp4', 4), await makeClip(dataDir, 'waiting.mp4', 2.5));
+    world = await startChaosWorld({ name: 'redis-flush', processes: 'together', clips: [['in-flight.mp4', 4], ['waiting.mp4', 2.5]] });
+    ({ pg, redis, client, target, clips: files } = world);
+    worker = world.worker as ServeProcess;
   });
 
   afterAll(async () => {
-    await Promise.allSettled(processes.map((p) => p.kill('SIGKILL')));
-    await Promise.allSettled([pg?.destroy(), redis?.destroy()]);
-    if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
+    await world?.destroy();
   });
 
   it('re-queues what the flush lost from the database and analyses every clip once', async () => {

@@ -1,15 +1,13 @@
 // Chaos: Redis killed with SIGKILL mid-analysis and started again from its append-only file. Uploads during the
 // outage answer at once (accepted and kept in the database, or 503, never a hang); readiness says 503; after the
 // restart every clip — in flight, queued before, uploaded during the outage — ends done once.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './helpers/api-client.ts';
-import { startPostgres, type PrivatePostgres } from './helpers/postgres-server.ts';
-import { startRedis, type PrivateRedis } from './helpers/redis-server.ts';
-import { CHAOS_SOP_YAML, clipRows, expectOneSetOfResults, makeClip, serveVars, waitAllDone } from './helpers/scenario.ts';
-import { addOwner, startServe, type ServeProcess } from './helpers/serve-process.ts';
+import { type PrivatePostgres } from './helpers/postgres-server.ts';
+import { type PrivateRedis } from './helpers/redis-server.ts';
+import { clipRows, expectOneSetOfResults, waitAllDone } from './helpers/scenario.ts';
+import { type ServeProcess } from './helpers/serve-process.ts';
+import { startChaosWorld, type ChaosWorld } from './helpers/world.ts';
 import { sleep, waitUntil } from './helpers/wait.ts';
 
 /** An upload of a small clip while Redis is down must be answered within this. */
@@ -18,31 +16,20 @@ const FAST_MS = 3_000;
 describe('chaos: Redis killed and restarted from its AOF', () => {
   let pg: PrivatePostgres | undefined;
   let redis: PrivateRedis | undefined;
-  let dataDir = '';
-  const processes: ServeProcess[] = [];
   let client: ApiClient;
   let worker: ServeProcess;
   let target: { storeId: string; cameraId: string };
-  const files: string[] = [];
+  let files: string[] = [];
+  let world: ChaosWorld | undefined;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sw-chaos-redis-kill-'));
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    const vars = serveVars({ databaseUrl: pg.url, redisUrl: redis.url, dataDir });
-    const password = await addOwner(vars, 'owner@chaos.test', 'Redis St');
-    const [api, w] = await Promise.all([startServe('api', { ...vars, SOPWATCH_ROLES: 'api' }), startServe('worker', { ...vars, SOPWATCH_ROLES: 'worker' })]);
-    worker = w;
-    processes.push(api, w);
-    client = new ApiClient(api.url ?? '', FAST_MS * 3);
-    await client.login('owner@chaos.test', password);
-    target = await client.setupStore(CHAOS_SOP_YAML);
-    files.push(await makeClip(dataDir, 'in-flight.mp4', 4), await makeClip(dataDir, 'queued.mp4', 2.5), await makeClip(dataDir, 'during.mp4', 2.5));
+    world = await startChaosWorld({ name: 'redis-kill', processes: 'split', clientTimeoutMs: FAST_MS * 3, clips: [['in-flight.mp4', 4], ['queued.mp4', 2.5], ['during.mp4', 2.5]] });
+    ({ pg, redis, client, target, clips: files } = world);
+    worker = world.worker as ServeProcess;
   });
 
   afterAll(async () => {
-    await Promise.allSettled(processes.map((p) => p.kill('SIGKILL')));
-    await Promise.allSettled([pg?.destroy(), redis?.destroy()]);
-    if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
+    await world?.destroy();
   });
 
   it('answers uploads at once during the outage and analyses every clip once after the restart', async () => {

@@ -1,44 +1,31 @@
 // Chaos: a worker process killed with SIGKILL mid-analysis. A fresh worker takes the clip over by itself (BullMQ
 // stalled-job recovery, the reconciler behind it) and every clip ends done once, with one set of violations.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './helpers/api-client.ts';
-import { startPostgres, type PrivatePostgres } from './helpers/postgres-server.ts';
-import { startRedis, type PrivateRedis } from './helpers/redis-server.ts';
-import { CHAOS_SOP_YAML, clipRows, expectOneSetOfResults, makeClip, serveVars, waitAllDone } from './helpers/scenario.ts';
-import { addOwner, startServe, type ServeProcess } from './helpers/serve-process.ts';
+import { type PrivatePostgres } from './helpers/postgres-server.ts';
+import { type PrivateRedis } from './helpers/redis-server.ts';
+import { clipRows, expectOneSetOfResults, waitAllDone } from './helpers/scenario.ts';
+import { startServe, type ServeProcess } from './helpers/serve-process.ts';
+import { startChaosWorld, type ChaosWorld } from './helpers/world.ts';
 import { waitUntil } from './helpers/wait.ts';
 
 describe('chaos: worker killed with SIGKILL mid-analysis', () => {
   let pg: PrivatePostgres | undefined;
   let redis: PrivateRedis | undefined;
-  let dataDir = '';
   let vars: Record<string, string> = {};
-  const processes: ServeProcess[] = [];
+  let processes: ServeProcess[] = [];
   let client: ApiClient;
   let target: { storeId: string; cameraId: string };
-  const clips: string[] = [];
+  let clips: string[] = [];
+  let world: ChaosWorld | undefined;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sw-chaos-kill-'));
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    vars = serveVars({ databaseUrl: pg.url, redisUrl: redis.url, dataDir });
-    const password = await addOwner(vars, 'owner@chaos.test', 'Kill St');
-    const api = await startServe('api', { ...vars, SOPWATCH_ROLES: 'api' });
-    processes.push(api);
-    client = new ApiClient(api.url ?? '');
-    await client.login('owner@chaos.test', password);
-    target = await client.setupStore(CHAOS_SOP_YAML);
-    // The first clip is long enough to be caught mid-analysis; the second queues behind it.
-    clips.push(await makeClip(dataDir, 'long.mp4', 4), await makeClip(dataDir, 'short.mp4', 2.5));
+    world = await startChaosWorld({ name: 'kill', processes: 'api', clips: [['long.mp4', 4], ['short.mp4', 2.5]] });
+    ({ pg, redis, processes, client, target, vars, clips: clips } = world);
   });
 
   afterAll(async () => {
-    await Promise.allSettled(processes.map((p) => p.kill('SIGKILL')));
-    await Promise.allSettled([pg?.destroy(), redis?.destroy()]);
-    if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
+    await world?.destroy();
   });
 
   it('a new worker finishes the killed worker\'s clip and the one queued behind it; nothing is stored twice', async () => {
