@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenEvents } from './sse-client.ts';
 import { createVlmAgent } from '../../services/agent/index.ts';
 import { addUser } from '../../services/api/index.ts';
 import { configFromObject } from '../../services/core/config.ts';
@@ -45,34 +46,6 @@ rules:
     for: 2s
     verify: { question: "Is the person at the sink washing their hands?", expect: yes, frames: 2 }
 `;
-
-interface FeedEvent { type: string; data: Record<string, unknown>; atMs: number }
-
-async function listen(url: string, cookie: string): Promise<{ events: FeedEvent[]; stop(): void }> {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/api/events`, { headers: { cookie }, signal: controller.signal });
-  expect(res.status).toBe(200);
-  const events: FeedEvent[] = [];
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const type = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (type !== undefined && data !== undefined) events.push({ type, data: JSON.parse(data) as Record<string, unknown>, atMs: Date.now() });
-      }
-    }
-  })();
-  return { events, stop: () => controller.abort() };
-}
 
 async function until<T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -151,7 +124,7 @@ describe('live cameras through sopwatch serve (embedded database, in-process que
   it('watches a camera set up through the API: a forbidden rule fires into the database and the live feed within seconds', async () => {
     const cam = sim.cameras[0];
     if (cam === undefined) throw new Error('no simulated camera');
-    const feed = await listen(base, cookie);
+    const feed = await listenEvents(base, cookie);
     try {
       cameraId = (await json<{ id: string }>('POST', `/api/stores/${storeId}/cameras`, { name: 'sim-1' })).id;
       expect((await api('POST', `/api/stores/${storeId}/sops`, { yaml: SOP })).status).toBe(201);

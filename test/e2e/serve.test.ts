@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenEvents } from './sse-client.ts';
 import { parseEnv } from '../../services/core/env.ts';
 import { openPostgres } from '../../services/core/storage/index.ts';
 import { startService, type RunningService } from '../../services/service/index.ts';
@@ -69,38 +70,6 @@ interface ViolationJson {
   kind: string;
   status: string;
   evidence: string[];
-}
-
-interface LiveEvents {
-  events: Array<{ type: string; data: Record<string, unknown> }>;
-  stop(): void;
-}
-
-async function listen(url: string, cookie: string): Promise<LiveEvents> {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/api/events`, { headers: { cookie }, signal: controller.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: LiveEvents['events'] = [];
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const type = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (type !== undefined && data !== undefined) events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
-      }
-    }
-  })();
-  return { events, stop: () => controller.abort() };
 }
 
 describe.each(backends)('sopwatch serve end to end on $name', (backend) => {
@@ -177,7 +146,7 @@ describe.each(backends)('sopwatch serve end to end on $name', (backend) => {
     const camera = await (await api<{ id: string }>('POST', `/api/stores/${storeId}/cameras`, { name: 'counter-1' })).json();
     const sop = await api('POST', `/api/stores/${storeId}/sops`, { yaml: SOP_YAML });
     expect(sop.status).toBe(201);
-    const live = await listen(base, cookie);
+    const live = await listenEvents(base, cookie);
 
     // An empty counter for 4 s: both `required` rules (max_gap 1 s and 2 s) raise a gap.
     const clipPath = join(dataDir, 'empty-counter.mp4');

@@ -14,27 +14,12 @@ import { ReviewItemRepository } from '../../services/core/storage/review-items.r
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
+import { CHAOS_SOP_YAML } from '../chaos/helpers/clip-fixture.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
-export const SOP_YAML = `id: counter-staffed
-title: Counter staffed
-version: 1
-cameras: ["*"]
-zones:
-  "*":
-    counter: [[0, 0], [1, 0], [1, 1], [0, 1]]
-rules:
-  - id: staffed
-    kind: required
-    when: { person_in: counter }
-    max_gap: 1s
-    severity: high
-  - id: staffed-loosely
-    kind: required
-    when: { person_in: counter }
-    max_gap: 2s
-`;
+/** Two `required` rules on the whole frame (the chaos tests and the load bench use the same file). */
+export const SOP_YAML = CHAOS_SOP_YAML;
 
 export interface Session {
   cookie: string;
