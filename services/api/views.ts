@@ -38,12 +38,12 @@ export const violationView = (v: ViolationRecord): Violation => ({
   id: v.id, storeId: v.storeId, cameraId: v.cameraId, clipId: v.clipId, sop: v.sopId, sopVersion: v.sopVersion, rule: v.rule,
   step: v.step, kind: v.kind, severity: v.severity, start: v.startS, end: v.endS, startAt: isoOrNull(v.startAt), endAt: isoOrNull(v.endAt),
   message: v.message, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence.map((e) => e.split('/').pop() ?? e),
-  status: v.status, createdAt: iso(v.createdAt),
+  status: v.status, createdAt: iso(v.createdAt), happenedAt: iso(v.happenedAt ?? v.startAt ?? v.createdAt),
 });
 
 export const reviewView = (r: ReviewRecord): Review => ({
   id: r.id, violationId: r.violationId, userId: r.userId, userEmail: r.userEmail, decision: r.decision, reasonCode: r.reasonCode,
-  comment: r.comment, at: iso(r.at),
+  comment: r.comment, at: iso(r.at), undoneAt: isoOrNull(r.undoneAt),
 });
 
 /** The stored answer is the engine's JSON: only its well-formed fields are shown. */

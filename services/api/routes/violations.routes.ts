@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { callerOf, requireStore, storeScope } from '../access.ts';
-import { badRequest, notFound } from '../http-errors.ts';
+import { badRequest, conflict, notFound } from '../http-errors.ts';
 import type { ViolationQuery as Query } from '../../core/storage/violation-queries.repository.ts';
 import type { ViolationStatus } from '../../core/storage/index.ts';
 import { errorResponses } from '../schemas/common.ts';
-import { NewReview, Review } from '../schemas/review.ts';
+import { BulkReview, NewReview, Review } from '../schemas/review.ts';
 import {
-  EvidenceParams, ReviewItem, ReviewItemQuery, Violation, ViolationCounts, ViolationParams, ViolationQuery,
+  BulkIds, BulkResult, EvidenceParams, ReviewItem, ReviewItemQuery, Violation, ViolationCounts, ViolationParams, ViolationQuery,
 } from '../schemas/violation.ts';
 import { reviewItemView, reviewView, violationView } from '../views.ts';
 import { sendEvidenceFile } from './evidence-file.ts';
@@ -25,9 +25,18 @@ function toQuery(req: FastifyRequest, q: ViolationQuery): Query {
     ...(q.status === undefined ? {} : { status: [q.status as ViolationStatus] }),
     ...(q.from === undefined ? {} : { from: new Date(q.from) }),
     ...(q.to === undefined ? {} : { to: new Date(q.to) }),
+    ...(q.q === undefined ? {} : { text: q.q }),
     ...(q.limit === undefined ? {} : { limit: q.limit }),
     ...(q.offset === undefined ? {} : { offset: q.offset }),
   };
+}
+
+/** How long a person may take a decision back (the dashboard offers it for a few seconds; this allows for a slow network). */
+export const UNDO_WINDOW_MS = 120_000;
+
+function checkReason(decision: 'confirmed' | 'dismissed', reasonCode: string | undefined): void {
+  if (decision === 'dismissed' && reasonCode === undefined) throw badRequest('dismissing needs a reasonCode: false_alarm, not_applicable, camera_problem or other');
+  if (decision === 'confirmed' && reasonCode !== undefined) throw badRequest('a reasonCode explains a dismissal; leave it out to confirm');
 }
 
 export async function violationRoutes(app: FastifyInstance): Promise<void> {
@@ -37,6 +46,33 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
     const v = await repos.violations.get(id, callerOf(req).storeIds);
     if (!v) throw notFound('violation');
     return v;
+  };
+
+  /** Ids from a body: each one must be the caller's and writable, or nothing is done (404 names no id). */
+  const writableAll = async (req: FastifyRequest, ids: readonly string[]) => {
+    const found = [];
+    for (const id of ids) {
+      const v = await visible(req, id);
+      found.push({ v, caller: requireStore(req, v.storeId, 'write') });
+    }
+    return found;
+  };
+
+  const decideOne = async (caller: { userId: string }, v: { id: string; storeId: string }, body: NewReview) => {
+    const { decision, reasonCode, comment } = body;
+    const updated = await repos.violations.review({
+      violationId: v.id, userId: caller.userId, decision,
+      ...(reasonCode === undefined ? {} : { reasonCode }), ...(comment === undefined ? {} : { comment }),
+    });
+    await repos.audit.append({ actor: caller.userId, storeId: v.storeId, action: 'violation.review', target: v.id, detail: { decision, reasonCode: reasonCode ?? null } });
+    return updated;
+  };
+
+  /** Undefined when there is nothing this caller may take back (see ViolationRepository.undoReview). */
+  const undoOne = async (caller: { userId: string }, v: { id: string; storeId: string }) => {
+    const updated = await repos.violations.undoReview(v.id, caller.userId, UNDO_WINDOW_MS);
+    if (updated !== undefined) await repos.audit.append({ actor: caller.userId, storeId: v.storeId, action: 'violation.review_undo', target: v.id, detail: { status: updated.status } });
+    return updated;
   };
 
   app.get<{ Querystring: ViolationQuery }>('/api/violations', {
@@ -82,15 +118,39 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
   }, async (req, reply) => {
     const v = await visible(req, req.params.violationId);
     const caller = requireStore(req, v.storeId, 'write');
-    const { decision, reasonCode, comment } = req.body;
-    if (decision === 'dismissed' && reasonCode === undefined) throw badRequest('dismissing needs a reasonCode: false_alarm, not_applicable, camera_problem or other');
-    if (decision === 'confirmed' && reasonCode !== undefined) throw badRequest('a reasonCode explains a dismissal; leave it out to confirm');
-    const updated = await repos.violations.review({
-      violationId: v.id, userId: caller.userId, decision,
-      ...(reasonCode === undefined ? {} : { reasonCode }), ...(comment === undefined ? {} : { comment }),
-    });
-    await repos.audit.append({ actor: caller.userId, storeId: v.storeId, action: 'violation.review', target: v.id, detail: { decision, reasonCode: reasonCode ?? null } });
-    return reply.code(201).send(violationView(updated));
+    checkReason(req.body.decision, req.body.reasonCode);
+    return reply.code(201).send(violationView(await decideOne(caller, v, req.body)));
+  });
+
+  app.post<{ Params: ViolationParams }>('/api/violations/:violationId/reviews/undo', {
+    schema: { tags: ['reviews'], summary: 'Take back your newest decision on a violation (within two minutes): it gets the status it had before', params: ViolationParams, response: { 200: Violation, ...errorResponses } },
+  }, async (req) => {
+    const v = await visible(req, req.params.violationId);
+    const undone = await undoOne(requireStore(req, v.storeId, 'write'), v);
+    if (undone === undefined) throw conflict(`nothing to undo: only your own newest decision, within ${UNDO_WINDOW_MS / 60_000} minutes`);
+    return violationView(undone);
+  });
+
+  app.post<{ Body: BulkReview }>('/api/violations/reviews', {
+    schema: { tags: ['reviews'], summary: 'One decision for several violations: all of them, or none when one id is unknown or read-only', body: BulkReview, response: { 201: BulkResult, ...errorResponses } },
+  }, async (req, reply) => {
+    checkReason(req.body.decision, req.body.reasonCode);
+    const all = await writableAll(req, req.body.ids);
+    const out = [];
+    for (const { v, caller } of all) out.push(violationView(await decideOne(caller, v, req.body)));
+    return reply.code(201).send({ violations: out });
+  });
+
+  app.post<{ Body: BulkIds }>('/api/violations/reviews/undo', {
+    schema: {
+      tags: ['reviews'], body: BulkIds, response: { 200: BulkResult, ...errorResponses },
+      summary: 'Take back your newest decisions on several violations; one that someone decided since keeps that decision (its status tells)',
+    },
+  }, async (req) => {
+    const all = await writableAll(req, req.body.ids);
+    const out = [];
+    for (const { v, caller } of all) out.push(violationView((await undoOne(caller, v)) ?? (await visible(req, v.id))));
+    return { violations: out };
   });
 
   app.get<{ Querystring: ReviewItemQuery }>('/api/review-items', {

@@ -26,6 +26,7 @@ export const Violation = Type.Object({
   evidence: Type.Array(Type.String(), { description: 'Keyframe names: GET /api/violations/{id}/evidence/{name}' }),
   status: ViolationStatus,
   createdAt: IsoTime,
+  happenedAt: IsoTime,
 });
 export type Violation = Static<typeof Violation>;
 
@@ -39,6 +40,7 @@ export const ViolationQuery = Type.Object({
   status: Type.Optional(ViolationStatus),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, inclusive' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, exclusive' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Words that must each appear in the rule, step, SOP, camera name, message or clip file name' })),
   ...Page,
 }, { additionalProperties: false });
 export type ViolationQuery = Static<typeof ViolationQuery>;
@@ -107,3 +109,16 @@ export const ReviewItemQuery = Type.Object({
   limit: Page.limit,
 }, { additionalProperties: false });
 export type ReviewItemQuery = Static<typeof ReviewItemQuery>;
+
+/** The most violations one bulk decision may name. */
+export const BULK_MAX = 200;
+
+export const BulkIds = Type.Object({
+  ids: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { minItems: 1, maxItems: BULK_MAX, uniqueItems: true }),
+}, { additionalProperties: false, description: 'Several violations: all or none (one unknown or read-only id refuses the whole call)' });
+export type BulkIds = Static<typeof BulkIds>;
+
+export const BulkResult = Type.Object({
+  violations: Type.Array(Violation, { description: 'The violations as they are now, in the order asked' }),
+});
+export type BulkResult = Static<typeof BulkResult>;

@@ -1,7 +1,7 @@
 // Read side of violations for the API: filtered lists, counts, review history and the daily compliance report.
 import type { Severity } from '../contracts.ts';
 import type { Queryable, Row } from './database.ts';
-import { toViolationRecord, type ViolationRecord, type ViolationStatus } from './violations.repository.ts';
+import { EVENT_AT, toViolationRecord, type ViolationRecord, type ViolationStatus } from './violations.repository.ts';
 
 export interface ViolationQuery {
   /** The stores the caller may see (or the one asked for): required so nothing leaks across stores. */
@@ -15,6 +15,8 @@ export interface ViolationQuery {
   /** On when it happened: the wall-clock start, or the clip's upload time plus the offset in the clip. */
   from?: Date;
   to?: Date;
+  /** Words that must each appear in the rule, step, SOP, camera id or message (case-insensitive). */
+  text?: string;
   /** Default 100, at most 500. */
   limit?: number;
   offset?: number;
@@ -29,6 +31,8 @@ export interface ReviewRecord {
   reasonCode: string | null;
   comment: string | null;
   at: Date;
+  /** Set when the person took the decision back. */
+  undoneAt: Date | null;
 }
 
 export interface ComplianceRow {
@@ -51,8 +55,6 @@ export interface StatusCount {
   count: number;
 }
 
-/** When a violation happened, for filters and report days. */
-const EVENT_AT = `COALESCE(v.start_at, c.created_at + make_interval(secs => v.start_s), v.created_at)`;
 
 function where(q: ViolationQuery): { sql: string; params: unknown[] } {
   const parts = ['v.store_id = ANY($1::text[])'];
@@ -68,6 +70,10 @@ function where(q: ViolationQuery): { sql: string; params: unknown[] } {
   if (q.status !== undefined && q.status.length > 0) add('v.status = ANY(?::text[])', q.status);
   if (q.from !== undefined) add(`${EVENT_AT} >= ?`, q.from);
   if (q.to !== undefined) add(`${EVENT_AT} < ?`, q.to);
+  for (const word of (q.text ?? '').split(/\s+/).filter((w) => w !== '').slice(0, 8)) {
+    const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add(`concat_ws(' ', v.rule, v.step, v.sop_id, v.message, c.filename, (SELECT cam.name FROM cameras cam WHERE cam.id = v.camera_id)) ILIKE ?`, like);
+  }
   return { sql: parts.join(' AND '), params };
 }
 
@@ -80,7 +86,7 @@ export class ViolationQueryRepository {
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 500);
     const offset = Math.max(q.offset ?? 0, 0);
     const r = await this.db.query(
-      `SELECT v.* FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE ${sql}
+      `SELECT v.*, ${EVENT_AT} AS happened_at FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE ${sql}
         ORDER BY ${EVENT_AT} DESC, v.id LIMIT ${limit} OFFSET ${offset}`,
       params,
     );
@@ -111,6 +117,7 @@ export class ViolationQueryRepository {
       reasonCode: (row.reason_code as string | null) ?? null,
       comment: (row.comment as string | null) ?? null,
       at: row.at as Date,
+      undoneAt: (row.undone_at as Date | null) ?? null,
     }));
   }
 

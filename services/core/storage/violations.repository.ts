@@ -32,7 +32,12 @@ export interface ViolationRecord {
   status: ViolationStatus;
   createdAt: Date;
   updatedAt: Date;
+  /** When it happened: the wall-clock start, or the clip's time plus the offset in the clip (read queries only). */
+  happenedAt: Date | null;
 }
+
+/** SQL for when a violation happened (aliases: v = violations, c = its clip, LEFT JOINed): filters, order, report days. */
+export const EVENT_AT = `COALESCE(v.start_at, c.created_at + make_interval(secs => v.start_s), v.created_at)`;
 
 export interface ViolationUpsert {
   storeId: string;
@@ -99,6 +104,7 @@ function toRecord(r: Row): ViolationRecord {
     status: r.status as ViolationStatus,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
+    happenedAt: (r.happened_at as Date | null | undefined) ?? null,
   };
 }
 
@@ -143,8 +149,11 @@ export class ViolationRepository {
 
   async get(id: string, storeIds?: readonly string[]): Promise<ViolationRecord | undefined> {
     const r = storeIds === undefined
-      ? await this.db.query('SELECT * FROM violations WHERE id = $1', [id])
-      : await this.db.query('SELECT * FROM violations WHERE id = $1 AND store_id = ANY($2::text[])', [id, storeIds]);
+      ? await this.db.query(`SELECT v.*, ${EVENT_AT} AS happened_at FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE v.id = $1`, [id])
+      : await this.db.query(
+        `SELECT v.*, ${EVENT_AT} AS happened_at FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE v.id = $1 AND v.store_id = ANY($2::text[])`,
+        [id, storeIds],
+      );
     return r.rows[0] === undefined ? undefined : toRecord(r.rows[0]);
   }
 
@@ -173,16 +182,46 @@ export class ViolationRepository {
     return toRecord(r.rows[0]);
   }
 
-  /** A person's decision: the review row and the new status are written together. */
+  /**
+   * A person's decision: the review row (with the status it replaces, for undo) and the new status are written
+   * together.
+   */
   async review(input: ReviewInput): Promise<ViolationRecord> {
     return this.db.transaction(async (tx) => {
-      const r = await tx.query('UPDATE violations SET status = $2, updated_at = now() WHERE id = $1 RETURNING *', [input.violationId, input.decision]);
-      if (r.rows[0] === undefined) throw new NotFoundError(`violation ${input.violationId} not found`);
-      await tx.query(
-        'INSERT INTO reviews (violation_id, user_id, decision, reason_code, comment) VALUES ($1, $2, $3, $4, $5)',
-        [input.violationId, input.userId, input.decision, input.reasonCode ?? null, input.comment ?? null],
+      const r = await tx.query(
+        `WITH old AS (SELECT status FROM violations WHERE id = $1 FOR UPDATE)
+         UPDATE violations v SET status = $2, updated_at = now() FROM old WHERE v.id = $1 RETURNING v.*, old.status AS previous_status`,
+        [input.violationId, input.decision],
       );
-      return toRecord(r.rows[0]);
+      const row = r.rows[0];
+      if (row === undefined) throw new NotFoundError(`violation ${input.violationId} not found`);
+      await tx.query(
+        'INSERT INTO reviews (violation_id, user_id, decision, reason_code, comment, previous_status) VALUES ($1, $2, $3, $4, $5, $6)',
+        [input.violationId, input.userId, input.decision, input.reasonCode ?? null, input.comment ?? null, row.previous_status],
+      );
+      return toRecord(row);
+    });
+  }
+
+  /**
+   * Takes back the newest decision on a violation, when the same person made it within `withinMs`: the violation
+   * gets the status it had before, and the review row is kept, marked undone. Undefined when there is nothing the
+   * person may undo (someone decided after them, too late, or already undone).
+   */
+  async undoReview(violationId: string, userId: string, withinMs: number): Promise<ViolationRecord | undefined> {
+    return this.db.transaction(async (tx) => {
+      const last = await tx.query(
+        `SELECT r.id, r.user_id, r.decision, r.previous_status, r.at > now() - make_interval(secs => $2) AS fresh, v.status
+           FROM reviews r JOIN violations v ON v.id = r.violation_id
+          WHERE r.violation_id = $1 AND r.undone_at IS NULL ORDER BY r.at DESC, r.id DESC LIMIT 1 FOR UPDATE OF v`,
+        [violationId, withinMs / 1000],
+      );
+      const row = last.rows[0];
+      if (row === undefined || row.user_id !== userId || row.fresh !== true || row.status !== row.decision) return undefined;
+      await tx.query('UPDATE reviews SET undone_at = now() WHERE id = $1', [row.id]);
+      const previous = (row.previous_status as ViolationStatus | null) ?? 'open';
+      const r = await tx.query('UPDATE violations SET status = $2, updated_at = now() WHERE id = $1 RETURNING *', [violationId, previous]);
+      return toRecord(r.rows[0] as Row);
     });
   }
 }
