@@ -78,21 +78,30 @@ export function errorMessage(e: ApiError): string {
   }
 }
 
-type Toast = { id: number; text: string; tone: 'info' | 'ok' | 'warn' };
+/** A button on a toast, e.g. Undo: pressing it runs `run` and closes the toast. */
+export interface ToastAction { label: string; run: () => void }
+type Toast = { id: number; text: string; tone: 'info' | 'ok' | 'warn'; action?: ToastAction };
 const toastListeners = new Set<(t: Toast[]) => void>();
 let toasts: Toast[] = [];
 let nextId = 1;
 
-/** A short message at the bottom of the screen, also read out by screen readers. */
-export function toast(text: string, tone: Toast['tone'] = 'info'): void {
-  const item = { id: nextId++, text, tone };
-  toasts = [...toasts.slice(-3), item];
+function setToasts(next: Toast[]): void {
+  toasts = next;
   for (const l of toastListeners) l(toasts);
-  setTimeout(() => {
-    toasts = toasts.filter((x) => x.id !== item.id);
-    for (const l of toastListeners) l(toasts);
-  }, 5000);
 }
+
+/**
+ * A short message at the edge of the screen, also read out by screen readers. One with an action (Undo) stays
+ * longer, UNDO_MS, so that there is time to press it.
+ */
+export function toast(text: string, tone: Toast['tone'] = 'info', action?: ToastAction): void {
+  const item: Toast = { id: nextId++, text, tone, ...(action === undefined ? {} : { action }) };
+  setToasts([...toasts.slice(-3), item]);
+  setTimeout(() => setToasts(toasts.filter((x) => x.id !== item.id)), action === undefined ? 5000 : UNDO_MS);
+}
+
+/** How long an Undo stays on screen (the server accepts an undo for two minutes). */
+export const UNDO_MS = 10_000;
 
 export function Toasts() {
   const [list, setList] = useState<Toast[]>(toasts);
@@ -104,7 +113,17 @@ export function Toasts() {
   }, []);
   return (
     <div class="toasts" role="status" aria-live="polite">
-      {list.map((x) => <div key={x.id} class={`toast toast-${x.tone}`}>{x.text}</div>)}
+      {list.map((x) => (
+        <div key={x.id} class={`toast toast-${x.tone}`}>
+          <span>{x.text}</span>
+          {x.action !== undefined && (
+            <button type="button" class="toast-action" onClick={() => {
+              setToasts(toasts.filter((y) => y.id !== x.id));
+              x.action?.run();
+            }}>{x.action.label}</button>
+          )}
+        </div>
+      ))}
     </div>
   );
 }

@@ -168,8 +168,9 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
               <h3>{t('alert.history')}</h3>
               <ol>
                 {reviews.map((r) => (
-                  <li key={r.id}>
+                  <li key={r.id} class={r.undoneAt !== null ? 'undone' : undefined}>
                     <StatusBadge status={r.decision} /> {r.userEmail ?? t('alert.someone')}
+                    {r.undoneAt !== null && <span class="muted"> · {t('alert.undone')}</span>}
                     {r.reasonCode !== null && <> · {tOr(`reason.${r.reasonCode}`, r.reasonCode)}</>}
                     <span class="muted"> · {dateTime(r.at, locale, tz)}</span>
                     {r.comment !== null && r.comment !== '' && <blockquote>{r.comment}</blockquote>}

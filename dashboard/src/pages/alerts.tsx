@@ -1,24 +1,26 @@
-// The alerts inbox: a queue to work through with the keyboard (j/k, c, d, m, ?), new alerts arriving live.
+// The alerts inbox: a queue to work through with the keyboard (j/k, c, d, m, ?) or by touch, filtered by camera, rule,
+// severity, days and words; several alerts decided at once; every decision can be undone for a few seconds.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Violation } from '../../../services/api/schemas/violation.ts';
 import { api, qs, seg } from '../api.ts';
 import { locale, t, tOr } from '../i18n/index.ts';
-import { ago } from '../lib/format.ts';
+import { ago, dateTime } from '../lib/format.ts';
 import { useLive } from '../live.ts';
 import { navigate, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { Empty, ErrorNote, Loading, SeverityBadge, StatusBadge, prettyId, toast } from '../components/ui.tsx';
+import { AlertFilters, apiQuery, filterOf, filterQuery, narrowed } from './alert-filters.tsx';
+import { BulkBar, useUndo } from './alert-bulk.tsx';
 import { HelpDialog } from '../components/help.tsx';
 import { AlertDetail, REASONS, type DecisionUi, type Reason } from './alert-detail.tsx';
 import { useQueueKeys } from './queue-keys.ts';
 
-const FILTERS = ['open', 'needs_review', 'confirmed', 'dismissed', 'all'] as const;
-type Filter = (typeof FILTERS)[number];
-
 export function Alerts({ onChanged }: { onChanged: () => void }) {
   const s = useSession();
   const route = useRoute();
-  const filter = (FILTERS as readonly string[]).includes(route.query.get('status') ?? '') ? (route.query.get('status') as Filter) : 'open';
+  const f = filterOf(route);
+  const filter = f.status;
+  const filterKey = JSON.stringify(apiQuery(f));
   const selectedId = route.query.get('v') ?? undefined;
   const [list, setList] = useState<Violation[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -27,19 +29,24 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   const [dismissing, setDismissing] = useState(false);
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
+  const [checked, setChecked] = useState<Set<string>>(new Set());
+  const [rules, setRules] = useState<string[]>([]);
   const [decisionError, setDecisionError] = useState<unknown>(undefined);
   const commentRef = useRef<HTMLTextAreaElement | null>(null);
   const listRef = useRef<HTMLUListElement | null>(null);
   const nowMs = Date.now();
 
-  const select = (id: string | undefined, replace = false): void => navigate('/alerts', { status: filter === 'open' ? undefined : filter, v: id }, replace);
+  const select = (id: string | undefined, replace = false): void => navigate('/alerts', filterQuery(f, { v: id }), replace);
 
   useEffect(() => {
     setList(undefined);
     setError(undefined);
-    const status = filter === 'all' ? undefined : filter;
-    api<Violation[]>('GET', `/api/violations${qs({ status, storeId: s.session.storeId, limit: 200 })}`).then(setList, setError);
-  }, [filter, s.session.storeId]);
+    setChecked(new Set());
+    api<Violation[]>('GET', `/api/violations${qs({ ...apiQuery(f), storeId: s.session.storeId, limit: 200 })}`).then((l) => {
+      setList(l);
+      setRules((old) => [...new Set([...old, ...l.map((v) => v.rule)])]);
+    }, setError);
+  }, [filterKey, s.session.storeId]);
 
   useEffect(() => {
     setDismissing(false);
@@ -51,7 +58,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   useLive((e) => {
     if (e.type !== 'violation.created' || !s.scope.some((st) => st.id === e.data.storeId)) return;
     void api<Violation>('GET', `/api/violations/${seg(e.data.violationId)}`).then((v) => {
-      if (filter !== 'all' && v.status !== filter) return;
+      if ((filter !== 'all' && v.status !== filter) || narrowed(f)) return;
       setList((old) => (old === undefined || old.some((x) => x.id === v.id) ? old : [v, ...old]));
       setFresh((f) => new Set(f).add(v.id));
       toast(t('alerts.arrived', { rule: prettyId(v.rule), camera: s.cameraName(v.cameraId) }), 'warn');
@@ -62,6 +69,17 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   const index = items.findIndex((v) => v.id === selectedId);
   const selected = index >= 0 ? items[index] : undefined;
 
+  /** Decided alerts leave a list that shows another status; undone ones come back in place. */
+  const apply = (updated: Violation[]): void => {
+    const byId = new Map(updated.map((v) => [v.id, v]));
+    setList((old) => (old ?? []).flatMap((v) => {
+      const u = byId.get(v.id);
+      return u === undefined ? [v] : filter === 'all' || u.status === filter ? [u] : [];
+    }));
+    onChanged();
+  };
+  const offerUndo = useUndo((v) => filter === 'all' || v.status === filter, setList, onChanged);
+
   const decide = (decision: 'confirmed' | 'dismissed', reason?: Reason): void => {
     if (selected === undefined || busy) return;
     if (!s.canWrite) {
@@ -71,11 +89,11 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
     setBusy(true);
     setDecisionError(undefined);
     const body = { decision, ...(reason === undefined ? {} : { reasonCode: reason }), ...(comment.trim() === '' ? {} : { comment: comment.trim() }) };
+    const before = selected;
     api<Violation>('POST', `/api/violations/${seg(selected.id)}/reviews`, body).then((updated) => {
-      toast(decision === 'confirmed' ? t('alerts.confirmed') : t('alerts.dismissed', { reason: tOr(`reason.${reason ?? ''}`, reason ?? '') }), 'ok');
-      onChanged();
+      offerUndo(decision === 'confirmed' ? t('alerts.confirmed') : t('alerts.dismissed', { reason: tOr(`reason.${reason ?? ''}`, reason ?? '') }), [before]);
       const stays = filter === 'all' || updated.status === filter;
-      setList((old) => (old ?? []).flatMap((v) => (v.id !== updated.id ? [v] : stays ? [updated] : [])));
+      apply([updated]);
       // Work through the queue: the next alert takes the decided one's place.
       const next = stays ? updated : (items[index + 1] ?? items[index - 1]);
       select(next?.id, true);
@@ -112,17 +130,19 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
           <h1 id="alerts-title">{t('nav.alerts')}</h1>
           <button type="button" class="icon" onClick={() => setHelp(true)} aria-label={t('help.title')} title={t('help.title')}>?</button>
         </div>
-        <nav class="chips" aria-label={t('alerts.filter')}>
-          {FILTERS.map((f) => (
-            <a key={f} href={`/alerts${f === 'open' ? '' : `?status=${f}`}`} class={f === filter ? 'chip on' : 'chip'} aria-current={f === filter ? 'page' : undefined}
-              onClick={(e) => { e.preventDefault(); navigate('/alerts', { status: f === 'open' ? undefined : f }); }}>
-              {tOr(`status.${f}`, t('alerts.all'))}
-            </a>
-          ))}
-        </nav>
+        <AlertFilters filter={f} rules={rules} />
+        {s.canWrite && <BulkBar items={items} checked={checked} setChecked={setChecked} onDone={(updated, before) => {
+          apply(updated);
+          offerUndo(t('alerts.bulkDone', { n: updated.length }), before);
+        }} />}
         <ErrorNote error={error} />
         {list === undefined && error === undefined && <Loading />}
-        {list !== undefined && items.length === 0 && <Empty title={filter === 'open' ? t('alerts.emptyOpen') : t('alerts.empty')}>{filter === 'open' && t('alerts.emptyOpenHint')}</Empty>}
+        {list !== undefined && items.length === 0 && (
+          <Empty title={narrowed(f) ? t('alerts.emptyFiltered') : filter === 'open' ? t('alerts.emptyOpen') : t('alerts.empty')}>
+            {!narrowed(f) && filter === 'open' && t('alerts.emptyOpenHint')}
+            {filter === 'needs_review' && <a href="/review" onClick={(e) => { e.preventDefault(); navigate('/review'); }}>{t('alerts.reviewElsewhere')}</a>}
+          </Empty>
+        )}
         {items.length > 0 && (
           <ul class="queue-list" role="listbox" tabIndex={0} aria-label={t('alerts.listLabel')} ref={listRef}
             aria-activedescendant={selected !== undefined ? `alert-${encodeURIComponent(selected.id)}` : undefined}>
@@ -130,9 +150,23 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
               <li key={v.id} id={`alert-${encodeURIComponent(v.id)}`} role="option" aria-selected={v.id === selectedId}
                 class={`queue-item sevbar-${v.severity} ${v.id === selectedId ? 'selected' : ''} ${fresh.has(v.id) ? 'fresh' : ''}`}
                 onClick={() => select(v.id)}>
+                {s.canWrite && (
+                  <input type="checkbox" class="qi-check" checked={checked.has(v.id)} aria-label={t('alerts.pickOne', { rule: prettyId(v.rule) })}
+                    onClick={(e) => e.stopPropagation()}
+                    onChange={(e) => {
+                      const on = e.currentTarget.checked;
+                      setChecked((old) => {
+                        const next = new Set(old);
+                        if (on) next.add(v.id);
+                        else next.delete(v.id);
+                        return next;
+                      });
+                    }} />
+                )}
                 <div class="qi-main">
                   <span class="qi-title">{prettyId(v.rule)}{v.step !== null && <span class="muted"> · {v.step}</span>}</span>
-                  <span class="qi-meta">{s.cameraName(v.cameraId)}{s.session.storeId === '' && s.session.stores.length > 1 && <> · {s.storeName(v.storeId)}</>} · {ago(v.createdAt, nowMs, locale)}</span>
+                  <span class="qi-meta">{s.cameraName(v.cameraId)}{s.session.storeId === '' && s.session.stores.length > 1 && <> · {s.storeName(v.storeId)}</>}</span>
+                  <span class="qi-when"><time dateTime={v.happenedAt}>{dateTime(v.happenedAt, locale, s.storeTz(v.storeId))}</time> · {ago(v.happenedAt, nowMs, locale)}</span>
                 </div>
                 <div class="qi-side">
                   <SeverityBadge severity={v.severity} />
@@ -142,7 +176,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
             ))}
           </ul>
         )}
-        <p class="hint muted">{t('alerts.keyHint')}</p>
+        <p class="hint keys-hint muted">{t('alerts.keyHint')}</p>
       </section>
       <section class="detail" aria-live="polite">
         {selected !== undefined ? <AlertDetail v={selected} ui={ui} onBack={() => select(undefined)} /> : items.length > 0 && <Empty title={t('alerts.pick')}>{t('alerts.pickHint')}</Empty>}
