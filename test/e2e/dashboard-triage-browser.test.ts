@@ -76,18 +76,19 @@ describe.skipIf(!existsSync(CHROMIUM))('working through alerts in Chromium (skip
     expect(times).toEqual(['2026-11-30T16:40:00.000Z', '2026-11-30T16:20:00.000Z', '2026-11-30T16:05:00.000Z']);
     expect(await page.locator('.queue-item').first().locator('.qi-when').textContent()).toMatch(/16:40/);
 
-    await page.getByRole('searchbox', { name: 'Search' }).fill('loitered');
+    // Rows carry the rules' titles from the SOP file in force, and words of a title find its alerts.
+    await page.getByRole('searchbox', { name: 'Search' }).fill('loiters');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await rows(page, 1);
-    expect(await page.locator('.queue-item .qi-title').textContent()).toContain('Back door clear');
-    expect(new URL(page.url()).searchParams.get('q')).toBe('loitered');
+    expect(await page.locator('.queue-item .qi-title').textContent()).toBe('Nobody loiters at the back door');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('loiters');
 
     await page.getByRole('searchbox', { name: 'Search' }).fill('');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByRole('button', { name: 'Filters' }).click();
     await page.getByLabel('Severity').selectOption('high');
     await rows(page, 1);
-    expect(await page.locator('.queue-item .qi-title').textContent()).toContain('Till staffed');
+    expect(await page.locator('.queue-item .qi-title').textContent()).toBe('Someone at the till');
     // The filtered list survives a reload.
     await page.reload();
     await rows(page, 1);
@@ -101,8 +102,8 @@ describe.skipIf(!existsSync(CHROMIUM))('working through alerts in Chromium (skip
   it('dismisses several alerts at once, and Undo puts them back open', async () => {
     const page = await open();
     await rows(page, 3);
-    await page.getByRole('checkbox', { name: 'Pick “Back door clear”' }).check();
-    await page.getByRole('checkbox', { name: 'Pick “Till watched”' }).check();
+    await page.getByRole('checkbox', { name: 'Pick “Nobody loiters at the back door”' }).check();
+    await page.getByRole('checkbox', { name: 'Pick “The till is never left for long”' }).check();
     await page.getByText('2 picked').waitFor();
     await shoot(page, 'alerts-bulk-desktop');
     const group = page.getByRole('group', { name: 'Decide several alerts' });

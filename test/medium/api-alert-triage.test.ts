@@ -4,9 +4,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ClipRepository, ViolationRepository } from '../../services/core/storage/index.ts';
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
+import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
+import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { apiFixture, USERS, type ApiFixture, type Session } from './api-fixture.ts';
 
-interface V { id: string; rule: string; status: string; happenedAt: string; cameraId: string }
+interface V { id: string; rule: string; title: string | null; status: string; happenedAt: string; cameraId: string }
+
+/** Store a1's bar SOP: the titles people read. */
+const BAR_SOP = `id: bar
+title: Espresso bar
+version: 1
+cameras: ["*"]
+zones:
+  "*":
+    bar: [[0, 0], [1, 0], [1, 1], [0, 1]]
+rules:
+  - id: no-phone
+    title: No phone behind the bar
+    kind: forbidden
+    when: { object: cell phone, in: bar }
+  - id: apron-on
+    title: Apron on at the machine
+    kind: forbidden
+    when: { person_in: bar }
+`;
 
 let f: ApiFixture;
 let manager: Session;
@@ -23,6 +44,9 @@ beforeAll(async () => {
   auditor = await f.login(USERS.auditorA);
   owner = await f.login(USERS.owner1);
   managerB = await f.login(USERS.managerB);
+  const sop = loadSopText(BAR_SOP, 'bar.yaml');
+  if (!sop.ok) throw new Error(sop.errors.map((e) => e.message).join('; '));
+  await new SopFileRepository(f.db).addVersion(f.stores.a1, 'bar', BAR_SOP, sop.sop);
   const cams = new CameraRepository(f.db);
   const bar = await cams.create({ storeId: f.stores.a1, name: 'espresso bar' });
   const clip = await new ClipRepository(f.db).create({ storeId: f.stores.a1, cameraId: bar.id, filename: 'Friday close.mp4', path: '/nonexistent/x.mp4', bytes: 10 });
@@ -60,6 +84,14 @@ describe('finding alerts', () => {
     expect(await list(manager, 'q=_')).toEqual([]);
     expect((await list(owner, 'q=phone')).map((v) => v.id)).toEqual([ids.phone]);
     expect((await list(managerB, 'q=phone')).map((v) => v.id)).toEqual([ids.b]);
+  });
+
+  it('gives each alert its rule\'s title from the SOP file, and finds alerts by words of it', async () => {
+    const byRule = new Map((await list(manager, 'q=espresso')).map((v) => [v.rule, v.title]));
+    expect(Object.fromEntries(byRule)).toEqual({ 'no-phone': 'No phone behind the bar', 'apron-on': 'Apron on at the machine', 'gloves-on': null });
+    expect((await list(manager, 'q=machine')).map((v) => v.id)).toEqual([ids.apron]);
+    // Store b has no such SOP file: its alert of the same rule id has no title.
+    expect((await list(managerB, 'q=phone'))[0]?.title).toBeNull();
   });
 
   it('says when each alert happened: the live start, or the clip\'s time plus the offset', async () => {

@@ -128,6 +128,9 @@ export function Toasts() {
   );
 }
 
+/** What people call a violation's rule: its title in the SOP file, else its id made readable. */
+export const ruleTitle = (v: { rule: string; title: string | null }): string => v.title ?? prettyId(v.rule);
+
 /** A rule id as a title while the SOP's own title is not known: "till-staffed" -> "Till staffed". */
 export function prettyId(id: string): string {
   const s = id.replace(/[-_]+/g, ' ').trim();

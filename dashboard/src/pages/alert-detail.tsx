@@ -10,7 +10,7 @@ import { decider } from '../lib/decided.ts';
 import { clipTime, dateTime, percent } from '../lib/format.ts';
 import { href, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { ErrorNote, SeverityBadge, StatusBadge, prettyId, hideBroken } from '../components/ui.tsx';
+import { ErrorNote, SeverityBadge, StatusBadge, ruleTitle, hideBroken } from '../components/ui.tsx';
 
 export const REASONS = ['false_alarm', 'not_applicable', 'camera_problem', 'other'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -92,7 +92,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
   }, [ui.dismissing]);
 
   const lane = summary?.rules.find((r) => r.sop === v.sop && r.rule === v.rule);
-  const title = lane?.title ?? prettyId(v.rule);
+  const title = lane?.title ?? ruleTitle(v);
   const tz = s.storeTz(v.storeId);
   const actionable = s.canWrite;
   const when = v.start !== null

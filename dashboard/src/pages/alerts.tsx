@@ -8,7 +8,7 @@ import { ago, dateTime } from '../lib/format.ts';
 import { useLive } from '../live.ts';
 import { navigate, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { Empty, ErrorNote, Loading, SeverityBadge, StatusBadge, prettyId, toast } from '../components/ui.tsx';
+import { Empty, ErrorNote, Loading, SeverityBadge, StatusBadge, ruleTitle, toast } from '../components/ui.tsx';
 import { AlertFilters, apiQuery, filterOf, filterQuery, narrowed } from './alert-filters.tsx';
 import { BulkBar, useUndo } from './alert-bulk.tsx';
 import { HelpDialog } from '../components/help.tsx';
@@ -61,7 +61,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
       if ((filter !== 'all' && v.status !== filter) || narrowed(f)) return;
       setList((old) => (old === undefined || old.some((x) => x.id === v.id) ? old : [v, ...old]));
       setFresh((f) => new Set(f).add(v.id));
-      toast(t('alerts.arrived', { rule: prettyId(v.rule), camera: s.cameraName(v.cameraId) }), 'warn');
+      toast(t('alerts.arrived', { rule: ruleTitle(v), camera: s.cameraName(v.cameraId) }), 'warn');
     }, () => undefined);
   });
 
@@ -151,7 +151,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
                 class={`queue-item sevbar-${v.severity} ${v.id === selectedId ? 'selected' : ''} ${fresh.has(v.id) ? 'fresh' : ''}`}
                 onClick={() => select(v.id)}>
                 {s.canWrite && (
-                  <input type="checkbox" class="qi-check" checked={checked.has(v.id)} aria-label={t('alerts.pickOne', { rule: prettyId(v.rule) })}
+                  <input type="checkbox" class="qi-check" checked={checked.has(v.id)} aria-label={t('alerts.pickOne', { rule: ruleTitle(v) })}
                     onClick={(e) => e.stopPropagation()}
                     onChange={(e) => {
                       const on = e.currentTarget.checked;
@@ -164,7 +164,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
                     }} />
                 )}
                 <div class="qi-main">
-                  <span class="qi-title">{prettyId(v.rule)}{v.step !== null && <span class="muted"> · {v.step}</span>}</span>
+                  <span class="qi-title">{ruleTitle(v)}{v.step !== null && <span class="muted"> · {v.step}</span>}</span>
                   <span class="qi-meta">{s.cameraName(v.cameraId)}{s.session.storeId === '' && s.session.stores.length > 1 && <> · {s.storeName(v.storeId)}</>}</span>
                   <span class="qi-when"><time dateTime={v.happenedAt}>{dateTime(v.happenedAt, locale, s.storeTz(v.storeId))}</time> · {ago(v.happenedAt, nowMs, locale)}</span>
                 </div>

@@ -12,7 +12,7 @@ import { useLive } from '../live.ts';
 import { href, navigate, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { TimelineView } from '../components/timeline.tsx';
-import { ErrorNote, Loading, Progress, SeverityBadge, StatusBadge, prettyId, toast, hideBroken } from '../components/ui.tsx';
+import { ErrorNote, Loading, Progress, SeverityBadge, StatusBadge, ruleTitle, toast, hideBroken } from '../components/ui.tsx';
 
 export function ClipDetail({ clipId }: { clipId: string }) {
   const s = useSession();
@@ -95,7 +95,7 @@ export function ClipDetail({ clipId }: { clipId: string }) {
               {violations.map((v) => (
                 <li key={v.id}>
                   <a class="row" href={href('/alerts', { status: 'all', v: v.id })} onClick={onLink}>
-                    <span class="row-main"><strong>{prettyId(v.rule)}</strong><span class="muted">{tOr(`kind.${v.kind}`, v.kind)} · {clipTime(v.start ?? 0)}–{clipTime(v.end ?? 0)} · {v.message}</span></span>
+                    <span class="row-main"><strong>{ruleTitle(v)}</strong><span class="muted">{tOr(`kind.${v.kind}`, v.kind)} · {clipTime(v.start ?? 0)}–{clipTime(v.end ?? 0)} · {v.message}</span></span>
                     <span class="row-side"><SeverityBadge severity={v.severity} /><StatusBadge status={v.status} /></span>
                   </a>
                 </li>

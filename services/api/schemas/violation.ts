@@ -13,6 +13,7 @@ export const Violation = Type.Object({
   sop: Type.String(),
   sopVersion: Type.Union([Type.Integer(), Type.Null()]),
   rule: Type.String(),
+  title: Type.Union([Type.String(), Type.Null()], { description: 'The rule\'s title in its SOP file, for people' }),
   step: Type.Union([Type.String(), Type.Null()]),
   kind: Type.String(),
   severity: Severity,

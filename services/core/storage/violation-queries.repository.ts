@@ -1,7 +1,7 @@
 // Read side of violations for the API: filtered lists, counts, review history and the daily compliance report.
 import type { Severity } from '../contracts.ts';
 import type { Queryable, Row } from './database.ts';
-import { EVENT_AT, toViolationRecord, type ViolationRecord, type ViolationStatus } from './violations.repository.ts';
+import { EVENT_AT, READ_COLUMNS, RULE_TITLE, toViolationRecord, type ViolationRecord, type ViolationStatus } from './violations.repository.ts';
 
 export interface ViolationQuery {
   /** The stores the caller may see (or the one asked for): required so nothing leaks across stores. */
@@ -72,7 +72,7 @@ function where(q: ViolationQuery): { sql: string; params: unknown[] } {
   if (q.to !== undefined) add(`${EVENT_AT} < ?`, q.to);
   for (const word of (q.text ?? '').split(/\s+/).filter((w) => w !== '').slice(0, 8)) {
     const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    add(`concat_ws(' ', v.rule, v.step, v.sop_id, v.message, c.filename, (SELECT cam.name FROM cameras cam WHERE cam.id = v.camera_id)) ILIKE ?`, like);
+    add(`concat_ws(' ', v.rule, ${RULE_TITLE}, v.step, v.sop_id, v.message, c.filename, (SELECT cam.name FROM cameras cam WHERE cam.id = v.camera_id)) ILIKE ?`, like);
   }
   return { sql: parts.join(' AND '), params };
 }
@@ -86,7 +86,7 @@ export class ViolationQueryRepository {
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 500);
     const offset = Math.max(q.offset ?? 0, 0);
     const r = await this.db.query(
-      `SELECT v.*, ${EVENT_AT} AS happened_at FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE ${sql}
+      `SELECT v.*, ${READ_COLUMNS} FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE ${sql}
         ORDER BY ${EVENT_AT} DESC, v.id LIMIT ${limit} OFFSET ${offset}`,
       params,
     );

@@ -34,10 +34,20 @@ export interface ViolationRecord {
   updatedAt: Date;
   /** When it happened: the wall-clock start, or the clip's time plus the offset in the clip (read queries only). */
   happenedAt: Date | null;
+  /** The rule's title in its SOP file (read queries only). */
+  ruleTitle: string | null;
 }
 
 /** SQL for when a violation happened (aliases: v = violations, c = its clip, LEFT JOINed): filters, order, report days. */
 export const EVENT_AT = `COALESCE(v.start_at, c.created_at + make_interval(secs => v.start_s), v.created_at)`;
+
+/** SQL for the rule's title in the SOP version that raised it (the newest version when none is recorded). */
+export const RULE_TITLE = `(SELECT r->>'title' FROM sop_files sf, jsonb_array_elements(sf.compiled->'rules') r
+  WHERE sf.store_id = v.store_id AND sf.sop_id = v.sop_id AND (v.sop_version IS NULL OR sf.version = v.sop_version) AND r->>'id' = v.rule
+  ORDER BY sf.version DESC LIMIT 1)`;
+
+/** The columns read queries add to `v.*`. */
+export const READ_COLUMNS = `${EVENT_AT} AS happened_at, ${RULE_TITLE} AS rule_title`;
 
 export interface ViolationUpsert {
   storeId: string;
@@ -105,6 +115,7 @@ function toRecord(r: Row): ViolationRecord {
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     happenedAt: (r.happened_at as Date | null | undefined) ?? null,
+    ruleTitle: (r.rule_title as string | null | undefined) ?? null,
   };
 }
 
@@ -149,9 +160,9 @@ export class ViolationRepository {
 
   async get(id: string, storeIds?: readonly string[]): Promise<ViolationRecord | undefined> {
     const r = storeIds === undefined
-      ? await this.db.query(`SELECT v.*, ${EVENT_AT} AS happened_at FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE v.id = $1`, [id])
+      ? await this.db.query(`SELECT v.*, ${READ_COLUMNS} FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE v.id = $1`, [id])
       : await this.db.query(
-        `SELECT v.*, ${EVENT_AT} AS happened_at FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE v.id = $1 AND v.store_id = ANY($2::text[])`,
+        `SELECT v.*, ${READ_COLUMNS} FROM violations v LEFT JOIN clips c ON c.id = v.clip_id WHERE v.id = $1 AND v.store_id = ANY($2::text[])`,
         [id, storeIds],
       );
     return r.rows[0] === undefined ? undefined : toRecord(r.rows[0]);
