@@ -5,3 +5,4 @@ export { checkLabelsText, labelsFiles, loadLabelsFile, mediaRoot, type LoadedLab
 export { evalClip, evalReport, labelEpisodes, type ClipEval, type EvalReport } from './run-eval.ts';
 export { formatEval } from './format.ts';
 export { LabelsFile, LabelItem, VIOLATION_KINDS } from './labels-file.schema.ts';
+export { compareWithDecisions, type AlertRef, type DecisionChanges, type StoredAlert } from './compare.ts';
