@@ -6,3 +6,4 @@ export { evalClip, evalReport, labelEpisodes, type ClipEval, type EvalReport } f
 export { formatEval } from './format.ts';
 export { LabelsFile, LabelItem, VIOLATION_KINDS } from './labels-file.schema.ts';
 export { compareWithDecisions, type AlertRef, type DecisionChanges, type StoredAlert } from './compare.ts';
+export { ruleAccuracy, DEFAULT_THRESHOLDS, LOW_PRECISION_HINT, FEW_DECIDED_HINT, type AccuracyThresholds, type DecisionCounts, type RuleAccuracy } from './accuracy.ts';
