@@ -7,3 +7,4 @@ export { formatEval } from './format.ts';
 export { LabelsFile, LabelItem, VIOLATION_KINDS } from './labels-file.schema.ts';
 export { compareWithDecisions, type AlertRef, type DecisionChanges, type StoredAlert } from './compare.ts';
 export { ruleAccuracy, DEFAULT_THRESHOLDS, LOW_PRECISION_HINT, FEW_DECIDED_HINT, type AccuracyThresholds, type DecisionCounts, type RuleAccuracy } from './accuracy.ts';
+export { labelsFileText, type DecidedAlert, type LabelsExportInput } from './labels-export.ts';

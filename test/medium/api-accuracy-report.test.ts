@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ViolationRepository } from '../../services/core/storage/index.ts';
 import { UserRepository } from '../../services/core/storage/users.repository.ts';
+import { checkLabelsText } from '../../services/eval/index.ts';
 import { apiFixture, USERS, type ApiFixture, type Session } from './api-fixture.ts';
 
 interface Row { storeId: string; rule: string; violations: number; decided: number; precision: number | null; decidedShare: number | null; flag: string | null; hint: string | null }
@@ -52,5 +53,26 @@ describe('accuracy report', () => {
     expect(own.json<{ rules: Row[] }>().rules).toEqual([]);
     expect((await f.call(undefined, { method: 'GET', url: '/api/reports/accuracy' })).statusCode).toBe(401);
     expect((await f.call(manager, { method: 'GET', url: '/api/reports/accuracy?from=2026-13-45' })).statusCode).toBe(400);
+  });
+
+  it('exports a clip\'s decisions as a labels file that sopwatch eval reads', async () => {
+    const res = await f.call(manager, { method: 'GET', url: `/api/clips/${f.a1.clipId}/labels.yaml?sopId=counter-staffed` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="shift.counter-staffed.labels.yaml"');
+    expect(res.body).toContain('dismissed alerts (5) are left out');
+    const { data, errors } = checkLabelsText(res.body, 'export.yaml');
+    expect(errors).toEqual([]);
+    expect(data).toEqual({
+      clip: 'shift.mp4', sop: 'counter-staffed.yaml', camera: 'counter-1',
+      violations: [
+        { rule: 'staffed', kind: 'gap', start: 0, end: 4, may: true },
+        { rule: 'staffed-loosely', kind: 'gap', start: 0, end: 3 },
+        { rule: 'staffed-loosely', kind: 'gap', start: 60, end: 63, may: true },
+      ],
+    });
+    expect((await f.call(foreign, { method: 'GET', url: `/api/clips/${f.a1.clipId}/labels.yaml?sopId=counter-staffed` })).statusCode).toBe(404);
+    expect((await f.call(manager, { method: 'GET', url: `/api/clips/${f.a1.clipId}/labels.yaml?sopId=../x` })).statusCode).toBe(400);
+    expect((await f.call(manager, { method: 'GET', url: `/api/clips/${f.a1.clipId}/labels.yaml` })).statusCode).toBe(400);
   });
 });
