@@ -47,6 +47,21 @@ export type DryRunBody = Static<typeof DryRunBody>;
 
 const Span = { sop: Type.String(), rule: Type.String(), step: Type.Optional(Type.String()), start: Type.Number(), end: Type.Number() };
 
+const AlertRef = Type.Object({ id: Type.String(), rule: Type.String(), kind: Type.String(), start: Type.Number(), end: Type.Number() });
+/** The draft against the alerts already stored for the clip (same SOP id) and their decisions (services/eval/compare.ts). */
+export const DryRunChanges = Type.Object({
+  toleranceS: Type.Number(),
+  matchRule: Type.String(),
+  confirmedKept: Type.Integer({ description: 'Confirmed alerts the draft would still raise' }),
+  confirmedGone: Type.Array(AlertRef, { description: 'Confirmed alerts the draft would no longer raise (true alerts lost)' }),
+  dismissedKept: Type.Integer({ description: 'Dismissed alerts the draft would still raise (false alarms kept)' }),
+  dismissedGone: Type.Array(AlertRef, { description: 'Dismissed alerts the draft would no longer raise (false alarms removed)' }),
+  undecidedKept: Type.Integer(),
+  undecidedGone: Type.Integer(),
+  added: Type.Array(Type.Object({ rule: Type.String(), kind: Type.String(), start: Type.Number(), end: Type.Number() }), { description: 'Alerts the draft would raise that match no stored one' }),
+}, { description: 'What would change against past decisions on this clip' });
+export type DryRunChanges = Static<typeof DryRunChanges>;
+
 export const DryRun = Type.Object({
   clipId: Type.String(),
   durationS: Type.Number(),
@@ -61,5 +76,6 @@ export const DryRun = Type.Object({
     steps: Type.Array(Type.Object({ step: Type.String(), start: Type.Number(), done: Type.Number() })),
   })),
   rules: Type.Array(RuleLane),
+  changes: DryRunChanges,
 }, { description: 'What the draft would find on the clip; nothing is stored and no evidence is written' });
 export type DryRun = Static<typeof DryRun>;

@@ -6,6 +6,7 @@ type CommandModule = { run(args: string[]): Promise<number> };
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   sop: { summary: 'sop validate|explain|schema: check SOP files and explain them', load: () => import('./sop.command.ts') },
   analyze: { summary: 'analyze <clip> --sop <file|dir>: check a recorded clip against SOP rules', load: () => import('./analyze.command.ts') },
+  eval: { summary: 'eval <labels file|folder>: precision and recall of the rules on labelled clips', load: () => import('./eval.command.ts') },
   demo: { summary: 'demo: analyse a generated sample clip and show a violation with evidence', load: () => import('./demo.command.ts') },
   vlm: { summary: 'vlm check: ask each configured model provider a tiny known question', load: () => import('./vlm.command.ts') },
   cameras: { summary: 'cameras discover|check|watch: find ONVIF cameras, test them, watch them live', load: () => import('./cameras.command.ts') },

@@ -40,6 +40,8 @@ export interface Env {
   reconcileIntervalMs?: number;
   /** Frames per second `sopwatch serve` analyses uploaded clips at (`SOPWATCH_ANALYSIS_FPS`, 0 < fps <= 60); default 5. */
   analysisFps?: number;
+  /** Folder `sopwatch eval` also looks for labelled clips in (`SOPWATCH_MEDIA`); default `../shared/media`. */
+  mediaDir?: string;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -77,6 +79,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (source.SOPWATCH_PUBLIC_ORIGIN) env.publicOrigin = source.SOPWATCH_PUBLIC_ORIGIN;
   if (source.SOPWATCH_CONFIG) env.configPath = source.SOPWATCH_CONFIG;
   if (source.SOPWATCH_CAMERAS) env.camerasPath = source.SOPWATCH_CAMERAS;
+  if (source.SOPWATCH_MEDIA) env.mediaDir = source.SOPWATCH_MEDIA;
   if (source.DATABASE_URL) env.databaseUrl = source.DATABASE_URL;
   if (source.REDIS_URL) env.redisUrl = source.REDIS_URL;
   // Unset means the built-in defaults (queue settings, reconciler): these exist for operators and chaos tests.

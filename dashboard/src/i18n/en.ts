@@ -297,6 +297,7 @@ export const en = {
   'sops.dryRunLead': 'See what this version would find on a clip. Nothing is stored and nobody is alerted.',
   'sops.dryRunReadOnly': 'Dry runs are for accounts that may change SOP files.',
   'sops.dryRunResult': 'It would raise {violations} alert(s) and {reviews} case(s) to review, over {runs} sequence run(s).',
+  'sops.dryRunChanges': 'Against the decisions on this clip: {confirmed} confirmed alert(s) would disappear, {dismissed} dismissed one(s) too, {added} new one(s) (an alert is the same when both its edges are within {tolerance} s).',
 
   'report.lead': 'How the rules went, day by day and store by store. Days without footage are shown as not watched, never as compliant.',
   'report.csv': 'Download CSV',

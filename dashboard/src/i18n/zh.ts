@@ -299,6 +299,7 @@ export const zh: Record<keyof typeof en, string> = {
   'sops.dryRunLead': '看看此版本在某段视频上会发现什么。不保存任何结果，也不通知任何人。',
   'sops.dryRunReadOnly': '只有可以修改 SOP 文件的账号才能试运行。',
   'sops.dryRunResult': '将产生 {violations} 条提醒和 {reviews} 条待复核，共 {runs} 次流程。',
+  'sops.dryRunChanges': '与此视频上的已处理结果相比：{confirmed} 条已确认提醒将消失，{dismissed} 条已驳回提醒也将消失，新增 {added} 条（起止时间都在 {tolerance} 秒以内视为同一条）。',
 
   'report.lead': '规则执行情况，按天、按门店查看。没有录像的日子显示为“未监控”，绝不算作合规。',
   'report.csv': '下载 CSV',

@@ -168,6 +168,7 @@ function DryRunPanel({ storeId, yaml, sopId }: { storeId: string; yaml: string; 
       {result !== undefined && (
         <>
           <p>{t('sops.dryRunResult', { violations: result.violations.length, reviews: result.needsReview.length, runs: result.runs.length })}</p>
+          <p class="dryrun-changes">{t('sops.dryRunChanges', { confirmed: result.changes.confirmedGone.length, dismissed: result.changes.dismissedGone.length, added: result.changes.added.length, tolerance: result.changes.toleranceS })}</p>
           <TimelineView timeline={layoutTimeline({ durationS: result.durationS, rules: result.rules, violations: result.violations, reviews: result.needsReview, runs: result.runs })} />
         </>
       )}

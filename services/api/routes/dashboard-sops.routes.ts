@@ -12,6 +12,13 @@ import { SopParams, SopUpload, SopVersionQuery } from '../schemas/sop-file.ts';
 import { StoreParams } from '../schemas/store.ts';
 import { DryRun, DryRunBody, SopExplained } from '../../../dashboard/api-schemas.ts';
 import { ruleLanes } from './dashboard-clips.routes.ts';
+import { compareWithDecisions, DEFAULT_TOLERANCE_S, type StoredAlert } from '../../eval/index.ts';
+import type { ViolationRecord } from '../../core/storage/violations.repository.ts';
+
+/** A clip's stored alerts in clip seconds, for the comparison with a dry run (live alerts have no clip time). */
+function storedAlerts(rows: readonly ViolationRecord[]): StoredAlert[] {
+  return rows.flatMap((r) => (r.startS === null || r.endS === null ? [] : [{ id: r.id, status: r.status, rule: r.rule, kind: r.kind, start: r.startS, end: r.endS }]));
+}
 
 function explained(load: Extract<SopLoad, { ok: true }>, version: number | null): SopExplained {
   const sop = load.sop;
@@ -66,9 +73,11 @@ export async function dashboardSopRoutes(app: FastifyInstance): Promise<void> {
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) controller.abort(); });
     try {
       const result = await analyzeClip({ clipPath: clip.path, sops: [load.sop], cameraId: camera.name, signal: controller.signal });
+      const stored = await repos.violations.list({ storeIds: [clip.storeId], clipId: clip.id, sopId: load.sop.id, limit: 1000 });
+      const changes = compareWithDecisions(storedAlerts(stored), result.violations, DEFAULT_TOLERANCE_S);
       return {
         clipId: clip.id, durationS: result.durationS, frames: result.frames, complete: result.complete,
-        violations: result.violations, needsReview: result.needsReview, runs: result.runs, rules: ruleLanes(load.sop, 0),
+        violations: result.violations, needsReview: result.needsReview, runs: result.runs, rules: ruleLanes(load.sop, 0), changes,
       };
     } catch (err) {
       if (err instanceof InputError || err instanceof UsageError) throw unprocessable(err.message, { clipId: clip.id });

@@ -4,6 +4,7 @@ import { authRoutes } from './auth.routes.ts';
 import { cameraHealthRoutes } from './camera-health.routes.ts';
 import { cameraRoutes } from './cameras.routes.ts';
 import { clipRoutes } from './clips.routes.ts';
+import { clipLabelRoutes } from './clip-labels.routes.ts';
 import { dashboardClipRoutes } from './dashboard-clips.routes.ts';
 import { dashboardSopRoutes } from './dashboard-sops.routes.ts';
 import { eventRoutes } from './events.routes.ts';
@@ -15,7 +16,7 @@ import { storeRoutes } from './stores.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes]) {
     await app.register(plugin);
   }
 }

@@ -5,6 +5,8 @@ import { badRequest } from '../http-errors.ts';
 import { toCsv } from '../csv.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { ComplianceReport, ReportQuery } from '../schemas/report.ts';
+import { AccuracyReport } from '../schemas/accuracy.ts';
+import { DEFAULT_THRESHOLDS, ruleAccuracy } from '../../eval/accuracy.ts';
 import { CameraUnmonitoredRepository } from '../../core/storage/camera-unmonitored.repository.ts';
 
 const DAY_MS = 86_400_000;
@@ -32,6 +34,13 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: ReportQuery }>('/api/reports/compliance', {
     schema: { tags: ['reports'], summary: 'Violations per store, local day, SOP and rule', querystring: ReportQuery, response: { 200: ComplianceReport, ...errorResponses } },
   }, async (req) => build(app, req));
+
+  app.get<{ Querystring: ReportQuery }>('/api/reports/accuracy', {
+    schema: { tags: ['reports'], summary: 'Per store, SOP and rule: precision from decisions, share of alerts decided, weak rules flagged with a hint', querystring: ReportQuery, response: { 200: AccuracyReport, ...errorResponses } },
+  }, async (req) => {
+    const report = await build(app, req);
+    return { from: report.from, to: report.to, thresholds: DEFAULT_THRESHOLDS, rules: ruleAccuracy(report.rows) };
+  });
 
   app.get<{ Querystring: ReportQuery }>('/api/reports/compliance.csv', {
     schema: { tags: ['reports'], summary: 'The same report as a CSV file', querystring: ReportQuery, produces: ['text/csv'] },

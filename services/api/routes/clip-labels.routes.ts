@@ -1,0 +1,35 @@
+// A clip's decisions exported as a labels file for `sopwatch eval`, so that a franchise can build its own test set.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { callerOf } from '../access.ts';
+import { notFound } from '../http-errors.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { ClipParams } from '../schemas/clip.ts';
+import { labelsFileText } from '../../eval/labels-export.ts';
+
+const LabelsQuery = Type.Object({
+  sopId: Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9][a-z0-9-]*$', description: 'The SOP whose alerts become labels' }),
+}, { additionalProperties: false });
+
+export async function clipLabelRoutes(app: FastifyInstance): Promise<void> {
+  const { repos } = app.sopwatch;
+
+  app.get<{ Params: ClipParams; Querystring: Static<typeof LabelsQuery> }>('/api/clips/:clipId/labels.yaml', {
+    schema: { tags: ['clips'], summary: 'The clip\'s decided alerts of one SOP as a labels file for `sopwatch eval` (the clip itself is not included)', params: ClipParams, querystring: LabelsQuery, produces: ['application/yaml'], response: { ...errorResponses } },
+  }, async (req, reply) => {
+    const caller = callerOf(req);
+    const clip = await repos.clips.get(req.params.clipId, caller.storeIds);
+    if (!clip) throw notFound('clip');
+    const rows = await repos.violations.list({ storeIds: [clip.storeId], clipId: clip.id, sopId: req.query.sopId, limit: 1000 });
+    const camera = clip.cameraId === null ? undefined : await repos.cameras.get(clip.cameraId, [clip.storeId]);
+    const text = labelsFileText({
+      clipFile: clip.filename, sopFile: `${req.query.sopId}.yaml`, sopId: req.query.sopId, ...(camera ? { camera: camera.name } : {}),
+      alerts: rows.flatMap((r) => (r.startS === null || r.endS === null ? [] : [{ rule: r.rule, kind: r.kind, start: r.startS, end: r.endS, status: r.status }])),
+    });
+    const base = clip.filename.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'clip';
+    return reply
+      .header('content-type', 'application/yaml; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${base}.${req.query.sopId}.labels.yaml"`)
+      .send(text);
+  });
+}
