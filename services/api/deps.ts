@@ -1,6 +1,7 @@
 // What the API needs from the outside (database, queue, data directory) and its settings with their defaults.
 import type { FastifyServerOptions } from 'fastify';
 import type { JobQueue } from '../core/queue/index.ts';
+import type { SecretBox } from '../core/secrets.ts';
 import type { Database } from '../core/storage/index.ts';
 
 export interface ApiConfig {
@@ -14,6 +15,11 @@ export interface ApiConfig {
   metricsToken?: string;
   /** Origin browsers use, when a proxy rewrites Host; state-changing requests from other origins are refused. */
   publicOrigin?: string;
+  /**
+   * Refuse requests whose Host is neither a loopback name nor the host of `publicOrigin` (DNS rebinding). `serve`
+   * turns it on; off by default for tests that call the app directly.
+   */
+  hostCheck: boolean;
   /** Failed sign-ins allowed per IP and email within `loginWindowMs` (and 10x that per IP). */
   loginMaxFailures: number;
   loginWindowMs: number;
@@ -29,6 +35,7 @@ export const defaultApiConfig: ApiConfig = {
   maxUploadBytes: 2 * 1024 ** 3,
   sessionTtlMs: 12 * 3600_000,
   cookieSecure: 'auto',
+  hostCheck: false,
   loginMaxFailures: 5,
   loginWindowMs: 15 * 60_000,
   readyTimeoutMs: 2_000,
@@ -42,6 +49,8 @@ export interface ApiDeps {
   /** Uploads go to `<dataDir>/clips`, evidence is read from `<dataDir>/evidence`. */
   dataDir: string;
   config?: Partial<ApiConfig>;
+  /** Seals camera passwords; default: the key file of `dataDir` (created on first use). `serve` passes its own. */
+  secrets?: SecretBox;
   /** Fastify logger option; default off (the CLI turns it on). */
   logger?: FastifyServerOptions['logger'];
 }

@@ -9,6 +9,8 @@ import { authPlugin } from './plugins/app/auth.ts';
 import { contextPlugin } from './plugins/app/context-plugin.ts';
 import type { AppContext } from './plugins/app/context.ts';
 import { errorsPlugin } from './plugins/app/errors.ts';
+import { hostGuardPlugin } from './plugins/app/host-guard.ts';
+import { inputGuardPlugin } from './plugins/app/input-guard.ts';
 import { LiveFeed } from './plugins/app/live-feed.ts';
 import { createRepos } from './plugins/app/repositories.ts';
 import { routes } from './routes/index.ts';
@@ -53,6 +55,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(swaggerPlugin);
   void app.register(contextPlugin, { context });
   void app.register(errorsPlugin);
+  void app.register(hostGuardPlugin, { enabled: config.hostCheck, ...(config.publicOrigin === undefined ? {} : { publicOrigin: config.publicOrigin }) });
+  // Before auth: the auth hook already looks ids up in the database.
+  void app.register(inputGuardPlugin);
   void app.register(authPlugin);
   void app.register(routes);
   return app;

@@ -1,5 +1,6 @@
 // `sopwatch serve`: the HTTP API and the analysis worker in one process, until SIGTERM or SIGINT.
 import { parseArgs } from 'node:util';
+import { isLoopbackHost } from '../api/plugins/app/host-guard.ts';
 import { env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { startService } from '../service/index.ts';
@@ -17,7 +18,9 @@ Environment:
   SOPWATCH_MAX_UPLOAD_BYTES  largest clip upload (default 2 GiB)
   SOPWATCH_METRICS_TOKEN   bearer token for /metrics (refused while unset)
   SOPWATCH_COOKIE_SECURE   auto | always | never (default auto: Secure over TLS)
-  SOPWATCH_PUBLIC_ORIGIN   the origin browsers use, when a proxy rewrites Host
+  SOPWATCH_PUBLIC_ORIGIN   the origin people reach the dashboard at (https://sop.example.com); requests for any
+                           other Host than it or a loopback name are refused (DNS rebinding)
+  SOPWATCH_SECRET_KEY      key sealing stored camera passwords (default: secret.key in the data directory)
   SOPWATCH_CAMERAS         a cameras.yaml: its cameras are watched live for the store camera of the same name
 
 Create the first account with \`sopwatch user add\` (with the embedded database, before serve starts).`;
@@ -38,6 +41,9 @@ export async function run(args: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
   const service = await startService({ port, host: values.host, logger: { level: env().logLevel } });
+  if (!isLoopbackHost(values.host) && env().publicOrigin === undefined && env().roles.includes('api')) {
+    process.stderr.write(`sopwatch serve: listening on ${values.host} without SOPWATCH_PUBLIC_ORIGIN: only requests for a loopback name (localhost, 127.0.0.1) are answered; set it to the address people use, e.g. SOPWATCH_PUBLIC_ORIGIN=http://192.168.1.10:${port}\n`);
+  }
   process.stderr.write(`sopwatch serve: ${service.url ?? 'worker only'} (roles ${env().roles.join(',')}, database ${service.db.kind}, queue ${service.queue.kind})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -1,5 +1,6 @@
 // The process environment, parsed once into a typed object. Nothing else reads process.env.
 import { UsageError } from './errors.ts';
+import { parseSecretKey } from './secrets.ts';
 
 export interface Env {
   /** Path of sopwatch.yaml (`--config` wins over this). */
@@ -38,6 +39,13 @@ export interface Env {
   reconcileIdleMs?: number;
   /** How often the reconciler looks (`SOPWATCH_RECONCILE_INTERVAL_MS`). */
   reconcileIntervalMs?: number;
+  /**
+   * Key that seals the secrets stored in the database (camera passwords), from `SOPWATCH_SECRET_KEY` (32 bytes, base64
+   * or hex). Unset: a key file `secret.key` (mode 0600) in the data directory, created on first start.
+   */
+  secretKey?: Buffer;
+  /** The next key, for `sopwatch secrets rotate-key` when the key comes from the environment (`SOPWATCH_NEW_SECRET_KEY`). */
+  newSecretKey?: Buffer;
   /** Frames per second `sopwatch serve` analyses uploaded clips at (`SOPWATCH_ANALYSIS_FPS`, 0 < fps <= 60); default 5. */
   analysisFps?: number;
   /** Folder `sopwatch eval` also looks for labelled clips in (`SOPWATCH_MEDIA`); default `../shared/media`. */
@@ -55,6 +63,20 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
   if (raw === undefined || raw === '') return fallback;
   if ((allowed as readonly string[]).includes(raw)) return raw as T;
   throw new UsageError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+}
+
+/** An origin as browsers send it (`https://sop.example.com`, `http://10.0.0.5:8080`): scheme, host, port, nothing else. */
+function publicOrigin(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || !/^[^/]*\/\/[^/]+\/?$/.test(raw)) {
+    throw new UsageError(`SOPWATCH_PUBLIC_ORIGIN must be an origin such as https://sop.example.com (scheme, host, optional port; no path), got "${raw}"`);
+  }
+  return url.origin;
 }
 
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
@@ -76,7 +98,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     cookieSecure: oneOf('SOPWATCH_COOKIE_SECURE', source.SOPWATCH_COOKIE_SECURE, ['auto', 'always', 'never'] as const, 'auto'),
   };
   if (source.SOPWATCH_METRICS_TOKEN) env.metricsToken = source.SOPWATCH_METRICS_TOKEN;
-  if (source.SOPWATCH_PUBLIC_ORIGIN) env.publicOrigin = source.SOPWATCH_PUBLIC_ORIGIN;
+  if (source.SOPWATCH_PUBLIC_ORIGIN) env.publicOrigin = publicOrigin(source.SOPWATCH_PUBLIC_ORIGIN);
+  if (source.SOPWATCH_SECRET_KEY) env.secretKey = parseSecretKey(source.SOPWATCH_SECRET_KEY, 'SOPWATCH_SECRET_KEY');
+  if (source.SOPWATCH_NEW_SECRET_KEY) env.newSecretKey = parseSecretKey(source.SOPWATCH_NEW_SECRET_KEY, 'SOPWATCH_NEW_SECRET_KEY');
   if (source.SOPWATCH_CONFIG) env.configPath = source.SOPWATCH_CONFIG;
   if (source.SOPWATCH_CAMERAS) env.camerasPath = source.SOPWATCH_CAMERAS;
   if (source.SOPWATCH_MEDIA) env.mediaDir = source.SOPWATCH_MEDIA;

@@ -13,8 +13,9 @@ export const CameraSchema = Type.Object({
   tags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Tags SOP files may name instead of the id.' }),
   host: Type.String({ minLength: 1, description: 'The camera\'s address. Stream and snapshot URIs the camera returns must point at this host, or they are refused.' }),
   onvifPort: Type.Integer({ minimum: 1, maximum: 65535, default: 80, description: 'ONVIF (HTTP) port.' }),
-  username: Type.Optional(Type.String({ minLength: 1, description: 'User for ONVIF, RTSP and snapshots (a viewer account is enough).' })),
-  passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the environment variable holding the password. The password itself never goes in this file.' })),
+  // No control characters (header injection) and no colon (Basic authentication splits user and password at it).
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f:]+$', description: 'User for ONVIF, RTSP and snapshots (a viewer account is enough).' })),
+  passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the environment variable holding the password (this file only: the API refuses it and stores the password itself, encrypted). The password itself never goes in this file.' })),
   auth: Type.Union([Type.Literal('auto'), Type.Literal('digest')], { default: 'auto', description: 'ONVIF auth: auto (WS-Security, and HTTP Digest when asked) or digest (Digest only).' }),
   profile: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'ONVIF profile token; default: the low-resolution (sub-stream) profile.' })),
   rtspUrl: Type.Optional(Type.String({ pattern: '^rtsps?://', description: 'RTSP URL without credentials, to skip ONVIF; must point at `host`.' })),

@@ -10,6 +10,9 @@ const PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
 
 export const DURATION_HINT = 'use a number and a unit: 500ms, 20s, 1.5s, 2m, 1h, or combined as 1m30s';
 
+/** The longest duration an SOP file may give: 7 days. Longer (or a number too big to be finite) is refused. */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+
 export type DurationParse = { ok: true; ms: number } | { ok: false; reason: string };
 
 /** Parses a duration; the result is whole milliseconds. Never throws. */
@@ -31,6 +34,7 @@ export function parseDuration(text: unknown): DurationParse {
     end = PART.lastIndex;
   }
   if (end === 0 || end !== text.length) return { ok: false, reason: DURATION_HINT };
+  if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) return { ok: false, reason: 'at most 7 days (168h)' };
   return { ok: true, ms: Math.round(ms) };
 }
 

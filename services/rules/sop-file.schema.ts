@@ -15,7 +15,7 @@ function oneOf<T extends string>(values: readonly T[], description: string) {
 }
 
 function duration(description: string) {
-  return Type.String({ pattern: DURATION_PATTERN, description: `${description} A duration: 500ms, 20s, 1.5s, 2m, 1h or 1m30s.` });
+  return Type.String({ pattern: DURATION_PATTERN, description: `${description} A duration: 500ms, 20s, 1.5s, 2m, 1h or 1m30s (at most 7 days).` });
 }
 
 /** A use of a shared schema with its own description (the description editors show for that key). */
@@ -32,11 +32,14 @@ const Coordinate = Type.Number({ minimum: 0, maximum: 1, description: 'Fraction 
 const Point = Type.Tuple([Coordinate, Coordinate], { description: 'A point [x, y], normalised 0..1.' });
 const Polygon = Type.Array(Point, { minItems: 3, description: 'A polygon: at least three points [x, y], normalised 0..1, origin top-left.' });
 
+/** No camera picture holds more things than this; a bigger bound is a typo. */
+const MAX_COUNT = 1000;
+
 const Count = Type.Object({
   of: described(Label, 'What to count: "person" or a COCO label.'),
   in: Type.Optional(described(ZoneRef, 'Zone to count in; anywhere in the image when absent.')),
-  gte: Type.Optional(Type.Integer({ minimum: 0, description: 'True when at least this many are seen.' })),
-  lte: Type.Optional(Type.Integer({ minimum: 0, description: 'True when at most this many are seen.' })),
+  gte: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'True when at least this many are seen.' })),
+  lte: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'True when at most this many are seen.' })),
 }, { ...strict, description: 'True when the number of such things in the zone is within the bounds (give gte, lte or both).' });
 
 function conditionProperties<T extends TSchema>(self: T) {
@@ -157,7 +160,7 @@ export const SopFileSchema = Type.Object({
   id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Unique id of this SOP across all files: lower-case letters, digits and "-".' }),
   title: Type.String({ minLength: 1, description: 'Name of the procedure, shown to the store manager.' }),
   version: Type.Literal(1, { description: 'Format version of this file; 1 is the only one so far.' }),
-  revision: Type.Optional(Type.Integer({ minimum: 0, description: "The author's own revision number of this file." })),
+  revision: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: "The author's own revision number of this file." })),
   description: Type.Optional(Type.String({ description: 'Free text: what the procedure is for.' })),
   cameras: Type.Array(Type.String({ minLength: 1, description: 'A camera id or tag; "*" means any camera.' }), { minItems: 1, uniqueItems: true, description: 'Camera ids or tags this file applies to; "*" = any.' }),
   zones: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Record(Type.String({ minLength: 1 }), Polygon, { ...strict, description: 'Zone name -> polygon.' }), { ...strict, description: 'Zones per camera id (or "*" for every camera): zone name -> polygon.' })),

@@ -6,6 +6,7 @@ import { dashboardPlugin } from '../api/plugins/app/dashboard.plugin.ts';
 import { env as processEnv, type Env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { defaultQueueSettings, openJobQueue, startWorkers, type JobQueue, type OpenQueueOptions, type QueueSettings } from '../core/queue/index.ts';
+import { openSecretBox } from '../core/secrets.ts';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../core/storage/index.ts';
 import { createClipAnalyseWorker } from './clip-analyse.handler.ts';
 import { SessionRepository } from '../core/storage/sessions.repository.ts';
@@ -74,6 +75,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     ...(env.reconcileIntervalMs === undefined ? {} : { intervalMs: env.reconcileIntervalMs }),
     ...options.reconcile,
   };
+  // The key that seals camera passwords: SOPWATCH_SECRET_KEY, or the data directory's key file (created now if new).
+  const secrets = await openSecretBox({ dataDir: env.dataDir, ...(env.secretKey === undefined ? {} : { envKey: env.secretKey }) });
   const db = await openDatabase(options.database ?? (env.databaseUrl !== undefined ? { url: env.databaseUrl } : { dir: join(env.dataDir, 'db') }));
   let queue: JobQueue;
   try {
@@ -109,9 +112,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     }
     if (env.roles.includes('api')) {
       const app = buildApp({
-        db, queue, dataDir: env.dataDir, logger: options.logger ?? false,
+        db, queue, dataDir: env.dataDir, secrets, logger: options.logger ?? false,
         config: {
-          maxUploadBytes: env.maxUploadBytes, cookieSecure: env.cookieSecure,
+          // DNS rebinding: only loopback names and the public origin's host are answered (services/api/README.md).
+          maxUploadBytes: env.maxUploadBytes, cookieSecure: env.cookieSecure, hostCheck: true,
           ...(env.metricsToken === undefined ? {} : { metricsToken: env.metricsToken }),
           ...(env.publicOrigin === undefined ? {} : { publicOrigin: env.publicOrigin }),
           ...options.api,
@@ -125,7 +129,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     if (env.roles.includes('worker') && options.live?.enabled !== false) {
       const redisUrl = options.queue?.redisUrl ?? env.redisUrl;
       running.live = await startLiveFor({
-        env, db, live: options.live ?? {}, app: () => running.app,
+        env, db, live: { secrets, ...options.live }, app: () => running.app,
         ...(redisUrl === undefined || options.queue?.inProcess === true ? {} : { redisUrl }),
         ...(options.queue?.prefix === undefined ? {} : { prefix: options.queue.prefix }),
       });

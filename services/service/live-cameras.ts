@@ -1,6 +1,7 @@
 // What the live worker watches: store cameras (a database row with a host, or a cameras.yaml entry of the same name)
 // and, per store, the enabled SOP files narrowed to the cameras they apply to. A bad camera never stops the others.
 import { createHash } from 'node:crypto';
+import { secretFromEnv } from '../core/env.ts';
 import type { EnabledSop, LiveCameraRow } from '../core/storage/live-cameras.repository.ts';
 import { liveConfigFromObject, type CameraConfig, type LiveConfig } from '../live/camera-config.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
@@ -8,12 +9,20 @@ import { sopsForCamera } from '../rules/engine.ts';
 
 export type LiveSettings = Omit<LiveConfig, 'cameras'>;
 
+/** How the worker signs in to a camera: one plain object, handed to whatever connects (never logged, never stored). */
+export interface CameraCredentials {
+  username: string;
+  password: string;
+}
+
 export interface LiveCamera {
   row: LiveCameraRow;
   /** Its id is the camera's name: SOP files name cameras by name. */
   config: CameraConfig;
   /** Where the settings came from. */
   from: 'database' | 'file';
+  /** The stored password (opened) for a database camera, or the one its passwordEnv names for a cameras.yaml camera. */
+  credentials?: CameraCredentials;
 }
 
 /** One store's cameras and rules: one LiveService runs it. */
@@ -36,15 +45,33 @@ export interface LivePlanInput {
   file?: LiveConfig;
   /** Wins over the file's settings (tests: short stall limits). */
   settings?: Partial<LiveSettings>;
+  /** Opens a camera row's sealed password; without it, a camera with a stored password is not watched (a problem). */
+  openPassword?: (row: LiveCameraRow & { passwordSealed: string }) => string;
+  /** The value of an environment variable a cameras.yaml camera names (default: this process's environment). */
+  envSecret?: (name: string) => string | undefined;
 }
 
 const describe = (row: LiveCameraRow): string => `camera "${row.name}" of store ${row.storeId}`;
 
 function fromDatabase(row: LiveCameraRow & { host: string }): CameraConfig {
+  // A variable name saved through the API before schema v5 is never read: only the operator's own file may name one.
+  const { passwordEnv: _never, ...settings } = row.config;
   // The id is checked with a stand-in: store camera names may use capitals, which the file format does not allow.
-  const [config] = liveConfigFromObject({ cameras: [{ ...row.config, id: 'camera', host: row.host, tags: row.tags }] }).cameras;
+  const [config] = liveConfigFromObject({ cameras: [{ ...settings, id: 'camera', host: row.host, tags: row.tags }] }).cameras;
   if (config === undefined) throw new Error('no camera');
   return { ...config, id: row.name };
+}
+
+function databaseCredentials(row: LiveCameraRow, config: CameraConfig, open: LivePlanInput['openPassword']): CameraCredentials | undefined {
+  const sealed = row.passwordSealed;
+  if (sealed === null) return undefined;
+  if (open === undefined) throw new Error('a password is stored but this worker has no key to open it');
+  try {
+    return { username: config.username ?? '', password: open({ ...row, passwordSealed: sealed }) };
+  } catch (err) {
+    // The message of a SecretError names key ids only, never the value.
+    throw new Error(`its stored password cannot be opened: ${(err as Error).message}`);
+  }
 }
 
 export function planLive(input: LivePlanInput): { plans: StorePlan[]; problems: string[] } {
@@ -66,10 +93,19 @@ export function planLive(input: LivePlanInput): { plans: StorePlan[]; problems: 
   for (const row of input.rows) {
     const { host } = row;
     try {
-      if (host !== null) live.push({ row, config: fromDatabase({ ...row, host }), from: 'database' });
-      else {
+      if (host !== null) {
+        const config = fromDatabase({ ...row, host });
+        const credentials = databaseCredentials(row, config, input.openPassword);
+        live.push({ row, config, from: 'database', ...(credentials === undefined ? {} : { credentials }) });
+      } else {
         const cam = fromFile.get(row.name);
-        if (cam !== undefined) live.push({ row, config: { ...cam, id: row.name, tags: [...new Set([...cam.tags, ...row.tags])] }, from: 'file' });
+        const password = cam?.passwordEnv === undefined ? undefined : (input.envSecret ?? secretFromEnv)(cam.passwordEnv);
+        if (cam !== undefined) {
+          live.push({
+            row, config: { ...cam, id: row.name, tags: [...new Set([...cam.tags, ...row.tags])] }, from: 'file',
+            ...(password === undefined ? {} : { credentials: { username: cam.username ?? '', password } }),
+          });
+        }
       }
     } catch (err) {
       problems.push(`${describe(row)}: ${(err as Error).message}`);
@@ -92,7 +128,8 @@ export function planLive(input: LivePlanInput): { plans: StorePlan[]; problems: 
     }
     const config: LiveConfig = { ...settings, cameras: cameras.map((c) => c.config) };
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify({ config, rows: cameras.map((c) => c.row.id), versions, sops: sops.map((s) => [s.id, s.cameras]) }))
+      // The sealed passwords (ciphertext, new on every save) make a changed password restart the store.
+      .update(JSON.stringify({ config, rows: cameras.map((c) => c.row.id), sealed: cameras.map((c) => c.row.passwordSealed), versions, sops: sops.map((s) => [s.id, s.cameras]) }))
       .digest('hex');
     plans.push({ storeId, cameras, config, sops, versions, fingerprint });
   }

@@ -7,7 +7,7 @@ import type { Env } from '../core/env.ts';
 import type { Database } from '../core/storage/index.ts';
 import { startLiveWorker, type LiveWorker, type LiveWorkerOptions } from './live-worker.ts';
 
-export interface ServiceLiveOptions extends Partial<Pick<LiveWorkerOptions, 'settings' | 'refreshMs' | 'reportEveryMs' | 'snapshotEveryMs' | 'snapshotWantedEveryMs' | 'detectorThreads' | 'camerasPath'>> {
+export interface ServiceLiveOptions extends Partial<Pick<LiveWorkerOptions, 'settings' | 'refreshMs' | 'reportEveryMs' | 'snapshotEveryMs' | 'snapshotWantedEveryMs' | 'detectorThreads' | 'camerasPath' | 'secrets'>> {
   /** Default true: the worker role watches every store camera that has a host (or a cameras.yaml entry). */
   enabled?: boolean;
   /** Default: built from sopwatch.yaml when it names providers; none means verify steps become review cases. */
@@ -45,6 +45,7 @@ export async function startLiveFor(o: {
     dataDir: o.env.dataDir,
     detectorThreads: o.live.detectorThreads ?? o.env.detectorThreads,
     ...(camerasPath === undefined ? {} : { camerasPath }),
+    ...(o.live.secrets === undefined ? {} : { secrets: o.live.secrets }),
     ...(o.redisUrl === undefined ? {} : { redisUrl: o.redisUrl }),
     ...(o.prefix === undefined ? {} : { prefix: o.prefix }),
     ...(agent === undefined ? {} : { agent }),

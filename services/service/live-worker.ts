@@ -7,9 +7,10 @@ import type { VerifyResult, VlmAgent } from '../agent/index.ts';
 import { modelNeedsFor } from '../analysis/detector-needs.ts';
 import { createFaceFinder, type FaceFinder } from '../analysis/face-finder.ts';
 import { assertNoEviction, redactRedisUrl } from '../core/queue/redis-policy.ts';
+import type { SecretBox } from '../core/secrets.ts';
 import type { Database } from '../core/storage/index.ts';
 import { CameraStatusRepository } from '../core/storage/camera-status.repository.ts';
-import { LiveCameraRepository } from '../core/storage/live-cameras.repository.ts';
+import { LiveCameraRepository, cameraPasswordContext } from '../core/storage/live-cameras.repository.ts';
 import { createDetector, type Detector } from '../detector/index.ts';
 import { LiveService, loadLiveConfig, type LiveConfig } from '../live/index.ts';
 import { planLive, type LiveSettings, type StorePlan } from './live-cameras.ts';
@@ -22,6 +23,8 @@ export interface LiveWorkerOptions {
   dataDir: string;
   /** A cameras.yaml whose cameras are matched to store cameras by name. */
   camerasPath?: string;
+  /** Opens the camera passwords stored in the database; without it, cameras with a stored password are not watched. */
+  secrets?: SecretBox;
   /** With Redis, the cameras of each store are shared between workers through leases. */
   redisUrl?: string;
   /** Lease keys are `<prefix>:live:<storeId>:…`. Default `sopwatch`. */
@@ -125,6 +128,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     };
     const service = new LiveService({
       config: plan.config, sops: plan.sops, detector: d, workerId,
+      passwordOf: (cam) => plan.cameras.find((c) => c.config.id === cam.id)?.credentials?.password,
       sink: (e) => sink.handle(e),
       ...(redis === undefined ? {} : { redis, leasePrefix: `${o.prefix ?? 'sopwatch'}:live:${plan.storeId}:` }),
       ...(agent === undefined ? {} : {
@@ -166,7 +170,11 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
         o.onError(`live: ${(err as Error).message}`);
       }
     }
-    const { plans, problems } = planLive({ rows: await cameras.cameras(), sops: await cameras.enabledSops(), ...(file === undefined ? {} : { file }), ...(o.settings === undefined ? {} : { settings: o.settings }) });
+    const secrets = o.secrets;
+    const { plans, problems } = planLive({
+      rows: await cameras.cameras(), sops: await cameras.enabledSops(), ...(file === undefined ? {} : { file }), ...(o.settings === undefined ? {} : { settings: o.settings }),
+      ...(secrets === undefined ? {} : { openPassword: (row) => secrets.open(row.passwordSealed, cameraPasswordContext(row.id)) }),
+    });
     const joined = problems.join('\n');
     if (joined !== lastProblems && joined !== '') o.onError(`live: ${joined}`);
     lastProblems = joined;

@@ -131,8 +131,12 @@ describe('live cameras through sopwatch serve (embedded database, in-process que
       // A URL pointing elsewhere than the camera's host is refused before anything is stored.
       const elsewhere = await api('PUT', `/api/stores/${storeId}/cameras/${cameraId}/stream`, { host: '127.0.0.1', source: 'snapshot', snapshotUrl: 'http://10.9.9.9/snap.jpg' });
       expect(elsewhere.status).toBe(400);
-      const stream = { host: cam.host, source: 'snapshot', snapshotUrl: cam.snapshotUri, snapshotPorts: [cam.onvifPort], onvifPort: cam.onvifPort, username: sim.username, passwordEnv: PASSWORD_ENV, fps: 2, maxWidth: 320 };
-      expect((await api('PUT', `/api/stores/${storeId}/cameras/${cameraId}/stream`, stream)).status).toBe(200);
+      const stream = { host: cam.host, source: 'snapshot', snapshotUrl: cam.snapshotUri, snapshotPorts: [cam.onvifPort], onvifPort: cam.onvifPort, username: sim.username, fps: 2, maxWidth: 320 };
+      // A variable name of the server's environment is refused (issue 10); the password itself is taken, write-only.
+      expect((await api('PUT', `/api/stores/${storeId}/cameras/${cameraId}/stream`, { ...stream, passwordEnv: PASSWORD_ENV })).status).toBe(400);
+      const saved = await api('PUT', `/api/stores/${storeId}/cameras/${cameraId}/stream`, { ...stream, password: SIM_PASSWORD });
+      expect(saved.status).toBe(200);
+      expect(await saved.text()).not.toContain(SIM_PASSWORD);
       await service.live?.refresh();
       expect(service.live?.watching()).toEqual([{ storeId, cameras: ['sim-1'] }]);
 
@@ -232,7 +236,8 @@ describe('live cameras through sopwatch serve (embedded database, in-process que
     expect((await as(foreign, 'PUT', `${cam}/stream`, { host: null })).status).toBe(404);
     expect((await as(auditor, 'PUT', `${cam}/stream`, { host: null })).status).toBe(403);
     const settings = await (await as(auditor, 'GET', `${cam}/stream`)).json() as Record<string, unknown>;
-    expect(settings).toMatchObject({ host: '127.0.0.1', passwordEnv: PASSWORD_ENV, source: 'snapshot' });
+    expect(settings).toMatchObject({ host: '127.0.0.1', hasPassword: true, source: 'snapshot' });
+    expect(settings).not.toHaveProperty('password');
     expect(JSON.stringify(settings)).not.toContain(SIM_PASSWORD);
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { addUser, buildApp, CSRF_HEADER, SESSION_COOKIE, type ApiConfig } from '../../services/api/index.ts';
+import { addUser, buildApp, CSRF_HEADER, SESSION_COOKIE, type ApiConfig, type ApiDeps } from '../../services/api/index.ts';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { InProcessQueue, type JobQueue } from '../../services/core/queue/index.ts';
 import { ClipRepository, ViolationRepository, openDatabase, type Database } from '../../services/core/storage/index.ts';
@@ -49,7 +49,7 @@ export const USERS = {
   managerB: 'manager@b.test',
 } as const;
 
-export async function apiFixture(options: { config?: Partial<ApiConfig>; db?: Database } = {}): Promise<ApiFixture> {
+export async function apiFixture(options: { config?: Partial<ApiConfig>; db?: Database; logger?: ApiDeps['logger'] } = {}): Promise<ApiFixture> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sopwatch-api-'));
   const db = options.db ?? (await openDatabase({ memory: true }));
   const queue = new InProcessQueue();
@@ -87,7 +87,7 @@ export async function apiFixture(options: { config?: Partial<ApiConfig>; db?: Da
     severity: 'high', startS: 0, endS: 1, reason: 'no model configured',
   });
 
-  const app = buildApp({ db, queue, dataDir, config: options.config ?? {} });
+  const app = buildApp({ db, queue, dataDir, config: options.config ?? {}, ...(options.logger === undefined ? {} : { logger: options.logger }) });
   await app.ready();
 
   const call: ApiFixture['call'] = (session, opts) => app.inject({

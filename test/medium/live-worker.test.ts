@@ -12,7 +12,8 @@ import { openDatabase, type Database } from '../../services/core/storage/index.t
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { CameraStatusRepository } from '../../services/core/storage/camera-status.repository.ts';
 import { CameraUnmonitoredRepository } from '../../services/core/storage/camera-unmonitored.repository.ts';
-import { LiveCameraRepository } from '../../services/core/storage/live-cameras.repository.ts';
+import { LiveCameraRepository, cameraPasswordContext } from '../../services/core/storage/live-cameras.repository.ts';
+import { newSecretKey, secretBox } from '../../services/core/secrets.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
 import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
@@ -27,6 +28,7 @@ let dataDir: string;
 let cam: SnapshotDouble;
 let store: string;
 let camera: string;
+const box = secretBox(newSecretKey());
 const workers: LiveWorker[] = [];
 const errors: string[] = [];
 
@@ -44,7 +46,7 @@ const statusOf = async () => (await new CameraStatusRepository(db).statuses([sto
 const spansOf = async () => (await new CameraUnmonitoredRepository(db).recent([store])).filter((s) => s.cameraId === camera);
 
 async function worker(extra: { redisUrl?: string; prefix?: string; camerasPath?: string } = {}): Promise<LiveWorker> {
-  const w = await startLiveWorker({ db, dataDir, settings: SETTINGS, reportEveryMs: 200, refreshMs: 60_000, onError: (m) => errors.push(m), ...extra });
+  const w = await startLiveWorker({ db, dataDir, secrets: box, settings: SETTINGS, reportEveryMs: 200, refreshMs: 60_000, onError: (m) => errors.push(m), ...extra });
   workers.push(w);
   return w;
 }
@@ -57,9 +59,10 @@ beforeAll(async () => {
   db = await openDatabase({ memory: true });
   store = (await new StoreRepository(db).create({ name: 'Depot', franchise: 'F' })).id;
   camera = (await new CameraRepository(db).create({ storeId: store, name: 'dock-1' })).id;
+  // The store camera's password is stored sealed, as the API stores it; the cameras.yaml camera below names a variable.
   await new LiveCameraRepository(db).setStreamConfig(camera, store, '127.0.0.1', {
-    source: 'snapshot', snapshotUrl: cam.url, snapshotPorts: [cam.port], username: 'admin', passwordEnv: PASSWORD_ENV, fps: 2,
-  });
+    source: 'snapshot', snapshotUrl: cam.url, snapshotPorts: [cam.port], username: 'admin', fps: 2,
+  }, { sealed: box.seal(PASSWORD, cameraPasswordContext(camera)) });
 });
 
 afterEach(async () => {

@@ -1,11 +1,12 @@
 // What the live worker watches: database cameras with a host, cameras.yaml entries matched to store cameras by name,
 // SOP files narrowed to the cameras they apply to, and a bad camera reported without stopping the others.
 import { describe, expect, it } from 'vitest';
-import type { EnabledSop, LiveCameraRow } from '../../services/core/storage/live-cameras.repository.ts';
+import { newSecretKey, secretBox } from '../../services/core/secrets.ts';
+import { cameraPasswordContext, type EnabledSop, type LiveCameraRow } from '../../services/core/storage/live-cameras.repository.ts';
 import { liveConfigFromObject } from '../../services/live/camera-config.ts';
 import { planLive } from '../../services/service/live-cameras.ts';
 
-const row = (over: Partial<LiveCameraRow> & Pick<LiveCameraRow, 'id' | 'name'>): LiveCameraRow => ({ storeId: 's1', host: null, tags: [], config: {}, ...over });
+const row = (over: Partial<LiveCameraRow> & Pick<LiveCameraRow, 'id' | 'name'>): LiveCameraRow => ({ storeId: 's1', host: null, tags: [], config: {}, passwordSealed: null, ...over });
 const sop = (over: Partial<EnabledSop> & { cameras: string[]; sopId?: string }): EnabledSop => {
   const sopId = over.sopId ?? 'bar';
   return { storeId: 's1', sopId, version: 3, cameraIds: null, ...over, compiled: { id: sopId, title: sopId, cameras: over.cameras, zones: {}, rules: [] } as unknown as EnabledSop['compiled'] };
@@ -14,15 +15,50 @@ const sop = (over: Partial<EnabledSop> & { cameras: string[]; sopId?: string }):
 describe('planLive', () => {
   it('watches database cameras that have a host, with their stream settings and the defaults filled in', () => {
     const { plans, problems } = planLive({
-      rows: [row({ id: 'c1', name: 'Bar-1', host: '10.0.0.5', config: { source: 'snapshot', snapshotUrl: 'http://10.0.0.5/snap.jpg', passwordEnv: 'BAR_PW', fps: 1 } }), row({ id: 'c2', name: 'till' })],
+      rows: [row({ id: 'c1', name: 'Bar-1', host: '10.0.0.5', config: { source: 'snapshot', snapshotUrl: 'http://10.0.0.5/snap.jpg', fps: 1 } }), row({ id: 'c2', name: 'till' })],
       sops: [],
     });
     expect(problems).toEqual([]);
     expect(plans).toHaveLength(1);
     const [cam] = plans[0]?.cameras ?? [];
     expect(cam?.from).toBe('database');
-    expect(cam?.config).toMatchObject({ id: 'Bar-1', host: '10.0.0.5', source: 'snapshot', passwordEnv: 'BAR_PW', fps: 1, maxWidth: 640, onvifPort: 80 });
+    expect(cam?.config).toMatchObject({ id: 'Bar-1', host: '10.0.0.5', source: 'snapshot', fps: 1, maxWidth: 640, onvifPort: 80 });
+    expect(cam?.credentials).toBeUndefined();
     expect(plans[0]?.config.stallMs).toBe(20_000);
+  });
+
+  it('opens a database camera\'s sealed password, and never reads a variable a database row names', () => {
+    const box = secretBox(newSecretKey());
+    const env: Record<string, string> = { SOPWATCH_METRICS_TOKEN: 'server-secret', CAM_PW: 'from-the-file' };
+    const { plans, problems } = planLive({
+      rows: [
+        row({ id: 'c1', name: 'sealed', host: '10.0.0.5', config: { username: 'viewer' }, passwordSealed: box.seal('pa:ss word', cameraPasswordContext('c1')) }),
+        // A row saved through the API before schema v5 names a variable of the server: it is ignored.
+        row({ id: 'c2', name: 'legacy', host: '10.0.0.6', config: { username: 'cam', passwordEnv: 'SOPWATCH_METRICS_TOKEN' } }),
+        // A sealed value copied from another camera's row does not open.
+        row({ id: 'c3', name: 'moved', host: '10.0.0.7', passwordSealed: box.seal('zq-secret-7', cameraPasswordContext('c1')) }),
+        row({ id: 'c4', name: 'filed' }),
+      ],
+      sops: [],
+      file: liveConfigFromObject({ cameras: [{ id: 'filed', host: '10.0.0.8', username: 'op', passwordEnv: 'CAM_PW' }] }),
+      openPassword: (r) => box.open(r.passwordSealed, cameraPasswordContext(r.id)),
+      envSecret: (name) => env[name],
+    });
+    const byName = new Map(plans[0]?.cameras.map((c) => [c.config.id, c]));
+    expect(byName.get('sealed')?.credentials).toEqual({ username: 'viewer', password: 'pa:ss word' });
+    expect(byName.get('legacy')?.credentials).toBeUndefined();
+    expect(byName.get('legacy')?.config).not.toHaveProperty('passwordEnv');
+    expect(byName.has('moved')).toBe(false);
+    expect(byName.get('filed')?.credentials).toEqual({ username: 'op', password: 'from-the-file' });
+    expect(problems).toEqual([expect.stringMatching(/camera "moved" of store s1: its stored password cannot be opened: .*integrity/)]);
+    expect(problems.join('\n')).not.toContain('zq-secret-7');
+  });
+
+  it('does not watch a camera with a stored password when it has no key, and says so', () => {
+    const box = secretBox(newSecretKey());
+    const { plans, problems } = planLive({ rows: [row({ id: 'c1', name: 'sealed', host: '10.0.0.5', passwordSealed: box.seal('x', cameraPasswordContext('c1')) })], sops: [] });
+    expect(plans).toEqual([]);
+    expect(problems).toEqual(['camera "sealed" of store s1: a password is stored but this worker has no key to open it']);
   });
 
   it('takes cameras.yaml entries for store cameras of the same name, and refuses names that are ambiguous or unknown', () => {

@@ -1,6 +1,6 @@
 // Durations of SOP files: the accepted forms, the refused ones, and how they read back.
 import { describe, expect, it } from 'vitest';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../services/rules/duration.ts';
+import { DURATION_PATTERN, MAX_DURATION_MS, formatDuration, parseDuration } from '../../services/rules/duration.ts';
 
 describe('parseDuration', () => {
   it.each([
@@ -20,6 +20,13 @@ describe('parseDuration', () => {
     for (const text of ['30s1m', '1s1s', '500ms1s', '1m1h']) {
       expect(new RegExp(DURATION_PATTERN).test(text)).toBe(true);
       expect(parseDuration(text)).toEqual({ ok: false, reason: expect.stringContaining('largest to smallest') });
+    }
+  });
+
+  it('refuses more than 7 days, and a number too long to be finite, instead of reading Infinity', () => {
+    expect(parseDuration('168h')).toEqual({ ok: true, ms: MAX_DURATION_MS });
+    for (const text of ['168h1ms', '10081m', `${'9'.repeat(400)}s`, `${'1'.repeat(400)}ms`]) {
+      expect(parseDuration(text)).toEqual({ ok: false, reason: 'at most 7 days (168h)' });
     }
   });
 

@@ -386,3 +386,22 @@ describe('never throws', () => {
     expect(errorsOf(t)).toEqual([`t.yaml:${pos(t, '.nan')}: coordinate NaN is not a number`]);
   });
 });
+
+describe('bounds of durations and counts', () => {
+  it('reports a 400-digit duration and an 8-day one at their line and column, instead of a rule that never fires', () => {
+    const huge = '9'.repeat(400);
+    const text = `${HEAD}  - id: r\n    kind: required\n    when: { person_in: grinder }\n    max_gap: ${huge}s\n  - id: d\n    kind: duration\n    when: { hands_in: grinder }\n    min: 8d\n    max: 192h\n`;
+    expect(errorsOf(text)).toEqual([
+      `t.yaml:${pos(text, huge)}: bad duration "${huge}s": at most 7 days (168h)`,
+      expect.stringMatching(new RegExp(`^t\\.yaml:${pos(text, '8d')}: `)),
+      `t.yaml:${pos(text, '192h')}: bad duration "192h": at most 7 days (168h)`,
+    ]);
+  });
+
+  it('refuses a count bound past 1000', () => {
+    const text = `${HEAD}  - id: r\n    kind: forbidden\n    when: { count: { of: person, gte: 100000 } }\n`;
+    const errors = errorsOf(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^t\\.yaml:${pos(text, '100000')}: .*1000`));
+  });
+});

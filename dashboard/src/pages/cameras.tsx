@@ -10,6 +10,7 @@ import { ago, dateTime } from '../lib/format.ts';
 import { href, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { Empty, Loading } from '../components/ui.tsx';
+import { StreamForm } from '../components/stream-form.tsx';
 import { ZoneEditor, type Backdrop } from '../components/zone-editor.tsx';
 import { HealthFacts, healthLine, healthTone, useHealth } from './camera-health.tsx';
 
@@ -111,6 +112,7 @@ export function Cameras() {
               </div>
               <HealthFacts camera={selected} h={health.get(selected.id)} tz={s.storeTz(selected.storeId)} />
               {backdrop === undefined ? <Loading /> : <ZoneEditor camera={selected} backdrop={backdrop} />}
+              <StreamForm camera={selected} canWrite={s.canWrite} />
             </>
           )}
         </section>

@@ -7,13 +7,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireStore } from '../access.ts';
 import { badRequest, notFound } from '../http-errors.ts';
-import { CameraHealth, StreamSettings } from '../schemas/camera-health.ts';
+import { CameraHealth, StreamSettings, StreamSettingsBody } from '../schemas/camera-health.ts';
 import { CameraParams } from '../schemas/camera.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { StoreParams } from '../schemas/store.ts';
 import { CameraStatusRepository } from '../../core/storage/camera-status.repository.ts';
 import { CameraUnmonitoredRepository } from '../../core/storage/camera-unmonitored.repository.ts';
-import { LiveCameraRepository } from '../../core/storage/live-cameras.repository.ts';
+import { openSecretBox, type SecretBox } from '../../core/secrets.ts';
+import { LiveCameraRepository, cameraPasswordContext, type PasswordChange } from '../../core/storage/live-cameras.repository.ts';
 import { checkCameraUri } from '../../ingester/camera-uri.ts';
 import { liveConfigFromObject } from '../../live/camera-config.ts';
 import { healthView } from '../camera-views.ts';
@@ -26,6 +27,8 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
   const status = new CameraStatusRepository(deps.db);
   const spans = new CameraUnmonitoredRepository(deps.db);
   const liveCameras = new LiveCameraRepository(deps.db);
+  let box: Promise<SecretBox> | undefined;
+  const secrets = (): Promise<SecretBox> => (box ??= deps.secrets !== undefined ? Promise.resolve(deps.secrets) : openSecretBox({ dataDir: deps.dataDir }));
 
   async function healthOf(storeId: string, only?: string): Promise<CameraHealth[]> {
     const cameras = (await repos.cameras.list([storeId])).filter((c) => only === undefined || c.id === only);
@@ -75,19 +78,25 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId/stream', {
-    schema: { tags: ['cameras'], summary: 'How the worker reaches the camera', params: CameraParams, response: { 200: StreamSettings, ...errorResponses } },
+    schema: { tags: ['cameras'], summary: 'How the worker reaches the camera (the password is never returned: hasPassword says whether one is stored)', params: CameraParams, response: { 200: StreamSettings, ...errorResponses } },
   }, async (req) => {
     requireStore(req, req.params.storeId, 'read');
     const found = await liveCameras.streamConfig(req.params.cameraId, req.params.storeId);
     if (!found) throw notFound('camera');
-    return { ...found.config, host: found.host };
+    const { passwordEnv: _dropped, ...config } = found.config;
+    return { ...config, host: found.host, hasPassword: found.hasPassword };
   });
 
-  app.put<{ Params: CameraParams; Body: StreamSettings }>('/api/stores/:storeId/cameras/:cameraId/stream', {
-    schema: { tags: ['cameras'], summary: 'Set how the worker reaches the camera (a host makes it watched live)', params: CameraParams, body: StreamSettings, response: { 200: StreamSettings, ...errorResponses } },
+  app.put<{ Params: CameraParams; Body: StreamSettingsBody }>('/api/stores/:storeId/cameras/:cameraId/stream', {
+    schema: {
+      tags: ['cameras'], params: CameraParams, body: StreamSettingsBody, response: { 200: StreamSettings, ...errorResponses },
+      summary: 'Set how the worker reaches the camera (a host makes it watched live), with the camera account\'s password (write-only, stored encrypted)',
+    },
+    // Unknown keys would be dropped silently by validation: a variable name in a body must be refused, loudly.
+    preValidation: async (req) => refuseUnknownKeys(req.body, StreamSettingsBody.properties),
   }, async (req) => {
     const caller = requireStore(req, req.params.storeId, 'write');
-    const { host, ...config } = req.body;
+    const { host, password, ...config } = req.body;
     if (host !== null) {
       let checked;
       try {
@@ -105,8 +114,27 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
         throw badRequest((err as Error).message);
       }
     }
-    if (!(await liveCameras.setStreamConfig(req.params.cameraId, req.params.storeId, host, config))) throw notFound('camera');
-    await repos.audit.append({ actor: caller.userId, storeId: req.params.storeId, action: 'camera.stream', target: req.params.cameraId, detail: { host, source: config.source } });
-    return { ...config, host };
+    const current = await liveCameras.streamConfig(req.params.cameraId, req.params.storeId);
+    if (!current) throw notFound('camera');
+    // A stored password follows its host only: pointing the camera elsewhere without giving it again drops it, so that
+    // nobody can send a password they cannot read to a host of their choosing.
+    let change: PasswordChange = 'keep';
+    if (password !== undefined) change = { sealed: password === null ? null : (await secrets()).seal(password, cameraPasswordContext(req.params.cameraId)) };
+    else if (current.hasPassword && current.host !== host) change = { sealed: null };
+    if (!(await liveCameras.setStreamConfig(req.params.cameraId, req.params.storeId, host, config, change))) throw notFound('camera');
+    const hasPassword = change === 'keep' ? current.hasPassword : change.sealed !== null;
+    const passwordNote = change === 'keep' ? 'kept' : change.sealed === null ? (current.hasPassword ? 'removed' : 'none') : 'set';
+    await repos.audit.append({ actor: caller.userId, storeId: req.params.storeId, action: 'camera.stream', target: req.params.cameraId, detail: { host, source: config.source, password: passwordNote } });
+    return { ...config, host, hasPassword };
   });
+}
+
+/** A 400 naming every key the schema does not know; a variable name where a password belongs gets its own message. */
+function refuseUnknownKeys(body: unknown, known: Record<string, unknown>): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+  const unknown = Object.keys(body).filter((k) => !Object.hasOwn(known, k));
+  if (unknown.includes('passwordEnv')) {
+    throw badRequest('passwordEnv is refused here: the API never reads the server\'s environment. Send the camera\'s password itself in "password" (stored encrypted, never shown again)');
+  }
+  if (unknown.length > 0) throw badRequest(`unknown setting(s): ${unknown.map((k) => JSON.stringify(k.slice(0, 64))).join(', ')}`);
 }

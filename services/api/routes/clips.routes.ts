@@ -11,7 +11,7 @@ import type { ClipStatus } from '../../core/storage/index.ts';
 import { Clip, ClipListQuery, ClipParams, ClipQueued, ClipUploadQuery } from '../schemas/clip.ts';
 import { ErrorBody, Ok, errorResponses } from '../schemas/common.ts';
 import { StoreParams } from '../schemas/store.ts';
-import { receiveClip } from '../upload/clip-upload.ts';
+import { malformedMultipart, receiveClip } from '../upload/clip-upload.ts';
 import { clipView } from '../views.ts';
 import { sendEvidenceFile } from './evidence-file.ts';
 
@@ -50,7 +50,9 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     if (!req.isMultipart()) throw unsupportedMedia('send the clip as multipart/form-data');
     const camera = await repos.cameras.get(req.query.cameraId, [req.params.storeId]);
     if (!camera) throw notFound('camera');
-    const part = await req.file();
+    const part = await req.file().catch((err: unknown) => {
+      throw malformedMultipart(err);
+    });
     if (part === undefined) throw badRequest('no file part in the upload');
     const received = await receiveClip(part, clipsDir, config.maxUploadBytes);
     const id = randomUUID();

@@ -80,7 +80,8 @@ export async function dashboardSopRoutes(app: FastifyInstance): Promise<void> {
         violations: result.violations, needsReview: result.needsReview, runs: result.runs, rules: ruleLanes(load.sop, 0), changes,
       };
     } catch (err) {
-      if (err instanceof InputError || err instanceof UsageError) throw unprocessable(err.message, { clipId: clip.id });
+      // The server's own path of the clip is no business of the caller: the uploader's name stands in for it.
+      if (err instanceof InputError || err instanceof UsageError) throw unprocessable(err.message.split(clip.path).join(clip.filename), { clipId: clip.id });
       throw err;
     } finally {
       dryRunning = false;

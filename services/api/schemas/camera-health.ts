@@ -38,10 +38,26 @@ export const CameraHealth = Type.Object({
 });
 export type CameraHealth = Static<typeof CameraHealth>;
 
-const { id: _id, tags: _tags, host: _host, ...settings } = CameraSchema.properties;
+// passwordEnv names a variable of the server's environment: only the operator's cameras.yaml may do that (issue 10).
+const { id: _id, tags: _tags, host: _host, passwordEnv: _passwordEnv, ...settings } = CameraSchema.properties;
 
-export const StreamSettings = Type.Object({
-  host: nullable(Type.String({ minLength: 1, maxLength: 255, pattern: '^[^@\\s/]+$', description: 'Host name or address, without credentials; null stops live watching' })),
+const Host = nullable(Type.String({ minLength: 1, maxLength: 255, pattern: '^[^@\\s/]+$', description: 'Host name or address, without credentials; null stops live watching' }));
+
+/** What a PUT of stream settings may carry: the cameras.yaml keys but id, tags and passwordEnv, and the password itself. */
+export const StreamSettingsBody = Type.Object({
+  host: Host,
   ...settings,
-}, { additionalProperties: false, description: 'How the worker reaches the camera (the cameras.yaml keys). Passwords only by environment variable name' });
+  password: Type.Optional(nullable(Type.String({
+    minLength: 1, maxLength: 256, pattern: '^[^\\x00-\\x1f\\x7f]+$', writeOnly: true,
+    description: 'The camera account\'s password. Write-only: stored encrypted, never returned. Absent: the stored one is kept (while the host stays the same); null: removed',
+  }))),
+}, { additionalProperties: false, description: 'How the worker reaches the camera (the cameras.yaml keys), with the camera account\'s password. An environment variable name (passwordEnv) is refused' });
+export type StreamSettingsBody = Static<typeof StreamSettingsBody>;
+
+/** What the API answers: the settings and whether a password is stored, never the password. */
+export const StreamSettings = Type.Object({
+  host: Host,
+  ...settings,
+  hasPassword: Type.Boolean({ description: 'A password is stored for this camera (it is never returned)' }),
+}, { additionalProperties: false, description: 'How the worker reaches the camera (the cameras.yaml keys); the password is write-only' });
 export type StreamSettings = Static<typeof StreamSettings>;

@@ -85,8 +85,20 @@ export async function receiveClip(part: MultipartFile, clipsDir: string, maxByte
   }
 }
 
+/**
+ * busboy's complaints about the request body itself (no boundary, truncated, a broken part header) are the client's
+ * fault: a 400, never a 500. System errors (a full disk) carry a `code` and stay internal.
+ */
+export function malformedMultipart(err: unknown): unknown {
+  if (err instanceof HttpError || !(err instanceof Error) || (err as { code?: unknown }).code !== undefined) return err;
+  if (!/multipart|boundary|malformed part header|unexpected end of form/i.test(err.message)) return err;
+  return withClose(badRequest(`the upload is not well-formed multipart/form-data: ${err.message}`));
+}
+
 function refusal(err: unknown, tmpPath: string, filename: string, maxBytes: number): unknown {
   if (err instanceof HttpError) return err;
+  const malformed = malformedMultipart(err);
+  if (malformed !== err) return malformed;
   if (err instanceof NotAVideo) {
     return withClose(unsupportedMedia(`${filename} is not a video: its first bytes are no mp4, mov, mkv, webm or gif container (a playlist or text renamed to .mp4 is refused)`));
   }

@@ -9,9 +9,17 @@ export interface LiveCameraRow {
   name: string;
   host: string | null;
   tags: string[];
-  /** Stream and snapshot settings (the cameras.yaml keys but id, tags and host); credentials by env var name only. */
+  /** Stream and snapshot settings (the cameras.yaml keys but id, tags, host and passwordEnv); no password in it. */
   config: Record<string, unknown>;
+  /** The camera's password, sealed (services/core/secrets.ts, context `cameraPasswordContext(id)`); null: none. */
+  passwordSealed: string | null;
 }
+
+/** What a sealed camera password is bound to: a sealed value copied to another camera's row does not open. */
+export const cameraPasswordContext = (cameraId: string): string => `camera-password:${cameraId}`;
+
+/** How a save treats the stored password: keep it, or replace it (null clears it). */
+export type PasswordChange = 'keep' | { sealed: string | null };
 
 /** An enabled SOP file version, with its compiled form. */
 export interface EnabledSop {
@@ -28,7 +36,7 @@ export class LiveCameraRepository {
 
   /** Every camera of every store (the worker decides which ones it can watch). */
   async cameras(): Promise<LiveCameraRow[]> {
-    const r = await this.db.query('SELECT id, store_id, name, host, tags, config FROM cameras ORDER BY store_id, name');
+    const r = await this.db.query('SELECT id, store_id, name, host, tags, config, password_sealed FROM cameras ORDER BY store_id, name');
     return r.rows.map((row) => ({
       id: row.id as string,
       storeId: row.store_id as string,
@@ -36,6 +44,7 @@ export class LiveCameraRepository {
       host: (row.host as string | null) ?? null,
       tags: (row.tags as string[] | null) ?? [],
       config: (row.config as Record<string, unknown> | null) ?? {},
+      passwordSealed: (row.password_sealed as string | null) ?? null,
     }));
   }
 
@@ -51,15 +60,20 @@ export class LiveCameraRepository {
     }));
   }
 
-  async streamConfig(cameraId: string, storeId: string): Promise<{ host: string | null; config: Record<string, unknown> } | undefined> {
-    const r = await this.db.query('SELECT host, config FROM cameras WHERE id = $1 AND store_id = $2', [cameraId, storeId]);
+  /** The camera's stream settings and whether it has a password (never the password, not even sealed). */
+  async streamConfig(cameraId: string, storeId: string): Promise<{ host: string | null; config: Record<string, unknown>; hasPassword: boolean } | undefined> {
+    const r = await this.db.query('SELECT host, config, password_sealed IS NOT NULL AS has_password FROM cameras WHERE id = $1 AND store_id = $2', [cameraId, storeId]);
     const row = r.rows[0];
-    return row === undefined ? undefined : { host: (row.host as string | null) ?? null, config: (row.config as Record<string, unknown> | null) ?? {} };
+    return row === undefined
+      ? undefined
+      : { host: (row.host as string | null) ?? null, config: (row.config as Record<string, unknown> | null) ?? {}, hasPassword: row.has_password === true };
   }
 
-  /** Replaces the camera's host and stream settings; false when the camera is not in the store. */
-  async setStreamConfig(cameraId: string, storeId: string, host: string | null, config: Record<string, unknown>): Promise<boolean> {
-    const r = await this.db.query('UPDATE cameras SET host = $3, config = $4::jsonb WHERE id = $1 AND store_id = $2', [cameraId, storeId, host, JSON.stringify(config)]);
+  /** Replaces the camera's host and stream settings, and its password unless `password` is 'keep'; false when the camera is not in the store. */
+  async setStreamConfig(cameraId: string, storeId: string, host: string | null, config: Record<string, unknown>, password: PasswordChange = 'keep'): Promise<boolean> {
+    const r = password === 'keep'
+      ? await this.db.query('UPDATE cameras SET host = $3, config = $4::jsonb WHERE id = $1 AND store_id = $2', [cameraId, storeId, host, JSON.stringify(config)])
+      : await this.db.query('UPDATE cameras SET host = $3, config = $4::jsonb, password_sealed = $5 WHERE id = $1 AND store_id = $2', [cameraId, storeId, host, JSON.stringify(config), password.sealed]);
     return r.rowCount > 0;
   }
 }

@@ -3,21 +3,24 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError, forbidden, notFound, unauthorized } from '../../http-errors.ts';
 import type { Caller } from './context.ts';
+import { isLoopbackHost } from './host-guard.ts';
 import { CSRF_HEADER, SESSION_COOKIE, csrfTokenFor, sameToken, sessionTokenHash } from '../../auth/tokens.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * A browser always sends Origin on cross-site POSTs; a request from our own page carries our origin.
- * Requests without Origin (curl, server-to-server) are judged by the CSRF token alone.
+ * A browser always sends Origin on cross-site POSTs; a request from our own page carries our origin: the configured
+ * public origin, or (on a loopback name only) the request's own. The Host header alone never makes an origin ours:
+ * a DNS-rebinding page controls it. Requests without Origin (curl, server-to-server) are judged by the CSRF token alone.
  */
 function checkOrigin(req: FastifyRequest, publicOrigin: string | undefined): void {
   const origin = req.headers.origin;
   const site = req.headers['sec-fetch-site'];
   if (site === 'cross-site') throw forbidden('cross-site request refused');
   if (origin === undefined) return;
-  const own = `${req.protocol}://${req.host}`;
-  if (origin !== own && origin !== publicOrigin) throw forbidden(`request from origin ${origin} refused`);
+  if (publicOrigin !== undefined && origin === publicOrigin) return;
+  if (isLoopbackHost(req.host) && origin === `${req.protocol}://${req.host}`) return;
+  throw forbidden(`request from origin ${origin} refused`);
 }
 
 function bearer(req: FastifyRequest): string | undefined {

@@ -2,7 +2,7 @@
 import type { Migration } from './migration.ts';
 
 export const reviewUndo: Migration = {
-  version: 5, // renumbered when merged
+  version: 6,
   name: 'review-undo',
   sql: `
 -- previous_status: what the violation was before this decision (open or needs_review, or an earlier decision).

@@ -3,9 +3,10 @@ import { initial } from './0001-initial.ts';
 import { accountsApi } from './0002-accounts-api.ts';
 import { notifyRetention } from './0003-notify-retention.ts';
 import { cameraLive } from './0004-camera-live.ts';
+import { cameraSecrets } from './0005-camera-secrets.ts';
 import { reviewUndo } from './0011-review-undo.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, reviewUndo];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, reviewUndo];
