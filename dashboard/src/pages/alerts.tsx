@@ -1,4 +1,5 @@
-// The alerts inbox: a queue to work through with the keyboard (j/k, c, d, m, ?), new alerts arriving live.
+// The alerts inbox: a queue to work through with the keyboard (j/k, c, d, m, ?), new alerts arriving live. What rules
+// in shadow mode found is a filter of its own ("would have alerted"), never mixed into the alerts.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Violation } from '../../../services/api/schemas/violation.ts';
 import { api, qs, seg } from '../api.ts';
@@ -12,7 +13,7 @@ import { HelpDialog } from '../components/help.tsx';
 import { AlertDetail, REASONS, type DecisionUi, type Reason } from './alert-detail.tsx';
 import { useQueueKeys } from './queue-keys.ts';
 
-const FILTERS = ['open', 'needs_review', 'confirmed', 'dismissed', 'all'] as const;
+const FILTERS = ['open', 'needs_review', 'confirmed', 'dismissed', 'all', 'shadow'] as const;
 type Filter = (typeof FILTERS)[number];
 
 export function Alerts({ onChanged }: { onChanged: () => void }) {
@@ -37,8 +38,9 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   useEffect(() => {
     setList(undefined);
     setError(undefined);
-    const status = filter === 'all' ? undefined : filter;
-    api<Violation[]>('GET', `/api/violations${qs({ status, storeId: s.session.storeId, limit: 200 })}`).then(setList, setError);
+    const status = filter === 'all' || filter === 'shadow' ? undefined : filter;
+    const shadow = filter === 'shadow' ? 'only' : undefined;
+    api<Violation[]>('GET', `/api/violations${qs({ status, shadow, storeId: s.session.storeId, limit: 200 })}`).then(setList, setError);
   }, [filter, s.session.storeId]);
 
   useEffect(() => {
@@ -51,7 +53,8 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   useLive((e) => {
     if (e.type !== 'violation.created' || !s.scope.some((st) => st.id === e.data.storeId)) return;
     void api<Violation>('GET', `/api/violations/${seg(e.data.violationId)}`).then((v) => {
-      if (filter !== 'all' && v.status !== filter) return;
+      if (v.shadow !== (filter === 'shadow')) return;
+      if (filter !== 'all' && filter !== 'shadow' && v.status !== filter) return;
       setList((old) => (old === undefined || old.some((x) => x.id === v.id) ? old : [v, ...old]));
       setFresh((f) => new Set(f).add(v.id));
       toast(t('alerts.arrived', { rule: prettyId(v.rule), camera: s.cameraName(v.cameraId) }), 'warn');
@@ -74,7 +77,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
     api<Violation>('POST', `/api/violations/${seg(selected.id)}/reviews`, body).then((updated) => {
       toast(decision === 'confirmed' ? t('alerts.confirmed') : t('alerts.dismissed', { reason: tOr(`reason.${reason ?? ''}`, reason ?? '') }), 'ok');
       onChanged();
-      const stays = filter === 'all' || updated.status === filter;
+      const stays = filter === 'all' || filter === 'shadow' || updated.status === filter;
       setList((old) => (old ?? []).flatMap((v) => (v.id !== updated.id ? [v] : stays ? [updated] : [])));
       // Work through the queue: the next alert takes the decided one's place.
       const next = stays ? updated : (items[index + 1] ?? items[index - 1]);
@@ -116,10 +119,11 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
           {FILTERS.map((f) => (
             <a key={f} href={`/alerts${f === 'open' ? '' : `?status=${f}`}`} class={f === filter ? 'chip on' : 'chip'} aria-current={f === filter ? 'page' : undefined}
               onClick={(e) => { e.preventDefault(); navigate('/alerts', { status: f === 'open' ? undefined : f }); }}>
-              {tOr(`status.${f}`, t('alerts.all'))}
+              {f === 'shadow' ? t('alerts.shadow') : tOr(`status.${f}`, t('alerts.all'))}
             </a>
           ))}
         </nav>
+        {filter === 'shadow' && <p class="lead" id="shadow-lead">{t('alerts.shadowLead')}</p>}
         <ErrorNote error={error} />
         {list === undefined && error === undefined && <Loading />}
         {list !== undefined && items.length === 0 && <Empty title={filter === 'open' ? t('alerts.emptyOpen') : t('alerts.empty')}>{filter === 'open' && t('alerts.emptyOpenHint')}</Empty>}
@@ -136,6 +140,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
                 </div>
                 <div class="qi-side">
                   <SeverityBadge severity={v.severity} />
+                  {v.shadow && <span class="badge shadow">{t('sops.shadow')}</span>}
                   {filter === 'all' || v.status !== filter ? <StatusBadge status={v.status} /> : fresh.has(v.id) ? <span class="badge new">{t('alerts.new')}</span> : null}
                 </div>
               </li>

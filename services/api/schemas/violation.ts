@@ -5,6 +5,12 @@ import { IsoTime, Page, StoreFilter } from './common.ts';
 const Severity = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]);
 export const ViolationStatus = Type.Union(['open', 'confirmed', 'dismissed', 'needs_review'].map((s) => Type.Literal(s)));
 
+/** Lists leave out what rules in shadow mode found unless asked: `only` is the "would have alerted" view. */
+export const ShadowFilter = Type.Union([Type.Literal('exclude'), Type.Literal('only'), Type.Literal('include')], {
+  description: 'Rules in shadow mode: exclude (default: real alerts only), only (what would have alerted), include (both)',
+});
+export type ShadowFilter = Static<typeof ShadowFilter>;
+
 export const Violation = Type.Object({
   id: Type.String({ description: 'Stable id (contains /: percent-encode it in URLs)' }),
   storeId: Type.String(),
@@ -25,6 +31,7 @@ export const Violation = Type.Object({
   confidence: Type.Number(),
   evidence: Type.Array(Type.String(), { description: 'Keyframe names: GET /api/violations/{id}/evidence/{name}' }),
   status: ViolationStatus,
+  shadow: Type.Boolean({ description: 'Found by a rule in shadow mode: recorded, never alerted, not counted in reports' }),
   createdAt: IsoTime,
 });
 export type Violation = Static<typeof Violation>;
@@ -37,6 +44,7 @@ export const ViolationQuery = Type.Object({
   rule: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   severity: Type.Optional(Severity),
   status: Type.Optional(ViolationStatus),
+  shadow: Type.Optional(ShadowFilter),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, inclusive' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, exclusive' })),
   ...Page,
@@ -82,6 +90,7 @@ export const ReviewItem = Type.Object({
   status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
   violationId: Type.Union([Type.String(), Type.Null()], { description: 'The violation a person confirmed from this item' }),
   resolvedAt: Type.Union([IsoTime, Type.Null()]),
+  shadow: Type.Boolean({ description: 'A case of a rule in shadow mode: out of the review queue unless asked for' }),
   createdAt: IsoTime,
 }, { description: 'A case the engine could not decide alone: a person decides' });
 export type ReviewItem = Static<typeof ReviewItem>;
@@ -104,6 +113,7 @@ export const ReviewItemQuery = Type.Object({
   ...StoreFilter,
   clipId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+  shadow: Type.Optional(ShadowFilter),
   limit: Page.limit,
 }, { additionalProperties: false });
 export type ReviewItemQuery = Static<typeof ReviewItemQuery>;

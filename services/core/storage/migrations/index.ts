@@ -3,8 +3,10 @@ import { initial } from './0001-initial.ts';
 import { accountsApi } from './0002-accounts-api.ts';
 import { notifyRetention } from './0003-notify-retention.ts';
 import { cameraLive } from './0004-camera-live.ts';
+import { reserved5 } from './0005-reserved.ts';
+import { shadowMode } from './0006-shadow-mode.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, reserved5, shadowMode];
