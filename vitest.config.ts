@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // The skip report prints how many tests were skipped and why, and fails CI when one on real footage was.
+    reporters: ['default', './test/fixtures/skip-report.ts'],
   },
 });

@@ -64,6 +64,8 @@ export interface ReviewJson {
   reason: string;
   question?: string;
   answer?: { answer: string; confidence: number; reason: string; decidedBy: string };
+  /** The rule is in shadow mode (project extension, as on violations). */
+  shadow?: boolean;
 }
 
 export function reviewJson(r: ReviewItem): ReviewJson {
@@ -82,6 +84,7 @@ export function reviewJson(r: ReviewItem): ReviewJson {
   if (r.answer !== undefined) {
     out.answer = { answer: r.answer.answer, confidence: r.answer.confidence, reason: r.answer.reason, decidedBy: r.answer.decidedBy };
   }
+  if (r.shadow === true) out.shadow = true;
   return out;
 }
 

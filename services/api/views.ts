@@ -38,7 +38,7 @@ export const violationView = (v: ViolationRecord): Violation => ({
   id: v.id, storeId: v.storeId, cameraId: v.cameraId, clipId: v.clipId, sop: v.sopId, sopVersion: v.sopVersion, rule: v.rule, title: v.ruleTitle,
   step: v.step, kind: v.kind, severity: v.severity, start: v.startS, end: v.endS, startAt: isoOrNull(v.startAt), endAt: isoOrNull(v.endAt),
   message: v.message, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence.map((e) => e.split('/').pop() ?? e),
-  status: v.status, createdAt: iso(v.createdAt), happenedAt: iso(v.happenedAt ?? v.startAt ?? v.createdAt),
+  status: v.status, shadow: v.shadow, createdAt: iso(v.createdAt), happenedAt: iso(v.happenedAt ?? v.startAt ?? v.createdAt),
 });
 
 export const reviewView = (r: ReviewRecord): Review => ({
@@ -62,5 +62,5 @@ function answerView(a: unknown): ReviewItem['answer'] {
 export const reviewItemView = (r: ReviewItemRecord): ReviewItem => ({
   id: r.id, storeId: r.storeId, cameraId: r.cameraId, clipId: r.clipId, sop: r.sopId, rule: r.rule, step: r.step, severity: r.severity,
   start: r.startS, end: r.endS, reason: r.reason, question: r.question, answer: answerView(r.answer), status: r.status,
-  violationId: r.violationId, resolvedAt: isoOrNull(r.resolvedAt), createdAt: iso(r.createdAt),
+  violationId: r.violationId, resolvedAt: isoOrNull(r.resolvedAt), shadow: r.shadow, createdAt: iso(r.createdAt),
 });

@@ -25,7 +25,10 @@ function toViolation(v: ViolationJson, camera: Camera): Violation {
   };
 }
 
-/** Every write is keyed by the clip and the engine's deterministic ids: storing the same result twice changes nothing. */
+/**
+ * Every write is keyed by the clip and the engine's deterministic ids: storing the same result twice changes nothing.
+ * Findings of a rule in shadow mode are stored with `shadow` set: kept apart, never alerted or counted.
+ */
 export class ClipResultWriter {
   private readonly violations: ViolationRepository;
   private readonly reviewItems: ReviewItemRepository;
@@ -54,6 +57,7 @@ export class ClipResultWriter {
         storeId: clip.storeId, cameraId: camera.id, clipId: clip.id, engineId: r.id, sopId: r.sop, sopVersion: versionOf.get(r.sop) ?? 1,
         rule: r.rule, ...(r.step === undefined ? {} : { step: r.step }), severity: r.severity as Severity, startS: r.start, endS: r.end,
         reason: r.reason, ...(r.question === undefined ? {} : { question: r.question }), ...(r.answer === undefined ? {} : { answer: r.answer }),
+        shadow: r.shadow === true,
       });
     }
     await this.admin.setFrames(clip.id, result.frames);

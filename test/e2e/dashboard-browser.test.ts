@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
+import { ViolationKind } from '../../services/core/contracts.ts';
+import { ViolationRepository } from '../../services/core/storage/index.ts';
 import { CHROMIUM, SOP_ID, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
@@ -267,6 +269,39 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await shoot(page, 'clip-desktop');
   }, ANALYSIS_MS + 60_000);
 
+  it('shows what a rule in shadow mode found apart, as "would have alerted", never among the alerts or in the report', async () => {
+    // What a live camera's worker stores for a rule marked `shadow: true` (test/medium/shadow-mode.test.ts takes an
+    // SOP file with such a rule through an upload and a real analysis to the same row).
+    const at = Date.now() - 60_000;
+    await new ViolationRepository(world.db).upsert({
+      storeId: world.stores.a1, sopVersion: 1,
+      violation: {
+        id: `${SOP_ID}/phone-at-till/forbidden/-/*/${at}`, sop: SOP_ID, rule: 'phone-at-till', kind: ViolationKind.Forbidden, cameraId: world.cameras.a1,
+        startMs: at, endMs: at + 4000, severity: 'high', message: 'phone at the till for 4 s', decidedBy: 'detector', confidence: 1,
+        evidence: [], subject: '*', shadow: true,
+      },
+    });
+    const page = await open(USERS.manager);
+    await page.goto(`${world.url}/alerts?status=all`);
+    // Every alert of the store (those of the earlier tests, if they ran), and not this one.
+    await page.locator('.queue-list, .empty').first().waitFor();
+    expect(await page.locator('.queue-item .qi-title').allTextContents()).not.toContain('Phone at till');
+    expect(await page.locator('.badge.shadow').count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Would have alerted' }).click();
+    await page.locator('#shadow-lead').waitFor();
+    expect(await page.locator('#shadow-lead').textContent()).toMatch(/Nobody was alerted/);
+    const item = page.locator('.queue-item', { hasText: 'Phone at till' });
+    await item.waitFor();
+    expect(await page.locator('.queue-item').count()).toBe(1);
+    expect(await item.locator('.badge.shadow').textContent()).toBe('Shadow');
+    expect(new URL(page.url()).searchParams.get('status')).toBe('shadow');
+    // The open-alerts badge of the navigation does not count it either.
+    const counts = await pageGet<{ total: number }>(page, `/api/violations/counts?storeId=${world.stores.a1}&rule=phone-at-till`);
+    expect(counts.body.total).toBe(0);
+    await shoot(page, 'alerts-shadow-desktop');
+  });
+
   it('reports the dismissal per rule, stores side by side for the owner, and days nobody watched', async () => {
     expect(dismissedRule).not.toBe('');
     const page = await open(USERS.owner);
@@ -275,6 +310,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await row.waitFor();
     expect(await row.locator('.rc-share').textContent()).toBe('100% dismissed');
     expect(await page.locator('.rulechart li', { hasText: 'Back door clear' }).locator('.rc-share').textContent()).toBe('0% dismissed');
+    // The shadow rule's finding of the test before counts nowhere in the report.
+    expect(await page.locator('.rulechart li', { hasText: 'Phone at till' }).count()).toBe(0);
     expect(await page.locator('.tile', { hasText: 'Dismissed' }).locator('.tile-n').textContent()).toBe('1');
     const stores = page.locator('.store-col');
     expect(await stores.count()).toBe(2);

@@ -1,15 +1,14 @@
 // Clip analysis on real public footage, against labels made by looking at the clips' frames.
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { analyzeClip, type ClipAnalysisResult } from '../../services/analysis/index.ts';
 import { loadSopDir } from '../../services/rules/sop-loader.ts';
+import { describeFootage, footage } from '../fixtures/media.ts';
 
-const MEDIA = resolve(import.meta.dirname, '../../../shared/media');
-const PERSON_CLIP = join(MEDIA, 'intel_one-by-one-person-detection.mp4');
-const BOTTLE_CLIP = join(MEDIA, 'intel_bottle-detection.mp4');
+const PERSON_CLIP = footage('intel_one-by-one-person-detection.mp4');
+const BOTTLE_CLIP = footage('intel_bottle-detection.mp4');
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/sop');
 
 /**
@@ -39,7 +38,7 @@ const MISSING = [
 const overlaps = (a: { start: number; end: number }, b: { startS: number; endS: number }): boolean =>
   a.start < b.endS && b.startS < a.end;
 
-describe.skipIf(!existsSync(PERSON_CLIP))('analysis on intel_one-by-one-person-detection.mp4 (needs ../shared/media)', () => {
+describeFootage('analysis on intel_one-by-one-person-detection.mp4', [PERSON_CLIP], () => {
   let result: ClipAnalysisResult;
   let evidenceDir: string;
   beforeAll(async () => {
@@ -74,7 +73,7 @@ describe.skipIf(!existsSync(PERSON_CLIP))('analysis on intel_one-by-one-person-d
   });
 });
 
-describe.skipIf(!existsSync(BOTTLE_CLIP))('analysis on intel_bottle-detection.mp4 (needs ../shared/media)', () => {
+describeFootage('analysis on intel_bottle-detection.mp4', [BOTTLE_CLIP], () => {
   let result: ClipAnalysisResult;
   afterAll(() => undefined);
   beforeAll(async () => {

@@ -121,9 +121,9 @@ describe('readiness', () => {
     const db = { kind: 'postgres', query: () => hanging, exec: () => hanging, transaction: () => hanging, close: async () => undefined } as unknown as Database;
     const queue = { kind: 'bullmq', counts: () => hanging, close: async () => undefined } as unknown as JobQueue;
     const app = buildApp({ db, queue, dataDir: f.dataDir, config: { readyTimeoutMs: 200 } });
-    const started = Date.now();
+    // No wall-clock bound (flaky on a loaded 2-core machine): the checks hang for ever, so an answer at all, with
+    // both marked `timeout`, can only come from the deadline.
     const res = await app.inject({ method: 'GET', url: '/readyz' });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ status: 'unavailable', checks: { database: 'timeout', queue: 'timeout' } });
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);

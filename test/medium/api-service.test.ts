@@ -83,7 +83,10 @@ describe('reconciler', () => {
     };
     try {
       queue = await openBullmqQueue({ url: REDIS_URL, prefix });
+      // A clip of its own, so that the test means something when it runs alone (-t) and not only after the one above.
+      const clip = await newClip(goodClip);
       const unfinished = (await new ClipRepository(db).listUnfinished(0)).length;
+      expect((await new ClipRepository(db).listUnfinished(0)).map((c) => c.id)).toContain(clip.id);
       const reconciler = startReconciler({ db, queue, idleMs: 0 });
       await reconciler.runOnce();
       expect((await queue.counts(JobName.ClipAnalyse)).waiting).toBe(unfinished);

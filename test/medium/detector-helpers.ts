@@ -5,13 +5,13 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import type { Frame } from '../../services/core/contracts.ts';
+import { footage } from '../fixtures/media.ts';
 
 const run = promisify(execFile);
 
-export const MEDIA = join(import.meta.dirname, '..', '..', '..', 'shared', 'media');
-export const PERSON_CLIP = join(MEDIA, 'intel_one-by-one-person-detection.mp4');
-export const BOTTLE_CLIP = join(MEDIA, 'intel_bottle-detection.mp4');
-export const GROUP_PHOTO = join(MEDIA, 'aws_ppe-image-group.jpg');
+export const PERSON_CLIP = footage('intel_one-by-one-person-detection.mp4');
+export const BOTTLE_CLIP = footage('intel_bottle-detection.mp4');
+export const GROUP_PHOTO = footage('aws_ppe-image-group.jpg');
 
 /** A sheet of real photos of people that ships with @vladmandic/human, so a fresh clone has it. */
 export const SAMPLES_JPG = join(dirname(dirname(createRequire(import.meta.url).resolve('@vladmandic/human'))), 'assets', 'samples.jpg');

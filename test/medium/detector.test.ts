@@ -1,5 +1,4 @@
 // The detector's models on real pictures: persons, pose, hands, objects and faces where they are, nothing on a blank frame.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detection, Detections } from '../../services/core/contracts.ts';
 import { InputError } from '../../services/core/errors.ts';
@@ -9,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readManifest } from '../../services/detector/model-files.ts';
 import { ModelSet } from '../../services/detector/model-set.ts';
 import { startBackend } from '../../services/detector/tfjs-backend.ts';
+import { describeFootage } from '../fixtures/media.ts';
 import { BOTTLE_CLIP, GROUP_PHOTO, PERSON_CLIP, SAMPLES_JPG, blankFrame, centre, clipFrame, imageFrame, inside } from './detector-helpers.ts';
 
 const ALL = { persons: true, pose: true, hands: true, objects: true, faces: true };
@@ -114,11 +114,7 @@ describe('only the models the needs call for', () => {
   });
 });
 
-const media = existsSync(PERSON_CLIP) && existsSync(BOTTLE_CLIP) && existsSync(GROUP_PHOTO);
-
-const footageTitle = media ? 'detector on the real footage in ../shared/media' : `detector on real footage: SKIPPED, ${PERSON_CLIP} and the other media files are absent`;
-
-describe.skipIf(!media)(footageTitle, () => {
+describeFootage('detector on the real footage in ../shared/media', [PERSON_CLIP, BOTTLE_CLIP, GROUP_PHOTO], () => {
   let detector: PooledDetector;
   beforeAll(async () => {
     detector = await createDetector({ needs: ALL, threads: 1 });

@@ -120,7 +120,20 @@ describe('live worker', () => {
     await until('worker a watching', async () => (a.watching()[0]?.cameras.length === 1 ? true : undefined), 10_000);
     await until('online by a', async () => ((await statusOf())?.workerId === a.workerId && (await statusOf())?.state === 'online' ? true : undefined), 10_000);
     const b = await worker({ redisUrl: REDIS_URL, prefix });
-    await new Promise((r) => setTimeout(r, 1500));
+    // No fixed sleep: b's heartbeat (its expiry in the workers set moves on every tick it runs) is watched until b has
+    // ticked three times, so it has seen the camera on two whole ticks with a's lease in place (a camera seen free
+    // twice would be taken). Then still only one worker watches it.
+    const watcher = new Redis(REDIS_URL);
+    try {
+      const beats = new Set<string>();
+      await until('worker b to tick three times', async () => {
+        const beat = await watcher.zscore(`${prefix}:live:${store}:workers`, b.workerId);
+        if (beat !== null) beats.add(beat);
+        return beats.size >= 3 ? true : undefined;
+      }, 15_000);
+    } finally {
+      await watcher.quit();
+    }
     // Only one worker watches the camera at a time.
     expect([...a.watching(), ...b.watching()].flatMap((x) => x.cameras)).toEqual(['dock-1']);
     const spansBefore = (await spansOf()).length;

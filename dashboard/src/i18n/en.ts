@@ -80,6 +80,8 @@ export const en = {
 
   'alerts.filter': 'Show',
   'alerts.all': 'All',
+  'alerts.shadow': 'Would have alerted',
+  'alerts.shadowLead': 'Found by rules in shadow mode: kept here for a look. Nobody was alerted, and none of it counts in reports.',
   'alerts.listLabel': 'Alerts, newest first',
   'alerts.empty': 'Nothing here.',
   'alerts.emptyOpen': 'No open alerts.',

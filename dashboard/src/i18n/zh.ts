@@ -82,6 +82,8 @@ export const zh: Record<keyof typeof en, string> = {
 
   'alerts.filter': '显示',
   'alerts.all': '全部',
+  'alerts.shadow': '本会提醒',
+  'alerts.shadowLead': '影子模式的规则发现的情况保存在这里供查看：没有向任何人发出提醒，也不计入报表。',
   'alerts.listLabel': '提醒（最新在前）',
   'alerts.empty': '暂无内容。',
   'alerts.emptyOpen': '没有未处理的提醒。',

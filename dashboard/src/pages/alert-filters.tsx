@@ -7,7 +7,7 @@ import { navigate } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { prettyId } from '../components/ui.tsx';
 
-export const STATUSES = ['open', 'needs_review', 'confirmed', 'dismissed', 'all'] as const;
+export const STATUSES = ['open', 'needs_review', 'confirmed', 'dismissed', 'all', 'shadow'] as const;
 export type StatusFilter = (typeof STATUSES)[number];
 
 export interface AlertFilter {
@@ -47,7 +47,7 @@ export function apiQuery(f: AlertFilter): Record<string, string | undefined> {
     return d.toISOString();
   };
   return {
-    status: f.status === 'all' ? undefined : f.status, cameraId: f.cam, rule: f.rule, severity: f.sev, q: f.q,
+    status: f.status === 'all' || f.status === 'shadow' ? undefined : f.status, shadow: f.status === 'shadow' ? 'only' : undefined, cameraId: f.cam, rule: f.rule, severity: f.sev, q: f.q,
     from: f.from === undefined ? undefined : midnight(f.from), to: f.to === undefined ? undefined : midnight(f.to, 1),
   };
 }
@@ -69,7 +69,7 @@ export function AlertFilters({ filter, rules }: { filter: AlertFilter; rules: st
         {STATUSES.map((st) => (
           <a key={st} href={`/alerts${st === 'open' ? '' : `?status=${st}`}`} class={st === filter.status ? 'chip on' : 'chip'} aria-current={st === filter.status ? 'page' : undefined}
             onClick={(e) => { e.preventDefault(); set({ status: st }); }}>
-            {tOr(`status.${st}`, t('alerts.all'))}
+            {st === 'shadow' ? t('alerts.shadow') : tOr(`status.${st}`, t('alerts.all'))}
           </a>
         ))}
       </nav>

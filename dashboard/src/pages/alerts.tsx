@@ -1,5 +1,6 @@
 // The alerts inbox: a queue to work through with the keyboard (j/k, c, d, m, ?) or by touch, filtered by camera, rule,
-// severity, days and words; several alerts decided at once; every decision can be undone for a few seconds.
+// severity, days and words; several alerts decided at once; every decision can be undone for a few seconds. What rules
+// in shadow mode found is a filter of its own ("would have alerted"), never mixed into the alerts.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Violation } from '../../../services/api/schemas/violation.ts';
 import { api, qs, seg } from '../api.ts';
@@ -21,6 +22,8 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   const f = filterOf(route);
   const filter = f.status;
   const filterKey = JSON.stringify(apiQuery(f));
+  /** Whether an alert belongs in the list as filtered: shadow findings only under their own filter. */
+  const fits = (v: Violation): boolean => (filter === 'shadow' ? v.shadow : !v.shadow && (filter === 'all' || v.status === filter));
   const selectedId = route.query.get('v') ?? undefined;
   const [list, setList] = useState<Violation[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -58,7 +61,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   useLive((e) => {
     if (e.type !== 'violation.created' || !s.scope.some((st) => st.id === e.data.storeId)) return;
     void api<Violation>('GET', `/api/violations/${seg(e.data.violationId)}`).then((v) => {
-      if ((filter !== 'all' && v.status !== filter) || narrowed(f)) return;
+      if (!fits(v) || narrowed(f)) return;
       setList((old) => (old === undefined || old.some((x) => x.id === v.id) ? old : [v, ...old]));
       setFresh((f) => new Set(f).add(v.id));
       toast(t('alerts.arrived', { rule: ruleTitle(v), camera: s.cameraName(v.cameraId) }), 'warn');
@@ -74,11 +77,11 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
     const byId = new Map(updated.map((v) => [v.id, v]));
     setList((old) => (old ?? []).flatMap((v) => {
       const u = byId.get(v.id);
-      return u === undefined ? [v] : filter === 'all' || u.status === filter ? [u] : [];
+      return u === undefined ? [v] : fits(u) ? [u] : [];
     }));
     onChanged();
   };
-  const offerUndo = useUndo((v) => filter === 'all' || v.status === filter, setList, onChanged);
+  const offerUndo = useUndo(fits, setList, onChanged);
 
   const decide = (decision: 'confirmed' | 'dismissed', reason?: Reason): void => {
     if (selected === undefined || busy) return;
@@ -92,7 +95,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
     const before = selected;
     api<Violation>('POST', `/api/violations/${seg(selected.id)}/reviews`, body).then((updated) => {
       offerUndo(decision === 'confirmed' ? t('alerts.confirmed') : t('alerts.dismissed', { reason: tOr(`reason.${reason ?? ''}`, reason ?? '') }), [before]);
-      const stays = filter === 'all' || updated.status === filter;
+      const stays = fits(updated);
       apply([updated]);
       // Work through the queue: the next alert takes the decided one's place.
       const next = stays ? updated : (items[index + 1] ?? items[index - 1]);
@@ -135,6 +138,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
           apply(updated);
           offerUndo(t('alerts.bulkDone', { n: updated.length }), before);
         }} />}
+        {filter === 'shadow' && <p class="lead" id="shadow-lead">{t('alerts.shadowLead')}</p>}
         <ErrorNote error={error} />
         {list === undefined && error === undefined && <Loading />}
         {list !== undefined && items.length === 0 && (
@@ -170,6 +174,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
                 </div>
                 <div class="qi-side">
                   <SeverityBadge severity={v.severity} />
+                  {v.shadow && <span class="badge shadow">{t('sops.shadow')}</span>}
                   {filter === 'all' || v.status !== filter ? <StatusBadge status={v.status} /> : fresh.has(v.id) ? <span class="badge new">{t('alerts.new')}</span> : null}
                 </div>
               </li>

@@ -27,8 +27,8 @@ export function ClipDetail({ clipId }: { clipId: string }) {
     setError(undefined);
     api<Clip>('GET', `/api/clips/${seg(clipId)}`).then(setClip, setError);
     void api<ClipSummary>('GET', `/api/clips/${seg(clipId)}/summary`).then(setSummary, () => undefined);
-    void api<Violation[]>('GET', `/api/violations${qs({ clipId, limit: 500 })}`).then(setViolations, () => undefined);
-    void api<Array<Static<typeof ReviewItem>>>('GET', `/api/review-items${qs({ clipId, limit: 500 })}`).then(setReviews, () => undefined);
+    void api<Violation[]>('GET', `/api/violations${qs({ clipId, limit: 500, shadow: 'include' })}`).then(setViolations, () => undefined);
+    void api<Array<Static<typeof ReviewItem>>>('GET', `/api/review-items${qs({ clipId, limit: 500, shadow: 'include' })}`).then(setReviews, () => undefined);
   }, [clipId, version]);
 
   useLive((e) => {

@@ -27,6 +27,8 @@ function violationOf(item: ReviewItemRecord, engineId: string, evidence: string[
     message: `confirmed by a person: ${item.reason}`, decidedBy: 'human', confidence: 1, evidence, subject: '*',
   };
   if (item.step !== null) v.step = item.step;
+  // A case of a rule in shadow mode stays in shadow once a person calls it: it still alerts nobody and counts nowhere.
+  if (item.shadow) v.shadow = true;
   return v;
 }
 

@@ -9,13 +9,19 @@ import type { ViolationStatus } from '../../core/storage/index.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { BulkReview, NewReview, Review } from '../schemas/review.ts';
 import {
-  BulkIds, BulkResult, EvidenceParams, ReviewItem, ReviewItemQuery, Violation, ViolationCounts, ViolationParams, ViolationQuery,
+  BulkIds, BulkResult, EvidenceParams, ReviewItem, ReviewItemQuery, Violation, ViolationCounts, ViolationParams, ViolationQuery, type ShadowFilter,
 } from '../schemas/violation.ts';
 import { reviewItemView, reviewView, violationView } from '../views.ts';
 import { sendEvidenceFile } from './evidence-file.ts';
 
+/** `exclude` (the default) and `only` pick one side; `include` both. */
+export function shadowOf(f: ShadowFilter | undefined): { shadow?: boolean } {
+  return f === 'include' ? {} : { shadow: f === 'only' };
+}
+
 function toQuery(req: FastifyRequest, q: ViolationQuery): Query {
   return {
+    ...shadowOf(q.shadow),
     storeIds: storeScope(req, q.storeId),
     ...(q.cameraId === undefined ? {} : { cameraId: q.cameraId }),
     ...(q.clipId === undefined ? {} : { clipId: q.clipId }),
@@ -160,6 +166,7 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
     const items = await repos.reviewItems.list(storeScope(req, q.storeId), {
       ...(q.clipId === undefined ? {} : { clipId: q.clipId }),
       ...(q.status === undefined ? {} : { status: q.status }),
+      ...shadowOf(q.shadow),
       ...(q.limit === undefined ? {} : { limit: q.limit }),
     });
     return items.map(reviewItemView);

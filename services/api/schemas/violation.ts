@@ -5,6 +5,12 @@ import { IsoTime, Page, StoreFilter } from './common.ts';
 const Severity = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]);
 export const ViolationStatus = Type.Union(['open', 'confirmed', 'dismissed', 'needs_review'].map((s) => Type.Literal(s)));
 
+/** Lists leave out what rules in shadow mode found unless asked: `only` is the "would have alerted" view. */
+export const ShadowFilter = Type.Union([Type.Literal('exclude'), Type.Literal('only'), Type.Literal('include')], {
+  description: 'Rules in shadow mode: exclude (default: real alerts only), only (what would have alerted), include (both)',
+});
+export type ShadowFilter = Static<typeof ShadowFilter>;
+
 export const Violation = Type.Object({
   id: Type.String({ description: 'Stable id (contains /: percent-encode it in URLs)' }),
   storeId: Type.String(),
@@ -26,6 +32,7 @@ export const Violation = Type.Object({
   confidence: Type.Number(),
   evidence: Type.Array(Type.String(), { description: 'Keyframe names: GET /api/violations/{id}/evidence/{name}' }),
   status: ViolationStatus,
+  shadow: Type.Boolean({ description: 'Found by a rule in shadow mode: recorded, never alerted, not counted in reports' }),
   createdAt: IsoTime,
   happenedAt: IsoTime,
 });
@@ -39,6 +46,7 @@ export const ViolationQuery = Type.Object({
   rule: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   severity: Type.Optional(Severity),
   status: Type.Optional(ViolationStatus),
+  shadow: Type.Optional(ShadowFilter),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, inclusive' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened, exclusive' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Words that must each appear in the rule, step, SOP, camera name, message or clip file name' })),
@@ -85,6 +93,7 @@ export const ReviewItem = Type.Object({
   status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
   violationId: Type.Union([Type.String(), Type.Null()], { description: 'The violation a person confirmed from this item' }),
   resolvedAt: Type.Union([IsoTime, Type.Null()]),
+  shadow: Type.Boolean({ description: 'A case of a rule in shadow mode: out of the review queue unless asked for' }),
   createdAt: IsoTime,
 }, { description: 'A case the engine could not decide alone: a person decides' });
 export type ReviewItem = Static<typeof ReviewItem>;
@@ -107,6 +116,7 @@ export const ReviewItemQuery = Type.Object({
   ...StoreFilter,
   clipId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+  shadow: Type.Optional(ShadowFilter),
   limit: Page.limit,
 }, { additionalProperties: false });
 export type ReviewItemQuery = Static<typeof ReviewItemQuery>;

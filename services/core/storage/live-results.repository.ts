@@ -19,6 +19,8 @@ export interface LiveReviewItem {
   reason: string;
   question?: string;
   answer?: unknown;
+  /** The rule is in shadow mode. */
+  shadow?: boolean;
 }
 
 export class LiveResultRepository {
@@ -29,16 +31,16 @@ export class LiveResultRepository {
     const id = violationKey({ storeId: item.storeId, cameraId: item.cameraId, engineId: item.engineId });
     await this.db.query(
       `INSERT INTO review_items (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, severity,
-         start_at, end_at, reason, question, answer)
-       VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
+         start_at, end_at, reason, question, answer, shadow)
+       VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14)
        ON CONFLICT (id) DO UPDATE SET sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
          start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, reason = EXCLUDED.reason, question = EXCLUDED.question,
-         answer = EXCLUDED.answer
+         answer = EXCLUDED.answer, shadow = EXCLUDED.shadow
        WHERE review_items.store_id = EXCLUDED.store_id`,
       [
         id, item.storeId, item.cameraId, item.sopId, item.sopVersion ?? null, item.rule, item.step ?? null, item.severity,
         new Date(item.startMs), new Date(Math.max(item.startMs, item.endMs)), item.reason, item.question ?? null,
-        item.answer === undefined ? null : JSON.stringify(item.answer),
+        item.answer === undefined ? null : JSON.stringify(item.answer), item.shadow === true,
       ],
     );
     return id;

@@ -47,10 +47,11 @@ export class NotifySourceRepository {
   /**
    * Violations recorded in [fromMs, toMs] that a person may need to hear about (open or already confirmed; a
    * doubtful one waits for review, a dismissed one is silent) and that no violation message was planned for yet.
+   * A rule in shadow mode alerts nobody.
    */
   async unannounced(fromMs: number, toMs: number, limit = 500): Promise<NotifiableViolation[]> {
     const r = await this.db.query(
-      `${SELECT} WHERE v.created_at >= $1 AND v.created_at <= $2 AND v.status IN ('open', 'confirmed')
+      `${SELECT} WHERE v.created_at >= $1 AND v.created_at <= $2 AND v.status IN ('open', 'confirmed') AND NOT v.shadow
          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.violation_id = v.id AND n.kind = 'violation')
        ORDER BY v.created_at, v.id LIMIT $3`,
       [new Date(fromMs), new Date(toMs), limit],
@@ -58,10 +59,10 @@ export class NotifySourceRepository {
     return r.rows.map(toNotifiable);
   }
 
-  /** Violations of these severities recorded in [fromMs, toMs], still unreviewed, not escalated yet. */
+  /** Violations of these severities recorded in [fromMs, toMs], still unreviewed, not escalated yet (never shadow ones). */
   async unreviewed(fromMs: number, toMs: number, severities: readonly Severity[], limit = 500): Promise<NotifiableViolation[]> {
     const r = await this.db.query(
-      `${SELECT} WHERE v.created_at >= $1 AND v.created_at <= $2 AND v.status IN ('open', 'needs_review')
+      `${SELECT} WHERE v.created_at >= $1 AND v.created_at <= $2 AND v.status IN ('open', 'needs_review') AND NOT v.shadow
          AND v.severity = ANY($3::text[])
          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.violation_id = v.id AND n.kind = 'escalation')
        ORDER BY v.created_at, v.id LIMIT $4`,
@@ -75,12 +76,12 @@ export class NotifySourceRepository {
     return r.rows.map((row) => ({ id: row.id as string, name: row.name as string, tz: row.tz as string }));
   }
 
-  /** What happened in one store between two instants (a shift). */
+  /** What happened in one store between two instants (a shift); shadow rules are not part of it. */
   async shiftSummary(storeId: string, fromMs: number, toMs: number): Promise<ShiftSummary> {
     const window = [storeId, new Date(fromMs), new Date(toMs)];
     const counts = await this.db.query(
       `SELECT severity, status, count(*)::integer AS n FROM violations
-       WHERE store_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY severity, status`,
+       WHERE store_id = $1 AND created_at >= $2 AND created_at < $3 AND NOT shadow GROUP BY severity, status`,
       window,
     );
     const summary: ShiftSummary = { total: 0, bySeverity: { low: 0, medium: 0, high: 0 }, needsReview: 0, unreviewed: 0, topRules: [], suppressed: 0 };
@@ -93,7 +94,7 @@ export class NotifySourceRepository {
     }
     const rules = await this.db.query(
       `SELECT sop_id, rule, count(*)::integer AS n FROM violations
-       WHERE store_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY sop_id, rule ORDER BY n DESC, sop_id, rule LIMIT 5`,
+       WHERE store_id = $1 AND created_at >= $2 AND created_at < $3 AND NOT shadow GROUP BY sop_id, rule ORDER BY n DESC, sop_id, rule LIMIT 5`,
       window,
     );
     summary.topRules = rules.rows.map((row) => ({ sop: row.sop_id as string, rule: row.rule as string, count: Number(row.n) }));

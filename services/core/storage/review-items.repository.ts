@@ -19,6 +19,8 @@ export interface ReviewItemUpsert {
   reason: string;
   question?: string;
   answer?: unknown;
+  /** The rule is in shadow mode: the case is kept for a look, out of the review queue by default. */
+  shadow?: boolean;
 }
 
 export interface ReviewItemRecord {
@@ -40,6 +42,8 @@ export interface ReviewItemRecord {
   /** The violation a person's decision created, if any. */
   violationId: string | null;
   resolvedAt: Date | null;
+  /** The rule is in shadow mode (see ViolationRecord.shadow). */
+  shadow: boolean;
   createdAt: Date;
 }
 
@@ -61,6 +65,7 @@ function toRecord(r: Row): ReviewItemRecord {
     status: r.status as 'open' | 'resolved',
     violationId: (r.violation_id as string | null) ?? null,
     resolvedAt: (r.resolved_at as Date | null) ?? null,
+    shadow: r.shadow === true,
     createdAt: r.created_at as Date,
   };
 }
@@ -71,24 +76,26 @@ export class ReviewItemRepository {
   async upsert(item: ReviewItemUpsert): Promise<void> {
     await this.db.query(
       `INSERT INTO review_items (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, severity,
-         start_s, end_s, reason, question, answer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
+         start_s, end_s, reason, question, answer, shadow)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)
        ON CONFLICT (id) DO UPDATE SET sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
          start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s, reason = EXCLUDED.reason, question = EXCLUDED.question,
-         answer = EXCLUDED.answer
+         answer = EXCLUDED.answer, shadow = EXCLUDED.shadow
        WHERE review_items.store_id = EXCLUDED.store_id`,
       [
         `clip/${item.clipId}/${item.engineId}`, item.storeId, item.cameraId, item.clipId, item.sopId, item.sopVersion ?? null,
         item.rule, item.step ?? null, item.severity, item.startS, item.endS, item.reason, item.question ?? null,
-        item.answer === undefined ? null : JSON.stringify(item.answer),
+        item.answer === undefined ? null : JSON.stringify(item.answer), item.shadow === true,
       ],
     );
   }
 
-  async list(storeIds: readonly string[], filter: { clipId?: string; status?: 'open' | 'resolved'; limit?: number } = {}): Promise<ReviewItemRecord[]> {
+  /** `shadow`: only cases of shadow rules (true), only the others (false), or both (absent). */
+  async list(storeIds: readonly string[], filter: { clipId?: string; status?: 'open' | 'resolved'; shadow?: boolean; limit?: number } = {}): Promise<ReviewItemRecord[]> {
     const params: unknown[] = [storeIds];
     const where = ['store_id = ANY($1::text[])'];
     if (filter.clipId !== undefined) where.push(`clip_id = $${params.push(filter.clipId)}`);
+    if (filter.shadow !== undefined) where.push(`shadow = $${params.push(filter.shadow)}`);
     if (filter.status !== undefined) where.push(`status = $${params.push(filter.status)}`);
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 500);
     const r = await this.db.query(`SELECT * FROM review_items WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`, params);

@@ -12,6 +12,8 @@ export interface ViolationQuery {
   rule?: string;
   severity?: Severity;
   status?: readonly ViolationStatus[];
+  /** Only violations of shadow rules (true), only the others (false), or both (absent). */
+  shadow?: boolean;
   /** On when it happened: the wall-clock start, or the clip's upload time plus the offset in the clip. */
   from?: Date;
   to?: Date;
@@ -68,6 +70,7 @@ function where(q: ViolationQuery): { sql: string; params: unknown[] } {
   if (q.rule !== undefined) add('v.rule = ?', q.rule);
   if (q.severity !== undefined) add('v.severity = ?', q.severity);
   if (q.status !== undefined && q.status.length > 0) add('v.status = ANY(?::text[])', q.status);
+  if (q.shadow !== undefined) add('v.shadow = ?', q.shadow);
   if (q.from !== undefined) add(`${EVENT_AT} >= ?`, q.from);
   if (q.to !== undefined) add(`${EVENT_AT} < ?`, q.to);
   for (const word of (q.text ?? '').split(/\s+/).filter((w) => w !== '').slice(0, 8)) {
@@ -121,9 +124,9 @@ export class ViolationQueryRepository {
     }));
   }
 
-  /** One row per store, local day, SOP and rule that had violations, oldest day first. */
+  /** One row per store, local day, SOP and rule that had violations, oldest day first. Shadow rules never count. */
   async compliance(q: Pick<ViolationQuery, 'storeIds' | 'from' | 'to'>): Promise<ComplianceRow[]> {
-    const { sql, params } = where(q);
+    const { sql, params } = where({ ...q, shadow: false });
     const r = await this.db.query(
       `SELECT to_char((${EVENT_AT} AT TIME ZONE s.tz)::date, 'YYYY-MM-DD') AS day, v.store_id, s.name AS store_name,
               v.sop_id, v.rule, count(*)::integer AS violations,

@@ -30,6 +30,8 @@ export interface ViolationRecord {
   confidence: number;
   evidence: string[];
   status: ViolationStatus;
+  /** The rule is in shadow mode: recorded for a look, never alerted, never counted as a violation. */
+  shadow: boolean;
   createdAt: Date;
   updatedAt: Date;
   /** When it happened: the wall-clock start, or the clip's time plus the offset in the clip (read queries only). */
@@ -112,6 +114,7 @@ function toRecord(r: Row): ViolationRecord {
     confidence: Number(r.confidence),
     evidence: (r.evidence as string[] | null) ?? [],
     status: r.status as ViolationStatus,
+    shadow: r.shadow === true,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     happenedAt: (r.happened_at as Date | null | undefined) ?? null,
@@ -132,13 +135,13 @@ export class ViolationRepository {
     const clip = input.clipId !== undefined;
     const r = await this.db.query(
       `INSERT INTO violations (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, kind, severity,
-         start_at, end_at, start_s, end_s, subject, ongoing, message, decided_by, confidence, evidence, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21)
+         start_at, end_at, start_s, end_s, subject, ongoing, message, decided_by, confidence, evidence, status, shadow)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21, $22)
        ON CONFLICT (id) DO UPDATE SET
          sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
          start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s,
          ongoing = EXCLUDED.ongoing, message = EXCLUDED.message, decided_by = EXCLUDED.decided_by,
-         confidence = EXCLUDED.confidence, evidence = EXCLUDED.evidence,
+         confidence = EXCLUDED.confidence, evidence = EXCLUDED.evidence, shadow = EXCLUDED.shadow,
          status = CASE WHEN violations.status IN ('confirmed', 'dismissed') THEN violations.status ELSE EXCLUDED.status END,
          updated_at = now()
        WHERE violations.store_id = EXCLUDED.store_id
@@ -149,7 +152,7 @@ export class ViolationRepository {
         clip ? null : new Date(v.startMs), clip ? null : new Date(v.endMs),
         clip ? v.startMs / 1000 : null, clip ? v.endMs / 1000 : null,
         v.subject, v.ongoing ?? false, v.message, v.decidedBy, Math.min(Math.max(v.confidence, 0), 1),
-        JSON.stringify(v.evidence), input.status ?? 'open',
+        JSON.stringify(v.evidence), input.status ?? 'open', v.shadow === true,
       ],
     );
     const row = r.rows[0];

@@ -2,7 +2,7 @@
 import type { Migration } from './migration.ts';
 
 export const reviewUndo: Migration = {
-  version: 6,
+  version: 7,
   name: 'review-undo',
   sql: `
 -- previous_status: what the violation was before this decision (open or needs_review, or an earlier decision).

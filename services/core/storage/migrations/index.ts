@@ -4,9 +4,10 @@ import { accountsApi } from './0002-accounts-api.ts';
 import { notifyRetention } from './0003-notify-retention.ts';
 import { cameraLive } from './0004-camera-live.ts';
 import { cameraSecrets } from './0005-camera-secrets.ts';
+import { shadowMode } from './0006-shadow-mode.ts';
 import { reviewUndo } from './0011-review-undo.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, reviewUndo];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, reviewUndo];
