@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
+import { decoderLines, describeDecoder } from '../ingester/decoder-report.ts';
 import { startService } from '../service/index.ts';
 
 const HELP = `Usage: sopwatch serve [--port 8080] [--host 127.0.0.1]
@@ -19,6 +20,7 @@ Environment:
   SOPWATCH_COOKIE_SECURE   auto | always | never (default auto: Secure over TLS)
   SOPWATCH_PUBLIC_ORIGIN   the origin browsers use, when a proxy rewrites Host
   SOPWATCH_CAMERAS         a cameras.yaml: its cameras are watched live for the store camera of the same name
+  SOPWATCH_FFMPEG, SOPWATCH_FFPROBE  the decoder to run (default: the system's, else the npm-shipped one; see sopwatch doctor)
 
 Create the first account with \`sopwatch user add\` (with the embedded database, before serve starts).`;
 
@@ -37,6 +39,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
+  const decoding = await describeDecoder();
+  for (const line of decoderLines(decoding)) process.stderr.write(`sopwatch serve: ${line}\n`);
   const service = await startService({ port, host: values.host, logger: { level: env().logLevel } });
   process.stderr.write(`sopwatch serve: ${service.url ?? 'worker only'} (roles ${env().roles.join(',')}, database ${service.db.kind}, queue ${service.queue.kind})\n`);
   await new Promise<void>((resolve) => {

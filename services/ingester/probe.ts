@@ -145,10 +145,10 @@ export async function probeClip(path: string, limits?: Partial<ClipLimits>): Pro
   if (run.code === null) {
     // ffprobe crashed (a signal, not an answer): ask ffmpeg itself what the input holds.
     const second = await probeWithFfmpeg(decoder().ffmpeg, safeInputArgs(sniffed), fileUrl(path), probeMs);
-    if (second.json === undefined) throw new InputError(`${path}: not a readable ${sniffed.label} clip: ${second.error ?? 'ffprobe crashed'}`);
+    if (second.json === undefined) throw new InputError(`${path}: not a readable ${sniffed.container} clip: ${second.error ?? 'ffprobe crashed'}`);
     parsed = second.json;
   } else {
-    if (run.code !== 0) throw new InputError(`${path}: not a readable ${sniffed.label} clip: ${stderrGist(run.stderr)}`);
+    if (run.code !== 0) throw new InputError(`${path}: not a readable ${sniffed.container} clip: ${stderrGist(run.stderr)}`);
     try {
       parsed = JSON.parse(run.stdout) as ProbeJson;
     } catch (err) {
