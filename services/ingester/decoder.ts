@@ -1,5 +1,5 @@
 // Which ffmpeg and ffprobe run: explicit paths, else the system's on the PATH, else the binaries shipped in npm packages.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { decoderEnv, type DecoderEnv } from '../core/env.ts';
@@ -48,7 +48,10 @@ function fromNpm(name: 'ffmpeg' | 'ffprobe'): string | undefined {
   try {
     // The package's index picks the per-platform package (an optional dependency) that carries the binary.
     const found = createRequire(import.meta.url)(NPM_PACKAGES[name]) as { path?: unknown };
-    return typeof found.path === 'string' && executable(found.path) ? found.path : undefined;
+    if (typeof found.path !== 'string') return undefined;
+    // The package's own postinstall only does `chmod u+x`; when install scripts did not run, do it here.
+    if (!executable(found.path)) chmodSync(found.path, statSync(found.path).mode | 0o111);
+    return executable(found.path) ? found.path : undefined;
   } catch {
     return undefined;
   }

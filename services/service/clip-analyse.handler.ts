@@ -91,6 +91,8 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
         clipPath: clip.path,
         sops: files.map((f) => f.compiled as unknown as CompiledSop),
         cameraId: camera.name,
+        // The recording time makes schedules (opening hours, shifts) apply and gives the results clock times.
+        ...(clip.recordedAt === null ? {} : { startAtMs: clip.recordedAt.getTime() }),
         ...(deps.fps === undefined ? {} : { fps: deps.fps }),
         evidenceDir: join(deps.dataDir, 'evidence', clip.id),
         signal: controller.signal,

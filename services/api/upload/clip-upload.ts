@@ -26,6 +26,8 @@ export interface ReceivedClip {
   durationMs: number;
   /** The container's `creation_time` tag, when it has one. */
   creationTime?: string;
+  /** The file's first bytes (a recorder header may hold the recording time). */
+  head: Buffer;
 }
 
 /** The client's file name is shown, never used as a path: anything path-like is refused outright. */
@@ -55,7 +57,7 @@ class SniffAndHash extends Transform {
   bytes = 0;
   sniffed: Sniffed | undefined;
   refused: string | undefined;
-  private head = Buffer.alloc(0);
+  head = Buffer.alloc(0);
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
@@ -91,7 +93,7 @@ export async function receiveClip(part: MultipartFile, clipsDir: string, maxByte
     if (part.file.truncated) throw tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
     const info = await probeClip(tmpPath, { maxBytes });
     return {
-      tmpPath, bytes: sniff.bytes, sha256: sniff.hash.digest('hex'), filename, container: info.container, durationMs: info.durationMs,
+      tmpPath, bytes: sniff.bytes, sha256: sniff.hash.digest('hex'), filename, container: info.container, durationMs: info.durationMs, head: sniff.head,
       ...(info.creationTime === undefined ? {} : { creationTime: info.creationTime }),
     };
   } catch (err) {

@@ -3,8 +3,9 @@ import { initial } from './0001-initial.ts';
 import { accountsApi } from './0002-accounts-api.ts';
 import { notifyRetention } from './0003-notify-retention.ts';
 import { cameraLive } from './0004-camera-live.ts';
+import { clipRecordingTime } from './0007-clip-recording-time.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, clipRecordingTime];
