@@ -101,6 +101,7 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
       await writes;
       // An aborted run ends with a partial result: nothing of it is kept (an episode cut short is no violation).
       if (controller.signal.aborted) return await backToQueue();
+      await clips.setNotAnalysed(clipId, result.notAnalysed ?? []);
       if (!result.complete) {
         // Only what ended well before the cut is evidence; the rest could be an artefact of the cut.
         const cutS = (result.stoppedAtS ?? 0) - CUT_MARGIN_S;

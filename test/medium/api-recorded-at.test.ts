@@ -94,7 +94,7 @@ describe('where the recording time comes from', () => {
 });
 
 describe('the analysis runs on the recording clock', () => {
-  it('gets the recording time as its clock origin, and its violations get wall-clock times', async () => {
+  it('gets the recording time as its clock origin, its violations get wall-clock times, and its not-analysed stretches are shown', async () => {
     const clip = await uploaded('ch01_20241203143000.mp4', plain);
     let seen: ClipAnalysisOptions | undefined;
     // Only the analysis itself is replaced (the real one is covered elsewhere): the handler's wiring and storage are real.
@@ -107,6 +107,7 @@ describe('the analysis runs on the recording clock', () => {
           message: 'nobody at the counter', decidedBy: 'detector', confidence: 1, evidence: [],
         }],
         needsReview: [], runs: [], evidence: { errors: [] },
+        notAnalysed: [{ start: 4.8, end: 7.2, reason: 'no readable video from 4.8 s to 7.2 s (damaged or missing data): not analysed' }],
         stats: { wallMs: 1, decodeMs: 1, detectMs: 1, realtimeFactor: 1, backend: 'test', modelCalls: 0, costUsd: 0 },
       };
     };
@@ -120,5 +121,8 @@ describe('the analysis runs on the recording clock', () => {
     expect(v?.startAt?.toISOString()).toBe('2024-12-03T06:30:00.500Z');
     expect(v?.endAt?.toISOString()).toBe('2024-12-03T06:30:00.900Z');
     expect(v?.startS).toBe(0.5);
+    // The damaged stretch the analysis reported is on the clip, for the API and the dashboard.
+    const shown = await f.call(manager, { method: 'GET', url: `/api/clips/${clip.id}` });
+    expect(shown.json()).toMatchObject({ recordedAt: '2024-12-03T06:30:00.000Z', notAnalysed: [{ start: 4.8, end: 7.2, reason: expect.stringMatching(/not analysed/) as string }] });
   });
 });
