@@ -5,7 +5,8 @@ import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engin
 import { observe } from '../rules/observe.ts';
 import { createTracker } from '../detector/tracker.ts';
 import { createDetector, type Detector } from '../detector/index.ts';
-import { probeClip, readClipFrames } from '../ingester/index.ts';
+import { findStreamGaps, probeClip, readClipFrames } from '../ingester/index.ts';
+import { damageSegments, type NotAnalysed } from './damaged-spans.ts';
 import type { VlmAgent } from '../agent/index.ts';
 import { resolveCamera } from './camera.ts';
 import { modelNeedsFor } from './detector-needs.ts';
@@ -51,6 +52,8 @@ export interface ClipAnalysisResult {
   error?: string;
   violations: ViolationJson[];
   needsReview: ReviewJson[];
+  /** Stretches with no usable video (a damaged middle): not analysed, never compliant. */
+  notAnalysed?: NotAnalysed[];
   runs: RunJson[];
   evidence: { dir?: string; timeline?: string; errors: string[] };
   stats: {
@@ -110,12 +113,15 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const sops = sopsForCamera(options.sops, camera);
   if (sops.length === 0) throw new InputError(`no SOP file applies to camera "${camera}"`);
 
-  const engines = sops.map((sop) => {
+  const makeEngines = () => sops.map((sop) => {
     const engine = createRuleEngine([sop], { cameraId: camera, clockOriginMs: options.startAtMs });
     return { sop, engine, zones: engine.zonesFor(sop) };
   });
+  let engines = makeEngines();
+  // Across a damaged stretch the rules start over, as after a camera outage: nothing is carried over the hole.
+  const damage = damageSegments(await findStreamGaps(info));
   const detector = options.detector ?? (await createDetector({ needs: modelNeedsFor(sops) }));
-  const tracker = createTracker();
+  let tracker = createTracker();
   const detections = new Map<number, Detections>();
   const collected: Collected = { violations: new Map(), reviews: new Map(), runs: new Map(), pending: [], owner: new Map() };
 
@@ -123,6 +129,12 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   let detectMs = 0;
   let lastTMs = 0;
   const handle = (d: Detections): void => {
+    const crossed = damage.crossed(d.tMs);
+    if (crossed !== undefined) {
+      for (const { engine } of engines) collect(collected, engine, engine.finish(crossed.startMs));
+      engines = makeEngines();
+      tracker = createTracker();
+    }
     const tracked = tracker.update(d);
     detections.set(tracked.frameIndex, tracked);
     detectMs += tracked.inferenceMs;
@@ -145,6 +157,8 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       decodeMs += performance.now() - waitStart;
       if (next.done === true) break;
       const frame = next.value;
+      // Frames ffmpeg repeats over a damaged stretch are no footage.
+      if (damage.hides(frame.tMs)) continue;
       const p = detector.detect(frame);
       p.catch(() => undefined);
       inflight.push(p);
@@ -189,6 +203,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     complete: read.complete,
     violations: [...collected.violations.values()].sort(byTime).map((v) => violationJson(v, options.startAtMs)),
     needsReview: [...collected.reviews.values()].sort(byTime).map(reviewJson),
+    notAnalysed: damage.spans,
     runs: [...collected.runs.values()].sort(byTime).map(runJson),
     evidence,
     stats: {

@@ -7,6 +7,7 @@ export function formatReport(r: ClipAnalysisResult): string {
   const out: string[] = [];
   out.push(`Clip ${r.clip} (camera ${r.camera}): ${r.durationS.toFixed(1)} s, ${r.frames} frames at ${r.fps} fps`);
   if (!r.complete) out.push(`  ! analysis stopped at ${clock(r.stoppedAtS ?? 0)}: ${r.error ?? 'unknown error'} (results cover the part before)`);
+  for (const gap of r.notAnalysed ?? []) out.push(`  ! NOT ANALYSED ${clock(gap.start)}–${clock(gap.end)}: ${gap.reason} (not compliant either)`);
   out.push('');
   const alerts = r.violations.filter((v) => v.shadow !== true);
   const shadow = r.violations.filter((v) => v.shadow === true);

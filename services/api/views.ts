@@ -32,6 +32,7 @@ export const clipView = (c: ClipRecord): Clip => ({
   id: c.id, storeId: c.storeId, cameraId: c.cameraId, filename: c.filename, bytes: c.bytes, status: c.status, progress: c.progress,
   error: c.error, attempts: c.attempts, sha256: c.sha256, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
   startedAt: isoOrNull(c.startedAt), finishedAt: isoOrNull(c.finishedAt),
+  recordedAt: isoOrNull(c.recordedAt), recordedAtSource: c.recordedAtSource, notAnalysed: c.notAnalysed,
 });
 
 export const violationView = (v: ViolationRecord): Violation => ({

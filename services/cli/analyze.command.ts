@@ -9,7 +9,7 @@ import { agentFromConfig } from './agent-from-config.ts';
 
 const HELP = `Usage: sopwatch analyze <clip> --sop <file|dir> [--sop ...] [options]
 
-Checks a recorded clip (mp4, mov, mkv, webm, gif) against SOP rules.
+Checks a recorded clip (mp4, mov, mkv, webm, gif, avi, MPEG-TS, MPEG-PS incl. Hikvision, Dahua .dav, raw H.264/H.265, flv) against SOP rules.
 
 Options:
   --sop PATH        SOP file or folder of SOP files (repeatable; required)

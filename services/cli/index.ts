@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   serve: { summary: 'serve [--port 8080]: the HTTP API and the clip analysis worker', load: () => import('./serve.command.ts') },
   store: { summary: 'store export|delete --store ID: a store\'s data on request (export bundle, deletion)', load: () => import('./store.command.ts') },
   secrets: { summary: 'secrets status|rotate-key|new-key: the key sealing stored camera passwords, and its rotation', load: () => import('./secrets.command.ts') },
+  doctor: { summary: 'doctor: which ffmpeg/ffprobe runs, its version, and the clip formats it reads', load: () => import('./doctor.command.ts') },
   user: { summary: 'user add|list|disable: accounts (owner, manager, auditor)', load: () => import('./user.command.ts') },
 };
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '../api/plugins/app/host-guard.ts';
 import { env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
+import { decoderLines, describeDecoder } from '../ingester/decoder-report.ts';
 import { startService } from '../service/index.ts';
 
 const HELP = `Usage: sopwatch serve [--port 8080] [--host 127.0.0.1]
@@ -22,6 +23,7 @@ Environment:
                            other Host than it or a loopback name are refused (DNS rebinding)
   SOPWATCH_SECRET_KEY      key sealing stored camera passwords (default: secret.key in the data directory)
   SOPWATCH_CAMERAS         a cameras.yaml: its cameras are watched live for the store camera of the same name
+  SOPWATCH_FFMPEG, SOPWATCH_FFPROBE  the decoder to run (default: the system's, else the npm-shipped one; see sopwatch doctor)
 
 Create the first account with \`sopwatch user add\` (with the embedded database, before serve starts).`;
 
@@ -40,6 +42,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
+  const decoding = await describeDecoder();
+  for (const line of decoderLines(decoding)) process.stderr.write(`sopwatch serve: ${line}\n`);
   const service = await startService({ port, host: values.host, logger: { level: env().logLevel } });
   if (!isLoopbackHost(values.host) && env().publicOrigin === undefined && env().roles.includes('api')) {
     process.stderr.write(`sopwatch serve: listening on ${values.host} without SOPWATCH_PUBLIC_ORIGIN: only requests for a loopback name (localhost, 127.0.0.1) are answered; set it to the address people use, e.g. SOPWATCH_PUBLIC_ORIGIN=http://192.168.1.10:${port}\n`);

@@ -141,3 +141,18 @@ export function secretFromEnv(name: string, source: NodeJS.ProcessEnv = process.
   const value = source[name];
   return value === undefined || value === '' ? undefined : value;
 }
+
+/** Where the decoder may come from: explicit paths (`SOPWATCH_FFMPEG`, `SOPWATCH_FFPROBE`) and the PATH searched for the system's. */
+export interface DecoderEnv {
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  searchPath: string;
+}
+
+/** Read apart from `parseEnv` so that a bad unrelated variable never stops decoding. */
+export function decoderEnv(source: NodeJS.ProcessEnv = process.env): DecoderEnv {
+  const out: DecoderEnv = { searchPath: source.PATH ?? '' };
+  if (source.SOPWATCH_FFMPEG) out.ffmpegPath = source.SOPWATCH_FFMPEG;
+  if (source.SOPWATCH_FFPROBE) out.ffprobePath = source.SOPWATCH_FFPROBE;
+  return out;
+}

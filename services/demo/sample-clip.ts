@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SopwatchError } from '../core/errors.ts';
+import { decoder } from '../ingester/index.ts';
 import { personBoxAt, sampleScript, SAMPLE_DURATION_MS, type ScriptEntry } from './choreography.ts';
 import { drawKitchen } from './kitchen.ts';
 import { loadPersonPhoto, PERSON_ASPECT, type PersonPhoto } from './person-photo.ts';
@@ -77,7 +78,7 @@ export async function generateSampleClip(outPath: string, opts: SampleClipOption
   const { background, photo } = await sampleMaterial(width, height);
   await mkdir(dirname(outPath), { recursive: true });
   const temp = join(dirname(outPath), `.${basename(outPath)}.${process.pid}.${randomBytes(4).toString('hex')}.partial.mp4`);
-  const child = spawn(opts.ffmpegPath ?? 'ffmpeg', ffmpegArgs(width, height, fps, temp), { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(opts.ffmpegPath ?? decoder().ffmpeg, ffmpegArgs(width, height, fps, temp), { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);

@@ -1,9 +1,10 @@
-// Frames from a recorded clip (mp4, mov, mkv, webm, gif): raw RGB24 at a chosen rate, decoded by a bounded, whitelisted ffmpeg.
+// Frames from a recorded clip (any container of container-sniff.ts): raw RGB24 at a chosen rate, decoded by a bounded, whitelisted ffmpeg.
 import type { Frame } from '../core/contracts.ts';
 import { InputError, SopwatchError, UsageError } from '../core/errors.ts';
 import { RawFramePipe, type PipeEnd } from './ffmpeg-pipe.ts';
 import { MAX_FRAME_SIDE, fileUrl, probeClip, resolveLimits, safeInputArgs, type ClipInfo, type ClipLimits } from './probe.ts';
 import { stderrGist } from './run-bounded.ts';
+import { decoder, missingDecoderHint } from './decoder.ts';
 
 export type { ClipInfo, ClipLimits } from './probe.ts';
 export { DEFAULT_CLIP_LIMITS, probeClip } from './probe.ts';
@@ -91,7 +92,7 @@ function describeEnd(end: PipeEnd, pipe: RawFramePipe): string | undefined {
     case 'stopped':
       return 'stopped';
     case 'spawn_error':
-      return `cannot run ffmpeg: ${end.error.message}`;
+      return `cannot run ffmpeg: ${end.error.message}${missingDecoderHint()}`;
   }
 }
 
@@ -113,12 +114,12 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
     }
     // The fps filter rounds the end to the nearest slot, so a range holds round(span x fps) frames.
     const expected = info.durationMs > 0 ? Math.round(((Math.min(endMs, info.durationMs) - p.startMs) / 1000) * p.fps) : undefined;
-    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...safeInputArgs(demuxerOf(info))];
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...safeInputArgs(info.input)];
     if (p.startMs > 0) args.push('-ss', (p.startMs / 1000).toFixed(3));
     args.push('-i', fileUrl(path), '-map', '0:v:0', '-t', ((endMs - p.startMs) / 1000).toFixed(3));
     args.push('-vf', `fps=${p.fps},scale=${width}:${height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
     pipe = new RawFramePipe({
-      command: 'ffmpeg',
+      command: decoder().ffmpeg,
       args,
       frameBytes: width * height * 3,
       stallMs: p.limits.stallMs,
@@ -154,12 +155,6 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
     await pipe?.stop();
     settle(outcome ?? { frames, complete: false, stoppedAtMs: lastTMs ?? p.startMs, decodeMs: elapsed() });
   }
-}
-
-function demuxerOf(info: ClipInfo): 'mov' | 'matroska' | 'gif' {
-  if (info.container === 'gif') return 'gif';
-  if (info.container === 'mkv' || info.container === 'webm') return 'matroska';
-  return 'mov';
 }
 
 /**

@@ -3,11 +3,21 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError, SopwatchError, UsageError } from '../core/errors.ts';
 import { runBounded, stderrGist } from './run-bounded.ts';
+import { ACCEPTED_LIST, DEMUXER_WHITELIST, SNIFF_BYTES, sniffOrRefuse, type Container, type Demuxer, type Sniffed } from './container-sniff.ts';
+import { decoder, missingDecoderHint } from './decoder.ts';
+import { probeWithFfmpeg, type ProbeJson, type ProbeStream } from './probe-ffmpeg.ts';
+
+export { ACCEPTED_FORMATS, ACCEPTED_LIST, DEMUXER_WHITELIST, SNIFF_BYTES, sniffContainer, sniffOrRefuse } from './container-sniff.ts';
+export type { Container, Demuxer, Refused, Sniffed } from './container-sniff.ts';
 
 export interface ClipInfo {
   path: string;
-  /** Container sniffed from the file's first bytes: `mp4`, `mov`, `mkv`, `webm` or `gif`. */
-  container: string;
+  /** Container sniffed from the file's first bytes (see `container-sniff.ts`). */
+  container: Container;
+  /** How ffmpeg must open it: the forced demuxer and any recorder header to skip. */
+  input: Sniffed;
+  /** The container's `creation_time` tag, as written (ISO-8601 mostly); absent when the file has none. */
+  creationTime?: string;
   /** Video duration; 0 when the container does not say (decoding is still capped by `maxDurationMs`). */
   durationMs: number;
   /** Display size, after the container's rotation is applied (ffmpeg auto-rotates when decoding). */
@@ -40,38 +50,17 @@ export const MAX_FRAME_SIDE = 8192;
 const PROBE_TIMEOUT_MS = 30_000;
 const PROBE_MAX_OUTPUT = 256 * 1024;
 
-/** The only demuxers ffmpeg may use. The names are matched against each demuxer's name list. */
-export const DEMUXER_WHITELIST = 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,gif';
-
-export interface Sniffed {
-  container: 'mp4' | 'mov' | 'mkv' | 'webm' | 'gif';
-  demuxer: 'mov' | 'matroska' | 'gif';
-}
-
-const MOV_FIRST_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot']);
-
-/** Container of a file from its first bytes, or undefined when it is none this reader accepts. */
-export function sniffContainer(head: Buffer): Sniffed | undefined {
-  const ascii = head.toString('latin1');
-  if (ascii.startsWith('GIF87a') || ascii.startsWith('GIF89a')) return { container: 'gif', demuxer: 'gif' };
-  if (head.length >= 4 && head.readUInt32BE(0) === 0x1a45dfa3) {
-    return { container: ascii.includes('webm') ? 'webm' : 'mkv', demuxer: 'matroska' };
-  }
-  if (head.length >= 8 && MOV_FIRST_BOXES.has(ascii.slice(4, 8))) {
-    const quickTime = ascii.slice(4, 8) !== 'ftyp' || ascii.slice(8, 12) === 'qt  ';
-    return { container: quickTime ? 'mov' : 'mp4', demuxer: 'mov' };
-  }
-  return undefined;
-}
-
 /**
  * Input flags for every ffmpeg/ffprobe run on an untrusted file: local files only, whitelisted
- * demuxers only (an ffconcat or HLS playlist is refused before it can open anything), and the
- * demuxer forced when known so that no probing can pick another one.
+ * demuxers only (an ffconcat or HLS playlist is refused before it can open anything), the demuxer
+ * forced when known so that no probing can pick another one, and a recorder's own header skipped.
  */
-export function safeInputArgs(demuxer?: Sniffed['demuxer']): string[] {
+export function safeInputArgs(input?: Sniffed | Demuxer): string[] {
   const args = ['-protocol_whitelist', 'file', '-format_whitelist', DEMUXER_WHITELIST];
-  if (demuxer !== undefined) args.push('-f', demuxer);
+  if (input === undefined) return args;
+  const sniffed = typeof input === 'string' ? undefined : input;
+  if (sniffed?.skipBytes !== undefined) args.push('-skip_initial_bytes', String(sniffed.skipBytes));
+  args.push('-f', sniffed?.demuxer ?? (input as Demuxer));
   return args;
 }
 
@@ -112,28 +101,16 @@ export async function checkClipFile(path: string, limits: ClipLimits): Promise<S
   const handle = await open(path, 'r');
   let head: Buffer;
   try {
-    const buf = Buffer.alloc(64);
+    const buf = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     head = buf.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
-  const sniffed = sniffContainer(head);
-  if (sniffed === undefined) {
-    throw new InputError(`${path}: not a video this reader accepts (mp4, mov, mkv, webm, gif): ${describeHead(head)}`);
-  }
+  const sniffed = sniffOrRefuse(head);
+  if (sniffed === undefined) throw new InputError(`${path}: not a video this reader accepts (${ACCEPTED_LIST}): ${describeHead(head)}`);
+  if ('refused' in sniffed) throw new InputError(`${path}: ${sniffed.refused}`);
   return sniffed;
-}
-
-interface ProbeStream {
-  codec_name?: string;
-  width?: number;
-  height?: number;
-  avg_frame_rate?: string;
-  r_frame_rate?: string;
-  duration?: string;
-  tags?: Record<string, string>;
-  side_data_list?: Array<{ rotation?: number | string }>;
 }
 
 function rate(text: string | undefined): number {
@@ -158,17 +135,25 @@ function rotation(stream: ProbeStream): number {
 export async function probeClip(path: string, limits?: Partial<ClipLimits>): Promise<ClipInfo> {
   const lim = resolveLimits(limits);
   const sniffed = await checkClipFile(path, lim);
-  const args = ['-v', 'error', '-hide_banner', ...safeInputArgs(sniffed.demuxer)];
+  const args = ['-v', 'error', '-hide_banner', ...safeInputArgs(sniffed)];
   args.push('-select_streams', 'v:0', '-show_streams', '-show_format', '-of', 'json', fileUrl(path));
-  const run = await runBounded('ffprobe', args, Math.min(lim.timeoutMs, PROBE_TIMEOUT_MS), PROBE_MAX_OUTPUT);
-  if (run.notStarted === true) throw new SopwatchError(`${path}: cannot probe: ${run.failure}`);
+  const probeMs = Math.min(lim.timeoutMs, PROBE_TIMEOUT_MS);
+  const run = await runBounded(decoder().ffprobe, args, probeMs, PROBE_MAX_OUTPUT);
+  if (run.notStarted === true) throw new SopwatchError(`${path}: cannot probe: ${run.failure}${missingDecoderHint()}`);
   if (run.failure !== undefined) throw new InputError(`${path}: probing failed: ${run.failure}`);
-  if (run.code !== 0) throw new InputError(`${path}: not a readable ${sniffed.container} clip: ${stderrGist(run.stderr)}`);
-  let parsed: { streams?: ProbeStream[]; format?: { duration?: string } };
-  try {
-    parsed = JSON.parse(run.stdout) as typeof parsed;
-  } catch (err) {
-    throw new InputError(`${path}: ffprobe gave unreadable output`, { cause: err });
+  let parsed: ProbeJson;
+  if (run.code === null) {
+    // ffprobe crashed (a signal, not an answer): ask ffmpeg itself what the input holds.
+    const second = await probeWithFfmpeg(decoder().ffmpeg, safeInputArgs(sniffed), fileUrl(path), probeMs);
+    if (second.json === undefined) throw new InputError(`${path}: not a readable ${sniffed.container} clip: ${second.error ?? 'ffprobe crashed'}`);
+    parsed = second.json;
+  } else {
+    if (run.code !== 0) throw new InputError(`${path}: not a readable ${sniffed.container} clip: ${stderrGist(run.stderr)}`);
+    try {
+      parsed = JSON.parse(run.stdout) as ProbeJson;
+    } catch (err) {
+      throw new InputError(`${path}: ffprobe gave unreadable output`, { cause: err });
+    }
   }
   const stream = parsed.streams?.[0];
   if (stream === undefined) throw new InputError(`${path}: no video stream`);
@@ -183,9 +168,12 @@ export async function probeClip(path: string, limits?: Partial<ClipLimits>): Pro
   if (durationMs > lim.maxDurationMs) {
     throw new InputError(`${path}: ${durationMs} ms long, over the limit of ${lim.maxDurationMs} ms`);
   }
+  const creationTime = parsed.format?.tags?.creation_time ?? stream.tags?.creation_time;
   return {
     path,
     container: sniffed.container,
+    input: sniffed,
+    ...(creationTime === undefined ? {} : { creationTime }),
     durationMs,
     width: sideways ? codedH : codedW,
     height: sideways ? codedW : codedH,

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { UsageError } from '../core/errors.ts';
 import { withCredentials } from './camera-uri.ts';
+import { decoder } from './decoder.ts';
 import type { FrameSession, FrameSource, SessionEnd, SessionHandlers } from './frame-session.ts';
 import { JpegSplitter } from './jpeg-stream.ts';
 import { redact, redactUrl } from './redact.ts';
@@ -69,7 +70,7 @@ export class RtspFrameSource implements FrameSource {
   }
 
   open(handlers: SessionHandlers): FrameSession {
-    const child = spawn(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(this.options.ffmpegPath ?? decoder().ffmpeg, this.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     const splitter = new JpegSplitter();
     let stderr = '';
     let stopping = false;

@@ -11,7 +11,7 @@ export interface RunResult {
 }
 
 /** Runs a short command with a time limit and a cap on its output. */
-export function runBounded(command: string, args: readonly string[], timeoutMs: number, maxOutput: number): Promise<RunResult> {
+export function runBounded(command: string, args: readonly string[], timeoutMs: number, maxOutput: number, stderrChars = 4096): Promise<RunResult> {
   return new Promise((done) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     let stdout = '';
@@ -29,7 +29,7 @@ export function runBounded(command: string, args: readonly string[], timeoutMs: 
       if (stdout.length > maxOutput) kill(`${command} wrote more than ${maxOutput} characters`);
     });
     child.stderr.on('data', (t: string) => {
-      stderr = (stderr + t).slice(-4096);
+      stderr = (stderr + t).slice(-stderrChars);
     });
     child.once('error', (err) => {
       if (child.pid !== undefined) return;

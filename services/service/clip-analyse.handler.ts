@@ -91,6 +91,8 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
         clipPath: clip.path,
         sops: files.map((f) => f.compiled as unknown as CompiledSop),
         cameraId: camera.name,
+        // The recording time makes schedules (opening hours, shifts) apply and gives the results clock times.
+        ...(clip.recordedAt === null ? {} : { startAtMs: clip.recordedAt.getTime() }),
         ...(deps.fps === undefined ? {} : { fps: deps.fps }),
         evidenceDir: join(deps.dataDir, 'evidence', clip.id),
         signal: controller.signal,
@@ -99,6 +101,7 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
       await writes;
       // An aborted run ends with a partial result: nothing of it is kept (an episode cut short is no violation).
       if (controller.signal.aborted) return await backToQueue();
+      await clips.setNotAnalysed(clipId, result.notAnalysed ?? []);
       if (!result.complete) {
         // Only what ended well before the cut is evidence; the rest could be an artefact of the cut.
         const cutS = (result.stoppedAtS ?? 0) - CUT_MARGIN_S;

@@ -45,7 +45,10 @@ export class ClipResultWriter {
   async store(clip: Clip, camera: Camera, files: SopFileWithBody[], result: ClipAnalysisResult): Promise<void> {
     const versionOf = new Map(files.map((f) => [f.sopId, f.version]));
     for (const v of result.violations) {
-      const { violation } = await this.violations.upsert({ storeId: clip.storeId, clipId: clip.id, sopVersion: versionOf.get(v.sop) ?? 1, violation: toViolation(v, camera) });
+      const { violation } = await this.violations.upsert({
+        storeId: clip.storeId, clipId: clip.id, sopVersion: versionOf.get(v.sop) ?? 1, violation: toViolation(v, camera),
+        ...(clip.recordedAt === null ? {} : { clipRecordedAt: clip.recordedAt }),
+      });
       for (const name of v.evidence) {
         const rel = `evidence/${clip.id}/${name}`;
         const bytes = await stat(join(this.dataDir, rel)).then((s) => s.size, () => -1);

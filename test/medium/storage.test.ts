@@ -104,9 +104,9 @@ describe.each(backends)('storage on $name', (backend) => {
 
   it('applies the migrations once, and re-applying is a no-op', async () => {
     const first = await migrate(db);
-    expect(first).toEqual({ applied: migrations.map((m) => m.version), version: migrations.length });
+    expect(first).toEqual({ applied: migrations.map((m) => m.version), version: migrations.at(-1)?.version });
     const again = await migrate(db);
-    expect(again).toEqual({ applied: [], version: migrations.length });
+    expect(again).toEqual({ applied: [], version: migrations.at(-1)?.version });
     const rows = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
     expect(rows.rows[0]?.n).toBe(migrations.length);
     const tables = await db.query<{ table_name: string }>(
@@ -304,7 +304,7 @@ describe('pglite: one owner per data directory', () => {
     await first.close();
     const again = await openDatabase({ dir });
     try {
-      expect(await migrate(again)).toEqual({ applied: [], version: migrations.length });
+      expect(await migrate(again)).toEqual({ applied: [], version: migrations.at(-1)?.version });
       expect((await again.query(`SELECT name FROM stores WHERE id = 'kept'`)).rows).toEqual([{ name: 'Kept' }]);
       await expect(openDatabase({ dir })).rejects.toThrow(DatabaseLockedError);
     } finally {

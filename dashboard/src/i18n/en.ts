@@ -173,7 +173,7 @@ export const en = {
   'clips.lead': 'Upload a recording from a store camera; it is checked against the SOP rules of that camera.',
   'clips.uploadTitle': 'Check a recording',
   'clips.camera': 'Camera that filmed it',
-  'clips.choose': 'Choose a video (mp4, mov, mkv, webm) or drop it here',
+  'clips.choose': 'Choose a video (mp4, mov, mkv, avi, ts, ps, Hikvision or Dahua .dav export, raw h264/h265, flv) or drop it here',
   'clips.upload': 'Upload and analyse',
   'clips.uploading': 'Uploading {name}: {pct} ({sent} of {total})',
   'clips.uploadProgress': 'Upload progress',

@@ -175,7 +175,7 @@ export const zh: Record<keyof typeof en, string> = {
   'clips.lead': '上传门店摄像头的录像，系统会按该摄像头的 SOP 规则进行检查。',
   'clips.uploadTitle': '检查一段录像',
   'clips.camera': '拍摄的摄像头',
-  'clips.choose': '选择视频（mp4、mov、mkv、webm）或拖放到这里',
+  'clips.choose': '选择视频（mp4、mov、mkv、avi、ts、ps、海康或大华 .dav 导出、h264/h265 裸流、flv）或拖放到这里',
   'clips.upload': '上传并分析',
   'clips.uploading': '正在上传 {name}：{pct}（{sent} / {total}）',
   'clips.uploadProgress': '上传进度',

@@ -80,7 +80,7 @@ function UploadCard({ onUploaded }: { onUploaded: (c: Clip) => void }) {
           <label class={`drop ${dragging ? 'dragging' : ''}`}
             onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={() => setDragging(false)}
             onDrop={(e) => { e.preventDefault(); setDragging(false); const f = e.dataTransfer?.files[0]; if (f) setFile(f); }}>
-            <input type="file" accept="video/mp4,video/quicktime,video/x-matroska,video/webm,image/gif,.mp4,.mov,.mkv,.webm" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
+            <input type="file" accept="video/*,image/gif,.mp4,.m4v,.mov,.mkv,.webm,.gif,.avi,.ts,.mts,.m2ts,.mpg,.mpeg,.ps,.vob,.dav,.h264,.264,.h265,.265,.hevc,.flv" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
             <span>{file === undefined ? t('clips.choose') : `${file.name} · ${bytes(file.size, locale)}`}</span>
           </label>
           <button class="primary" type="submit" disabled={file === undefined || stage.kind === 'uploading'}>{t('clips.upload')}</button>

@@ -12,6 +12,7 @@ import { Clip, ClipListQuery, ClipParams, ClipQueued, ClipUploadQuery } from '..
 import { ErrorBody, Ok, errorResponses } from '../schemas/common.ts';
 import { StoreParams } from '../schemas/store.ts';
 import { malformedMultipart, receiveClip } from '../upload/clip-upload.ts';
+import { formField, recordedAtOf } from '../upload/recorded-at.ts';
 import { clipView } from '../views.ts';
 import { sendEvidenceFile } from './evidence-file.ts';
 
@@ -55,6 +56,14 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     });
     if (part === undefined) throw badRequest('no file part in the upload');
     const received = await receiveClip(part, clipsDir, config.maxUploadBytes);
+    let recorded;
+    try {
+      const store = await repos.stores.get(req.params.storeId);
+      recorded = recordedAtOf(received, req.query.recordedAt ?? formField(part.fields, 'recordedAt'), store?.tz ?? 'UTC');
+    } catch (err) {
+      await rm(received.tmpPath, { force: true });
+      throw err;
+    }
     const id = randomUUID();
     const path = join(clipsDir, `${id}.${received.container}`);
     let clip;
@@ -62,6 +71,7 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
       await rename(received.tmpPath, path);
       clip = await repos.clips.create({
         id, storeId: req.params.storeId, cameraId: camera.id, filename: received.filename, path, bytes: received.bytes, sha256: received.sha256,
+        ...(recorded ?? {}),
       });
     } catch (err) {
       await rm(received.tmpPath, { force: true });

@@ -19,11 +19,24 @@ export const Clip = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  recordedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'Wall-clock instant of the first frame: from the recorder header, the file name, the container or the upload form; null when unknown',
+  }),
+  recordedAtSource: Type.Union([Type.Literal('recorder_header'), Type.Literal('file_name'), Type.Literal('container'), Type.Literal('form'), Type.Literal('cli'), Type.Null()]),
+  notAnalysed: Type.Array(Type.Object({
+    start: Type.Number({ description: 'Seconds from the clip start' }),
+    end: Type.Number(),
+    reason: Type.String(),
+  }), { description: 'Stretches that could not be analysed (a damaged middle): not analysed, never compliant' }),
 });
 export type Clip = Static<typeof Clip>;
 
 export const ClipUploadQuery = Type.Object({
   cameraId: Type.String({ minLength: 1, maxLength: 200, description: 'The camera that filmed the clip: its SOP files apply' }),
+  recordedAt: Type.Optional(Type.String({
+    maxLength: 40,
+    description: 'When the clip was recorded: `2024-12-03T14:30` in the store\'s time zone, or an ISO instant with its offset. Wins over what the file says; also accepted as a form field before the file part',
+  })),
 }, { additionalProperties: false });
 export type ClipUploadQuery = Static<typeof ClipUploadQuery>;
 

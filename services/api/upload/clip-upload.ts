@@ -7,11 +7,14 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { MultipartFile } from '@fastify/multipart';
 import { InputError } from '../../core/errors.ts';
-import { probeClip, sniffContainer, type Sniffed } from '../../ingester/index.ts';
+import { ACCEPTED_LIST, SNIFF_BYTES, probeClip, sniffOrRefuse, type Container, type Sniffed } from '../../ingester/index.ts';
 import { HttpError, badRequest, tooLarge, unsupportedMedia } from '../http-errors.ts';
 
-export const CLIP_EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'webm', 'gif'] as const;
-const HEAD_BYTES = 64;
+/** Names recorders give their exports; the content decides what the file is, the name only has to be plausible. */
+export const CLIP_EXTENSIONS = [
+  'mp4', 'm4v', 'mov', 'mkv', 'webm', 'gif', 'avi', 'ts', 'mts', 'm2ts', 'mpg', 'mpeg', 'ps', 'vob', 'dav', 'h264', '264', 'h265', '265', 'hevc', 'flv',
+] as const;
+const HEAD_BYTES = SNIFF_BYTES;
 
 export interface ReceivedClip {
   tmpPath: string;
@@ -19,8 +22,12 @@ export interface ReceivedClip {
   sha256: string;
   /** The uploader's name, checked: for display only. */
   filename: string;
-  container: Sniffed['container'];
+  container: Container;
   durationMs: number;
+  /** The container's `creation_time` tag, when it has one. */
+  creationTime?: string;
+  /** The file's first bytes (a recorder header may hold the recording time). */
+  head: Buffer;
 }
 
 /** The client's file name is shown, never used as a path: anything path-like is refused outright. */
@@ -38,31 +45,38 @@ export function checkUploadName(raw: string): string {
   return name;
 }
 
-class NotAVideo extends Error {}
+class NotAVideo extends Error {
+  constructor(readonly refused?: string) {
+    super(refused ?? 'not a video');
+  }
+}
 
 /** Passes bytes through, hashing and counting them, and fails as soon as the first bytes are no video container. */
 class SniffAndHash extends Transform {
   readonly hash = createHash('sha256');
   bytes = 0;
   sniffed: Sniffed | undefined;
-  private head = Buffer.alloc(0);
+  refused: string | undefined;
+  head = Buffer.alloc(0);
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash.update(chunk);
     if (this.sniffed === undefined) {
       this.head = Buffer.concat([this.head, chunk]).subarray(0, HEAD_BYTES);
-      if (this.head.length >= HEAD_BYTES && !this.check()) return done(new NotAVideo());
+      if (this.head.length >= HEAD_BYTES && !this.check()) return done(new NotAVideo(this.refused));
     }
     done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
-    done(this.sniffed !== undefined || this.check() ? null : new NotAVideo());
+    done(this.sniffed !== undefined || this.check() ? null : new NotAVideo(this.refused));
   }
 
   private check(): boolean {
-    this.sniffed = sniffContainer(this.head);
+    const found = sniffOrRefuse(this.head);
+    if (found !== undefined && 'refused' in found) this.refused = found.refused;
+    else this.sniffed = found;
     return this.sniffed !== undefined;
   }
 }
@@ -78,7 +92,10 @@ export async function receiveClip(part: MultipartFile, clipsDir: string, maxByte
     await pipeline(part.file, sniff, createWriteStream(tmpPath, { flags: 'wx' }));
     if (part.file.truncated) throw tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
     const info = await probeClip(tmpPath, { maxBytes });
-    return { tmpPath, bytes: sniff.bytes, sha256: sniff.hash.digest('hex'), filename, container: info.container as Sniffed['container'], durationMs: info.durationMs };
+    return {
+      tmpPath, bytes: sniff.bytes, sha256: sniff.hash.digest('hex'), filename, container: info.container, durationMs: info.durationMs, head: sniff.head,
+      ...(info.creationTime === undefined ? {} : { creationTime: info.creationTime }),
+    };
   } catch (err) {
     await rm(tmpPath, { force: true });
     throw refusal(err, tmpPath, filename, maxBytes);
@@ -100,7 +117,8 @@ function refusal(err: unknown, tmpPath: string, filename: string, maxBytes: numb
   const malformed = malformedMultipart(err);
   if (malformed !== err) return malformed;
   if (err instanceof NotAVideo) {
-    return withClose(unsupportedMedia(`${filename} is not a video: its first bytes are no mp4, mov, mkv, webm or gif container (a playlist or text renamed to .mp4 is refused)`));
+    if (err.refused !== undefined) return withClose(unsupportedMedia(`${filename} is ${err.refused}`));
+    return withClose(unsupportedMedia(`${filename} is not a video: its first bytes are none of the formats accepted (${ACCEPTED_LIST}); playlists, scripts and text renamed to a video name are refused`));
   }
   if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
   if (err instanceof InputError) {

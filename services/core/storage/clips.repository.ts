@@ -22,6 +22,19 @@ export interface Clip {
   sha256: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Wall-clock instant of the first frame, when the file or the uploader said. */
+  recordedAt: Date | null;
+  recordedAtSource: RecordedAtSource | null;
+  /** Stretches of the clip (seconds) that could not be analysed: never compliance. */
+  notAnalysed: NotAnalysedSpan[];
+}
+
+export type RecordedAtSource = 'recorder_header' | 'file_name' | 'container' | 'form' | 'cli';
+
+export interface NotAnalysedSpan {
+  start: number;
+  end: number;
+  reason: string;
 }
 
 export interface NewClip {
@@ -33,6 +46,8 @@ export interface NewClip {
   path: string;
   bytes: number;
   sha256?: string;
+  recordedAt?: Date;
+  recordedAtSource?: RecordedAtSource;
 }
 
 export interface ClipFilter {
@@ -72,6 +87,9 @@ function toClip(r: Row): Clip {
     sha256: (r.sha256 as string | null) ?? null,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
+    recordedAt: (r.recorded_at as Date | null) ?? null,
+    recordedAtSource: (r.recorded_at_source as RecordedAtSource | null) ?? null,
+    notAnalysed: Array.isArray(r.not_analysed) ? (r.not_analysed as NotAnalysedSpan[]) : [],
   };
 }
 
@@ -85,11 +103,19 @@ export class ClipRepository {
 
   async create(input: NewClip): Promise<Clip> {
     const r = await this.db.query(
-      `INSERT INTO clips (id, store_id, camera_id, filename, path, bytes, sha256)
-       VALUES (COALESCE($1, gen_random_uuid()::text), $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [input.id ?? null, input.storeId, input.cameraId ?? null, input.filename, input.path, input.bytes, input.sha256 ?? null],
+      `INSERT INTO clips (id, store_id, camera_id, filename, path, bytes, sha256, recorded_at, recorded_at_source)
+       VALUES (COALESCE($1, gen_random_uuid()::text), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      [
+        input.id ?? null, input.storeId, input.cameraId ?? null, input.filename, input.path, input.bytes, input.sha256 ?? null,
+        input.recordedAt ?? null, input.recordedAt === undefined ? null : (input.recordedAtSource ?? null),
+      ],
     );
     return toClip(r.rows[0] as Row);
+  }
+
+  /** The stretches an analysis could not cover (a damaged middle); replaced on each run. */
+  async setNotAnalysed(id: string, spans: readonly NotAnalysedSpan[]): Promise<void> {
+    await this.db.query('UPDATE clips SET not_analysed = $2::jsonb, updated_at = now() WHERE id = $1', [id, JSON.stringify(spans)]);
   }
 
   /** The clip, or undefined when it does not exist or (with `storeIds`) belongs to another store. */

@@ -18,9 +18,14 @@ function checksum(sql: string): string {
   return createHash('sha256').update(sql).digest('hex');
 }
 
+/**
+ * Versions ascend; a gap is allowed (migration numbers are handed out to branches in advance, and a branch carries
+ * only its own until they are merged), a repeat or a step back is not.
+ */
 function checkOrder(list: readonly Migration[]): void {
   list.forEach((m, i) => {
-    if (m.version !== i + 1) throw new MigrationError(`migration "${m.name}" has version ${m.version}, expected ${i + 1}`);
+    const before = i === 0 ? 0 : (list[i - 1]?.version ?? 0);
+    if (!(Number.isInteger(m.version) && m.version > before)) throw new MigrationError(`migration "${m.name}" has version ${m.version}, expected more than ${before}`);
   });
 }
 
@@ -42,9 +47,11 @@ export async function migrate(db: Database, list: readonly Migration[] = allMigr
       'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
     );
     for (const row of done.rows) {
-      const known = list[row.version - 1];
+      const known = list.find((m) => m.version === row.version);
       if (known === undefined) {
-        throw new MigrationError(`database schema is at version ${row.version} ("${row.name}"), newer than this build knows (${list.length}); upgrade sopwatch`);
+        const latest = list.at(-1)?.version ?? 0;
+        const why = row.version > latest ? `newer than this build knows (${latest})` : `a version this build does not have (it knows up to ${latest})`;
+        throw new MigrationError(`database schema is at version ${row.version} ("${row.name}"), ${why}; upgrade sopwatch`);
       }
       if (checksum(known.sql) !== row.checksum) {
         throw new MigrationError(`migration ${row.version} ("${row.name}") was changed after it was applied; restore it and add a new migration instead`);
@@ -61,6 +68,6 @@ export async function migrate(db: Database, list: readonly Migration[] = allMigr
       await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, checksum(m.sql)]);
       applied.push(m.version);
     }
-    return { applied, version: list.length };
+    return { applied, version: list.at(-1)?.version ?? 0 };
   });
 }

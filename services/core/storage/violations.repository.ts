@@ -55,6 +55,8 @@ export interface ViolationUpsert {
   storeId: string;
   /** Set for an uploaded clip: the engine's times are then ms from the clip start. Absent: live camera, epoch ms. */
   clipId?: string;
+  /** When the clip was recorded (its first frame): its violations then also get wall-clock times. */
+  clipRecordedAt?: Date;
   sopVersion?: number;
   /** `needs_review` when the engine could not decide alone; default `open`. */
   status?: 'open' | 'needs_review';
@@ -122,6 +124,11 @@ function toRecord(r: Row): ViolationRecord {
   };
 }
 
+/** A clip violation's wall-clock time, when the clip's recording time is known. */
+function atClipTime(recordedAt: Date | undefined, ms: number): Date | null {
+  return recordedAt === undefined ? null : new Date(recordedAt.getTime() + ms);
+}
+
 export class ViolationRepository {
   constructor(private readonly db: Database) {}
 
@@ -149,7 +156,7 @@ export class ViolationRepository {
       [
         id, input.storeId, v.cameraId, input.clipId ?? null, v.sop, input.sopVersion ?? null, v.rule, v.step ?? null,
         v.kind, v.severity,
-        clip ? null : new Date(v.startMs), clip ? null : new Date(v.endMs),
+        clip ? atClipTime(input.clipRecordedAt, v.startMs) : new Date(v.startMs), clip ? atClipTime(input.clipRecordedAt, v.endMs) : new Date(v.endMs),
         clip ? v.startMs / 1000 : null, clip ? v.endMs / 1000 : null,
         v.subject, v.ongoing ?? false, v.message, v.decidedBy, Math.min(Math.max(v.confidence, 0), 1),
         JSON.stringify(v.evidence), input.status ?? 'open', v.shadow === true,

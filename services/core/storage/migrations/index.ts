@@ -5,9 +5,10 @@ import { notifyRetention } from './0003-notify-retention.ts';
 import { cameraLive } from './0004-camera-live.ts';
 import { cameraSecrets } from './0005-camera-secrets.ts';
 import { shadowMode } from './0006-shadow-mode.ts';
-import { reviewUndo } from './0011-review-undo.ts';
+import { clipRecordingTime } from './0007-clip-recording-time.ts';
+import { reviewUndo } from './0008-review-undo.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, reviewUndo];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo];

@@ -1,8 +1,8 @@
-// Schema v11: a decision can be taken back for a short while (undo), so each review row keeps the status it replaced.
+// Schema v8: a decision can be taken back for a short while (undo), so each review row keeps the status it replaced.
 import type { Migration } from './migration.ts';
 
 export const reviewUndo: Migration = {
-  version: 7,
+  version: 8,
   name: 'review-undo',
   sql: `
 -- previous_status: what the violation was before this decision (open or needs_review, or an earlier decision).
