@@ -122,6 +122,20 @@ describe('forbidden with verify', () => {
     expect(engine.resolveVerify(id, answer('yes'))).toEqual([]);
   });
 
+  it('an answer arriving after a second episode keeps the violation to its own episode', () => {
+    // Episode one 0-5 s, episode two 8-14 s, both asked; the first answer comes after both ended.
+    const engine = createRuleEngine([sop([rule])], { cameraId: CAMERA });
+    const verdicts = stream([phone(0, 5_000), phone(8_000, 14_000)], { to: 16_000 }).flatMap((f) => engine.push(f));
+    verdicts.push(...engine.finish(16_000));
+    const requests = split(verdicts).requests;
+    expect(requests.map((r) => [r.startMs, r.endMs])).toEqual([[0, 3_000], [8_000, 11_000]]);
+    const first = split(engine.resolveVerify(requests[0]?.id ?? '', answer('yes'))).violations;
+    expect(first.map((v) => [v.startMs, v.endMs, v.ongoing])).toEqual([[0, 5_000, undefined]]);
+    expect(first[0]?.message).toBe('cell phone at machine for 5 s: the model answered yes (the model says yes)');
+    const second = split(engine.resolveVerify(requests[1]?.id ?? '', answer('yes'))).violations;
+    expect(second.map((v) => [v.startMs, v.endMs, v.ongoing])).toEqual([[8_000, 14_000, undefined]]);
+  });
+
   it('a malformed answer counts as unsure', () => {
     const { engine, verdicts } = start();
     const out = split(engine.resolveVerify(split(verdicts).requests[0]?.id ?? '', { answer: 'maybe' } as never));
