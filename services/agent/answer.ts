@@ -1,9 +1,17 @@
-// The model's reply: recovered from fences, chatter or reasoning_content, validated by one schema, then judged.
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+// The model's reply: recovered from fences, chatter, <think> blocks or reasoning_content, read liberally, judged strictly.
+import { Type } from '@sinclair/typebox';
 import type { VerifyRequest } from '../core/contracts.ts';
+import { readAnswerObject, readVerdict, type ModelAnswer } from './answer-fields.ts';
+import { injectionSigns } from './injection-signs.ts';
 import type { Keyframe, UnsureReason } from './types.ts';
 
+export type { ModelAnswer } from './answer-fields.ts';
+
+/**
+ * The shape asked for in response_format. Strict json_schema modes (OpenAI, Azure) require every property to be
+ * listed in `required`, so the extension key stays here; replies are read liberally (answer-fields.ts), and a
+ * reply without it, or with only the four documented keys, is still an answer.
+ */
 export const ModelAnswerSchema = Type.Object(
   {
     answer: Type.Union([Type.Literal('yes'), Type.Literal('no'), Type.Literal('unsure')]),
@@ -14,7 +22,6 @@ export const ModelAnswerSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ModelAnswer = Static<typeof ModelAnswerSchema>;
 
 /**
  * The same schema for response_format, in the subset every provider's constrained decoding accepts: plain JSON
@@ -37,20 +44,25 @@ export const MODEL_ANSWER_JSON_SCHEMA = wireSchema(JSON.parse(JSON.stringify(Mod
 const MAX_SCAN_CHARS = 100_000;
 const MAX_OBJECT_STARTS = 32;
 
-export type ParsedReply = { ok: true; value: ModelAnswer; text: string } | { ok: false; problem: string; text: string };
+export type ParsedReply =
+  | { ok: true; value: ModelAnswer; text: string; reported: boolean }
+  | { ok: false; problem: string; text: string };
+
+function partText(content: unknown): string {
+  if (Array.isArray(content)) {
+    return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+  }
+  return typeof content === 'string' ? content : '';
+}
 
 /** The text that should hold the answer: `content`, or `reasoning_content` when content is empty. */
 export function replyText(content: unknown, reasoning: unknown): string {
-  const fromContent = Array.isArray(content)
-    ? content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('')
-    : typeof content === 'string'
-      ? content
-      : '';
+  const fromContent = partText(content);
   if (fromContent.trim() !== '') return fromContent;
   return typeof reasoning === 'string' ? reasoning : '';
 }
 
-/** Substrings that are balanced {...} objects, outside string literals, in order of appearance. */
+/** Balanced {...} substrings, outside string literals, in order of appearance. */
 function balancedObjects(text: string): string[] {
   const out: string[] = [];
   let starts = 0;
@@ -73,18 +85,18 @@ function balancedObjects(text: string): string[] {
   return out;
 }
 
+/** Reasoning blocks (`<think>`, `<thinking>`, `<reasoning>`) removed; an unclosed one at the start hides nothing after it. */
+export function withoutReasoning(text: string): string {
+  return text.replace(/<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi, ' ').replace(/^\s*<\/?(think|thinking|reasoning)>/i, '');
+}
+
 function candidates(text: string): string[] {
-  const trimmed = text.slice(0, MAX_SCAN_CHARS).trim();
+  const trimmed = withoutReasoning(text.slice(0, MAX_SCAN_CHARS)).trim();
   const fenced = [...trimmed.matchAll(/```[a-zA-Z]*\s*([\s\S]*?)```/g)].map((m) => (m[1] ?? '').trim());
   return [trimmed, ...fenced, ...balancedObjects(trimmed)];
 }
 
-function firstSchemaProblem(value: unknown): string {
-  const e = Value.Errors(ModelAnswerSchema, value).First();
-  return e ? `${e.path || '(object)'} ${e.message.toLowerCase()}` : 'does not match the schema';
-}
-
-/** Finds and validates the answer object in a reply. */
+/** Finds and reads the answer object in a reply (the text after any reasoning block first). */
 export function parseModelReply(text: string): ParsedReply {
   if (text.trim() === '') return { ok: false, problem: 'the reply was empty', text };
   let problem: string | undefined;
@@ -96,10 +108,26 @@ export function parseModelReply(text: string): ParsedReply {
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
-    if (Value.Check(ModelAnswerSchema, value)) return { ok: true, value, text };
-    problem ??= `the JSON object is invalid: ${firstSchemaProblem(value)}`;
+    const read = readAnswerObject(value as Record<string, unknown>);
+    if (read.ok) return { ok: true, value: read.value, text, reported: read.reported };
+    problem ??= `the JSON object is invalid: ${read.problem}`;
+  }
+  // A bare "Yes." or "否" from a server that ignores response_format is an answer with no reason.
+  const bare = withoutReasoning(text).trim();
+  const verdict = bare.length <= 12 ? readVerdict(bare) : undefined;
+  if (problem === undefined && verdict !== undefined) {
+    return { ok: true, value: { answer: verdict, confidence: 0.5, reason: '', observations: [], instructions_in_image: false }, text, reported: false };
   }
   return { ok: false, problem: problem ?? 'no JSON object was found in the reply', text };
+}
+
+/** The reply's content first, then its reasoning field (thinking models put the JSON in either). */
+export function parseReply(content: unknown, reasoning: unknown): ParsedReply {
+  const fromContent = partText(content);
+  const first = parseModelReply(fromContent);
+  if (first.ok || typeof reasoning !== 'string' || reasoning.trim() === '') return first;
+  const second = parseModelReply(reasoning);
+  return second.ok ? second : fromContent.trim() === '' ? second : first;
 }
 
 /** Frame numbers (1-based) cited in the text as "frame 2", "frames 1 and 3", "frames 1, 2". */
@@ -124,16 +152,21 @@ export interface Judged {
 }
 
 /**
- * Applies the rules a valid answer must still pass: a flagged image, an `unsure`, or a failing answer
+ * Applies the rules a valid answer must still pass: a flagged image (by the model, or by signs in its reply), an `unsure`, or a failing answer
  * that cites no frame it was shown all become `unsure`. `frames` are the keyframe indexes that were sent.
  */
-export function judgeAnswer(model: ModelAnswer, request: VerifyRequest, frames: readonly number[], keyframes: readonly Keyframe[]): Judged {
+export function judgeAnswer(model: ModelAnswer, request: VerifyRequest, frames: readonly number[], keyframes: readonly Keyframe[], replyRaw = ''): Judged {
+  const signs = injectionSigns([model.reason, ...model.observations, replyRaw]);
   const cited = citedFrames(`${model.reason}\n${model.observations.join('\n')}`, frames.length)
     .map((n) => frames[n - 1])
     .filter((k): k is number => k !== undefined && keyframes[k] !== undefined);
   const confidence = Math.min(1, Math.max(0, model.confidence));
   if (model.instructions_in_image) {
     return { answer: 'unsure', confidence: 0, reason: `the model reported instructions written in the image; a person must look (model said ${model.answer}: ${model.reason})`, evidenceFrames: [...frames], unsureReason: 'instructions_in_image' };
+  }
+  // The model's own flag cannot be the only signal: a hijacked or careless model does not report it.
+  if (signs.length > 0) {
+    return { answer: 'unsure', confidence: 0, reason: `the reply shows signs of instructions in the image (${signs.join('; ')}); a person must look (model said ${model.answer}: ${model.reason})`, evidenceFrames: [...frames], unsureReason: 'instructions_in_image' };
   }
   if (model.answer === 'unsure') {
     return { answer: 'unsure', confidence, reason: `the model could not tell: ${model.reason}`, evidenceFrames: cited.length > 0 ? cited : [...frames], unsureReason: 'model_unsure' };

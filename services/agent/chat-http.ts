@@ -9,7 +9,8 @@ export interface RawResponse {
 }
 
 export const FORMAT_REFUSAL = /response_format|json_schema|json_object|structured output|schema/i;
-export const IMAGE_REFUSAL = /image/i;
+/** A refusal of the number of images (vLLM's "At most N image(s)..."), not of an image's content or URL. */
+export const IMAGE_REFUSAL = /at most \d+ image|too many images|maximum (number of )?images|images? (count|limit)|only \d+ images?/i;
 /** Connection failures that happen before a request reaches a model, so nothing can have been billed. */
 export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -56,12 +57,21 @@ export function encodeBody(p: VlmProviderConfig, req: ChatRequest, structured: S
   return body;
 }
 
+/**
+ * The error text of a failed call, from the shapes providers document: `{error: {message}}` (OpenAI, Azure, DashScope,
+ * Ark, Zhipu, Moonshot, Ollama, llama.cpp), `{error: "text"}` (LM Studio), `{object: "error", message}` (vLLM) and a
+ * list of those (Gemini's OpenAI-compatible endpoint). The provider's code is kept beside the message.
+ */
 export function errorMessage(res: RawResponse): string {
   if (res.status >= 200 && res.status < 300) return '';
   try {
-    const body = JSON.parse(res.text) as { error?: { message?: unknown } | string; message?: unknown };
-    const m = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
-    if (typeof m === 'string') return m.slice(0, 300);
+    let body = JSON.parse(res.text) as unknown;
+    if (Array.isArray(body)) body = body[0];
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { error?: { message?: unknown; code?: unknown } | string; message?: unknown; detail?: unknown };
+    const inner = typeof b.error === 'object' && b.error !== null ? b.error : undefined;
+    const m = typeof b.error === 'string' ? b.error : (inner?.message ?? b.message ?? (typeof b.detail === 'string' ? b.detail : undefined));
+    const code = inner?.code;
+    if (typeof m === 'string') return `${m}${typeof code === 'string' || typeof code === 'number' ? ` (code ${code})` : ''}`.slice(0, 300);
   } catch {
     // Not JSON: the raw text says what went wrong.
   }

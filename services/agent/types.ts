@@ -52,6 +52,8 @@ export interface CallRecord {
   reservedUsd: number;
   /** Why it failed, without secrets. */
   detail?: string;
+  /** What the reply looked like: content form, reasoning field, usage (for `vlm check`). */
+  shape?: string[];
 }
 
 /** Why an answer is `unsure` (absent for yes/no). */

@@ -2,7 +2,7 @@
 import type { VlmConfig } from '../core/config.ts';
 import { secretFromEnv } from '../core/env.ts';
 import { answerCacheKey, MemoryAnswerCache } from './answer-cache.ts';
-import { judgeAnswer, parseModelReply, replyText, type Judged } from './answer.ts';
+import { judgeAnswer, parseReply, replyText, type Judged } from './answer.ts';
 import { MemoryBudgetLedger, utcDay } from './budget.ts';
 import { VlmAbortedError, VlmUnavailableError } from './errors.ts';
 import { buildRepairRequest, buildVerifyRequest, PROMPT_VERSION } from './prompt.ts';
@@ -73,7 +73,7 @@ export function createVlmAgent(config: VlmConfig, deps: AgentDeps = {}): VlmAgen
     }
     const decidedBy = `vlm:${reply.provider.id}/${reply.provider.model}`;
     let text = replyText(reply.content, reply.reasoning);
-    let parsed = parseModelReply(text);
+    let parsed = parseReply(reply.content, reply.reasoning);
     if (!parsed.ok) {
       const problem = `${parsed.problem}${reply.finishReason === 'length' ? ' (the reply was cut off)' : ''}`;
       const first = reply.request;
@@ -84,10 +84,10 @@ export function createVlmAgent(config: VlmConfig, deps: AgentDeps = {}): VlmAgen
         return { ok: false, result: unsure(`invalid answer (${problem}); the repair request failed: ${why}`, 'invalid_answer', decidedBy) };
       }
       text = replyText(reply.content, reply.reasoning);
-      parsed = parseModelReply(text);
+      parsed = parseReply(reply.content, reply.reasoning);
       if (!parsed.ok) return { ok: false, result: unsure(`invalid answer after one repair: ${parsed.problem}`, 'invalid_answer', decidedBy) };
     }
-    return { ok: true, judged: judgeAnswer(parsed.value, ctx.request, reply.request.frames, frames), decidedBy, provider: reply.provider.id };
+    return { ok: true, judged: judgeAnswer(parsed.value, ctx.request, reply.request.frames, frames, parsed.text), decidedBy, provider: reply.provider.id };
   }
 
   function evidenceIds(frames: Keyframe[], indexes: number[]): string[] {

@@ -65,6 +65,17 @@ interface Slot {
   costUsd: number;
 }
 
+/** How a successful reply carried its answer, in words: for `vlm check` and the provider table. */
+function replyShape(message: Record<string, unknown>, usage: boolean): string[] {
+  const c = message.content;
+  const out = [Array.isArray(c) ? 'content as parts' : typeof c === 'string' && c.trim() !== '' ? 'content as text' : 'content empty'];
+  if (typeof c === 'string' && /<think>/i.test(c)) out.push('inline <think>');
+  if (typeof c === 'string' && /```/.test(c)) out.push('code fence');
+  for (const f of ['reasoning_content', 'reasoning']) if (typeof message[f] === 'string' && message[f] !== '') out.push(`reasoning in ${f}`);
+  out.push(usage ? 'usage reported' : 'no usage');
+  return out;
+}
+
 export class VlmRepository {
   private readonly slots = new Map<string, Slot>();
 
@@ -219,7 +230,7 @@ export class VlmRepository {
         const cost = known ? costUsd(p, promptTokens, completionTokens) : reservedUsd;
         await opts.budget.settle(hold, cost);
         slot.breaker.success();
-        record('ok', { httpStatus: res.status, promptTokens: known ? promptTokens : 0, completionTokens: known ? completionTokens : 0, costUsd: cost, ...(known ? {} : { detail: 'no usage in reply: charged the estimate' }) });
+        record('ok', { shape: replyShape(choice.message, known), httpStatus: res.status, promptTokens: known ? promptTokens : 0, completionTokens: known ? completionTokens : 0, costUsd: cost, ...(known ? {} : { detail: 'no usage in reply: charged the estimate' }) });
         return {
           provider: p,
           request,

@@ -14,6 +14,7 @@ import { answerVerifyRequests } from './verify.ts';
 import { buildEvidence } from './evidence.ts';
 import { reviewJson, runJson, violationJson, type ReviewJson, type RunJson, type ViolationJson } from './violation-json.ts';
 import { InputError } from '../core/errors.ts';
+import { perCameraHour, recordModelUsage } from '../core/model-usage.ts';
 
 export interface AnalysisProgress {
   phase: 'detect' | 'verify' | 'evidence' | 'done';
@@ -64,6 +65,9 @@ export interface ClipAnalysisResult {
     backend: string;
     modelCalls: number;
     costUsd: number;
+    /** Model calls and cost per hour of this clip's camera time. */
+    callsPerCameraHour: number;
+    costPerCameraHourUsd: number;
   };
 }
 
@@ -214,8 +218,11 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       backend: detector.backend,
       modelCalls: verify.modelCalls,
       costUsd: verify.costUsd,
+      callsPerCameraHour: perCameraHour(verify.modelCalls, info.durationMs),
+      costPerCameraHourUsd: perCameraHour(verify.costUsd, info.durationMs),
     },
   };
+  recordModelUsage({ calls: verify.modelCalls, costUsd: verify.costUsd, cameraMs: endMs });
   if (!read.complete) {
     result.stoppedAtS = (read.stoppedAtMs ?? lastTMs) / 1000;
     result.error = read.error ?? 'the clip ended early';

@@ -43,7 +43,7 @@ export function formatReport(r: ClipAnalysisResult): string {
   out.push(
     '',
     `Took ${(s.wallMs / 1000).toFixed(1)} s (${s.realtimeFactor}x real time; decode ${(s.decodeMs / 1000).toFixed(1)} s, detector ${(s.detectMs / 1000).toFixed(1)} s on ${s.backend}); ` +
-      `model calls: ${s.modelCalls}, cost $${s.costUsd.toFixed(4)}`,
+      `model calls: ${s.modelCalls} (${s.callsPerCameraHour} per camera-hour), cost $${s.costUsd.toFixed(4)} ($${s.costPerCameraHourUsd.toFixed(4)} per camera-hour)`,
   );
   return out.join('\n');
 }

@@ -1,6 +1,7 @@
 // `sopwatch vlm check`: asks every configured provider a tiny question with a known answer and reports what happened.
 import sharp from 'sharp';
 import { createVlmAgent, type VerifyResult } from '../agent/index.ts';
+import { providerKind } from '../agent/provider-kinds.ts';
 import { ConfigError, loadConfig, type SopwatchConfig, type VlmProviderConfig } from '../core/config.ts';
 import { ViolationKind, type VerifyRequest } from '../core/contracts.ts';
 import { env } from '../core/env.ts';
@@ -60,10 +61,16 @@ function structuredLine(p: VlmProviderConfig, r: VerifyResult): string {
 function report(p: VlmProviderConfig, r: VerifyResult): { lines: string[]; correct: boolean } {
   const ok = r.calls.find((c) => c.outcome === 'ok');
   const lines = [`${p.id}  vlm:${p.id}/${p.model}  ${p.baseUrl}${p.region !== undefined ? `  region ${p.region}` : ''}`];
+  const kind = providerKind(p.baseUrl);
+  const found: string[] = [kind === undefined
+    ? '  provider: not one of the documented kinds (see services/agent/README.md)'
+    : `  provider: ${kind.name} (documents: structured ${kind.structured}; reasoning ${kind.reasoning}; errors ${kind.errorBody})`];
+  for (const c of r.calls) if (c.outcome !== 'ok' && c.detail !== undefined) found.push(`  found error: HTTP ${c.httpStatus ?? '-'} ${c.outcome}: ${c.detail}`);
   if (!ok) {
-    lines.push(`  reachable: no (${r.reason})`);
+    lines.push(`  reachable: no (${r.reason})`, ...found);
     return { lines, correct: false };
   }
+  found.push(`  found reply: ${(ok.shape ?? []).join(', ')}; answer ${r.unsureReason === 'invalid_answer' ? 'unreadable' : 'read'}`);
   const latencyMs = r.calls.reduce((s, c) => s + c.latencyMs, 0);
   const correct = r.answer === 'yes';
   lines.push(
@@ -72,6 +79,7 @@ function report(p: VlmProviderConfig, r: VerifyResult): { lines: string[]; corre
     `  structured output: ${structuredLine(p, r)}`,
     `  answer: ${r.answer} (confidence ${r.confidence.toFixed(2)}): ${JSON.stringify(r.reason)} -> ${correct ? 'correct' : 'WRONG (expected yes)'}`,
     `  cost: $${r.costUsd.toFixed(6)} (${ok.promptTokens} prompt + ${ok.completionTokens} completion tokens)`,
+    ...found,
   );
   return { lines, correct };
 }

@@ -125,6 +125,8 @@ export interface VerifyRequest {
   violationEndMs: number;
   /** The rule is in shadow mode (see Violation.shadow): the pipeline may choose not to ask. */
   shadow?: boolean;
+  /** The tracked subjects (`p:3`...) in the episode when it was asked: keyframes should show them all. */
+  subjects?: string[];
 }
 
 export interface VerifyAnswer {
@@ -159,6 +161,12 @@ export interface Violation {
   ongoing?: boolean;
   /** The rule is in shadow mode: recorded the same way, the pipeline decides whether to alert. */
   shadow?: boolean;
+  /**
+   * An episode of several subjects (`forbidden`): every tracked subject seen in it, in order of arrival, and
+   * `count`, the most seen at once. Absent for scene-level conditions and for rules judged per subject.
+   */
+  subjects?: string[];
+  count?: number;
 }
 
 /** A case the engine could not decide alone: a person decides. */
@@ -176,6 +184,9 @@ export interface ReviewItem {
   answer?: VerifyAnswer;
   /** The rule is in shadow mode (see Violation.shadow). */
   shadow?: boolean;
+  /** As Violation.subjects / count. */
+  subjects?: string[];
+  count?: number;
 }
 
 export interface StepSeen {
@@ -202,7 +213,7 @@ export interface SequenceRun {
 export type Verdict =
   | { type: 'violation'; violation: Violation }
   /** An ongoing violation's end moved, or it ended. */
-  | { type: 'violation_end'; id: string; endMs: number }
+  | { type: 'violation_end'; id: string; endMs: number; subjects?: string[]; count?: number }
   | { type: 'needs_review'; item: ReviewItem }
   | { type: 'pending_verify'; request: VerifyRequest }
   | { type: 'run'; run: SequenceRun };

@@ -19,6 +19,11 @@ export interface Verify {
   expect: 'yes' | 'no';
   /** Keyframes to send; spec default 3. */
   frames: number;
+  /**
+   * Project extension, `forbidden` only: `episode` (default) asks once per episode of the condition, whoever is
+   * in it; `subject` judges each subject apart, one question (and one violation) per person.
+   */
+  per?: 'episode' | 'subject';
 }
 
 /**

@@ -10,7 +10,7 @@ export const DEFAULT_IDLE_MS = 10_000;
 export const DEFAULT_VERIFY_FRAMES = 3;
 const ANYWHERE = '*';
 
-type YamlVerify = { question: string; expect: 'yes' | 'no'; frames?: number };
+type YamlVerify = { question: string; expect: 'yes' | 'no'; frames?: number; per?: 'episode' | 'subject' };
 type YamlSmoothing = { enter?: string; exit?: string };
 
 /** Compiles a file the loader has validated; a malformed one is a programming error (InputError). */
@@ -106,7 +106,7 @@ export function condition(c: SopCondition): Condition {
 }
 
 function verify(v: YamlVerify): Verify {
-  return { question: v.question, expect: v.expect, frames: v.frames ?? DEFAULT_VERIFY_FRAMES };
+  return { question: v.question, expect: v.expect, frames: v.frames ?? DEFAULT_VERIFY_FRAMES, ...(v.per === 'subject' ? { per: 'subject' as const } : {}) };
 }
 
 function smoothing(s: YamlSmoothing | undefined, fallback: Smoothing): Smoothing {

@@ -24,20 +24,27 @@ function explainRule(rule: Rule): string[] {
   if (!rule.enabled) out.push('OFF: this rule is disabled (enabled: false) and checks nothing.');
   switch (rule.kind) {
     case 'duration':
+      out.push('Counts each person apart: every person\'s episode is judged on its own.');
       if (rule.minMs !== undefined) out.push(`Flags ${episode(rule.when)} that lasts less than ${d(rule.minMs)} (too_short).`);
       if (rule.maxMs !== undefined) out.push(`Flags ${episode(rule.when)} that lasts more than ${d(rule.maxMs)}, as soon as it passes ${d(rule.maxMs)} (too_long).`);
       break;
     case 'forbidden': {
       const held = rule.forMs > 0 ? ` for ${d(rule.forMs)} or longer` : '';
+      const perSubject = rule.verify?.per === 'subject';
       if (!rule.verify) {
         out.push(`Flags it when ${phrase(rule.when)}${held} (forbidden).`);
       } else {
         out.push(`When ${phrase(rule.when)}${held}, ${ask(rule.verify)}`);
         out.push(`Flags it (forbidden) only when the model answers "${opposite(rule.verify)}".`);
       }
+      out.push(perSubject
+        ? 'Counts each person apart: one question and one violation per person.'
+        : 'Counts episodes, not people: several at once make one violation that lists them, from the first one in to the last one out' +
+          `${rule.verify ? ', and one question about all of them' : ''}.`);
       break;
     }
     case 'required':
+      out.push('Counts the scene: anyone holding the condition closes a gap.');
       out.push(`${window(rule.schedule)}, flags any stretch longer than ${d(rule.maxGapMs)} when ${negate(rule.when)} (gap).`);
       break;
     case 'sequence':

@@ -74,6 +74,7 @@ const Verify = Type.Object({
   question: Type.String({ minLength: 1, description: 'One closed yes/no question for the vision-language model about keyframes taken while the detector condition held.' }),
   expect: oneOf(['yes', 'no'] as const, 'The answer a compliant scene gives; the opposite answer fails the step or confirms the forbidden rule.'),
   frames: Type.Optional(Type.Integer({ minimum: 1, maximum: 12, description: 'How many keyframes to send to the model (default 3).' })),
+  per: Type.Optional(oneOf(['episode', 'subject'] as const, 'forbidden rules only (project extension): episode (default) asks one question per episode, about everyone in it; subject asks one per person and raises one violation per person. A sequence step is always asked once per run.')),
 }, { ...strict, description: 'Ask the model to confirm. An "unsure" answer, or no model reachable, sends the case to a person (needs_review); it never passes or fails on its own.' });
 
 const Smoothing = Type.Object({

@@ -32,7 +32,11 @@ export type Behaviour =
   /** Waits `delayMs` before doing `then` (default: a valid answer). */
   | { kind: 'slow'; delayMs: number; then?: Behaviour }
   /** Destroys the socket without answering. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** A message whose `content` (and optional reasoning field) is exactly this: replies shaped as a provider documents them. */
+  | { kind: 'content'; content: string | null; reasoning?: { field: 'reasoning_content' | 'reasoning'; text: string }; usage?: boolean }
+  /** A whole response exactly as given: status, JSON (or text) body and headers, for providers' documented error shapes. */
+  | { kind: 'raw'; status: number; body: unknown; headers?: Record<string, string> };
 
 /** Persistent provider quirks, checked before the script (a refused request does not use up a script step). */
 export interface Quirks {
@@ -204,6 +208,23 @@ export async function startOpenAiDouble(opts: OpenAiDoubleOptions = {}): Promise
         entry.status = 0;
         req.socket.destroy();
         return;
+      case 'content': {
+        const message: Record<string, unknown> = { role: 'assistant', content: step.content };
+        if (step.reasoning !== undefined) message[step.reasoning.field] = step.reasoning.text;
+        const body: Record<string, unknown> = {
+          id: `chatcmpl-${entry.seq}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: entry.model,
+          choices: [{ index: 0, message, finish_reason: 'stop' }],
+        };
+        if (step.usage !== false) body.usage = { prompt_tokens: 100 + entry.images * imageTokens, completion_tokens: 40, total_tokens: 140 + entry.images * imageTokens };
+        return send(res, entry, 200, body);
+      }
+      case 'raw': {
+        entry.status = step.status;
+        if (res.destroyed) return;
+        res.writeHead(step.status, { 'content-type': typeof step.body === 'string' ? 'text/plain' : 'application/json', ...step.headers });
+        res.end(typeof step.body === 'string' ? step.body : JSON.stringify(step.body));
+        return;
+      }
     }
   }
 

@@ -77,7 +77,7 @@ describe('reply recovery and judging', () => {
   });
 
   it('counts a reply still invalid after the repair as unsure', async () => {
-    const { result, log } = await oneShot([{ kind: 'invalid' }, { kind: 'invalid', text: '{"answer": "maybe"}' }]);
+    const { result, log } = await oneShot([{ kind: 'invalid' }, { kind: 'invalid', text: '{"answer": "perhaps pass"}' }]);
     expect(result).toMatchObject({ answer: 'unsure', unsureReason: 'invalid_answer', decidedBy: 'vlm:p0/m0' });
     expect(result.reason).toMatch(/after one repair/);
     expect(log).toHaveLength(2);

@@ -69,6 +69,9 @@ describe('sopwatch vlm check', () => {
     expect(stdout).toMatch(/locked[^\n]*\n {2}reachable: no \([^\n]*HTTP 401[^\n]*SOPWATCH_TEST_LOCKED_KEY/);
     expect(stdout).not.toContain('wrong-key-123');
     expect(stdout).toMatch(/2 of 3 provider\(s\) answered correctly/);
+    // What it found per provider: the reply's shape, and the provider's documented error body.
+    expect(stdout).toMatch(/found reply: content as text, usage reported; answer read/);
+    expect(stdout).toMatch(/found error: HTTP 401 unauthorized: Incorrect API key provided\./);
     // The image the models received really is a red JPEG.
     const sent = log.find((e) => e.provider === 'good')?.imageBytes[0];
     expect(sent?.subarray(0, 2).toString('hex')).toBe('ffd8');

@@ -95,6 +95,10 @@ describe('access matrix over every registered route', () => {
     const ok = await f.call(undefined, { method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-secret-token' } });
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toMatch(/^sopwatch_violations\{status="open"\} 1$/m);
+    // Model cost per camera-hour is exposed (issue 13); counters of this process, numbers even before any clip.
+    for (const name of ['sopwatch_model_calls_total', 'sopwatch_model_cost_usd_total', 'sopwatch_camera_seconds_analysed_total', 'sopwatch_model_calls_per_camera_hour']) {
+      expect(ok.body).toMatch(new RegExp(`^${name} \\d+(\\.\\d+)?$`, 'm'));
+    }
   });
 
   it('refuses a caller of another store on every route naming store a1 or its objects (403/404)', async () => {

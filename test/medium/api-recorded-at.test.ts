@@ -108,7 +108,7 @@ describe('the analysis runs on the recording clock', () => {
         }],
         needsReview: [], runs: [], evidence: { errors: [] },
         notAnalysed: [{ start: 4.8, end: 7.2, reason: 'no readable video from 4.8 s to 7.2 s (damaged or missing data): not analysed' }],
-        stats: { wallMs: 1, decodeMs: 1, detectMs: 1, realtimeFactor: 1, backend: 'test', modelCalls: 0, costUsd: 0 },
+        stats: { wallMs: 1, decodeMs: 1, detectMs: 1, realtimeFactor: 1, backend: 'test', modelCalls: 0, costUsd: 0, callsPerCameraHour: 0, costPerCameraHourUsd: 0 },
       };
     };
     const worker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: 1, analyze });

@@ -16,7 +16,7 @@ const base: ClipAnalysisResult = {
   needsReview: [{ id: 'r', sop: 'espresso-bar', rule: 'shot-sequence', step: 'tamp', camera: 'bar-1', start: 40, end: 44, severity: 'medium', reason: 'no vision model is configured: a person must check', question: 'Is the barista tamping?' }],
   runs: [{ id: 'run', sop: 'espresso-bar', rule: 'shot-sequence', camera: 'bar-1', start: 10, end: 40, outcome: 'violation', steps: [{ step: 'grind', start: 10, done: 13 }] }],
   evidence: { dir: '/tmp/ev', timeline: '/tmp/ev/timeline.jpg', errors: ['b keyframe 1: a face was still found'] },
-  stats: { wallMs: 30_000, decodeMs: 400, detectMs: 50_000, realtimeFactor: 3.17, backend: 'wasm', modelCalls: 2, costUsd: 0.0042 },
+  stats: { wallMs: 30_000, decodeMs: 400, detectMs: 50_000, realtimeFactor: 3.17, backend: 'wasm', modelCalls: 2, costUsd: 0.0042, callsPerCameraHour: 75.79, costPerCameraHourUsd: 0.1592 },
 };
 
 describe('formatReport', () => {
@@ -37,7 +37,7 @@ describe('formatReport', () => {
   });
   it('says what evidence could not be written, and the cost of model calls', () => {
     expect(text).toContain('! b keyframe 1: a face was still found');
-    expect(text).toContain('model calls: 2, cost $0.0042');
+    expect(text).toContain('model calls: 2 (75.79 per camera-hour), cost $0.0042 ($0.1592 per camera-hour)');
   });
   it('says where an incomplete analysis stopped', () => {
     expect(formatReport({ ...base, complete: false, stoppedAtS: 61.2, error: 'moov atom not found' })).toContain('analysis stopped at 1:01.2: moov atom not found');

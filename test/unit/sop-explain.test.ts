@@ -27,6 +27,18 @@ describe('explainSop', () => {
     expect(out).toContain('When hands are in zone bar, asks the model "Gloves on?" about 2 frames; a compliant scene answers "yes".');
     expect(out).toContain('Flags it (forbidden) only when the model answers "no".');
     expect(out).toContain('goes to a person for review');
+    expect(out).toContain('Counts episodes, not people: several at once make one violation that lists them, from the first one in to the last one out, and one question about all of them.');
+  });
+
+  it('says which kind counts what: per subject, per episode, the scene', () => {
+    const out = explain(
+      '  - id: wash\n    kind: duration\n    when: { hands_in: bar }\n    min: 20s\n' +
+        '  - id: net\n    kind: forbidden\n    when: { person_in: bar }\n    verify: { question: "Is this person wearing a hair net?", expect: yes, per: subject }\n' +
+        '  - id: staffed\n    kind: required\n    when: { person_in: bar }\n    max_gap: 5m\n',
+    );
+    expect(out).toContain('Counts each person apart: every person\'s episode is judged on its own.');
+    expect(out).toContain('Counts each person apart: one question and one violation per person.');
+    expect(out).toContain('Counts the scene: anyone holding the condition closes a gap.');
   });
 
   it('required rules with a schedule, and counts', () => {

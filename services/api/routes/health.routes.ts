@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { allJobNames } from '../../core/jobs.ts';
+import { modelUsage, perCameraHour } from '../../core/model-usage.ts';
 import { cameraMetrics } from '../camera-metrics.ts';
 import { ErrorBody } from '../schemas/common.ts';
 
@@ -75,6 +76,11 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     out.metric('sopwatch_jobs', 'gauge', 'Jobs by name and state.', jobs);
     out.metric('sopwatch_queue_up', 'gauge', '1 when the job queue answered.', [[{ backend: deps.queue.kind }, queueUp]]);
     out.metric('sopwatch_http_responses_total', 'counter', 'HTTP responses by status class.', [...app.sopwatch.httpResponses].map(([k, n]) => [{ code: k }, n]));
+    const usage = modelUsage();
+    out.metric('sopwatch_model_calls_total', 'counter', 'Vision-model HTTP calls made for clip analyses in this process.', [[{}, usage.calls]]);
+    out.metric('sopwatch_model_cost_usd_total', 'counter', 'What those calls cost, USD.', [[{}, Math.round(usage.costUsd * 1e6) / 1e6]]);
+    out.metric('sopwatch_camera_seconds_analysed_total', 'counter', 'Camera time analysed in this process, s.', [[{}, Math.round(usage.cameraMs) / 1000]]);
+    out.metric('sopwatch_model_calls_per_camera_hour', 'gauge', 'Model calls per hour of camera time analysed in this process.', [[{}, perCameraHour(usage.calls, usage.cameraMs)]]);
     out.metric('sopwatch_live_listeners', 'gauge', 'Open live-event streams.', [[{}, feed.size]]);
     for (const m of await cameraMetrics(deps.db)) out.metric(m.name, m.type, m.help, m.samples);
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(out.toString());

@@ -1,7 +1,7 @@
 // What every rule kind shares: the runner interface, deterministic ids, verdict builders, readable times.
-import type { ReviewItem, Verdict, VerifyAnswer, Violation, ViolationKind } from '../../core/contracts.ts';
+import type { ReviewItem, Verdict, VerifyAnswer, VerifyRequest, Violation, ViolationKind } from '../../core/contracts.ts';
 import type { FrameFacts } from '../condition.ts';
-import type { CompiledSop, Rule } from '../compiled.ts';
+import type { CompiledSop, Rule, Verify } from '../compiled.ts';
 
 /** One enabled rule running over one camera's stream. */
 export interface RuleRunner {
@@ -43,6 +43,21 @@ export interface ViolationFacts {
   ongoing?: boolean;
   /** Absent: decided by the detector alone. */
   answer?: NormalAnswer;
+  group?: Group;
+}
+
+/** The subjects of an episode several took part in: who, in order of arrival, and the most at once. */
+export interface Group {
+  subjects: string[];
+  count: number;
+}
+
+function withGroup<T extends { subjects?: string[]; count?: number }>(target: T, group: Group | undefined): T {
+  if (group !== undefined && group.subjects.length > 0) {
+    target.subjects = [...group.subjects];
+    target.count = group.count;
+  }
+  return target;
 }
 
 export function violation(ctx: RuleContext, f: ViolationFacts): Verdict {
@@ -64,7 +79,7 @@ export function violation(ctx: RuleContext, f: ViolationFacts): Verdict {
   if (f.step !== undefined) v.step = f.step;
   if (f.ongoing === true) v.ongoing = true;
   if (ctx.rule.shadow) v.shadow = true;
-  return { type: 'violation', violation: v };
+  return { type: 'violation', violation: withGroup(v, f.group) };
 }
 
 export interface ReviewFacts {
@@ -75,6 +90,7 @@ export interface ReviewFacts {
   reason: string;
   question?: string;
   answer?: VerifyAnswer;
+  group?: Group;
 }
 
 export function review(ctx: RuleContext, f: ReviewFacts): Verdict {
@@ -92,11 +108,52 @@ export function review(ctx: RuleContext, f: ReviewFacts): Verdict {
   if (f.question !== undefined) item.question = f.question;
   if (f.answer !== undefined) item.answer = f.answer;
   if (ctx.rule.shadow) item.shadow = true;
-  return { type: 'needs_review', item };
+  return { type: 'needs_review', item: withGroup(item, f.group) };
 }
 
-export function violationEnd(id: string, endMs: number): Verdict {
-  return { type: 'violation_end', id, endMs };
+export function violationEnd(id: string, endMs: number, group?: Group): Verdict {
+  const end: Extract<Verdict, { type: 'violation_end' }> = { type: 'violation_end', id, endMs };
+  return withGroup(end, group);
+}
+
+/** Where and why a kind asks the model: the same request shape for `forbidden` episodes and `sequence` holds. */
+export interface AskFacts {
+  step?: string;
+  subject: string;
+  startMs: number;
+  endMs: number;
+  facts: string[];
+  failKind: VerifyRequest['failKind'];
+  subjects?: string[];
+}
+
+export function verifyRequest(ctx: RuleContext, verify: Verify, f: AskFacts): VerifyRequest {
+  const request: VerifyRequest = {
+    id: requestId(ctx, f.step, f.subject, f.startMs),
+    sop: ctx.sop.id, rule: ctx.rule.id, cameraId: ctx.cameraId, subject: f.subject,
+    question: verify.question, expect: verify.expect, frames: verify.frames,
+    startMs: f.startMs, endMs: f.endMs, facts: f.facts, severity: ctx.rule.severity, failKind: f.failKind,
+    violationStartMs: f.startMs, violationEndMs: f.endMs,
+  };
+  if (f.step !== undefined) request.step = f.step;
+  if (ctx.rule.shadow) request.shadow = true;
+  if (f.subjects !== undefined && f.subjects.length > 0) request.subjects = [...f.subjects];
+  return request;
+}
+
+/** What an answer does to what was asked: `expect` passes, `unsure` goes to a person, the opposite fails. */
+export type Judgement = 'pass' | 'review' | 'fail';
+
+export function judge(request: VerifyRequest, a: NormalAnswer): Judgement {
+  if (a.answer === 'unsure') return 'review';
+  return a.answer === request.expect ? 'pass' : 'fail';
+}
+
+/** Why an unsure answer needs a person; `label` names the step (`tamp: the model was unsure (...)`). */
+export function unsureReason(a: NormalAnswer, label?: string): string {
+  const nobody = a.decidedBy === 'none';
+  if (label === undefined) return nobody ? `no model could answer: ${a.reason}` : `the model was unsure: ${a.reason}`;
+  return nobody ? `${label}: no model could answer (${a.reason})` : `${label}: the model was unsure (${a.reason})`;
 }
 
 /** An answer as the engine trusts it: anything malformed, or from nobody, is `unsure`. */

@@ -4,8 +4,8 @@ import { describeCondition, isPersonKey, SCENE, type FrameFacts } from '../condi
 import type { SequenceRule, SequenceStep } from '../compiled.ts';
 import { Hysteresis } from '../smoothing.ts';
 import {
-  formatDuration, normaliseAnswer, requestId, review, stepName, violation, type NormalAnswer, type RuleContext,
-  type RuleRunner,
+  formatDuration, judge, normaliseAnswer, requestId, review, stepName, unsureReason, verifyRequest, violation,
+  type NormalAnswer, type RuleContext, type RuleRunner,
 } from './common.ts';
 import { countSteps, judgeRun, newRun, recordHolds, runVerdict, type CloseReason, type Run } from './sequence-run.ts';
 
@@ -44,18 +44,13 @@ export function sequenceRunner(ctx: RuleContext<SequenceRule>): RuleRunner {
       }
       return [];
     }
-    const request: VerifyRequest = {
-      id, sop: ctx.sop.id, rule: rule.id, step: step.id, cameraId: ctx.cameraId, subject: run.subject,
-      question: step.verify.question, expect: step.verify.expect, frames: step.verify.frames,
-      startMs: hold.startMs, endMs: hold.doneMs,
+    const request = verifyRequest(ctx, step.verify, {
+      step: step.id, subject: run.subject, startMs: hold.startMs, endMs: hold.doneMs, failKind: ViolationKind.VerifyFailed,
       facts: [
         `the detector saw ${describeCondition(step.detect)} for ${formatDuration(hold.doneMs - hold.startMs)}`,
         `this is step ${k + 1} of ${rule.steps.length} (${rule.steps.map(stepName).join(', ')}) of "${rule.title}"`,
       ],
-      severity: rule.severity, failKind: ViolationKind.VerifyFailed,
-      violationStartMs: hold.startMs, violationEndMs: hold.doneMs,
-    };
-    if (rule.shadow) request.shadow = true;
+    });
     asks.set(id, { request, step, waiters: [run] });
     run.waiting.add(id);
     return [{ type: 'pending_verify', request }];
@@ -63,8 +58,9 @@ export function sequenceRunner(ctx: RuleContext<SequenceRule>): RuleRunner {
 
   function apply(run: Run, a: Ask): void {
     if (a.answer === undefined) return;
-    if (a.answer.answer === 'unsure') run.reviewed = true;
-    else if (a.answer.answer !== a.request.expect) run.violated = true;
+    const j = judge(a.request, a.answer);
+    if (j === 'review') run.reviewed = true;
+    else if (j === 'fail') run.violated = true;
   }
 
   function close(run: Run, reason: CloseReason, endMs: number): Verdict[] {
@@ -154,14 +150,10 @@ export function sequenceRunner(ctx: RuleContext<SequenceRule>): RuleRunner {
       const { request } = a;
       const out: Verdict[] = [];
       const where = { step: a.step.id, subject: request.subject, startMs: request.startMs, endMs: request.endMs };
-      if (a.answer.answer === 'unsure') {
-        out.push(review(ctx, {
-          ...where, question: request.question, answer: a.answer,
-          reason: a.answer.decidedBy === 'none'
-            ? `${stepName(a.step)}: no model could answer (${a.answer.reason})`
-            : `${stepName(a.step)}: the model was unsure (${a.answer.reason})`,
-        }));
-      } else if (a.answer.answer !== request.expect) {
+      const j = judge(request, a.answer);
+      if (j === 'review') {
+        out.push(review(ctx, { ...where, question: request.question, answer: a.answer, reason: unsureReason(a.answer, stepName(a.step)) }));
+      } else if (j === 'fail') {
         out.push(violation(ctx, {
           ...where, kind: ViolationKind.VerifyFailed, answer: a.answer,
           message: `${stepName(a.step)}: the model answered ${a.answer.answer} (${a.answer.reason})`,

@@ -1,0 +1,63 @@
+// Model calls per camera-hour of the verify SOP (a gated scene question) on the generated demo and real clips.
+// Run: npx tsx bench/verify-calls.bench.ts [--fps 2]   (one table row per clip; results go in BENCHMARKS.md)
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyzeClip } from '../services/analysis/index.ts';
+import { createVlmAgent } from '../services/agent/index.ts';
+import { configFromObject } from '../services/core/config.ts';
+import { generateSampleClip, SAMPLE_ZONES } from '../services/demo/index.ts';
+import { loadSopText } from '../services/rules/sop-loader.ts';
+import type { CompiledSop } from '../services/rules/compiled.ts';
+import { startOpenAiDouble } from '../test/doubles/openai-server.ts';
+
+const { values } = parseArgs({ options: { fps: { type: 'string', default: '2' } } });
+const fps = Number(values.fps);
+const media = resolve(import.meta.dirname, '../../shared/media');
+
+const poly = (p: ReadonlyArray<readonly [number, number]>): string => `[${p.map(([x, y]) => `[${x}, ${y}]`).join(', ')}]`;
+const WHOLE: ReadonlyArray<readonly [number, number]> = [[0, 0], [1, 0], [1, 1], [0, 1]];
+/** The bench's verify SOP: someone in the zone for 2 s, then one scene question to the model. */
+function verifySop(camera: string, zone: ReadonlyArray<readonly [number, number]>): CompiledSop[] {
+  const text = `id: bench-verify\ntitle: Bench verify\nversion: 1\ncameras: [${camera}]\nzones:\n  ${camera}:\n    area: ${poly(zone)}\nrules:\n  - id: gloves\n    kind: forbidden\n    when: { person_in: area }\n    for: 2s\n    verify: { question: "Is every person in view wearing gloves on both hands?", expect: yes }\n`;
+  const loaded = loadSopText(text, 'verify.yaml');
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+  return [loaded.sop];
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'sopwatch-bench-'));
+const demo = await generateSampleClip(join(dir, 'demo.mp4'));
+const cases: Array<{ name: string; clip: string; sops: CompiledSop[] }> = [
+  { name: 'generated demo (one person, two sink visits)', clip: demo.path, sops: verifySop('demo-1', SAMPLE_ZONES.sink) },
+];
+if (existsSync(media)) {
+  // Four workers standing still: the photo held for 4 s as a clip (aws-samples/amazon-rekognition-ppe, MIT-0).
+  const group = join(dir, 'ppe-group.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(media, 'aws_ppe-image-group.jpg'), '-t', '4', '-r', '10', '-vf', 'scale=640:-2', '-pix_fmt', 'yuv420p', group]);
+  cases.push({ name: 'four workers (ppe group photo, 4 s)', clip: group, sops: verifySop('cam-1', WHOLE) });
+  cases.push({ name: 'intel person (six visits, 139 s)', clip: join(media, 'intel_one-by-one-person-detection.mp4'), sops: verifySop('cam-1', WHOLE) });
+  cases.push({ name: 'intel store aisle (shoppers, 4.5 s)', clip: join(media, 'intel_store-aisle-detection.gif'), sops: verifySop('cam-1', WHOLE) });
+} else {
+  console.log(`(${media} is absent: only the generated clip is measured)`);
+}
+
+const double = await startOpenAiDouble({ name: 'bench', script: [{ kind: 'answer', answer: 'yes', reason: 'frame 1: gloves on' }] });
+console.log(`fps ${fps}; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log('| clip | duration s | verify episodes (violations + reviews + passes) | model calls | HTTP requests | calls per camera-hour |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+try {
+  for (const c of cases) {
+    const before = double.log.length;
+    const agent = createVlmAgent(configFromObject({ vlm: { providers: [{ id: 'bench', baseUrl: double.url, model: 'm', timeoutMs: 10_000, maxImages: 3, structuredOutput: 'json_schema' }] } }).vlm);
+    const r = await analyzeClip({ clipPath: c.clip, sops: c.sops, fps, agent });
+    const perHour = (r.stats.modelCalls / r.durationS) * 3600;
+    const s = agent.stats();
+    console.log(`| ${c.name} | ${r.durationS.toFixed(1)} | ${s.verifies} | ${r.stats.modelCalls} | ${double.log.length - before} | ${perHour.toFixed(0)} |`);
+  }
+} finally {
+  await double.close();
+}
+console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
