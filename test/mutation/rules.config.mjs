@@ -1,0 +1,17 @@
+// Mutation testing of the rule engine's logic (not the SOP schema, loader or explanation text).
+import { mutationConfig } from './base.mjs';
+
+export default mutationConfig(
+  'rules',
+  [
+    'services/rules/engine.ts',
+    'services/rules/condition.ts',
+    'services/rules/smoothing.ts',
+    'services/rules/schedule.ts',
+    'services/rules/duration.ts',
+    'services/rules/observe.ts',
+    'services/rules/rule-conditions.ts',
+    'services/rules/kinds/*.ts',
+  ],
+  ['test/unit/engine-*.test.ts', 'test/unit/observe.test.ts', 'test/unit/sop-duration.test.ts', 'test/unit/analysis-plan.test.ts'],
+);
