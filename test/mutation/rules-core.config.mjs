@@ -1,8 +1,8 @@
-// Mutation testing of the rule engine's logic (not the SOP schema, loader or explanation text).
+// Mutation testing of the rule engine, part 2: the engine, conditions, smoothing, schedules, durations, the observer.
 import { mutationConfig } from './base.mjs';
 
 export default mutationConfig(
-  'rules',
+  'rules-core',
   [
     'services/rules/engine.ts',
     'services/rules/condition.ts',
@@ -11,7 +11,6 @@ export default mutationConfig(
     'services/rules/duration.ts',
     'services/rules/observe.ts',
     'services/rules/rule-conditions.ts',
-    'services/rules/kinds/*.ts',
   ],
   ['test/unit/engine-*.test.ts', 'test/unit/observe.test.ts', 'test/unit/sop-duration.test.ts', 'test/unit/analysis-plan.test.ts'],
 );
