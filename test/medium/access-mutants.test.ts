@@ -1,7 +1,9 @@
 // The access layer's decisions one by one, with their exact answers (what mutation testing of auth.ts and access.ts
 // needs): unknown paths, Origin and CSRF checks, the metrics token, sessions, role gates, and ids checked before the
 // body or query is validated. A small world written through the repositories, sessions made as the login route makes
-// them (no scrypt per test run), on a real PGlite and the real app.
+// them (no scrypt per test run), on a real PostgreSQL (a schema of its own; PGlite takes 25 s to start on a busy
+// machine, too slow to rebuild once per mutant) and the real app.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +16,15 @@ import { InProcessQueue } from '../../services/core/queue/index.ts';
 import { ClipRepository, openDatabase, ViolationRepository, type Database } from '../../services/core/storage/index.ts';
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { ReviewItemRepository } from '../../services/core/storage/review-items.repository.ts';
+import { openPostgres } from '../../services/core/storage/postgres.database.ts';
 import { SessionRepository } from '../../services/core/storage/sessions.repository.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
 import { UserRepository, type Role } from '../../services/core/storage/users.repository.ts';
 
 const PUBLIC_ORIGIN = 'https://sopwatch.example';
 const METRICS_TOKEN = 'metrics-secret-token';
+const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const SCHEMA = `sw_access_${randomBytes(5).toString('hex')}`;
 
 let app: FastifyInstance;
 let db: Database;
@@ -29,7 +34,10 @@ const tokens: Record<'owner' | 'manager' | 'auditor' | 'foreign', string> = { ow
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'sopwatch-access-'));
-  db = await openDatabase({ memory: true });
+  const admin = openPostgres({ url: PG_URL, max: 1 });
+  await admin.exec(`CREATE SCHEMA ${SCHEMA}`);
+  await admin.close();
+  db = await openDatabase({ url: PG_URL, schema: SCHEMA });
   const stores = new StoreRepository(db);
   ids.a1 = (await stores.create({ name: 'A1', franchise: 'F1' })).id;
   ids.a2 = (await stores.create({ name: 'A2', franchise: 'F1' })).id;
@@ -70,6 +78,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await db?.close();
+  const admin = openPostgres({ url: PG_URL, max: 1 });
+  await admin.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await admin.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -4,5 +4,6 @@ import { mutationConfig } from './base.mjs';
 export default mutationConfig(
   'access',
   ['services/api/plugins/app/auth.ts', 'services/api/access.ts'],
-  ['test/medium/api-access.test.ts', 'test/medium/api-auth.test.ts', 'test/medium/access-mutants.test.ts'],
+  // The route-matrix tests (api-access, api-auth) build a PGlite app with scrypt logins: minutes per mutant here.
+  ['test/medium/access-mutants.test.ts'],
 );
