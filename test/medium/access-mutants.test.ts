@@ -193,6 +193,7 @@ describe('lists cover the caller\'s stores only', () => {
     const clips = async (who: Who, query = '') => (await call(who, 'GET', `/api/clips${query}`)).json<Array<{ id: string }>>().map((c) => c.id);
     expect(await clips('manager')).toEqual([ids.clipA1]);
     expect(await clips('owner')).toEqual([ids.clipA1]);
+    expect(await clips('owner', `?storeId=${ids.a1}`)).toEqual([ids.clipA1]);
     expect(await clips('owner', `?storeId=${ids.a2}`)).toEqual([]);
     expect(await clips('foreign')).toEqual([]);
   });
