@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', 'dashboard/dist/**', '**/*.mjs', '**/*.cjs', 'test/.artifacts/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', 'dashboard/dist/**', '**/*.mjs', '**/*.cjs', 'test/.artifacts/**', '.stryker-tmp/**', 'reports/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

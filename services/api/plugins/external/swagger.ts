@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import fp from 'fastify-plugin';
 import { ErrorBody } from '../../schemas/common.ts';
+import { toOpenApi30 } from './openapi-30.ts';
 
 export const swaggerPlugin = fp(async (app) => {
   app.addSchema(ErrorBody);
@@ -19,5 +20,7 @@ export const swaggerPlugin = fp(async (app) => {
       components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sopwatch_session' } } },
       security: [{ session: [] }],
     },
+    // The TypeBox schemas are newer JSON Schema than 3.0's (numeric exclusive bounds, tuples): map them for the document.
+    transformObject: (document) => ('openapiObject' in document ? toOpenApi30(document.openapiObject) : document.swaggerObject),
   });
 }, { name: 'sopwatch-swagger' });
