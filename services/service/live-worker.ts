@@ -12,6 +12,7 @@ import { CameraStatusRepository } from '../core/storage/camera-status.repository
 import { LiveCameraRepository } from '../core/storage/live-cameras.repository.ts';
 import { createDetector, type Detector } from '../detector/index.ts';
 import { LiveService, loadLiveConfig, type LiveConfig } from '../live/index.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import { planLive, type LiveSettings, type StorePlan } from './live-cameras.ts';
 import { LiveImages } from './live-evidence.ts';
 import { LiveReporter, type RunningStore } from './live-reporter.ts';
@@ -40,6 +41,8 @@ export interface LiveWorkerOptions {
   /** While someone looks at a camera's snapshot (asked within the last minute): this often. Default 2000. */
   snapshotWantedEveryMs?: number;
   onError: (message: string) => void;
+  /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  outbound?: OutboundPolicy;
   onViolation?: (violationId: string) => void;
 }
 
@@ -125,6 +128,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     };
     const service = new LiveService({
       config: plan.config, sops: plan.sops, detector: d, workerId,
+      ...(o.outbound === undefined ? {} : { outbound: o.outbound }),
       sink: (e) => sink.handle(e),
       ...(redis === undefined ? {} : { redis, leasePrefix: `${o.prefix ?? 'sopwatch'}:live:${plan.storeId}:` }),
       ...(agent === undefined ? {} : {

@@ -17,6 +17,8 @@ import { LiveCameraRepository } from '../../core/storage/live-cameras.repository
 import { checkCameraUri } from '../../ingester/camera-uri.ts';
 import { liveConfigFromObject } from '../../live/camera-config.ts';
 import { healthView } from '../camera-views.ts';
+import { checkStreamHost } from '../stream-policy.ts';
+import { outboundPolicies } from '../../core/env.ts';
 
 /** Snapshots are written by the worker under this folder of the data directory, and nowhere else is served. */
 const SNAPSHOT_DIR = 'live/snapshots/';
@@ -104,6 +106,7 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
       } catch (err) {
         throw badRequest((err as Error).message);
       }
+      await checkStreamHost(host, app.sopwatch.config.cameraPolicy ?? outboundPolicies().camera);
     }
     if (!(await liveCameras.setStreamConfig(req.params.cameraId, req.params.storeId, host, config))) throw notFound('camera');
     await repos.audit.append({ actor: caller.userId, storeId: req.params.storeId, action: 'camera.stream', target: req.params.cameraId, detail: { host, source: config.source } });
