@@ -34,6 +34,8 @@ export class LiveStoreSink {
   private readonly drawing = new Set<Promise<void>>();
   private closed = false;
   private readonly startedMs = new Map<string, number>();
+  /** The last offline reason written to the log, per camera, so that a camera failing the same way logs it once. */
+  private readonly loggedReason = new Map<string, string>();
   private readonly violations: ViolationRepository;
   private readonly results: LiveResultRepository;
   private readonly unmonitored: CameraUnmonitoredRepository;
@@ -113,12 +115,18 @@ export class LiveStoreSink {
         this.keyframes(camera, e.violationId, e.before, e.after);
         return;
       case 'online':
+        this.loggedReason.delete(e.cameraId);
         void this.then(camera, 'online', async () => {
           await this.unmonitored.close(store, cam, new Date(e.atMs));
         });
         this.d.onStateChange?.(camera);
         return;
       case 'offline': {
+        // The technical detail goes to the server log (once per new reason); the API shows managers a coarse problem.
+        if (this.loggedReason.get(e.cameraId) !== e.reason) {
+          this.loggedReason.set(e.cameraId, e.reason);
+          if (e.kind !== 'stopped') this.d.onError(`live ${e.cameraId}: offline (${e.kind}): ${e.reason}`);
+        }
         const startMs = e.lastFrameMs ?? this.startedMs.get(e.cameraId) ?? e.atMs;
         void this.then(camera, 'offline', async () => {
           await this.unmonitored.open({ storeId: store, cameraId: cam, startAt: new Date(startMs), reason: e.reason });

@@ -148,6 +148,13 @@ describe('a worker given a loopback camera anyway (an old database row)', () => 
     await new Promise((r) => setTimeout(r, 2000));
     expect(trap.hits).toEqual([]);
     for (const h of health) expect(String(h.lastError)).toMatch(/loopback/);
+    // The API tells a manager what to do, not what the inside network looks like.
+    const owner = await f.login(USERS.owner1);
+    const res = await f.call(owner, { method: 'GET', url: `/api/stores/${f.stores.a2}/cameras/health` });
+    expect(res.statusCode).toBe(200);
+    const views = res.json<Array<{ cameraId: string; problem: string | null; lastError: string | null }>>().filter((v) => ids.includes(v.cameraId));
+    expect(views.map((v) => v.problem)).toEqual(['address_not_allowed', 'address_not_allowed', 'address_not_allowed']);
+    expect(res.body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|HTTP \d{3}|loopback|:\d{4,5}\b.*refused/);
   });
 
   it('does connect once the operator lists 127.0.0.1/32 (the canary notices)', async () => {
