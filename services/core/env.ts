@@ -56,7 +56,7 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 
 function cidrs(name: string, raw: string | undefined, fallback: string): Cidr[] {
   try {
-    return parseCidrList(raw ?? fallback, name);
+    return parseCidrList(raw === undefined || raw.trim() === '' ? fallback : raw, name);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
