@@ -23,6 +23,8 @@ export interface LiveSinkDeps {
   /** A violation row was created (the live feed may read at once). */
   onViolation?: (rowId: string) => void;
   onError: (message: string) => void;
+  /** Why a camera went offline, in technical detail, for the server log (the API shows managers a coarse problem). */
+  onCameraLog?: (message: string) => void;
   /** A span reported by a worker silent this long ago means the camera was not watched since (a crash). */
   staleAfterMs: number;
 }
@@ -125,7 +127,7 @@ export class LiveStoreSink {
         // The technical detail goes to the server log (once per new reason); the API shows managers a coarse problem.
         if (this.loggedReason.get(e.cameraId) !== e.reason) {
           this.loggedReason.set(e.cameraId, e.reason);
-          if (e.kind !== 'stopped') this.d.onError(`live ${e.cameraId}: offline (${e.kind}): ${e.reason}`);
+          if (e.kind !== 'stopped') this.d.onCameraLog?.(`live ${e.cameraId}: offline (${e.kind}): ${e.reason}`);
         }
         const startMs = e.lastFrameMs ?? this.startedMs.get(e.cameraId) ?? e.atMs;
         void this.then(camera, 'offline', async () => {

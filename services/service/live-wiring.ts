@@ -55,6 +55,7 @@ export async function startLiveFor(o: {
     ...(o.live.snapshotWantedEveryMs === undefined ? {} : { snapshotWantedEveryMs: o.live.snapshotWantedEveryMs }),
     outbound: outboundPolicies(o.env).camera,
     onError: warn,
+    onCameraLog: warn,
     // In this process the feed can read at once instead of at its next poll; other processes see the row then.
     onViolation: () => {
       const feed = o.app()?.sopwatch.feed;

@@ -41,6 +41,8 @@ export interface LiveWorkerOptions {
   /** While someone looks at a camera's snapshot (asked within the last minute): this often. Default 2000. */
   snapshotWantedEveryMs?: number;
   onError: (message: string) => void;
+  /** Why cameras went offline, in technical detail, for the server log. */
+  onCameraLog?: (message: string) => void;
   /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
   outbound?: OutboundPolicy;
   onViolation?: (violationId: string) => void;
@@ -116,6 +118,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
   async function startStore(plan: StorePlan, d: Pick<Detector, 'detect'>): Promise<void> {
     const sink = new LiveStoreSink({
       db: o.db, plan, images: imagesNow, onError: o.onError, staleAfterMs: reportEveryMs * 3 + 5000,
+      ...(o.onCameraLog === undefined ? {} : { onCameraLog: o.onCameraLog }),
       onStateChange: () => scheduleReport(),
       ...(o.onViolation === undefined ? {} : { onViolation: o.onViolation }),
     });
