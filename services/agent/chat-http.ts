@@ -1,5 +1,8 @@
 // Wire details of the OpenAI-compatible chat completions call: body encoding, POST, error text, retry-after.
 import type { StructuredOutput, VlmProviderConfig } from '../core/config.ts';
+import { outboundPolicies } from '../core/env.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
+import { pinnedRequest } from '../core/outbound-http.ts';
 import type { ChatRequest } from './types.ts';
 
 export interface RawResponse {
@@ -12,7 +15,7 @@ export const FORMAT_REFUSAL = /response_format|json_schema|json_object|structure
 /** A refusal of the number of images (vLLM's "At most N image(s)..."), not of an image's content or URL. */
 export const IMAGE_REFUSAL = /at most \d+ image|too many images|maximum (number of )?images|images? (count|limit)|only \d+ images?/i;
 /** Connection failures that happen before a request reaches a model, so nothing can have been billed. */
-export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EOUTBOUNDREFUSED']);
 
 /** The system error code of a failed fetch (ECONNRESET…), found in its cause chain, and the innermost message. */
 export function failureOf(err: unknown): { code?: string; message: string } {
@@ -78,17 +81,19 @@ export function errorMessage(res: RawResponse): string {
   return res.text.slice(0, 300).trim() || `HTTP ${res.status}`;
 }
 
-/** One POST {baseUrl}/chat/completions, bounded by the provider's timeout and the caller's signal. */
-export async function postChat(p: VlmProviderConfig, key: string | undefined, body: Record<string, unknown>, signal?: AbortSignal): Promise<RawResponse> {
+/**
+ * One POST {baseUrl}/chat/completions, bounded by the provider's timeout and the caller's signal, to an address the
+ * outbound policy allows (default: the environment's service policy), pinned; redirects are not followed.
+ */
+export async function postChat(p: VlmProviderConfig, key: string | undefined, body: Record<string, unknown>, signal?: AbortSignal, policy: OutboundPolicy = outboundPolicies().service): Promise<RawResponse> {
   const signals = [AbortSignal.timeout(p.timeoutMs)];
   if (signal) signals.push(signal);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${p.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+  return pinnedRequest(policy, `${p.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
     method: 'POST',
     headers,
     body: JSON.stringify(body),
     signal: AbortSignal.any(signals),
   });
-  return { status: res.status, headers: res.headers, text: await res.text() };
 }

@@ -1,6 +1,7 @@
 // Answers `verify` questions: cache and single-flight, budget, ask + repair, judge, and confirmation of failing answers.
 import type { VlmConfig } from '../core/config.ts';
 import { secretFromEnv } from '../core/env.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import { answerCacheKey, MemoryAnswerCache } from './answer-cache.ts';
 import { judgeAnswer, parseReply, replyText, type Judged } from './answer.ts';
 import { MemoryBudgetLedger, utcDay } from './budget.ts';
@@ -16,6 +17,8 @@ export interface AgentDeps {
   /** Reads an API key by environment variable name; services/core/env.ts by default. */
   secret?: (envName: string) => string | undefined;
   log?: Logger;
+  /** Where model endpoints may be; default the environment's service policy (SOPWATCH_OUTBOUND_ALLOW). */
+  outbound?: OutboundPolicy;
 }
 
 export interface VlmAgent {
@@ -47,6 +50,7 @@ export function createVlmAgent(config: VlmConfig, deps: AgentDeps = {}): VlmAgen
     now,
     secret: deps.secret ?? ((name) => secretFromEnv(name)),
     log,
+    ...(deps.outbound === undefined ? {} : { outbound: deps.outbound }),
   });
   const inFlight = new Map<string, Promise<VerifyResult>>();
   const stats: Omit<AgentStats, 'providers'> = { verifies: 0, cacheHits: 0, sharedFlights: 0, calls: 0, costUsd: 0, answers: { yes: 0, no: 0, unsure: 0 } };

@@ -4,6 +4,7 @@ import type { StructuredOutput, VlmProviderConfig } from '../core/config.ts';
 import { SopwatchError } from '../core/errors.ts';
 import { costUsd, estimateUsd } from './budget.ts';
 import { encodeBody, errorMessage, failureOf, FORMAT_REFUSAL, IMAGE_REFUSAL, imageCount, NOT_SENT_CODES, postChat, retryAfterMs, type RawResponse } from './chat-http.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import {
   VlmAbortedError,
@@ -26,6 +27,8 @@ export interface RepositoryDeps {
   now: () => number;
   secret: (envName: string) => string | undefined;
   log: Logger;
+  /** Where model endpoints may be; default the environment's service policy (SOPWATCH_OUTBOUND_ALLOW). */
+  outbound?: OutboundPolicy;
 }
 
 /** Builds the request for a provider; the transport lowers `maxImages` when a provider refuses many images. */
@@ -186,7 +189,7 @@ export class VlmRepository {
 
       let res: RawResponse;
       try {
-        res = await postChat(p, key, encodeBody(p, request, structured), opts.signal);
+        res = await postChat(p, key, encodeBody(p, request, structured), opts.signal, this.deps.outbound);
       } catch (err) {
         const aborted = opts.signal?.aborted === true;
         const timedOut = !aborted && err instanceof Error && err.name === 'TimeoutError';

@@ -1,7 +1,9 @@
-// Live camera records as the API shows them: health figures from the worker's last report, stale reports made plain.
+// Live camera records as the API shows them: health figures from the worker's last report, stale reports made plain,
+// and problems as a manager can act on them (the low-level error text stays in the server's log and database).
 import type { Camera as CameraRecord } from '../core/storage/cameras.repository.ts';
 import type { CameraStatusRecord } from '../core/storage/camera-status.repository.ts';
 import type { UnmonitoredSpan } from '../core/storage/camera-unmonitored.repository.ts';
+import { cameraProblem, PROBLEM_ADVICE } from '../ingester/camera-problem.ts';
 import { redact } from '../ingester/redact.ts';
 import type { CameraHealth } from './schemas/camera-health.ts';
 
@@ -16,6 +18,12 @@ const int = (v: unknown): number | null => (typeof v === 'number' && Number.isIn
 const isoMs = (v: unknown): string | null => (typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : null);
 const text = (v: unknown): string | null => (typeof v === 'string' ? redact(v) : null);
 
+/** A not-monitored reason in a manager's words: our own plain reasons as they are, camera errors as advice. */
+function spanReason(reason: string): string {
+  if (/^not watched|^lease |sopwatch stopped|stopped$/i.test(reason)) return reason;
+  return PROBLEM_ADVICE[cameraProblem(reason)];
+}
+
 export function healthView(camera: CameraRecord, row: CameraStatusRecord | undefined, spans: readonly UnmonitoredSpan[]): CameraHealth {
   const h = row?.health ?? {};
   const fresh = row !== undefined && row.ageMs !== null && row.ageMs < STALE_REPORT_MS;
@@ -26,6 +34,9 @@ export function healthView(camera: CameraRecord, row: CameraStatusRecord | undef
   // Rates and the grade of a camera nobody watches now would be stale: they are not shown.
   const grade = !watched ? (state === 'stopped' ? 'unusable' : null) : typeof h.grade === 'string' && GRADES.has(h.grade) ? h.grade : null;
   const pipeline = (h.pipeline ?? {}) as Record<string, unknown>;
+  const raw = typeof h.lastError === 'string' && state !== 'online' ? h.lastError : undefined;
+  const problem = raw === undefined ? null : cameraProblem(raw);
+  const open = spans.find((s) => s.endAt === null);
   return {
     cameraId: camera.id,
     storeId: camera.storeId,
@@ -42,11 +53,13 @@ export function healthView(camera: CameraRecord, row: CameraStatusRecord | undef
     reconnectsLastHour: int(h.reconnectsLastHour),
     stallsLastHour: int(h.stallsLastHour),
     lastFrameAt: isoMs(h.lastFrameMs),
-    lastError: text(h.lastError),
+    problem,
+    lastError: problem === null ? null : PROBLEM_ADVICE[problem],
+    notMonitoredSince: open === undefined ? null : open.startAt.toISOString(),
     grade,
     meanLagMs: num(pipeline.meanLagMs),
     reportedAt: row?.reportedAt?.toISOString() ?? null,
     snapshotAt: row?.snapshotAt?.toISOString() ?? null,
-    notMonitored: spans.map((s) => ({ startAt: s.startAt.toISOString(), endAt: s.endAt?.toISOString() ?? null, reason: redact(s.reason) })),
+    notMonitored: spans.map((s) => ({ startAt: s.startAt.toISOString(), endAt: s.endAt?.toISOString() ?? null, reason: spanReason(s.reason) })),
   };
 }

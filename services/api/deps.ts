@@ -1,5 +1,6 @@
 // What the API needs from the outside (database, queue, data directory) and its settings with their defaults.
 import type { FastifyServerOptions } from 'fastify';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import type { JobQueue } from '../core/queue/index.ts';
 import type { SecretBox } from '../core/secrets.ts';
 import type { Database } from '../core/storage/index.ts';
@@ -29,6 +30,8 @@ export interface ApiConfig {
   requestTimeoutMs: number;
   /** How often live events are read from the database while someone listens. */
   feedIntervalMs: number;
+  /** Where stream settings may point; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  cameraPolicy?: OutboundPolicy;
 }
 
 export const defaultApiConfig: ApiConfig = {

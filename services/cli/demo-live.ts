@@ -3,6 +3,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Verdict } from '../core/contracts.ts';
+import { loopbackDemoCameraPolicy } from '../core/env.ts';
 import { SopwatchError } from '../core/errors.ts';
 import { modelNeedsFor } from '../analysis/index.ts';
 import { SAMPLE_CAMERA_ID, sampleSop } from '../demo/index.ts';
@@ -90,7 +91,7 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<LiveDemoResult> {
     };
     const watch = startCameraWatch({
       cameraId: SAMPLE_CAMERA_ID,
-      source: new SnapshotFrameSource({ url, username: 'admin', password: PASSWORD, fps: FPS }),
+      source: new SnapshotFrameSource({ url, username: 'admin', password: PASSWORD, fps: FPS, policy: loopbackDemoCameraPolicy() }),
       expectedFps: FPS, stallMs: 3000, startTimeoutMs: 5000, backoff: { initialMs: 500, maxMs: 2000 },
       sops, detector, evidence: { beforeMs: 3000, afterMs: 2000 }, gapMs: 3000, sink,
     });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { loopbackDemoCameraPolicy } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { SAMPLE_CAMERA_ID, sampleSop } from '../demo/index.ts';
 import { liveConfigFromObject } from '../live/camera-config.ts';
@@ -75,12 +76,12 @@ export async function run(args: string[]): Promise<number> {
     for (const c of sim.cameras) process.stderr.write(`simulate: ${c.id}  onvif http://${c.host}:${c.onvifPort}/onvif/device_service  ${c.rtspUri ?? c.snapshotUri}\n`);
     if (values['write-config'] !== undefined) {
       await writeFile(values['write-config'], stringify({ cameras: entries }));
-      process.stderr.write(`simulate: wrote ${values['write-config']}; run watchers with SOPWATCH_SIM_PASSWORD=${password}\n`);
+      process.stderr.write(`simulate: wrote ${values['write-config']}; run watchers with SOPWATCH_SIM_PASSWORD=${password} SOPWATCH_CAMERA_NETWORKS=127.0.0.1/32 (the cameras are on loopback)\n`);
     }
     if (values.watch) {
       const loaded = loadSopText(sampleSop(), 'demo-kitchen.yaml');
       if (!loaded.ok) throw new UsageError('simulate: the demo SOP does not load');
-      await runLive({ config: liveConfigFromObject({ cameras: entries, stallMs: 10_000, startTimeoutMs: 15_000 }), sops: [loaded.sop], json: values.json, out: process.stdout, passwordOf: () => password });
+      await runLive({ config: liveConfigFromObject({ cameras: entries, stallMs: 10_000, startTimeoutMs: 15_000 }), sops: [loaded.sop], json: values.json, out: process.stdout, passwordOf: () => password, outbound: loopbackDemoCameraPolicy() });
     } else {
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

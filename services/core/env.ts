@@ -1,6 +1,7 @@
 // The process environment, parsed once into a typed object. Nothing else reads process.env.
 import { UsageError } from './errors.ts';
 import { parseSecretKey } from './secrets.ts';
+import { DEFAULT_CAMERA_NETWORKS, parseCidrList, type Cidr, type OutboundPolicy } from './net-policy.ts';
 
 export interface Env {
   /** Path of sopwatch.yaml (`--config` wins over this). */
@@ -50,6 +51,10 @@ export interface Env {
   analysisFps?: number;
   /** Folder `sopwatch eval` also looks for labelled clips in (`SOPWATCH_MEDIA`); default `../shared/media`. */
   mediaDir?: string;
+  /** Where cameras may be (`SOPWATCH_CAMERA_NETWORKS`, CIDR list); default the private ranges. Loopback only when listed explicitly. */
+  cameraNetworks: Cidr[];
+  /** Non-public networks webhooks and model endpoints may reach (`SOPWATCH_OUTBOUND_ALLOW`); default none. */
+  outboundAllow: Cidr[];
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -57,6 +62,14 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got "${raw}"`);
   return n;
+}
+
+function cidrs(name: string, raw: string | undefined, fallback: string): Cidr[] {
+  try {
+    return parseCidrList(raw === undefined || raw.trim() === '' ? fallback : raw, name);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -96,6 +109,8 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     isCi: source.CI === 'true',
     maxUploadBytes: positiveInt('SOPWATCH_MAX_UPLOAD_BYTES', source.SOPWATCH_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     cookieSecure: oneOf('SOPWATCH_COOKIE_SECURE', source.SOPWATCH_COOKIE_SECURE, ['auto', 'always', 'never'] as const, 'auto'),
+    cameraNetworks: cidrs('SOPWATCH_CAMERA_NETWORKS', source.SOPWATCH_CAMERA_NETWORKS, DEFAULT_CAMERA_NETWORKS),
+    outboundAllow: cidrs('SOPWATCH_OUTBOUND_ALLOW', source.SOPWATCH_OUTBOUND_ALLOW, ''),
   };
   if (source.SOPWATCH_METRICS_TOKEN) env.metricsToken = source.SOPWATCH_METRICS_TOKEN;
   if (source.SOPWATCH_PUBLIC_ORIGIN) env.publicOrigin = publicOrigin(source.SOPWATCH_PUBLIC_ORIGIN);
@@ -124,6 +139,23 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     env.analysisFps = fps;
   }
   return env;
+}
+
+/** The outbound-connection policies of an environment: cameras (inside the camera networks) and services (webhooks, models). */
+export function outboundPolicies(e: Pick<Env, 'cameraNetworks' | 'outboundAllow'> = env()): { camera: OutboundPolicy; service: OutboundPolicy } {
+  return {
+    camera: { purpose: 'camera', setting: 'SOPWATCH_CAMERA_NETWORKS', allow: e.cameraNetworks },
+    service: { purpose: 'service', setting: 'SOPWATCH_OUTBOUND_ALLOW', allow: e.outboundAllow },
+  };
+}
+
+/**
+ * The camera policy of this process's environment with loopback added to SOPWATCH_CAMERA_NETWORKS: for the demos
+ * and the simulator, whose cameras run on 127.0.0.1 and which opt in to them explicitly, as an operator would.
+ */
+export function loopbackDemoCameraPolicy(source: NodeJS.ProcessEnv = process.env): OutboundPolicy {
+  const listed = source.SOPWATCH_CAMERA_NETWORKS ?? DEFAULT_CAMERA_NETWORKS;
+  return outboundPolicies(parseEnv({ ...source, SOPWATCH_CAMERA_NETWORKS: `${listed},127.0.0.1/32` })).camera;
 }
 
 let cached: Env | undefined;

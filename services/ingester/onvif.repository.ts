@@ -1,7 +1,10 @@
 // ONVIF cameras behind a small typed repository over `onvif@0.8.3`'s callback API: a time limit on every
 // call, a fresh Cam after a timeout or an auth failure (the library caches the camera's clock), URIs checked, secrets redacted.
+import http from 'node:http';
 import onvif from 'onvif';
 import type { Cam, CamOptions } from 'onvif';
+import { outboundPolicies } from '../core/env.ts';
+import { pinnedLookup, resolveChecked, type OutboundPolicy } from '../core/net-policy.ts';
 import { CameraAnswerError, CameraAuthError, CameraError, CameraTimeoutError } from './camera-errors.ts';
 import { checkCameraUri } from './camera-uri.ts';
 import { redactError, safeCause } from './redact.ts';
@@ -23,6 +26,8 @@ export interface OnvifTarget {
   rtspPorts?: readonly number[];
   /** Ports a returned snapshot URI may use. Default [the ONVIF port]. */
   snapshotPorts?: readonly number[];
+  /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  policy?: OutboundPolicy;
 }
 
 export interface OnvifProfile {
@@ -118,8 +123,12 @@ export class OnvifRepository {
   async connect(): Promise<void> {
     this.cam = undefined;
     const t = this.target;
+    // Resolved and checked once per Cam; the library's every request goes to that address (its agent's lookup).
+    const checked = await resolveChecked(t.policy ?? outboundPolicies().camera, t.host);
+    const agent = new http.Agent({ keepAlive: false, lookup: pinnedLookup(checked) });
     const cam = this.factory({
       hostname: t.host,
+      agent,
       port: t.port ?? 80,
       username: t.username,
       password: t.password,

@@ -2,7 +2,9 @@
 // stream cannot be pulled, or very low rates. Each answer must be a whole JPEG; the first failure ends the session.
 import http from 'node:http';
 import https from 'node:https';
+import { outboundPolicies } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
+import { pinnedLookup, resolveChecked, type CheckedAddress, type OutboundPolicy } from '../core/net-policy.ts';
 import type { FrameSession, FrameSource, SessionEnd, SessionHandlers } from './frame-session.ts';
 import { digestAuthorization, pickChallenge, type DigestChallenge } from './http-digest.ts';
 import { looksLikeJpeg } from './jpeg-stream.ts';
@@ -19,6 +21,8 @@ export interface SnapshotSourceOptions {
   timeoutMs?: number;
   /** Larger answers are refused. Default 4 MiB. */
   maxBytes?: number;
+  /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  policy?: OutboundPolicy;
 }
 
 interface Answer {
@@ -38,6 +42,8 @@ export class SnapshotFrameSource implements FrameSource {
   private readonly secrets: string[];
   private challenge: DigestChallenge | undefined;
   private nc = 0;
+  /** The address checked when the session opened; every request of the session goes there. */
+  private pinned: CheckedAddress | undefined;
 
   constructor(private readonly options: SnapshotSourceOptions) {
     const fps = options.fps ?? 1;
@@ -68,6 +74,7 @@ export class SnapshotFrameSource implements FrameSource {
     const began = Date.now();
     let k = 0;
     try {
+      this.pinned = await resolveChecked(this.options.policy ?? outboundPolicies().camera, this.url.hostname);
       while (!signal.aborted) {
         const jpeg = await this.fetchOnce(signal);
         handlers.onFrame(jpeg, Date.now());
@@ -117,6 +124,8 @@ export class SnapshotFrameSource implements FrameSource {
       const req = lib.request(this.url, {
         method: 'GET',
         signal,
+        agent: false,
+        ...(this.pinned === undefined ? {} : { lookup: pinnedLookup(this.pinned) }),
         headers: { accept: 'image/jpeg', ...(authorization === undefined ? {} : { authorization }) },
       });
       const timer = setTimeout(() => req.destroy(new SnapshotFailure(`no answer within ${timeoutMs} ms`)), timeoutMs);

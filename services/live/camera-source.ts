@@ -7,6 +7,7 @@ import type { FrameSource } from '../ingester/frame-session.ts';
 import { OnvifRepository, type CameraMedia } from '../ingester/onvif.repository.ts';
 import { RtspFrameSource } from '../ingester/rtsp-frame-source.ts';
 import { SnapshotFrameSource } from '../ingester/snapshot-frame-source.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import type { CameraConfig } from './camera-config.ts';
 
 /** RTSP sessions in a row without a frame before `auto` tries snapshots. */
@@ -17,6 +18,8 @@ const SNAPSHOT_SESSIONS_BEFORE_RETRY = 5;
 export interface SourceHooks {
   /** The camera's clock offset, each time ONVIF is resolved. */
   onClockSkew?: (ms: number) => void;
+  /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  outbound?: OutboundPolicy;
 }
 
 export function cameraSourceFactory(cam: CameraConfig, password: string | undefined, hooks: SourceHooks = {}): (previous?: SessionSummary) => Promise<FrameSource> {
@@ -24,6 +27,7 @@ export function cameraSourceFactory(cam: CameraConfig, password: string | undefi
   let snapshotSessions = 0;
   const snapshotPorts = cam.snapshotPorts.length > 0 ? cam.snapshotPorts : [cam.onvifPort];
   const creds = { ...(cam.username === undefined ? {} : { username: cam.username }), ...(password === undefined ? {} : { password }) };
+  const policy = hooks.outbound === undefined ? {} : { policy: hooks.outbound };
 
   // A new repository, hence a new Cam, on every restart: the camera may have rebooted with another clock.
   function repository(): OnvifRepository {
@@ -35,6 +39,7 @@ export function cameraSourceFactory(cam: CameraConfig, password: string | undefi
       rtspPorts: cam.rtspPorts,
       snapshotPorts,
       ...creds,
+      ...policy,
     });
   }
   const profileOptions = { ...(cam.profile === undefined ? {} : { profileToken: cam.profile }), minWidth: Math.min(cam.maxWidth, 640) };
@@ -54,14 +59,14 @@ export function cameraSourceFactory(cam: CameraConfig, password: string | undefi
 
   async function rtsp(): Promise<FrameSource> {
     const url = cam.rtspUrl !== undefined ? checkCameraUri(cam.rtspUrl, { host: cam.host, ports: cam.rtspPorts, schemes: ['rtsp', 'rtsps'] }, `camera ${cam.id} rtspUrl`).toString() : (await resolveOnvif()).rtspUri;
-    return new RtspFrameSource({ url, fps: cam.fps, maxWidth: cam.maxWidth, transport: cam.transport, ...creds });
+    return new RtspFrameSource({ url, fps: cam.fps, maxWidth: cam.maxWidth, transport: cam.transport, ...creds, ...policy });
   }
 
   async function snapshot(): Promise<FrameSource> {
     let url = cam.snapshotUrl !== undefined ? checkCameraUri(cam.snapshotUrl, { host: cam.host, ports: snapshotPorts, schemes: ['http', 'https'] }, `camera ${cam.id} snapshotUrl`).toString() : undefined;
     url ??= await onvifSnapshotUri();
     if (url === undefined) throw new CameraAnswerError(`camera ${cam.id}: no snapshot URL (none configured, none from ONVIF)`);
-    return new SnapshotFrameSource({ url, fps: Math.min(cam.fps, 5), ...creds });
+    return new SnapshotFrameSource({ url, fps: Math.min(cam.fps, 5), ...creds, ...policy });
   }
 
   return async (previous) => {

@@ -5,6 +5,7 @@ import { modelNeedsFor } from '../analysis/index.ts';
 import { assertNoEviction, redactRedisUrl } from '../core/queue/redis-policy.ts';
 import { createDetector } from '../detector/index.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import type { CameraConfig, LiveConfig } from './camera-config.ts';
 import { LiveService, type LiveServiceEvent } from './live-service.ts';
 
@@ -16,6 +17,8 @@ export interface LiveRunOptions {
   out: NodeJS.WritableStream;
   passwordOf?: (camera: CameraConfig) => string | undefined;
   healthEveryMs?: number;
+  /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  outbound?: OutboundPolicy;
   /** Resolves when the run should end; default: the first SIGINT or SIGTERM. */
   until?: Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function runLive(o: LiveRunOptions): Promise<void> {
     detector,
     ...(redis === undefined ? {} : { redis }),
     ...(o.passwordOf === undefined ? {} : { passwordOf: o.passwordOf }),
+    ...(o.outbound === undefined ? {} : { outbound: o.outbound }),
     sink: (e) => {
       if (o.json) {
         const plain = e.type === 'evidence' ? { ...e, before: e.before.map((f) => f.tMs), after: e.after.map((f) => f.tMs) } : e;

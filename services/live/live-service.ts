@@ -8,6 +8,7 @@ import type { VerifyAnswer, VerifyRequest } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import type { CameraHealth } from '../ingester/camera-health.ts';
 import type { LiveFrame } from '../ingester/live-frame.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
 import type { CameraConfig, LiveConfig } from './camera-config.ts';
 import { LeaseDistributor, LocalDistributor, type DistributorEvent } from './camera-distributor.ts';
@@ -30,6 +31,8 @@ export interface LiveServiceOptions {
   /** The password of a camera; default: the environment variable its `passwordEnv` names. */
   passwordOf?: (camera: CameraConfig) => string | undefined;
   verify?: (request: VerifyRequest, frames: LiveFrame[]) => Promise<VerifyAnswer>;
+  /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  outbound?: OutboundPolicy;
 }
 
 export class LiveService {
@@ -81,7 +84,7 @@ export class LiveService {
     const password = this.o.passwordOf !== undefined ? this.o.passwordOf(cam) : cam.passwordEnv === undefined ? undefined : secretFromEnv(cam.passwordEnv);
     let watch: CameraWatch | undefined;
     // The factory first runs after the watch has started, so `watch` is set by then.
-    const source = cameraSourceFactory(cam, password, { onClockSkew: (ms) => watch?.setClockSkew(ms) });
+    const source = cameraSourceFactory(cam, password, { onClockSkew: (ms) => watch?.setClockSkew(ms), ...(this.o.outbound === undefined ? {} : { outbound: this.o.outbound }) });
     watch = startCameraWatch({
       cameraId: cam.id,
       cameraTags: cam.tags,

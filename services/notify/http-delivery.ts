@@ -1,4 +1,7 @@
 // One HTTP POST of a JSON body with a deadline and an idempotency key, its answer classified into a DeliveryResult.
+import { outboundPolicies } from '../core/env.ts';
+import { OutboundRefusedError, type OutboundPolicy } from '../core/net-policy.ts';
+import { pinnedRequest, type PinnedResponse } from '../core/outbound-http.ts';
 import type { HttpChannelType } from './chat-formats.ts';
 import { platformError } from './chat-formats.ts';
 import { connectFailedBeforeSending, describe, type DeliveryResult } from './delivery.ts';
@@ -31,13 +34,22 @@ export function redactUrl(url: string): string {
   }
 }
 
-export const postJson: HttpTransport = async (type, post) => {
+/**
+ * The JSON POST transport under an outbound policy (default: the environment's service policy, public addresses and
+ * the networks of SOPWATCH_OUTBOUND_ALLOW): the address is checked and pinned, redirects are not followed.
+ */
+export function jsonPoster(policy?: OutboundPolicy): HttpTransport {
+  return (type, post) => postJsonWith(policy ?? outboundPolicies().service, type, post);
+}
+
+export const postJson: HttpTransport = (type, post) => postJsonWith(outboundPolicies().service, type, post);
+
+async function postJsonWith(policy: OutboundPolicy, type: HttpChannelType, post: HttpPost): Promise<DeliveryResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), post.timeoutMs);
-  let response: Response;
-  let text: string;
+  let response: PinnedResponse;
   try {
-    response = await fetch(post.url, {
+    response = await pinnedRequest(policy, post.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json; charset=utf-8',
@@ -46,10 +58,9 @@ export const postJson: HttpTransport = async (type, post) => {
       },
       body: JSON.stringify(post.body),
       signal: controller.signal,
-      redirect: 'error',
     });
-    text = await response.text();
   } catch (err) {
+    if (err instanceof OutboundRefusedError) return { kind: 'rejected', reason: `refused to connect to ${redactUrl(post.url)} (${err.rule}): ${err.message}` };
     const where = redactUrl(post.url);
     if (controller.signal.aborted) return { kind: 'unknown', reason: `no answer from ${where} within ${post.timeoutMs} ms` };
     if (connectFailedBeforeSending(err)) return { kind: 'retry', reason: `cannot reach ${where}: ${describe(err)}` };
@@ -58,6 +69,7 @@ export const postJson: HttpTransport = async (type, post) => {
     clearTimeout(timer);
   }
   const status = response.status;
+  const text = response.text;
   if (status >= 200 && status < 300) {
     const problem = platformError(type, text);
     if (problem === undefined) return { kind: 'delivered', detail: `HTTP ${status}` };
@@ -70,4 +82,4 @@ export const postJson: HttpTransport = async (type, post) => {
     return { kind: 'retry', reason, ...(after === undefined ? {} : { retryAfterMs: after }) };
   }
   return { kind: 'rejected', reason };
-};
+}

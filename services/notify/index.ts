@@ -5,7 +5,7 @@ export { planNotifications, cooldownKeyOf, type PlanCounts } from './planner.ts'
 export { deliverTo, defaultTransports, idempotencyKeyOf, resendsUnknown, type DeliveryContext, type Transports } from './channel-delivery.ts';
 export type { DeliveryResult } from './delivery.ts';
 export { dingtalkSign, feishuSign, formatRequest, platformError, type FormatInput, type HttpChannelType, type HttpRequestPlan } from './chat-formats.ts';
-export { postJson, redactUrl, type HttpPost, type HttpTransport } from './http-delivery.ts';
+export { jsonPoster, postJson, redactUrl, type HttpPost, type HttpTransport } from './http-delivery.ts';
 export { sendMail, dotStuff, type Envelope, type SmtpOptions } from './smtp-client.ts';
 export { buildEmail, encodeHeader, rfc5322Date } from './email-message.ts';
 export { render, toMarkdown, toPlainText, factsOf, violationLink, type NotificationMessage, type RenderedMessage, type ViolationFacts } from './message.ts';

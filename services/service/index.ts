@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp, type ApiConfig } from '../api/index.ts';
 import { dashboardPlugin } from '../api/plugins/app/dashboard.plugin.ts';
-import { env as processEnv, type Env } from '../core/env.ts';
+import { outboundPolicies, env as processEnv, type Env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { defaultQueueSettings, openJobQueue, startWorkers, type JobQueue, type OpenQueueOptions, type QueueSettings } from '../core/queue/index.ts';
 import { openSecretBox } from '../core/secrets.ts';
@@ -12,7 +12,7 @@ import { createClipAnalyseWorker } from './clip-analyse.handler.ts';
 import { SessionRepository } from '../core/storage/sessions.repository.ts';
 import { handlerRegistry } from './handlers.ts';
 import { loadConfig, type SopwatchConfig } from '../core/config.ts';
-import { createNotifier, type Notifier } from '../notify/index.ts';
+import { createNotifier, jsonPoster, type Notifier } from '../notify/index.ts';
 import { createRetentionSweepHandler, startRetentionSchedule, type RetentionSchedule } from '../privacy/index.ts';
 import { DEFAULT_RECONCILE_IDLE_MS, startReconciler, type Reconciler } from './reconciler.ts';
 import { startLiveFor, type ServiceLiveOptions } from './live-wiring.ts';
@@ -97,7 +97,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   try {
     if (env.roles.includes('worker')) {
       const config = options.config ?? (await loadConfig(env.configPath));
-      notifier = createNotifier({ db, queue, config: config.notify, onError: (err) => running.app?.log.warn({ err }, 'notifier pass failed') });
+      notifier = createNotifier({ db, queue, config: config.notify, transports: { http: jsonPoster(outboundPolicies(env).service) }, onError: (err) => running.app?.log.warn({ err }, 'notifier pass failed') });
       const retentionSweep = createRetentionSweepHandler({ db, dataDir: env.dataDir });
       startWorkers(queue, handlerRegistry(worker, { notificationSend: notifier.handleSend, retentionSweep }));
       notifier.start();
@@ -118,6 +118,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
           maxUploadBytes: env.maxUploadBytes, cookieSecure: env.cookieSecure, hostCheck: true,
           ...(env.metricsToken === undefined ? {} : { metricsToken: env.metricsToken }),
           ...(env.publicOrigin === undefined ? {} : { publicOrigin: env.publicOrigin }),
+          cameraPolicy: outboundPolicies(env).camera,
           ...options.api,
         },
       });

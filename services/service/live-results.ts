@@ -23,6 +23,8 @@ export interface LiveSinkDeps {
   /** A violation row was created (the live feed may read at once). */
   onViolation?: (rowId: string) => void;
   onError: (message: string) => void;
+  /** Why a camera went offline, in technical detail, for the server log (the API shows managers a coarse problem). */
+  onCameraLog?: (message: string) => void;
   /** A span reported by a worker silent this long ago means the camera was not watched since (a crash). */
   staleAfterMs: number;
 }
@@ -34,6 +36,8 @@ export class LiveStoreSink {
   private readonly drawing = new Set<Promise<void>>();
   private closed = false;
   private readonly startedMs = new Map<string, number>();
+  /** The last offline reason written to the log, per camera, so that a camera failing the same way logs it once. */
+  private readonly loggedReason = new Map<string, string>();
   private readonly violations: ViolationRepository;
   private readonly results: LiveResultRepository;
   private readonly unmonitored: CameraUnmonitoredRepository;
@@ -113,12 +117,18 @@ export class LiveStoreSink {
         this.keyframes(camera, e.violationId, e.before, e.after);
         return;
       case 'online':
+        this.loggedReason.delete(e.cameraId);
         void this.then(camera, 'online', async () => {
           await this.unmonitored.close(store, cam, new Date(e.atMs));
         });
         this.d.onStateChange?.(camera);
         return;
       case 'offline': {
+        // The technical detail goes to the server log (once per new reason); the API shows managers a coarse problem.
+        if (this.loggedReason.get(e.cameraId) !== e.reason) {
+          this.loggedReason.set(e.cameraId, e.reason);
+          if (e.kind !== 'stopped') this.d.onCameraLog?.(`live ${e.cameraId}: offline (${e.kind}): ${e.reason}`);
+        }
         const startMs = e.lastFrameMs ?? this.startedMs.get(e.cameraId) ?? e.atMs;
         void this.then(camera, 'offline', async () => {
           await this.unmonitored.open({ storeId: store, cameraId: cam, startAt: new Date(startMs), reason: e.reason });

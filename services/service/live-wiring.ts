@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createVlmAgent, type VlmAgent } from '../agent/index.ts';
 import { loadConfig } from '../core/config.ts';
-import type { Env } from '../core/env.ts';
+import { outboundPolicies, type Env } from '../core/env.ts';
 import type { Database } from '../core/storage/index.ts';
 import { startLiveWorker, type LiveWorker, type LiveWorkerOptions } from './live-worker.ts';
 
@@ -17,7 +17,7 @@ export interface ServiceLiveOptions extends Partial<Pick<LiveWorkerOptions, 'set
 async function agentFor(env: Env, warn: (m: string) => void): Promise<VlmAgent | undefined> {
   try {
     const config = await loadConfig(env.configPath);
-    return config.vlm.providers.length === 0 ? undefined : createVlmAgent(config.vlm);
+    return config.vlm.providers.length === 0 ? undefined : createVlmAgent(config.vlm, { outbound: outboundPolicies(env).service });
   } catch (err) {
     // Without a model, verify steps become review cases: never a silent pass, never a false alarm.
     warn(`live: no vision model for verify steps (${(err as Error).message})`);
@@ -54,7 +54,9 @@ export async function startLiveFor(o: {
     ...(o.live.reportEveryMs === undefined ? {} : { reportEveryMs: o.live.reportEveryMs }),
     ...(o.live.snapshotEveryMs === undefined ? {} : { snapshotEveryMs: o.live.snapshotEveryMs }),
     ...(o.live.snapshotWantedEveryMs === undefined ? {} : { snapshotWantedEveryMs: o.live.snapshotWantedEveryMs }),
+    outbound: outboundPolicies(o.env).camera,
     onError: warn,
+    onCameraLog: warn,
     // In this process the feed can read at once instead of at its next poll; other processes see the row then.
     onViolation: () => {
       const feed = o.app()?.sopwatch.feed;

@@ -13,6 +13,7 @@ import { CameraStatusRepository } from '../core/storage/camera-status.repository
 import { LiveCameraRepository, cameraPasswordContext } from '../core/storage/live-cameras.repository.ts';
 import { createDetector, type Detector } from '../detector/index.ts';
 import { LiveService, loadLiveConfig, type LiveConfig } from '../live/index.ts';
+import type { OutboundPolicy } from '../core/net-policy.ts';
 import { planLive, type LiveSettings, type StorePlan } from './live-cameras.ts';
 import { LiveImages } from './live-evidence.ts';
 import { LiveReporter, type RunningStore } from './live-reporter.ts';
@@ -43,6 +44,10 @@ export interface LiveWorkerOptions {
   /** While someone looks at a camera's snapshot (asked within the last minute): this often. Default 2000. */
   snapshotWantedEveryMs?: number;
   onError: (message: string) => void;
+  /** Why cameras went offline, in technical detail, for the server log. */
+  onCameraLog?: (message: string) => void;
+  /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
+  outbound?: OutboundPolicy;
   onViolation?: (violationId: string) => void;
 }
 
@@ -116,6 +121,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
   async function startStore(plan: StorePlan, d: Pick<Detector, 'detect'>): Promise<void> {
     const sink = new LiveStoreSink({
       db: o.db, plan, images: imagesNow, onError: o.onError, staleAfterMs: reportEveryMs * 3 + 5000,
+      ...(o.onCameraLog === undefined ? {} : { onCameraLog: o.onCameraLog }),
       onStateChange: () => scheduleReport(),
       ...(o.onViolation === undefined ? {} : { onViolation: o.onViolation }),
     });
@@ -129,6 +135,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     const service = new LiveService({
       config: plan.config, sops: plan.sops, detector: d, workerId,
       passwordOf: (cam) => plan.cameras.find((c) => c.config.id === cam.id)?.credentials?.password,
+      ...(o.outbound === undefined ? {} : { outbound: o.outbound }),
       sink: (e) => sink.handle(e),
       ...(redis === undefined ? {} : { redis, leasePrefix: `${o.prefix ?? 'sopwatch'}:live:${plan.storeId}:` }),
       ...(agent === undefined ? {} : {

@@ -18,6 +18,10 @@ import { createDetector, type Detector } from '../../services/detector/index.ts'
 import { startService, type RunningService } from '../../services/service/index.ts';
 import { startSimulation, type Simulation } from '../../services/simulate/simulation.ts';
 import { startOpenAiDouble, type OpenAiDouble } from '../doubles/openai-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const PASSWORD_ENV = 'SOPWATCH_E2E_LIVE_CAMERA_PASSWORD';
 const SIM_PASSWORD = 'sim:live@pw-42';

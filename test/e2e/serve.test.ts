@@ -14,6 +14,10 @@ import { parseEnv } from '../../services/core/env.ts';
 import { openPostgres } from '../../services/core/storage/index.ts';
 import { startService, type RunningService } from '../../services/service/index.ts';
 import { SOP_YAML } from '../medium/api-fixture.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -5,6 +5,10 @@ import { createVlmAgent, MemoryBudgetLedger, utcDay, type Keyframe, type Reserve
 import { configFromObject, type VlmConfig } from '../../services/core/config.ts';
 import { ViolationKind, type VerifyRequest } from '../../services/core/contracts.ts';
 import { startOpenAiDouble, type Behaviour, type DoubleRequest, type OpenAiDouble } from '../doubles/openai-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 let keyframes: Keyframe[] = [];
 let doubles: OpenAiDouble[] = [];

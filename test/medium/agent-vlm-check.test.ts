@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startOpenAiDouble, type DoubleAnswer, type DoubleRequest, type OpenAiDouble } from '../doubles/openai-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const dir = mkdtempSync(join(tmpdir(), 'sopwatch-vlm-check-'));
 let doubles: OpenAiDouble[] = [];

@@ -14,6 +14,10 @@ import { createDetector, type Detector } from '../../services/detector/index.ts'
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import type { CompiledSop } from '../../services/rules/compiled.ts';
 import { startOpenAiDouble, type DoubleRequest } from '../doubles/openai-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');

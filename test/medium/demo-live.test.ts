@@ -4,6 +4,10 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runLiveDemo } from '../../services/cli/demo-live.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 describe('demo --live', () => {
   it('prints the live violation with its lag and stops everything', async () => {

@@ -11,6 +11,10 @@ import { SnapshotFrameSource } from '../../services/ingester/snapshot-frame-sour
 import { LeaseDistributor } from '../../services/live/camera-distributor.ts';
 import { RedisLeaseStore } from '../../services/live/camera-lease.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const TTL_MS = 3000;
 const EVERY_MS = 1000;

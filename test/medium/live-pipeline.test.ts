@@ -14,6 +14,10 @@ import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { SAMPLE_ZONES } from '../../services/demo/index.ts';
 import { frameAt, loopFrames, type LoopFrames } from '../../services/simulate/loop-frames.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const PASSWORD = 'pipe-line-pw';
 const poly = (p: readonly (readonly [number, number])[]): string => `[${p.map(([x, y]) => `[${x}, ${y}]`).join(', ')}]`;

@@ -8,6 +8,10 @@ import { SnapshotFrameSource } from '../../services/ingester/snapshot-frame-sour
 import { liveConfigFromObject } from '../../services/live/camera-config.ts';
 import { cameraSourceFactory } from '../../services/live/camera-source.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const PASSWORD = 'snap:sh0t@pw';
 let jpeg: Buffer;

@@ -6,6 +6,7 @@ import type { CameraEvent } from '../../services/ingester/camera-health.ts';
 import { CameraSupervisor, type SupervisorOptions } from '../../services/ingester/camera-supervisor.ts';
 import { RtspFrameSource } from '../../services/ingester/rtsp-frame-source.ts';
 import { RtspServerProcess, rtspServerAvailable } from '../../services/simulate/rtsp-server.ts';
+import { loopback } from '../doubles/outbound.ts';
 
 const PASSWORD = 'S3cr3t:p@ss/9';
 const STALL_MS = 2000;
@@ -33,7 +34,7 @@ async function watched(server: RtspServerProcess, o: Partial<SupervisorOptions> 
   const waiters: Array<() => void> = [];
   const sup = new CameraSupervisor({
     cameraId: 'bar-1',
-    source: new RtspFrameSource({ url: server.url('cam'), username: 'admin', password: o.password ?? PASSWORD, fps: 2, maxWidth: 320 }),
+    source: new RtspFrameSource({ url: server.url('cam'), username: 'admin', password: o.password ?? PASSWORD, fps: 2, maxWidth: 320, policy: loopback.camera }),
     expectedFps: 2,
     stallMs: STALL_MS,
     startTimeoutMs: 6000,

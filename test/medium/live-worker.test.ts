@@ -17,6 +17,10 @@ import { newSecretKey, secretBox } from '../../services/core/secrets.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
 import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const PASSWORD_ENV = 'SOPWATCH_TEST_LIVE_WORKER_PW';

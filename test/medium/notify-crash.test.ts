@@ -14,6 +14,10 @@ import { NotificationRepository } from '../../services/core/storage/notification
 import { createNotifier } from '../../services/notify/index.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../doubles/webhook-receiver.ts';
 import { PG_URL, addViolation, backends, drain, manualClock, notifyConfig, seedStore } from './notify-fixture.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHILD = fileURLToPath(new URL('./notify-crash-child.ts', import.meta.url));

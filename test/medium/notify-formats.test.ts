@@ -7,6 +7,10 @@ import type { NotificationRecord } from '../../services/core/storage/notificatio
 import { defaultTransports, deliverTo, idempotencyKeyOf, type NotificationMessage } from '../../services/notify/index.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../doubles/webhook-receiver.ts';
 import { notifyConfig } from './notify-fixture.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const NOW = Date.UTC(2025, 2, 14, 1, 5, 0);
 const SECRET = 'SEC0123456789abcdef';

@@ -8,6 +8,10 @@ import { NotificationRepository } from '../../services/core/storage/notification
 import { createNotifier, idempotencyKeyOf, postJson, zonedToUtc, type HttpTransport, type Notifier, type NotifierDeps } from '../../services/notify/index.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../doubles/webhook-receiver.ts';
 import { addViolation, backends, drain, manualClock, notifyConfig, seedStore } from './notify-fixture.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const MIN = 60_000;
 

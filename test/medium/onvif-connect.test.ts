@@ -4,6 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CameraAuthError, CameraTimeoutError, CameraUriRefusedError } from '../../services/ingester/camera-errors.ts';
 import { OnvifRepository, pickLowResProfile } from '../../services/ingester/onvif.repository.ts';
 import { startOnvifDouble, type FakeOnvifCamera, type FakeOnvifOptions } from '../doubles/onvif-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 const PASSWORD = 'p@ss:w/rd-9Z';
 const RTSP_PORT = 8554;

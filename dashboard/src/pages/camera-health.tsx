@@ -22,6 +22,9 @@ export interface CameraHealth {
   reconnectsLastHour: number | null;
   stallsLastHour: number | null;
   lastFrameAt: string | null;
+  /** unreachable, wrong_password, not_a_camera, address_not_allowed; null while online. */
+  problem: string | null;
+  /** The API's advice in English, shown when this dashboard has no translation for the problem. */
   lastError: string | null;
   grade: string | null;
   notMonitored: Array<{ startAt: string; endAt: string | null; reason: string }>;
@@ -80,7 +83,7 @@ export function HealthFacts({ camera, h, tz }: { camera: Camera; h: CameraHealth
         <div><dt>{t('health.dropped')}</dt><dd>{num(h.dropped)}</dd></div>
         <div><dt>{t('health.reconnects')}</dt><dd>{num(h.reconnectsLastHour)} · {t('health.stalls')} {num(h.stallsLastHour)}</dd></div>
         <div><dt>{t('health.lastFrame')}</dt><dd>{h.lastFrameAt === null ? '–' : dateTime(h.lastFrameAt, locale, tz)}</dd></div>
-        {h.lastError !== null && <div><dt>{t('health.lastError')}</dt><dd class="mono">{h.lastError}</dd></div>}
+        {h.problem !== null && <div><dt>{t('health.lastError')}</dt><dd>{tOr(`health.problem.${h.problem}`, h.lastError ?? h.problem)}</dd></div>}
       </dl>
       {h.notMonitored.length > 0 && (
         <>

@@ -18,6 +18,8 @@ import { LiveCameraRepository, cameraPasswordContext, type PasswordChange } from
 import { checkCameraUri } from '../../ingester/camera-uri.ts';
 import { liveConfigFromObject } from '../../live/camera-config.ts';
 import { healthView } from '../camera-views.ts';
+import { checkStreamHost } from '../stream-policy.ts';
+import { outboundPolicies } from '../../core/env.ts';
 
 /** Snapshots are written by the worker under this folder of the data directory, and nowhere else is served. */
 const SNAPSHOT_DIR = 'live/snapshots/';
@@ -113,6 +115,7 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
       } catch (err) {
         throw badRequest((err as Error).message);
       }
+      await checkStreamHost(host, app.sopwatch.config.cameraPolicy ?? outboundPolicies().camera);
     }
     const current = await liveCameras.streamConfig(req.params.cameraId, req.params.storeId);
     if (!current) throw notFound('camera');

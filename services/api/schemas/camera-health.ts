@@ -29,7 +29,11 @@ export const CameraHealth = Type.Object({
   reconnectsLastHour: nullable(Type.Integer()),
   stallsLastHour: nullable(Type.Integer()),
   lastFrameAt: nullable(IsoTime),
-  lastError: nullable(Type.String()),
+  problem: nullable(Type.Union(['unreachable', 'wrong_password', 'not_a_camera', 'address_not_allowed'].map((s) => Type.Literal(s)), {
+    description: 'What keeps the camera from being watched, when it is not online: unreachable, wrong_password, not_a_camera, address_not_allowed',
+  })),
+  lastError: nullable(Type.String({ description: 'What the problem means and what to do, in one sentence; the technical detail is in the server log only' })),
+  notMonitoredSince: nullable(IsoTime),
   grade: nullable(Type.Union(['excellent', 'fair', 'poor', 'unusable'].map((s) => Type.Literal(s)))),
   meanLagMs: nullable(Type.Number({ description: 'Mean time from a frame\'s arrival to the end of its analysis' })),
   reportedAt: nullable(IsoTime),

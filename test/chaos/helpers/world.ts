@@ -7,6 +7,10 @@ import { startPostgres, type PrivatePostgres } from './postgres-server.ts';
 import { startRedis, type PrivateRedis } from './redis-server.ts';
 import { CHAOS_SOP_YAML, makeClip, serveVars } from './scenario.ts';
 import { addOwner, startServe, type ServeProcess } from './serve-process.ts';
+import { optInLoopback } from '../../doubles/outbound.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
+optInLoopback();
 
 export interface ChaosWorld {
   pg: PrivatePostgres;
