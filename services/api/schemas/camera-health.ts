@@ -1,6 +1,6 @@
 // Live cameras in the API: health as the watching worker last reported it, and the stream settings of a store camera.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { CameraSchema } from '../../live/camera-config.ts';
+import { CameraSchema } from '../../live/camera-schema.ts';
 import { IsoTime } from './common.ts';
 
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
