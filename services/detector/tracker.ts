@@ -95,7 +95,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
           const predicted: Box = [t.box[0] + t.vx * dt, t.box[1] + t.vy * dt, t.box[2], t.box[3]];
           for (const i of dets) {
             const box = (items[i] as Detection).box;
-            const overlap = iou(predicted, box);
+            // The last box too: a track that stopped moving (or was seen sparsely, between detector calls) is where it was.
+            const overlap = Math.max(iou(predicted, box), iou(t.box, box));
             if (overlap >= minIou) {
               pairs.push({ t, i, tier: 0, cost: -overlap });
             } else if (longSide(predicted) < smallSide || longSide(box) < smallSide) {

@@ -114,6 +114,21 @@ export class MotionDetector {
         if (this.masks.some((m) => pointInPolygon(p, m))) this.masked[y * w + x] = 1;
       }
     }
+    // Widened by two pixels: the shrinking and the blur spread a masked area's changes into its neighbours.
+    for (let pass = 0; pass < 2; pass++) {
+      const grown = Uint8Array.from(this.masked);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          if (this.masked[y * w + x] !== 1) continue;
+          for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]] as const) {
+            const xx = x + dx;
+            const yy = y + dy;
+            if (xx >= 0 && yy >= 0 && xx < w && yy < h) grown[yy * w + xx] = 1;
+          }
+        }
+      }
+      this.masked = grown;
+    }
     this.unmasked = this.masked.reduce((n, m) => n + (m === 1 ? 0 : 1), 0);
   }
 
