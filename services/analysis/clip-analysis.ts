@@ -3,15 +3,17 @@ import type { Detections, Frame, ReviewItem, SequenceRun, VerifyRequest, Violati
 import type { CompiledSop } from '../rules/compiled.ts';
 import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
 import { observe } from '../rules/observe.ts';
-import { createTracker } from '../detector/tracker.ts';
 import { createDetector, type Detector } from '../detector/index.ts';
+import { FrameStage, masksFor, regionFor, type GateOptions, type StagedFrame } from '../frames/index.ts';
 import { findStreamGaps, probeClip, readClipFrames } from '../ingester/index.ts';
 import { damageSegments, type NotAnalysed } from './damaged-spans.ts';
 import type { VlmAgent } from '../agent/index.ts';
 import { resolveCamera } from './camera.ts';
 import { modelNeedsFor } from './detector-needs.ts';
 import { answerVerifyRequests } from './verify.ts';
-import { buildEvidence } from './evidence.ts';
+import { timelineTimes, writeTimeline, writeViolationEvidence, type EvidenceContext, type FrameSource } from './evidence.ts';
+import { createFaceFinder } from './face-finder.ts';
+import { FrameRing } from './frame-ring.ts';
 import { reviewJson, runJson, violationJson, type ReviewJson, type RunJson, type ViolationJson } from './violation-json.ts';
 import { InputError } from '../core/errors.ts';
 import { perCameraHour, recordModelUsage } from '../core/model-usage.ts';
@@ -38,6 +40,13 @@ export interface ClipAnalysisOptions {
   detector?: Detector;
   /** Answers `verify` steps; without one they become `needs_review`. */
   agent?: VlmAgent;
+  /**
+   * Called for each violation as soon as it closes (its episode ended), with its keyframes already written:
+   * well before the clip ends. Every violation is still in the result too.
+   */
+  onViolation?: (v: ViolationJson) => Promise<void> | void;
+  /** The motion gate of the frame stage; `{ enabled: false }` sends every frame to the detector. */
+  gate?: GateOptions;
   onProgress?: (p: AnalysisProgress) => void;
   signal?: AbortSignal;
 }
@@ -68,6 +77,13 @@ export interface ClipAnalysisResult {
     /** Model calls and cost per hour of this clip's camera time. */
     callsPerCameraHour: number;
     costPerCameraHourUsd: number;
+    /** Frames decoded and sampled, frames with motion near the zones, frames the detector saw (its calls). */
+    framesDecoded?: number;
+    motionFrames?: number;
+    detectorCalls?: number;
+    /** Wall time of each stage after detection, ms. */
+    verifyMs?: number;
+    evidenceMs?: number;
   };
 }
 
@@ -125,76 +141,124 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   // Across a damaged stretch the rules start over, as after a camera outage: nothing is carried over the hole.
   const damage = damageSegments(await findStreamGaps(info));
   const detector = options.detector ?? (await createDetector({ needs: modelNeedsFor(sops) }));
-  let tracker = createTracker();
+  const stage = new FrameStage({
+    cameraId: camera,
+    detector,
+    region: regionFor(engines),
+    masks: masksFor(sops, camera),
+    ...(options.gate === undefined ? {} : { gate: options.gate }),
+    lookahead: Math.max(0, detector.threads - 1),
+  });
   const detections = new Map<number, Detections>();
   const collected: Collected = { violations: new Map(), reviews: new Map(), runs: new Map(), pending: [], owner: new Map() };
+  // Decode once: keyframes come from the frames decoded here (the timeline's thumbnails are kept as they pass).
+  const ring = new FrameRing(options.clipPath, { pinned: options.evidenceDir === undefined ? [] : timelineTimes(info.durationMs) });
+  const keyframes: FrameSource = (tMs, cameraId) => ring.at(tMs, cameraId);
+  const faces = createFaceFinder();
+  const evidenceCtx: EvidenceContext | undefined =
+    options.evidenceDir === undefined
+      ? undefined
+      : {
+          dir: options.evidenceDir,
+          frames: keyframes,
+          faces,
+          zonesBySop: new Map(engines.map((e) => [e.sop.id, e.zones])),
+          rules: new Map(sops.flatMap((s) => s.rules.map((r) => [`${s.id}/${r.id}`, r] as const))),
+          detections,
+        };
+  const evidenceErrors: string[] = [];
+  const streamed = new Set<string>();
+  let verifyMs = 0;
+  let evidenceMs = 0;
+  let modelCalls = 0;
+  let costUsd = 0;
 
   let frames = 0;
-  let detectMs = 0;
   let lastTMs = 0;
-  const handle = (d: Detections): void => {
-    const crossed = damage.crossed(d.tMs);
-    if (crossed !== undefined) {
-      for (const { engine } of engines) collect(collected, engine, engine.finish(crossed.startMs));
-      engines = makeEngines();
-      tracker = createTracker();
-    }
-    const tracked = tracker.update(d);
-    detections.set(tracked.frameIndex, tracked);
-    detectMs += tracked.inferenceMs;
+  const handle = (staged: StagedFrame): void => {
+    const tracked = staged.detections;
+    ring.add(staged.frame);
+    // Only frames the detector saw: evidence draws their boxes.
+    if (staged.detected) detections.set(tracked.frameIndex, tracked);
     for (const { engine, zones } of engines) collect(collected, engine, engine.push(observe(tracked, zones)));
     frames += 1;
     lastTMs = tracked.tMs;
     options.onProgress?.({ phase: 'detect', fraction: Math.min(1, tracked.tMs / Math.max(1, info.durationMs)), frames, tMs: tracked.tMs });
   };
+  /** Answers the questions asked so far, then writes the evidence of each violation that closed and hands it on. */
+  const release = async (final: boolean): Promise<void> => {
+    if (collected.pending.length > 0) {
+      const began = performance.now();
+      const verify = await answerVerifyRequests({ clipPath: options.clipPath, frames: keyframes, faces, collected, detections, agent: options.agent, fps });
+      modelCalls += verify.modelCalls;
+      costUsd += verify.costUsd;
+      verifyMs += performance.now() - began;
+    }
+    for (const v of [...collected.violations.values()]) {
+      if (streamed.has(v.id) || (v.ongoing === true && !final)) continue;
+      streamed.add(v.id);
+      const began = performance.now();
+      if (evidenceCtx !== undefined) await writeViolationEvidence(evidenceCtx, v, evidenceErrors);
+      evidenceMs += performance.now() - began;
+      await options.onViolation?.(violationJson(v, options.startAtMs));
+    }
+  };
+  const ready = (): boolean => collected.pending.length > 0 || [...collected.violations.values()].some((v) => !streamed.has(v.id) && v.ongoing !== true);
 
   const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal });
   const frameIterator: AsyncIterator<Frame> = reader[Symbol.asyncIterator]();
   // Time spent waiting for ffmpeg's next frame: the decoding cost as the pipeline feels it.
   let decodeMs = 0;
+  let read: Awaited<typeof reader.result>;
+  let endMs: number;
+  let timeline: string | undefined;
   try {
-    // Keep one frame per detector thread in flight so both cores work; results are consumed in order.
-    const inflight: Array<Promise<Detections>> = [];
-    for (;;) {
-      const waitStart = performance.now();
-      const next = await frameIterator.next();
-      decodeMs += performance.now() - waitStart;
-      if (next.done === true) break;
-      const frame = next.value;
-      // Frames ffmpeg repeats over a damaged stretch are no footage.
-      if (damage.hides(frame.tMs)) continue;
-      const p = detector.detect(frame);
-      p.catch(() => undefined);
-      inflight.push(p);
-      if (inflight.length >= Math.max(1, detector.threads)) handle(await (inflight.shift() as Promise<Detections>));
+    try {
+      // The stage keeps up to one detection per detector thread in flight; frames come out in order.
+      for (;;) {
+        const waitStart = performance.now();
+        const next = await frameIterator.next();
+        decodeMs += performance.now() - waitStart;
+        if (next.done === true) break;
+        const frame = next.value;
+        // Frames ffmpeg repeats over a damaged stretch are no footage.
+        if (damage.hides(frame.tMs)) continue;
+        // Across a damaged stretch the rules and the tracks start over, as after a camera outage.
+        const crossed = damage.crossed(frame.tMs);
+        if (crossed !== undefined) {
+          for (const staged of await stage.flush()) handle(staged);
+          for (const { engine } of engines) collect(collected, engine, engine.finish(crossed.startMs));
+          engines = makeEngines();
+          stage.restart();
+        }
+        for (const staged of await stage.push(frame)) handle(staged);
+        if (ready()) await release(false);
+      }
+      for (const staged of await stage.flush()) handle(staged);
+    } finally {
+      await frameIterator.return?.();
+      if (!options.detector) await detector.close();
     }
-    while (inflight.length > 0) handle(await (inflight.shift() as Promise<Detections>));
+    read = await reader.result;
+    endMs = read.complete ? info.durationMs : lastTMs;
+    for (const { engine } of engines) collect(collected, engine, engine.finish(endMs));
+    options.onProgress?.({ phase: 'verify', fraction: 1, frames, tMs: endMs });
+    await release(true);
+    if (evidenceCtx !== undefined) {
+      options.onProgress?.({ phase: 'evidence', fraction: 1, frames, tMs: endMs });
+      const began = performance.now();
+      const title = `${options.clipPath.split('/').pop() ?? 'clip'} — ${sops.map((s) => s.title).join(', ')}`;
+      timeline = await writeTimeline(evidenceCtx, { violations: [...collected.violations.values()], durationMs: endMs, title }, evidenceErrors);
+      evidenceMs += performance.now() - began;
+    }
   } finally {
-    await frameIterator.return?.();
-    if (!options.detector) await detector.close();
+    await faces.close();
   }
-  const read = await reader.result;
-  const endMs = read.complete ? info.durationMs : lastTMs;
-  for (const { engine } of engines) collect(collected, engine, engine.finish(endMs));
-
-  options.onProgress?.({ phase: 'verify', fraction: 1, frames, tMs: endMs });
-  const verify = await answerVerifyRequests({ clipPath: options.clipPath, collected, detections, agent: options.agent, fps });
-
-  let evidence: ClipAnalysisResult['evidence'] = { errors: [] };
-  if (options.evidenceDir !== undefined) {
-    options.onProgress?.({ phase: 'evidence', fraction: 1, frames, tMs: endMs });
-    evidence = await buildEvidence({
-      clipPath: options.clipPath,
-      dir: options.evidenceDir,
-      violations: [...collected.violations.values()],
-      zonesBySop: new Map(engines.map((e) => [e.sop.id, e.zones])),
-      rules: new Map(sops.flatMap((s) => s.rules.map((r) => [`${s.id}/${r.id}`, r] as const))),
-      detections,
-      durationMs: endMs,
-      title: `${options.clipPath.split('/').pop() ?? 'clip'} — ${sops.map((s) => s.title).join(', ')}`,
-    });
-  }
+  const evidence: ClipAnalysisResult['evidence'] =
+    options.evidenceDir === undefined ? { errors: [] } : { dir: options.evidenceDir, ...(timeline === undefined ? {} : { timeline }), errors: evidenceErrors };
   options.onProgress?.({ phase: 'done', fraction: 1, frames, tMs: endMs });
+  const staged = stage.stats();
+  const verify = { modelCalls, costUsd: Math.round(costUsd * 1e6) / 1e6 };
 
   const wallMs = performance.now() - wallStart;
   const byTime = <T extends { startMs: number }>(a: T, b: T): number => a.startMs - b.startMs;
@@ -213,13 +277,18 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     stats: {
       wallMs: Math.round(wallMs),
       decodeMs: Math.round(decodeMs),
-      detectMs: Math.round(detectMs),
+      detectMs: staged.detectorMs,
       realtimeFactor: Math.round((info.durationMs / Math.max(1, wallMs)) * 100) / 100,
       backend: detector.backend,
       modelCalls: verify.modelCalls,
       costUsd: verify.costUsd,
       callsPerCameraHour: perCameraHour(verify.modelCalls, info.durationMs),
       costPerCameraHourUsd: perCameraHour(verify.costUsd, info.durationMs),
+      framesDecoded: staged.frames,
+      motionFrames: staged.motionFrames,
+      detectorCalls: staged.detectorCalls,
+      verifyMs: Math.round(verifyMs),
+      evidenceMs: Math.round(evidenceMs),
     },
   };
   recordModelUsage({ calls: verify.modelCalls, costUsd: verify.costUsd, cameraMs: endMs });

@@ -1,25 +1,35 @@
 // Writes the evidence of a clip analysis: keyframes per violation and a timeline strip of the whole clip.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { Detections, Polygon, Violation } from '../core/contracts.ts';
+import type { Detections, Frame, Polygon, Violation } from '../core/contracts.ts';
 import { composeKeyframe, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
-import { createFaceFinder } from './face-finder.ts';
+import { createFaceFinder, type FaceFinder } from './face-finder.ts';
 import type { Rule } from '../rules/compiled.ts';
 import { ruleZones } from '../rules/rule-conditions.ts';
 import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
 
-export interface EvidenceInput {
-  clipPath: string;
+/** Where keyframes come from: the frame nearest a time (the analysis' frame ring, or a decode of the clip). */
+export type FrameSource = (tMs: number, cameraId: string) => Promise<Frame | undefined>;
+
+export interface EvidenceContext {
   dir: string;
-  violations: Violation[];
+  frames: FrameSource;
+  faces: FaceFinder;
   zonesBySop: ReadonlyMap<string, Record<string, Polygon>>;
   /** The rules behind the violations, by `<sop>/<rule>`: titles for captions, zones to highlight. */
   rules: ReadonlyMap<string, Rule>;
   detections: ReadonlyMap<number, Detections>;
+}
+
+export interface EvidenceInput extends Omit<EvidenceContext, 'frames' | 'faces'> {
+  clipPath: string;
+  violations: Violation[];
   durationMs: number;
   title: string;
   /** Thumbnails in the timeline strip. */
   thumbnails?: number;
+  frames?: FrameSource;
+  faces?: FaceFinder;
 }
 
 /** A file name that is the same for the same violation on every run (idempotent writes). */
@@ -32,79 +42,99 @@ const clock = (ms: number): string => {
   return `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
 };
 
-export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string; timeline?: string; errors: string[] }> {
-  await mkdir(input.dir, { recursive: true });
-  const errors: string[] = [];
-  const faces = createFaceFinder();
-  try {
-    for (const v of input.violations) {
-      const zones = input.zonesBySop.get(v.sop) ?? {};
-      const rule = input.rules.get(`${v.sop}/${v.rule}`);
-      const times = spreadTimes(v.startMs, v.endMs, v.endMs - v.startMs >= 3000 ? 3 : 1);
-      for (const [k, tMs] of times.entries()) {
-        try {
-          const raw = await frameAt(input.clipPath, tMs, v.cameraId);
-          if (raw === undefined) throw new Error(`no frame at ${clock(tMs)}`);
-          const frame = await faces.scrub(raw);
-          const detections = nearestDetections(input.detections, tMs);
-          const outPath = join(input.dir, evidenceName(v.id, k + 1));
-          const spec = {
-            frame,
-            ...(detections ? { detections } : {}),
-            zones,
-            // The zones the rule looks at are drawn highlighted.
-            highlightZones: rule ? ruleZones(rule) : [],
-            caption: [
-              `${rule?.title ?? v.rule}${v.step ? ` — step ${v.step}` : ''}`,
-              `${v.kind} · ${v.severity} · ${clock(v.startMs)}–${clock(v.endMs)} · frame at ${clock(tMs)}`,
-              v.message,
-            ],
-            // Already scrubbed above; renderKeyframe blurs the heads of the drawn persons again.
-            faceBoxes: [],
-            outPath,
-          };
-          // What is written is checked by the face detector, byte for byte, before it reaches the disk.
-          const jpeg = await faces.renderClean((extra) => composeKeyframe({ ...spec, faceBoxes: extra }), frame.height);
-          await writeFileAtomic(outPath, jpeg);
-          v.evidence.push(evidenceName(v.id, k + 1));
-        } catch (err) {
-          // No image is better than an unblurred one: the violation keeps its reason and says why it has no picture.
-          errors.push(`${v.id} keyframe ${k + 1}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-    }
-
-    const count = input.thumbnails ?? 10;
-    const thumbnails = [];
-    for (const tMs of spreadTimes(0, input.durationMs, count)) {
-      const raw = await frameAt(input.clipPath, tMs, 'timeline', 640);
-      if (raw === undefined) continue;
-      try {
-        thumbnails.push({ tMs, frame: await faces.scrub(raw), faceBoxes: [] });
-      } catch (err) {
-        errors.push(`timeline thumbnail at ${clock(tMs)}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+/** Keyframes of one violation (faces blurred and checked), their names pushed on `v.evidence`; problems go to `errors`. */
+export async function writeViolationEvidence(ctx: EvidenceContext, v: Violation, errors: string[]): Promise<void> {
+  await mkdir(ctx.dir, { recursive: true });
+  const zones = ctx.zonesBySop.get(v.sop) ?? {};
+  const rule = ctx.rules.get(`${v.sop}/${v.rule}`);
+  const times = spreadTimes(v.startMs, v.endMs, v.endMs - v.startMs >= 3000 ? 3 : 1);
+  for (const [k, tMs] of times.entries()) {
     try {
-      const { path } = await renderTimeline({
-        thumbnails,
-        durationMs: input.durationMs,
-        spans: input.violations.map((v) => ({
-          label: `${v.rule}${v.step ? `/${v.step}` : ''}`,
-          startMs: v.startMs,
-          endMs: v.endMs,
-          severity: v.severity,
-          kind: v.kind,
-        })),
-        title: input.title,
-        outPath: join(input.dir, 'timeline.jpg'),
-      });
-      return { dir: input.dir, timeline: path, errors };
+      const raw = await ctx.frames(tMs, v.cameraId);
+      if (raw === undefined) throw new Error(`no frame at ${clock(tMs)}`);
+      const frame = await ctx.faces.scrub(raw);
+      const detections = nearestDetections(ctx.detections, tMs);
+      const outPath = join(ctx.dir, evidenceName(v.id, k + 1));
+      const spec = {
+        frame,
+        ...(detections ? { detections } : {}),
+        zones,
+        // The zones the rule looks at are drawn highlighted.
+        highlightZones: rule ? ruleZones(rule) : [],
+        caption: [
+          `${rule?.title ?? v.rule}${v.step ? ` — step ${v.step}` : ''}`,
+          `${v.kind} · ${v.severity} · ${clock(v.startMs)}–${clock(v.endMs)} · frame at ${clock(tMs)}`,
+          v.message,
+        ],
+        // Already scrubbed above; renderKeyframe blurs the heads of the drawn persons again.
+        faceBoxes: [],
+        outPath,
+      };
+      // What is written is checked by the face detector, byte for byte, before it reaches the disk.
+      const jpeg = await ctx.faces.renderClean((extra) => composeKeyframe({ ...spec, faceBoxes: extra }), frame.height);
+      await writeFileAtomic(outPath, jpeg);
+      const name = evidenceName(v.id, k + 1);
+      if (!v.evidence.includes(name)) v.evidence.push(name);
     } catch (err) {
-      errors.push(`timeline: ${err instanceof Error ? err.message : String(err)}`);
-      return { dir: input.dir, errors };
+      // No image is better than an unblurred one: the violation keeps its reason and says why it has no picture.
+      errors.push(`${v.id} keyframe ${k + 1}: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+}
+
+/** The timeline strip of the whole clip, with every violation's span. */
+export async function writeTimeline(
+  ctx: EvidenceContext,
+  input: { violations: Violation[]; durationMs: number; title: string; thumbnails?: number },
+  errors: string[],
+): Promise<string | undefined> {
+  await mkdir(ctx.dir, { recursive: true });
+  const thumbnails = [];
+  for (const tMs of timelineTimes(input.durationMs, input.thumbnails)) {
+    const raw = await ctx.frames(tMs, 'timeline');
+    if (raw === undefined) continue;
+    try {
+      thumbnails.push({ tMs, frame: await ctx.faces.scrub(raw), faceBoxes: [] });
+    } catch (err) {
+      errors.push(`timeline thumbnail at ${clock(tMs)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  try {
+    const { path } = await renderTimeline({
+      thumbnails,
+      durationMs: input.durationMs,
+      spans: input.violations.map((v) => ({
+        label: `${v.rule}${v.step ? `/${v.step}` : ''}`,
+        startMs: v.startMs,
+        endMs: v.endMs,
+        severity: v.severity,
+        kind: v.kind,
+      })),
+      title: input.title,
+      outPath: join(ctx.dir, 'timeline.jpg'),
+    });
+    return path;
+  } catch (err) {
+    errors.push(`timeline: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
+/** The times of the timeline's thumbnails. */
+export function timelineTimes(durationMs: number, count = 10): number[] {
+  return spreadTimes(0, durationMs, count);
+}
+
+/** Keyframes of every violation and the timeline strip, in one go. */
+export async function buildEvidence(input: EvidenceInput): Promise<{ dir: string; timeline?: string; errors: string[] }> {
+  const errors: string[] = [];
+  const faces = input.faces ?? createFaceFinder();
+  const ctx: EvidenceContext = { ...input, faces, frames: input.frames ?? ((tMs, cameraId) => frameAt(input.clipPath, tMs, cameraId)) };
+  try {
+    for (const v of input.violations) await writeViolationEvidence(ctx, v, errors);
+    const timeline = await writeTimeline(ctx, input, errors);
+    return { dir: input.dir, ...(timeline === undefined ? {} : { timeline }), errors };
   } finally {
-    await faces.close();
+    if (input.faces === undefined) await faces.close();
   }
 }

@@ -45,5 +45,14 @@ export function formatReport(r: ClipAnalysisResult): string {
     `Took ${(s.wallMs / 1000).toFixed(1)} s (${s.realtimeFactor}x real time; decode ${(s.decodeMs / 1000).toFixed(1)} s, detector ${(s.detectMs / 1000).toFixed(1)} s on ${s.backend}); ` +
       `model calls: ${s.modelCalls} (${s.callsPerCameraHour} per camera-hour), cost $${s.costUsd.toFixed(4)} ($${s.costPerCameraHourUsd.toFixed(4)} per camera-hour)`,
   );
+  if (s.framesDecoded !== undefined && s.detectorCalls !== undefined) {
+    const perHour = (n: number): string => (r.durationS > 0 ? Math.round((n / r.durationS) * 3600) : 0).toLocaleString('en-US');
+    out.push(
+      `The detector saw ${s.detectorCalls} of ${s.framesDecoded} frames (motion near the zones in ${s.motionFrames ?? 0}); ` +
+        `per camera-hour: ${perHour(s.framesDecoded)} frames decoded, ${perHour(s.motionFrames ?? 0)} with motion, ${perHour(s.detectorCalls)} detector calls, ` +
+        `${perHour(s.detectMs / 1000)} detector s, ${perHour(s.modelCalls)} model calls`,
+    );
+  }
+  if (s.verifyMs !== undefined) out.push(`After detection: verify ${(s.verifyMs / 1000).toFixed(1)} s, evidence ${((s.evidenceMs ?? 0) / 1000).toFixed(1)} s`);
   return out.join('\n');
 }

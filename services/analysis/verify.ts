@@ -4,7 +4,8 @@ import type { Keyframe, VlmAgent } from '../agent/index.ts';
 import { cropAndScale, cropAround, encodeJpeg, FaceBlurError } from '../evidence/index.ts';
 import type { Collected } from './clip-analysis.ts';
 import { collect } from './clip-analysis.ts';
-import { createFaceFinder } from './face-finder.ts';
+import { createFaceFinder, type FaceFinder } from './face-finder.ts';
+import type { FrameSource } from './evidence.ts';
 import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
 
 /** What the detector saw, padded: the model looks at the scene around the step, not the whole room. */
@@ -18,6 +19,10 @@ export interface VerifyOutcome {
 
 export async function answerVerifyRequests(input: {
   clipPath: string;
+  /** Where keyframes come from; default: decoded again from the clip. */
+  frames?: FrameSource;
+  /** A face finder to share; default: one for this call. */
+  faces?: FaceFinder;
   collected: Collected;
   detections: ReadonlyMap<number, Detections>;
   agent: VlmAgent | undefined;
@@ -26,7 +31,8 @@ export async function answerVerifyRequests(input: {
   const { collected, agent } = input;
   let modelCalls = 0;
   let costUsd = 0;
-  const faces = createFaceFinder();
+  const faces = input.faces ?? createFaceFinder();
+  const frames: FrameSource = input.frames ?? ((tMs, cameraId) => frameAt(input.clipPath, tMs, cameraId));
   try {
     while (collected.pending.length > 0) {
       const request = collected.pending.shift();
@@ -39,7 +45,7 @@ export async function answerVerifyRequests(input: {
       } else {
         const keyframes: Keyframe[] = [];
         for (const [i, tMs] of spreadTimes(request.startMs, request.endMs, request.frames).entries()) {
-          const raw = await frameAt(input.clipPath, tMs, request.cameraId);
+          const raw = await frames(tMs, request.cameraId);
           if (raw === undefined) continue;
           let jpeg: Buffer;
           try {
@@ -62,7 +68,7 @@ export async function answerVerifyRequests(input: {
       collect(collected, engine, engine.resolveVerify(request.id, answer));
     }
   } finally {
-    await faces.close();
+    if (input.faces === undefined) await faces.close();
   }
   return { modelCalls, costUsd: Math.round(costUsd * 1e6) / 1e6 };
 }

@@ -22,6 +22,13 @@ export async function cameraMetrics(db: Database): Promise<MetricFamily[]> {
   const dropped = fam('sopwatch_camera_dropped_frames_total', 'counter', 'Frames dropped because the analysis was behind (since the watch started).');
   const reconnects = fam('sopwatch_camera_reconnects_last_hour', 'gauge', 'Stream restarts in the last hour.');
   const stalls = fam('sopwatch_camera_stalls_last_hour', 'gauge', 'Streams found stalled in the last hour.');
+  // The frame stage (services/frames): what was decoded, what moved near the zones, what the detector saw and cost.
+  const stageFams = [
+    ['frames', fam('sopwatch_camera_frames_decoded_total', 'counter', 'Frames decoded and handed to the frame stage (since the watch started).')],
+    ['motionFrames', fam('sopwatch_camera_motion_frames_total', 'counter', 'Frames with motion near the SOP zones.')],
+    ['detectorCalls', fam('sopwatch_camera_detector_calls_total', 'counter', 'Frames the detector ran on (the rest carried the last detections forward).')],
+    ['detectorMs', fam('sopwatch_camera_detector_ms_total', 'counter', 'Detector time, ms, summed over calls.')],
+  ] as const;
   for (const r of rows) {
     const labels = { store: r.storeId, camera: r.cameraName };
     const fresh = r.ageMs !== null && r.ageMs < STALE_REPORT_MS;
@@ -37,6 +44,12 @@ export async function cameraMetrics(db: Database): Promise<MetricFamily[]> {
     dropped.samples.push([labels, n('dropped')]);
     reconnects.samples.push([labels, n('reconnectsLastHour')]);
     stalls.samples.push([labels, n('stallsLastHour')]);
+    const pipeline = r.health.pipeline;
+    const stage = typeof pipeline === 'object' && pipeline !== null ? (pipeline as Record<string, unknown>).stage : undefined;
+    for (const [key, f] of stageFams) {
+      const v = typeof stage === 'object' && stage !== null ? (stage as Record<string, unknown>)[key] : undefined;
+      f.samples.push([labels, typeof v === 'number' && Number.isFinite(v) ? v : 0]);
+    }
   }
-  return [up, state, fpsIn, fpsOut, dropped, reconnects, stalls];
+  return [up, state, fpsIn, fpsOut, dropped, reconnects, stalls, ...stageFams.map(([, f]) => f)];
 }

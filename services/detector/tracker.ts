@@ -17,6 +17,8 @@ export interface TrackerOptions {
   smallSide?: number;
   /** Centre-distance fallback: the farthest match, in diagonals of the track's box. Default 1. */
   maxCentreDiagonals?: number;
+  /** A track last seen longer ago than this may match by centre distance whatever its size (sparse detection). Default 400. */
+  sparseMs?: number;
   /** Least keypoint score for a wrist to count. Default 0.3. */
   minKeypointScore?: number;
 }
@@ -66,6 +68,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const smallSide = options.smallSide ?? 0.15;
   const maxCentreDiagonals = options.maxCentreDiagonals ?? 1;
   const minKeypointScore = options.minKeypointScore ?? 0.3;
+  const sparseMs = options.sparseMs ?? 400;
   const counters = { p: 0, o: 0, h: 0 };
   let tracks: Track[] = [];
 
@@ -95,10 +98,12 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
           const predicted: Box = [t.box[0] + t.vx * dt, t.box[1] + t.vy * dt, t.box[2], t.box[3]];
           for (const i of dets) {
             const box = (items[i] as Detection).box;
-            const overlap = iou(predicted, box);
+            // The last box too: a track that stopped moving (or was seen sparsely, between detector calls) is where it was.
+            const overlap = Math.max(iou(predicted, box), iou(t.box, box));
             if (overlap >= minIou) {
               pairs.push({ t, i, tier: 0, cost: -overlap });
-            } else if (longSide(predicted) < smallSide || longSide(box) < smallSide) {
+            } else if (longSide(predicted) < smallSide || longSide(box) < smallSide || now - t.lastMs > sparseMs) {
+              // Small boxes, and tracks not seen for a while (the detector ran sparsely): nearest centre.
               const d = dist(centre(predicted), centre(box));
               if (d <= maxCentreDiagonals * Math.max(diagonal(predicted), diagonal(box))) pairs.push({ t, i, tier: 1, cost: d });
             }

@@ -2,7 +2,7 @@
 // verdicts handed to a sink as soon as a rule fires, with the seconds before and after kept as evidence.
 // A camera that goes offline ends the segment: open episodes are closed as cut short (a person decides), never as passed.
 import type { Detector } from '../detector/index.ts';
-import { createTracker, type Tracker } from '../detector/tracker.ts';
+import { FrameStage, masksFor, regionFor, type FrameStageStats, type GateOptions, type StagedFrame } from '../frames/index.ts';
 import { ViolationKind, type Polygon, type Verdict, type VerifyAnswer, type VerifyRequest, type Violation } from '../core/contracts.ts';
 import type { FrameBuffer } from '../ingester/frame-buffer.ts';
 import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
@@ -29,6 +29,8 @@ export interface LivePipelineOptions {
   evidence?: { beforeMs?: number; afterMs?: number; maxFrames?: number };
   /** Answers `verify` questions from the buffered frames; without it they become needs_review. */
   verify?: (request: VerifyRequest, frames: LiveFrame[]) => Promise<VerifyAnswer>;
+  /** The motion gate of the frame stage; `{ enabled: false }` sends every frame to the detector. */
+  gate?: GateOptions;
   /** Frames further apart than this belong to different segments (the camera was away). Default 10 000. */
   gapMs?: number;
   /**
@@ -46,6 +48,8 @@ export interface LivePipelineStats {
   /** Mean time from a frame's arrival to the end of its analysis, ms. */
   meanLagMs: number;
   segments: number;
+  /** The frame stage: frames decoded, with motion near the zones, detector calls and time. */
+  stage: FrameStageStats;
 }
 
 /** Kinds that depend on having seen the start of the episode or run. */
@@ -60,8 +64,10 @@ export class LivePipeline {
   private readonly gapMs: number;
   private readonly sops: CompiledSop[];
   private engines: Array<{ engine: RuleEngine; zones: Record<string, Polygon> }> | undefined;
-  private tracker: Tracker = createTracker();
+  private readonly stage: FrameStage;
   private lastMs: number | undefined;
+  /** Newest frame handed to the frame stage (it may still be waiting there). */
+  private pushedMs: number | undefined;
   private segmentStartMs: number | undefined;
   private readonly headMs: number;
   private busy = false;
@@ -77,11 +83,19 @@ export class LivePipeline {
     this.headMs = o.headMs ?? 3000;
     this.ring = new EvidenceRing(this.beforeMs + this.afterMs + 5000, o.evidence?.maxFrames ?? 120);
     this.sops = sopsForCamera(o.sops, o.cameraId, o.cameraTags ?? []);
+    const zoned = this.sops.map((sop) => ({ sop, zones: createRuleEngine([sop], { cameraId: o.cameraId, cameraTags: o.cameraTags ?? [] }).zonesFor(sop) }));
+    this.stage = new FrameStage({
+      cameraId: o.cameraId,
+      detector: o.detector,
+      region: regionFor(zoned),
+      masks: masksFor(this.sops, o.cameraId, o.cameraTags ?? []),
+      ...(o.gate === undefined ? {} : { gate: o.gate }),
+    });
   }
 
   stats(): LivePipelineStats {
     const { lagTotalMs, ...rest } = this.s;
-    return { ...rest, meanLagMs: this.s.frames === 0 ? 0 : Math.round(lagTotalMs / this.s.frames) };
+    return { ...rest, meanLagMs: this.s.frames === 0 ? 0 : Math.round(lagTotalMs / this.s.frames), stage: this.stage.stats() };
   }
 
   /** The newest frame this pipeline took (for a snapshot of the camera). */
@@ -102,6 +116,7 @@ export class LivePipeline {
       }
       if (this.pendingBreak !== undefined) this.endSegment(this.pendingBreak.atMs, this.pendingBreak.reason);
     }
+    await this.settle(() => this.stage.flush());
     if (this.lastMs !== undefined) this.endSegment(this.lastMs, 'stopped');
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -117,7 +132,7 @@ export class LivePipeline {
   }
 
   private startSegment(firstMs: number): NonNullable<LivePipeline['engines']> {
-    this.tracker = createTracker();
+    this.stage.restart();
     this.segmentStartMs = firstMs;
     this.s.segments += 1;
     this.engines = this.sops.map((sop) => {
@@ -139,28 +154,49 @@ export class LivePipeline {
   }
 
   private async process(frame: LiveFrame): Promise<void> {
-    if (this.lastMs !== undefined && frame.tMs - this.lastMs > this.gapMs) this.endSegment(this.lastMs, `no frame for ${frame.tMs - this.lastMs} ms`);
-    if (this.lastMs !== undefined && frame.tMs <= this.lastMs) return;
+    const prevMs = this.pushedMs ?? this.lastMs;
+    if (prevMs !== undefined && frame.tMs <= prevMs) return;
+    if (prevMs !== undefined && frame.tMs - prevMs > this.gapMs) {
+      await this.settle(() => this.stage.flush());
+      if (this.lastMs !== undefined) this.endSegment(this.lastMs, `no frame for ${frame.tMs - prevMs} ms`);
+    }
     this.ring.add(frame);
     // No SOP applies to this camera: it is watched (health, evidence) but the detector is spared.
     if (this.sops.length === 0) {
       this.lastMs = frame.tMs;
       return;
     }
-    let detections;
+    let decoded;
     try {
-      detections = await this.o.detector.detect(await decodeLiveFrame(frame));
+      decoded = await decodeLiveFrame(frame);
+    } catch {
+      this.s.decodeErrors += 1;
+      return;
+    }
+    this.engines ??= this.startSegment(frame.tMs);
+    this.pushedMs = frame.tMs;
+    await this.settle(() => this.stage.push(decoded));
+  }
+
+  /** Runs the frame stage and hands every frame it settles to the rule engines, in time order. */
+  private async settle(step: () => Promise<StagedFrame[]>): Promise<void> {
+    let staged: StagedFrame[];
+    try {
+      staged = await step();
     } catch (err) {
       if ((err as Error).name === 'DetectorError') this.s.detectErrors += 1;
       else this.s.decodeErrors += 1;
       return;
     }
-    const engines = this.engines ?? this.startSegment(frame.tMs);
-    const tracked = this.tracker.update(detections);
-    this.lastMs = frame.tMs;
-    for (const { engine, zones } of engines) this.handle(engine, engine.push(observe(tracked, zones)), frame.tMs);
-    this.s.frames += 1;
-    this.s.lagTotalMs += Date.now() - frame.tMs;
+    const engines = this.engines;
+    if (engines === undefined) return;
+    for (const { frame, detections } of staged) {
+      if (this.lastMs !== undefined && frame.tMs <= this.lastMs) continue;
+      this.lastMs = frame.tMs;
+      for (const { engine, zones } of engines) this.handle(engine, engine.push(observe(detections, zones)), frame.tMs);
+      this.s.frames += 1;
+      this.s.lagTotalMs += Date.now() - frame.tMs;
+    }
   }
 
   private emit(event: LiveEvent): void {

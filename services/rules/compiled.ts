@@ -112,6 +112,8 @@ export interface CompiledSop {
   cameras: string[];
   /** Zones per camera id (or `*`): zone name -> polygon. */
   zones: Record<string, Record<string, Polygon>>;
+  /** Project extension: per camera id (or `*`), areas where motion never wakes the detector. */
+  motionMasks?: Record<string, Polygon[]>;
   rules: Rule[];
   /** Path the file was loaded from, for messages. */
   source: string;

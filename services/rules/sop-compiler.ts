@@ -27,6 +27,9 @@ export function compileSop(file: SopFile, source: string): CompiledSop {
     ...(file.revision === undefined ? {} : { revision: file.revision }),
     cameras: [...file.cameras],
     zones,
+    ...(file.motion_mask === undefined
+      ? {}
+      : { motionMasks: Object.fromEntries(Object.entries(file.motion_mask).map(([camera, polys]) => [camera, polys.map((poly) => poly.map(([x, y]) => [x, y] as const))])) }),
     rules: file.rules.map((r) => compileRule(r, fileSmoothing)),
     source,
   };

@@ -96,6 +96,9 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
         ...(deps.fps === undefined ? {} : { fps: deps.fps }),
         evidenceDir: join(deps.dataDir, 'evidence', clip.id),
         signal: controller.signal,
+        // Each violation is stored (with its evidence) as soon as its episode closes: the dashboard's feed shows it
+        // while the rest of the clip is still being analysed. Storing is idempotent, so the final store repeats nothing.
+        onViolation: (v) => results.storeViolation(clip, camera, files, v),
         onProgress: (p) => report(p.phase === 'detect' ? p.fraction * 0.9 : p.phase === 'verify' ? 0.92 : p.phase === 'evidence' ? 0.95 : 0.99, p.phase !== 'detect'),
       });
       await writes;

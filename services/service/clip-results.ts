@@ -42,19 +42,23 @@ export class ClipResultWriter {
     this.admin = new ClipAdminRepository(db);
   }
 
+  /** One violation and its evidence files, as soon as the analysis found it (the dashboard's feed reads it from here). */
+  async storeViolation(clip: Clip, camera: Camera, files: SopFileWithBody[], v: ViolationJson): Promise<void> {
+    const version = files.find((f) => f.sopId === v.sop)?.version ?? 1;
+    const { violation } = await this.violations.upsert({
+      storeId: clip.storeId, clipId: clip.id, sopVersion: version, violation: toViolation(v, camera),
+      ...(clip.recordedAt === null ? {} : { clipRecordedAt: clip.recordedAt }),
+    });
+    for (const name of v.evidence) {
+      const rel = `evidence/${clip.id}/${name}`;
+      const bytes = await stat(join(this.dataDir, rel)).then((s) => s.size, () => -1);
+      if (bytes >= 0) await this.evidence.record({ violationId: violation.id, path: rel, kind: 'keyframe', bytes });
+    }
+  }
+
   async store(clip: Clip, camera: Camera, files: SopFileWithBody[], result: ClipAnalysisResult): Promise<void> {
     const versionOf = new Map(files.map((f) => [f.sopId, f.version]));
-    for (const v of result.violations) {
-      const { violation } = await this.violations.upsert({
-        storeId: clip.storeId, clipId: clip.id, sopVersion: versionOf.get(v.sop) ?? 1, violation: toViolation(v, camera),
-        ...(clip.recordedAt === null ? {} : { clipRecordedAt: clip.recordedAt }),
-      });
-      for (const name of v.evidence) {
-        const rel = `evidence/${clip.id}/${name}`;
-        const bytes = await stat(join(this.dataDir, rel)).then((s) => s.size, () => -1);
-        if (bytes >= 0) await this.evidence.record({ violationId: violation.id, path: rel, kind: 'keyframe', bytes });
-      }
-    }
+    for (const v of result.violations) await this.storeViolation(clip, camera, files, v);
     for (const r of result.needsReview) {
       await this.reviewItems.upsert({
         storeId: clip.storeId, cameraId: camera.id, clipId: clip.id, engineId: r.id, sopId: r.sop, sopVersion: versionOf.get(r.sop) ?? 1,

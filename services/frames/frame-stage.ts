@@ -1,0 +1,245 @@
+// The frame stage of one camera, shared by clip analysis and live cameras: frame -> motion -> region -> detections
+// -> tracks. The detector runs only where it is needed; every other frame carries the last detections forward.
+//
+// Which frames are detected ("probes"):
+// - the first frame, and a frame where most of the picture changed at once (lights): once, not for every frame;
+// - motion inside the region: at most every `busyMs` while something stands in a zone, every `watchMs` when empty;
+// - the first still frame after motion (to learn the scene as it now stands);
+// - a still scene: every `refreshMs` while something is tracked (a person standing still stays seen), `idleMs` else;
+// - the frame after one with a new, not yet confirmed, track (the tracker confirms on two consecutive detections).
+// Frames with motion between two probes wait; when the two probes disagree on what stands in which zone, those
+// frames are detected too ("fills"), so a rule's edges fall on the same frame as if every frame had been detected.
+import type { Detections, Frame, Polygon } from '../core/contracts.ts';
+import type { Detector } from '../detector/index.ts';
+import { createTracker, type Tracker } from '../detector/tracker.ts';
+import { MotionDetector, type MotionOptions } from './motion.ts';
+import { cropFrame, intersects, uncrop, WHOLE, zoneState, type Region } from './region.ts';
+
+export interface GateOptions {
+  /** False: every frame goes to the detector (the behaviour before the gate). Default true. */
+  enabled?: boolean;
+  /** Motion in the region while something stands in a zone: detect at least this often, ms. Default 800. */
+  busyMs?: number;
+  /** Motion in the region while the zones are empty, ms. Default 1200. */
+  watchMs?: number;
+  /** A still scene with tracked things: re-detect this often, ms (stationary tracks stay tracked). Default 2000. */
+  refreshMs?: number;
+  /** A still, empty scene, ms. Default 5000. */
+  idleMs?: number;
+  /** The detector gets a crop of the region when the region is at most this fraction of the picture. Default 0.6. */
+  cropBelow?: number;
+}
+
+export interface FrameStageOptions {
+  cameraId: string;
+  detector: Pick<Detector, 'detect'>;
+  region: Region;
+  /** Areas that always move; motion there never triggers the detector. */
+  masks?: readonly Polygon[];
+  gate?: GateOptions;
+  motion?: Omit<MotionOptions, 'masks'>;
+  /** Probes that may still be running when `push` returns (clips: detector threads - 1, live: 0). Default 0. */
+  lookahead?: number;
+}
+
+export interface StagedFrame {
+  frame: Frame;
+  /** Tracked detections: this frame's own when `detected`, else those of the last detected frame, retimed. */
+  detections: Detections;
+  detected: boolean;
+  /** Motion inside the region. */
+  motion: boolean;
+}
+
+export interface FrameStageStats {
+  frames: number;
+  /** Frames with motion inside the region. */
+  motionFrames: number;
+  detectorCalls: number;
+  /** Detector time summed over calls (worker time, not wall time). */
+  detectorMs: number;
+  /** Detector calls spent locating a change between two probes. */
+  fills: number;
+  /** Global changes (lights, exposure) that reset the background. */
+  resets: number;
+}
+
+interface Entry {
+  frame: Frame;
+  motion: boolean;
+  det?: Promise<Detections>;
+  done?: boolean;
+}
+
+interface Anchor {
+  tracked: Detections;
+  state: string;
+  occupied: boolean;
+}
+
+export class FrameStage {
+  private readonly gate: Required<GateOptions>;
+  private readonly motion: MotionDetector;
+  private readonly crop: boolean;
+  private readonly lookahead: number;
+  private tracker: Tracker;
+  private queue: Entry[] = [];
+  private anchor: Anchor | undefined;
+  private lastProbeMs: number | undefined;
+  private forceNext = false;
+  private readonly s: FrameStageStats = { frames: 0, motionFrames: 0, detectorCalls: 0, detectorMs: 0, fills: 0, resets: 0 };
+
+  constructor(private readonly o: FrameStageOptions) {
+    const g = o.gate ?? {};
+    this.gate = {
+      enabled: g.enabled ?? true,
+      busyMs: g.busyMs ?? 800,
+      watchMs: g.watchMs ?? 1200,
+      refreshMs: g.refreshMs ?? 2000,
+      idleMs: g.idleMs ?? 5000,
+      cropBelow: g.cropBelow ?? 0.6,
+    };
+    this.motion = new MotionDetector({ ...o.motion, masks: o.masks ?? [] });
+    const [, , w, h] = o.region.box;
+    this.crop = this.gate.enabled && w * h <= this.gate.cropBelow && o.region.box !== WHOLE;
+    this.lookahead = Math.max(0, o.lookahead ?? 0);
+    this.tracker = this.newTracker();
+  }
+
+  stats(): FrameStageStats {
+    return { ...this.s, detectorMs: Math.round(this.s.detectorMs) };
+  }
+
+  /** A new segment (the camera was away): new tracks, a new background. Call with nothing pending (after `flush`). */
+  restart(): void {
+    this.tracker = this.newTracker();
+    this.motion.reset();
+    this.queue = [];
+    this.anchor = undefined;
+    this.lastProbeMs = undefined;
+    this.forceNext = false;
+  }
+
+  /** Takes the next frame (time order); resolves with the frames now settled, oldest first. */
+  async push(frame: Frame): Promise<StagedFrame[]> {
+    this.s.frames += 1;
+    const m = this.motion.update(frame);
+    if (m.reset) this.s.resets += 1;
+    const moving = m.boxes.some((b) => intersects(b, this.o.region.box));
+    if (moving) this.s.motionFrames += 1;
+    const entry: Entry = { frame, motion: moving };
+    if (this.isProbe(frame, moving, m.reset)) this.probe(entry, false);
+    this.queue.push(entry);
+    return this.settle(false);
+  }
+
+  /** End of the stream (or of a segment): the frames still waiting are settled. */
+  async flush(): Promise<StagedFrame[]> {
+    const last = this.queue.at(-1);
+    if (last !== undefined && last.det === undefined && last.motion) this.probe(last, false);
+    return this.settle(true);
+  }
+
+  private newTracker(): Tracker {
+    return createTracker(this.gate.enabled ? { maxMissedMs: Math.max(2000, this.gate.refreshMs + 1000) } : {});
+  }
+
+  private isProbe(frame: Frame, moving: boolean, reset: boolean): boolean {
+    if (!this.gate.enabled || this.lastProbeMs === undefined || this.forceNext || reset) return true;
+    const since = frame.tMs - this.lastProbeMs;
+    if (moving) return since >= (this.anchor?.occupied === true ? this.gate.busyMs : this.gate.watchMs);
+    // Motion just stopped: see the scene as it now stands.
+    if (this.queue.some((e) => e.det === undefined)) return true;
+    return since >= ((this.anchor?.tracked.items.length ?? 0) > 0 ? this.gate.refreshMs : this.gate.idleMs);
+  }
+
+  private probe(entry: Entry, fill: boolean): void {
+    this.s.detectorCalls += 1;
+    if (fill) this.s.fills += 1;
+    else {
+      this.lastProbeMs = entry.frame.tMs;
+      this.forceNext = false;
+    }
+    const { frame } = entry;
+    let det: Promise<Detections>;
+    if (this.crop) {
+      const c = cropFrame(frame, this.o.region.box);
+      det = this.o.detector.detect(c.frame).then((d) => uncrop(d, c.box, frame));
+    } else {
+      det = this.o.detector.detect(frame);
+    }
+    entry.det = det;
+    det.then(
+      () => (entry.done = true),
+      () => (entry.done = true),
+    );
+  }
+
+  private inFlight(): number {
+    return this.queue.reduce((n, e) => n + (e.det !== undefined && e.done !== true ? 1 : 0), 0);
+  }
+
+  private async settle(all: boolean): Promise<StagedFrame[]> {
+    const out: StagedFrame[] = [];
+    const mayWait = (e: Entry): boolean => all || e.done === true || this.inFlight() > this.lookahead;
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0] as Entry;
+        if (head.det === undefined && !head.motion) {
+          out.push(this.carry(head));
+          this.queue.shift();
+          continue;
+        }
+        const det = head.det;
+        if (det !== undefined) {
+          if (!mayWait(head)) break;
+          out.push(this.take(head, await det));
+          this.queue.shift();
+          continue;
+        }
+        // Frames with motion wait for the next probe.
+        const k = this.queue.findIndex((e) => e.det !== undefined);
+        if (k < 0) {
+          if (!all) break;
+          this.probe(this.queue.at(-1) as Entry, false);
+          continue;
+        }
+        const next = this.queue[k] as Entry;
+        if (!mayWait(next)) break;
+        const raw = await (next.det as Promise<Detections>);
+        if (this.anchor === undefined || zoneState(raw, this.o.region.zones) !== this.anchor.state) {
+          // Something changed in between: find where, frame by frame.
+          for (const e of this.queue.slice(0, k)) this.probe(e, true);
+        } else {
+          for (const e of this.queue.splice(0, k)) out.push(this.carry(e));
+        }
+      }
+    } catch (err) {
+      // A failed detection drops what was waiting; the next frames start afresh from the last anchor.
+      this.queue = [];
+      this.forceNext = true;
+      throw err;
+    }
+    return out;
+  }
+
+  private take(entry: Entry, raw: Detections): StagedFrame {
+    this.s.detectorMs += raw.inferenceMs;
+    const tracked = this.tracker.update(raw);
+    const state = zoneState(raw, this.o.region.zones);
+    this.anchor = { tracked, state, occupied: /@\d/.test(state) };
+    // A new track is confirmed by the next detection: ask for it at once, so entries are not late.
+    if (this.gate.enabled && tracked.items.some((i) => i.kind !== 'face' && i.trackId === undefined)) this.forceNext = true;
+    return { frame: entry.frame, detections: tracked, detected: true, motion: entry.motion };
+  }
+
+  private carry(entry: Entry): StagedFrame {
+    const { frame } = entry;
+    const base = this.anchor?.tracked;
+    const detections: Detections =
+      base === undefined
+        ? { cameraId: frame.cameraId, frameIndex: frame.index, tMs: frame.tMs, width: frame.width, height: frame.height, items: [], inferenceMs: 0 }
+        : { ...base, frameIndex: frame.index, tMs: frame.tMs, inferenceMs: 0 };
+    return { frame, detections, detected: false, motion: entry.motion };
+  }
+}

@@ -1,0 +1,226 @@
+// Motion from cheap pixels: the decoded frame shrunk to a tiny grayscale picture (about 100 px high), blurred,
+// compared with a running-average background, thresholded and dilated into motion boxes. Masked areas never move;
+// a change of most of the picture at once (lights, auto-exposure) is not motion: the background starts again.
+import type { Box, Frame, Polygon } from '../core/contracts.ts';
+import { pointInPolygon } from '../rules/observe.ts';
+
+export interface MotionOptions {
+  /** Height of the grayscale picture motion is computed on. Default 100. */
+  height?: number;
+  /** Least difference from the background (0..255) for a pixel to move. Default 25. */
+  threshold?: number;
+  /** Least connected moving pixels (in the tiny picture) for a motion box. Default 8. */
+  minArea?: number;
+  /** More than this fraction of the unmasked picture moving at once is a global change, not motion. Default 0.5. */
+  globalFraction?: number;
+  /** Time constant of the running-average background, ms: a still change is absorbed in a few of these. Default 3000. */
+  backgroundMs?: number;
+  /** Areas that always move (a clock, a screen, a window onto the street), normalised polygons. */
+  masks?: readonly Polygon[];
+}
+
+export interface MotionResult {
+  /** Normalised boxes around what moved (empty when nothing did, or on a global change). */
+  boxes: Box[];
+  /** Fraction of the unmasked picture that moved. */
+  fraction: number;
+  /** Most of the picture changed at once: ignored as motion, the background was reset to this frame. */
+  reset: boolean;
+}
+
+/** Gray levels of `frame` averaged over blocks, into a `w` x `h` picture. */
+function shrinkGray(frame: Frame, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  const counts = new Uint16Array(w * h);
+  const { width, height, rgb } = frame;
+  const xs = new Int32Array(width);
+  for (let x = 0; x < width; x++) xs[x] = Math.min(w - 1, Math.floor((x * w) / width));
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(h - 1, Math.floor((y * h) / height)) * w;
+    let i = y * width * 3;
+    for (let x = 0; x < width; x++, i += 3) {
+      const k = row + (xs[x] as number);
+      out[k] = (out[k] as number) + 0.299 * (rgb[i] as number) + 0.587 * (rgb[i + 1] as number) + 0.114 * (rgb[i + 2] as number);
+      counts[k] = (counts[k] as number) + 1;
+    }
+  }
+  for (let k = 0; k < out.length; k++) out[k] = (out[k] as number) / Math.max(1, counts[k] as number);
+  return out;
+}
+
+/** 3x3 box blur (edges clamped). */
+function blur(src: Float32Array, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      let n = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          sum += src[yy * w + xx] as number;
+          n++;
+        }
+      }
+      out[y * w + x] = sum / n;
+    }
+  }
+  return out;
+}
+
+export class MotionDetector {
+  private readonly heightOpt: number;
+  private readonly threshold: number;
+  private readonly minArea: number;
+  private readonly globalFraction: number;
+  private readonly backgroundMs: number;
+  private readonly masks: readonly Polygon[];
+  private w = 0;
+  private h = 0;
+  private masked: Uint8Array = new Uint8Array(0);
+  private unmasked = 0;
+  private background: Float32Array | undefined;
+  private lastMs: number | undefined;
+
+  constructor(options: MotionOptions = {}) {
+    this.heightOpt = options.height ?? 100;
+    this.threshold = options.threshold ?? 25;
+    this.minArea = options.minArea ?? 8;
+    this.globalFraction = options.globalFraction ?? 0.5;
+    this.backgroundMs = options.backgroundMs ?? 3000;
+    this.masks = options.masks ?? [];
+  }
+
+  /** Forget the background (a new segment, a camera that came back). */
+  reset(): void {
+    this.background = undefined;
+    this.lastMs = undefined;
+  }
+
+  private shape(frame: Frame): void {
+    const h = Math.max(1, Math.min(frame.height, this.heightOpt));
+    const w = Math.max(1, Math.round((frame.width * h) / frame.height));
+    if (w === this.w && h === this.h) return;
+    this.w = w;
+    this.h = h;
+    this.background = undefined;
+    this.masked = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = [(x + 0.5) / w, (y + 0.5) / h] as const;
+        if (this.masks.some((m) => pointInPolygon(p, m))) this.masked[y * w + x] = 1;
+      }
+    }
+    // Widened by two pixels: the shrinking and the blur spread a masked area's changes into its neighbours.
+    for (let pass = 0; pass < 2; pass++) {
+      const grown = Uint8Array.from(this.masked);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          if (this.masked[y * w + x] !== 1) continue;
+          for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]] as const) {
+            const xx = x + dx;
+            const yy = y + dy;
+            if (xx >= 0 && yy >= 0 && xx < w && yy < h) grown[yy * w + xx] = 1;
+          }
+        }
+      }
+      this.masked = grown;
+    }
+    this.unmasked = this.masked.reduce((n, m) => n + (m === 1 ? 0 : 1), 0);
+  }
+
+  /** Motion in `frame` against the frames before it (time order). The first frame only sets the background. */
+  update(frame: Frame): MotionResult {
+    this.shape(frame);
+    const { w, h } = this;
+    const gray = blur(shrinkGray(frame, w, h), w, h);
+    const bg = this.background;
+    const dt = this.lastMs === undefined ? 0 : Math.max(0, frame.tMs - this.lastMs);
+    this.lastMs = frame.tMs;
+    if (bg === undefined) {
+      this.background = gray;
+      return { boxes: [], fraction: 0, reset: false };
+    }
+    const moving = new Uint8Array(w * h);
+    let count = 0;
+    for (let k = 0; k < moving.length; k++) {
+      if (this.masked[k] === 1) continue;
+      if (Math.abs((gray[k] as number) - (bg[k] as number)) > this.threshold) {
+        moving[k] = 1;
+        count++;
+      }
+    }
+    const fraction = this.unmasked === 0 ? 0 : count / this.unmasked;
+    if (fraction > this.globalFraction) {
+      this.background = gray;
+      return { boxes: [], fraction, reset: true };
+    }
+    const alpha = Math.min(0.5, dt / this.backgroundMs);
+    for (let k = 0; k < bg.length; k++) bg[k] = (bg[k] as number) + alpha * ((gray[k] as number) - (bg[k] as number));
+    return { boxes: count === 0 ? [] : this.boxes(this.dilate(moving)), fraction, reset: false };
+  }
+
+  private dilate(src: Uint8Array): Uint8Array {
+    const { w, h } = this;
+    const out = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (src[y * w + x] !== 1) continue;
+        for (let dy = -1; dy <= 1; dy++) {
+          const yy = y + dy;
+          if (yy < 0 || yy >= h) continue;
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx;
+            if (xx >= 0 && xx < w && this.masked[yy * w + xx] !== 1) out[yy * w + xx] = 1;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Bounding boxes of the 8-connected moving areas of at least `minArea` pixels. */
+  private boxes(grid: Uint8Array): Box[] {
+    const { w, h } = this;
+    const seen = new Uint8Array(w * h);
+    const boxes: Box[] = [];
+    const stack: number[] = [];
+    for (let start = 0; start < grid.length; start++) {
+      if (grid[start] !== 1 || seen[start] === 1) continue;
+      let x0 = w;
+      let y0 = h;
+      let x1 = -1;
+      let y1 = -1;
+      let area = 0;
+      stack.push(start);
+      seen[start] = 1;
+      while (stack.length > 0) {
+        const k = stack.pop() as number;
+        const x = k % w;
+        const y = (k - x) / w;
+        area++;
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx;
+            const yy = y + dy;
+            if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+            const n = yy * w + xx;
+            if (grid[n] === 1 && seen[n] !== 1) {
+              seen[n] = 1;
+              stack.push(n);
+            }
+          }
+        }
+      }
+      if (area >= this.minArea) boxes.push([x0 / w, y0 / h, (x1 + 1 - x0) / w, (y1 + 1 - y0) / h]);
+    }
+    return boxes;
+  }
+}

@@ -1,0 +1,114 @@
+// Where the detector needs to look for one camera: the bounding box of the SOP zones its rules use, with a margin
+// (and, for rules about persons or hands, up to the top of the picture: a person's body stands above its feet).
+// Also: crops a frame to that region and maps the detections back, and the "zone state" of a frame's detections.
+import type { Box, Detection, Detections, Frame, Polygon } from '../core/contracts.ts';
+import type { CompiledSop } from '../rules/compiled.ts';
+import { leafConditions, ruleConditions } from '../rules/rule-conditions.ts';
+import { boxCentre, footPoint, pointInPolygon } from '../rules/observe.ts';
+
+export const WHOLE: Box = [0, 0, 1, 1];
+
+export interface Region {
+  /** Normalised box the detector looks at; WHOLE when the rules need the whole picture. */
+  box: Box;
+  /** Every zone polygon the rules use (for the zone state). */
+  zones: Polygon[];
+}
+
+const clamp = (v: number): number => Math.min(1, Math.max(0, v));
+
+/**
+ * The region of a camera for these SOP files (already filtered to the camera) and their zones per file.
+ * `margin` is added on every side, as a fraction of the picture.
+ */
+export function regionFor(sops: ReadonlyArray<{ sop: CompiledSop; zones: Record<string, Polygon> }>, margin = 0.15): Region {
+  const zones: Polygon[] = [];
+  let whole = false;
+  let upward = false;
+  for (const { sop, zones: byName } of sops) {
+    for (const leaf of sop.rules.filter((r) => r.enabled).flatMap(ruleConditions).flatMap(leafConditions)) {
+      const poly = leaf.zone === '*' ? undefined : byName[leaf.zone];
+      if (poly === undefined) {
+        whole = true;
+        continue;
+      }
+      zones.push(poly);
+      if (leaf.type === 'person_in' || leaf.type === 'hands_in' || (leaf.type === 'count' && leaf.of === 'person')) upward = true;
+    }
+  }
+  if (whole || zones.length === 0) return { box: WHOLE, zones };
+  const xs = zones.flatMap((p) => p.map((q) => q[0]));
+  const ys = zones.flatMap((p) => p.map((q) => q[1]));
+  const x0 = clamp(Math.min(...xs) - margin);
+  const x1 = clamp(Math.max(...xs) + margin);
+  const y0 = upward ? 0 : clamp(Math.min(...ys) - margin);
+  const y1 = clamp(Math.max(...ys) + margin);
+  return { box: [x0, y0, x1 - x0, y1 - y0], zones };
+}
+
+export function intersects(a: Box, b: Box): boolean {
+  return a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+}
+
+/** Pixel bounds of a normalised box in a frame (at least 2 x 2). */
+function pixels(box: Box, frame: Pick<Frame, 'width' | 'height'>): { x: number; y: number; w: number; h: number } {
+  const x = Math.max(0, Math.min(frame.width - 2, Math.floor(box[0] * frame.width)));
+  const y = Math.max(0, Math.min(frame.height - 2, Math.floor(box[1] * frame.height)));
+  const w = Math.max(2, Math.min(frame.width - x, Math.ceil((box[0] + box[2]) * frame.width) - x));
+  const h = Math.max(2, Math.min(frame.height - y, Math.ceil((box[1] + box[3]) * frame.height) - y));
+  return { x, y, w, h };
+}
+
+/** The part of `frame` inside `box`, and the box it really covers (pixel-aligned). */
+export function cropFrame(frame: Frame, box: Box): { frame: Frame; box: Box } {
+  const p = pixels(box, frame);
+  const rgb = Buffer.allocUnsafe(p.w * p.h * 3);
+  for (let row = 0; row < p.h; row++) {
+    const from = ((p.y + row) * frame.width + p.x) * 3;
+    frame.rgb.copy(rgb, row * p.w * 3, from, from + p.w * 3);
+  }
+  return {
+    frame: { ...frame, width: p.w, height: p.h, rgb },
+    box: [p.x / frame.width, p.y / frame.height, p.w / frame.width, p.h / frame.height],
+  };
+}
+
+/** Detections made on a crop covering `box`, in the whole frame's coordinates. */
+export function uncrop(d: Detections, box: Box, full: Pick<Frame, 'width' | 'height'>): Detections {
+  const [bx, by, bw, bh] = box;
+  const point = (p: readonly [number, number]): [number, number] => [bx + p[0] * bw, by + p[1] * bh];
+  const items: Detection[] = d.items.map((i) => ({
+    ...i,
+    box: [bx + i.box[0] * bw, by + i.box[1] * bh, i.box[2] * bw, i.box[3] * bh],
+    ...(i.keypoints === undefined ? {} : { keypoints: i.keypoints.map((k) => ({ ...k, point: point(k.point) })) }),
+  }));
+  return { ...d, width: full.width, height: full.height, items };
+}
+
+/**
+ * What the rules can tell apart in one frame's detections: how many of each kind and label stand in each zone
+ * (feet for persons, centres otherwise) and in the whole picture. Two frames with the same state give the same
+ * observations, whatever the exact boxes.
+ */
+export function zoneState(d: Detections, zones: readonly Polygon[]): string {
+  const counts = new Map<string, number>();
+  const add = (key: string): void => {
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  for (const item of d.items) {
+    if (item.kind === 'face') continue;
+    const key = `${item.kind}:${item.label}`;
+    add(`${key}@*`);
+    const p = item.kind === 'person' ? footPoint(item.box) : boxCentre(item.box);
+    for (const [i, zone] of zones.entries()) if (pointInPolygon(p, zone)) add(`${key}@${i}`);
+  }
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k}=${n}`).join(',');
+}
+
+/** The motion masks these SOP files give a camera (its id, else one of its tags, else "*"). */
+export function masksFor(sops: readonly CompiledSop[], cameraId: string, tags: readonly string[] = []): Polygon[] {
+  return sops.flatMap((s) => {
+    const key = [cameraId, ...tags, '*'].find((k) => s.motionMasks !== undefined && Object.hasOwn(s.motionMasks, k));
+    return key === undefined ? [] : (s.motionMasks?.[key] ?? []);
+  });
+}
