@@ -12,6 +12,10 @@ import { generateSampleClip, sampleSop, SAMPLE_ZONES } from '../services/demo/in
 import { loadSopDir, loadSopText } from '../services/rules/sop-loader.ts';
 import type { CompiledSop } from '../services/rules/compiled.ts';
 import { startOpenAiDouble } from '../test/doubles/openai-server.ts';
+import { optInLoopback } from '../test/doubles/outbound.ts';
+
+// The model double listens on 127.0.0.1: opt in to loopback as an operator would for a local model.
+optInLoopback();
 
 const { values } = parseArgs({ options: { fps: { type: 'string', default: '5' } } });
 const fps = Number(values.fps);

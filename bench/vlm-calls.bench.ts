@@ -6,6 +6,10 @@ import { createVlmAgent, type Keyframe, type VerifyContext } from '../services/a
 import { configFromObject } from '../services/core/config.ts';
 import { ViolationKind, type VerifyRequest } from '../services/core/contracts.ts';
 import { startOpenAiDouble } from '../test/doubles/openai-server.ts';
+import { optInLoopback } from '../test/doubles/outbound.ts';
+
+// The model double listens on 127.0.0.1: opt in to loopback as an operator would for a local model.
+optInLoopback();
 
 const N = 200;
 

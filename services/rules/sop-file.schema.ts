@@ -165,7 +165,7 @@ export const SopFileSchema = Type.Object({
   description: Type.Optional(Type.String({ description: 'Free text: what the procedure is for.' })),
   cameras: Type.Array(Type.String({ minLength: 1, description: 'A camera id or tag; "*" means any camera.' }), { minItems: 1, uniqueItems: true, description: 'Camera ids or tags this file applies to; "*" = any.' }),
   zones: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Record(Type.String({ minLength: 1 }), Polygon, { ...strict, description: 'Zone name -> polygon.' }), { ...strict, description: 'Zones per camera id (or "*" for every camera): zone name -> polygon.' })),
-  motion_mask: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Array(Polygon, { maxItems: 32, description: 'Polygons where motion is ignored.' }), { description: 'Project extension. Areas per camera id (or "*") that always move (a clock, a screen, a window onto the street): motion there never wakes the detector. Things inside are still detected when the detector runs for other reasons.' })),
+  motion_mask: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Array(Polygon, { maxItems: 32, description: 'Polygons where motion is ignored.' }), { ...strict, description: 'Project extension. Areas per camera id (or "*") that always move (a clock, a screen, a window onto the street): motion there never wakes the detector. Things inside are still detected when the detector runs for other reasons.' })),
   smoothing: Type.Optional(Smoothing),
   rules: Type.Array(Rule, { minItems: 1, description: 'The rules of this procedure.' }),
 }, { ...strict, title: 'sopwatch SOP file (format v1)', description: 'A standard operating procedure: where to look, and what must or must not happen there.' });

@@ -112,7 +112,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await clips.getByText('Analysed: 2 alert(s).').waitFor({ timeout: ANALYSIS_MS });
     // The inbox was never reloaded: both alerts came over the live stream.
     await inbox.locator('.queue-item').nth(1).waitFor({ timeout: 10_000 });
-    expect(await inbox.locator('.queue-item .qi-title').allTextContents()).toEqual(expect.arrayContaining(['Till staffed', 'Till watched']));
+    // Each row says its rule's title from the SOP file in force.
+    expect(await inbox.locator('.queue-item .qi-title').allTextContents()).toEqual(expect.arrayContaining(['Someone at the till', 'The till is never left for long']));
     const list = await pageGet<ViolationJson[]>(inbox, '/api/violations?status=open');
     clipId = list.body[0]?.clipId ?? '';
     expect(clipId).not.toBe('');
@@ -262,7 +263,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await page.goto(`${world.url}/clips?clip=${clipId}`);
     await page.getByRole('button', { name: 'Analyse again' }).click();
     await page.getByText('Queued for a new analysis.').waitFor();
-    await page.locator('.row', { hasText: 'Back door clear' }).waitFor({ timeout: ANALYSIS_MS });
+    await page.locator('.row', { hasText: 'Nobody loiters at the back door' }).waitFor({ timeout: ANALYSIS_MS });
     const rules = (await pageGet<ViolationJson[]>(page, `/api/violations?clipId=${clipId}`)).body.map((v) => v.rule).sort();
     expect(rules).toEqual(['back-door-clear', 'till-staffed', 'till-watched']);
     await page.locator('.tl-span').first().waitFor();

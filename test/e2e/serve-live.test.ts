@@ -18,7 +18,7 @@ import { createDetector, type Detector } from '../../services/detector/index.ts'
 import { startService, type RunningService } from '../../services/service/index.ts';
 import { startSimulation, type Simulation } from '../../services/simulate/simulation.ts';
 import { startOpenAiDouble, type OpenAiDouble } from '../doubles/openai-server.ts';
-import { optInLoopback } from '../doubles/outbound.ts';
+import { LOOPBACK_OPT_IN, optInLoopback } from '../doubles/outbound.ts';
 
 // The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
 optInLoopback();
@@ -97,7 +97,7 @@ describe('live cameras through sopwatch serve (embedded database, in-process que
     faces = await createDetector({ needs: { faces: true, persons: false, pose: false, hands: false, objects: false }, threads: 1 });
     model = await startOpenAiDouble({ name: 'vlm', script: [{ kind: 'answer', answer: 'no', confidence: 0.9, reason: 'frame 1 shows nobody washing their hands' }] });
     const vlm = configFromObject({ vlm: { providers: [{ id: 'double', baseUrl: model.url, model: 'm', timeoutMs: 10_000, pricePerMTokIn: 1, pricePerMTokOut: 4 }] } }).vlm;
-    const env = parseEnv({ SOPWATCH_DATA_DIR: dataDir, SOPWATCH_METRICS_TOKEN: METRICS_TOKEN, SOPWATCH_DETECTOR_THREADS: '1' });
+    const env = parseEnv({ ...LOOPBACK_OPT_IN, SOPWATCH_DATA_DIR: dataDir, SOPWATCH_METRICS_TOKEN: METRICS_TOKEN, SOPWATCH_DETECTOR_THREADS: '1' });
     service = await startService({
       env, port: 0, host: '127.0.0.1', api: { feedIntervalMs: 1000 }, logger: { level: 'warn' },
       live: {

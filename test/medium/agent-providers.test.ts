@@ -7,6 +7,10 @@ import { providerKind } from '../../services/agent/provider-kinds.ts';
 import { configFromObject } from '../../services/core/config.ts';
 import { ViolationKind, type VerifyRequest } from '../../services/core/contracts.ts';
 import { startOpenAiDouble, type Behaviour, type OpenAiDouble } from '../doubles/openai-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The model double listens on 127.0.0.1: opt in to loopback as an operator would for a local model.
+optInLoopback();
 
 let double: OpenAiDouble;
 let keyframes: Keyframe[] = [];

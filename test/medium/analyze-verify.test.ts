@@ -76,9 +76,12 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
     try {
       const config = configFromObject({ vlm: { providers: [{ id: 'hijacked', baseUrl: double.url, model: 'm', timeoutMs: 10_000, maxImages: 3, structuredOutput: 'none' }] } });
       const result = await analyzeClip({ clipPath, sops: sops(), agent: createVlmAgent(config.vlm), fps: 2 });
-      // The model was really asked (twice) and its "passed" was taken as an answer: no violation, nothing to review.
+      // The model was really asked (twice). It did not flag the text in the picture, but its reply shows it followed
+      // that text: the answer is not trusted either way, and each case waits for a person.
       expect(result.stats.modelCalls).toBe(2);
-      expect(result.needsReview.filter((r) => r.rule === 'gloves-at-sink')).toEqual([]);
+      const review = result.needsReview.filter((r) => r.rule === 'gloves-at-sink');
+      expect(review.length).toBe(2);
+      for (const r of review) expect(r.answer?.answer).toBe('unsure');
       expect(result.violations.filter((v) => v.rule === 'gloves-at-sink')).toEqual([]);
       const detectorFound = result.violations.filter((v) => v.rule === 'wash-long-enough');
       expect(detectorFound.length).toBe(1);

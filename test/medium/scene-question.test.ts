@@ -8,6 +8,10 @@ import type { Verdict, VerifyRequest } from '../../services/core/contracts.ts';
 import { createRuleEngine } from '../../services/rules/engine.ts';
 import { startOpenAiDouble, type OpenAiDouble } from '../doubles/openai-server.ts';
 import { CAMERA, forbiddenRule, person, personIn, sop, split, stream } from '../unit/engine-fixtures.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+
+// The model double listens on 127.0.0.1: opt in to loopback as an operator would for a local model.
+optInLoopback();
 
 let double: OpenAiDouble;
 let jpeg: Buffer;

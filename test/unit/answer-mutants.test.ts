@@ -32,15 +32,22 @@ describe('replyText', () => {
 });
 
 describe('parseModelReply', () => {
-  it('says exactly why a reply was refused', () => {
+  it('says exactly why a reply was refused, and reads liberally what a tolerant model may say', () => {
+    const read = (text: string) => {
+      const r = parseModelReply(text);
+      return r.ok ? { answer: r.value.answer, confidence: r.value.confidence } : r.problem;
+    };
     expect(problem('   ')).toBe('the reply was empty');
-    for (const notAnObject of ['42', 'null', '[1]', '"yes"']) expect(problem(notAnObject), notAnObject).toBe('no JSON object was found in the reply');
-    expect(problem('{}')).toBe('the JSON object is invalid: /answer expected required property');
-    expect(problem(JSON.stringify({ ...valid, verdict: 'pass' }))).toBe('the JSON object is invalid: /verdict unexpected property');
-    expect(problem(JSON.stringify({ ...valid, answer: 'maybe' }))).toBe('the JSON object is invalid: /answer expected union value');
-    // The first invalid object is the one reported, and a nested object is taken whole.
-    expect(problem('x {"answer": {"a":1}}')).toBe('the JSON object is invalid: /confidence expected required property');
-    expect(problem(`{} then ${JSON.stringify({ ...valid, confidence: 7 })}`)).toBe('the JSON object is invalid: /answer expected required property');
+    for (const notAnAnswer of ['42', '[1]']) expect(problem(notAnAnswer), notAnAnswer).toBe('no JSON object was found in the reply');
+    expect(problem('{}')).toBe('the JSON object is invalid: the JSON object has no "answer"');
+    expect(problem('x {"answer": {"a":1}}')).toBe('the JSON object is invalid: "answer" is {"a":1}, not yes, no or unsure');
+    // A bare word is an answer of middling confidence; what is not yes or no is unsure (a case for a person).
+    expect(read('"yes"')).toEqual({ answer: 'yes', confidence: 0.5 });
+    expect(read('null')).toEqual({ answer: 'unsure', confidence: 0.5 });
+    expect(read(JSON.stringify({ ...valid, answer: 'maybe' }))).toEqual({ answer: 'unsure', confidence: 0.8 });
+    // Unknown keys are ignored; an invalid object before a valid one does not hide it.
+    expect(read(JSON.stringify({ ...valid, verdict: 'pass' }))).toEqual({ answer: 'no', confidence: 0.8 });
+    expect(read(`{} then ${json}`)).toEqual({ answer: 'no', confidence: 0.8 });
   });
 
   it('looks for an object at no more than 32 opening braces', () => {

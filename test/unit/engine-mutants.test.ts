@@ -23,8 +23,9 @@ describe('forbidden with verify: a late answer belongs to its own episode', () =
 });
 
 describe('forbidden with verify: answers and episodes are matched by subject and start', () => {
-  it('the end of another subject\'s episode that started at the same time does not end this one', () => {
-    const behindBar = forbiddenRule({ id: 'behind-bar', when: personIn('behind-bar'), forMs: 3_000, smoothing: { enterMs: 0, exitMs: 600 }, verify });
+  it('the end of another subject\'s episode that started at the same time does not end this one (per: subject)', () => {
+    // One answer per person (the extension `per: subject`); by default the two would make one episode.
+    const behindBar = forbiddenRule({ id: 'behind-bar', when: personIn('behind-bar'), forMs: 3_000, smoothing: { enterMs: 0, exitMs: 600 }, verify: { ...verify, per: 'subject' } });
     const engine = createRuleEngine([sop([behindBar])], { cameraId: CAMERA });
     const frames = stream([
       { from: 0, to: 8_000, obs: person('p:1', 'behind-bar') },
