@@ -4,7 +4,7 @@ import { env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { rotateKey, secretStatus } from '../core/secret-rotation.ts';
 import { loadSecretKey, newSecretKey, secretBox } from '../core/secrets.ts';
-import { DatabaseLockedError, openDatabase, type Database } from '../core/storage/index.ts';
+import { openCommandDatabase } from './open-database.ts';
 
 const HELP = `Usage:
   sopwatch secrets status       where the key comes from, its id, and whether every stored secret opens with it
@@ -18,17 +18,6 @@ rotate-key with the key file: a new key is made, staged as secret.key.next, ever
 rotate-key with SOPWATCH_SECRET_KEY: set SOPWATCH_NEW_SECRET_KEY to the new key as well; afterwards give every
   process the new key as SOPWATCH_SECRET_KEY and restart them.
 With the embedded database, stop \`sopwatch serve\` first (one process owns the directory).`;
-
-async function open(): Promise<Database> {
-  try {
-    return await openDatabase();
-  } catch (err) {
-    if (err instanceof DatabaseLockedError) {
-      throw new DatabaseLockedError(`the embedded database is held by another process (is \`sopwatch serve\` running?): stop it first, or use DATABASE_URL. ${err.message}`, { cause: err });
-    }
-    throw err;
-  }
-}
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -47,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
   if (sub === 'rotate-key' && e.secretKey !== undefined && e.newSecretKey === undefined) {
     throw new UsageError('the key comes from SOPWATCH_SECRET_KEY: set SOPWATCH_NEW_SECRET_KEY to the new key too (make one with `sopwatch secrets new-key`)');
   }
-  const db = await open();
+  const db = await openCommandDatabase();
   try {
     if (sub === 'status') {
       const current = await loadSecretKey({ dataDir: e.dataDir, ...envKey });

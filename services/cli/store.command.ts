@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.ts';
 import { env } from '../core/env.ts';
-import { DatabaseLockedError, openDatabase, type Database } from '../core/storage/index.ts';
+import { openCommandDatabase } from './open-database.ts';
 import { deleteStoreData, exportStore } from '../privacy/index.ts';
 
 const ACTOR = 'cli';
@@ -18,17 +18,6 @@ delete: deletes every file and row of the store; the audit log keeps its rows an
         what was deleted, by whom (cli) and why. Refuses without --yes and while a clip is being analysed.
 Both use DATABASE_URL, or the embedded database in SOPWATCH_DATA_DIR, which only one process may own:
 stop \`sopwatch serve\` first when it uses the embedded one.`;
-
-async function open(): Promise<Database> {
-  try {
-    return await openDatabase();
-  } catch (err) {
-    if (err instanceof DatabaseLockedError) {
-      throw new DatabaseLockedError(`the embedded database is held by another process (is \`sopwatch serve\` running?): stop it first, or use DATABASE_URL. ${err.message}`, { cause: err });
-    }
-    throw err;
-  }
-}
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -54,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`deleting store ${storeId} removes its clips, violations, evidence and reviews for good; add --yes to confirm`);
   }
   const dataDir = env().dataDir;
-  const db = await open();
+  const db = await openCommandDatabase();
   try {
     if (sub === 'export') {
       const outDir = resolve(values.out as string);
