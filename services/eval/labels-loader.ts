@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { env } from '../core/env.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
 import { loadSopFile, type SopError } from '../rules/sop-loader.ts';
+import { TYPE_WORDS, toPath } from '../rules/sop-schema-check.ts';
 import { didYouMean } from '../rules/sop-suggest.ts';
 import { readYaml, type DataPath, type Problem, type YamlSource } from '../rules/sop-yaml.ts';
 import { LabelsFile } from './labels-file.schema.ts';
@@ -100,16 +101,6 @@ export async function labelsFiles(paths: readonly string[]): Promise<string[]> {
     }
   }
   return out;
-}
-
-const TYPE_WORDS: Record<string, string> = { string: 'text', number: 'a number', boolean: 'true or false', object: 'a mapping (key: value lines)', array: 'a list' };
-
-function toPath(pointer: string): Array<string | number> {
-  if (pointer === '') return [];
-  return pointer.split('/').slice(1).map((s) => {
-    const seg = s.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^(0|[1-9]\d*)$/.test(seg) ? Number(seg) : seg;
-  });
 }
 
 function nameOf(path: DataPath): string {

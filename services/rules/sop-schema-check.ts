@@ -28,7 +28,8 @@ export function schemaProblems(data: unknown): Problem[] {
   return problems;
 }
 
-function toPath(pointer: string): Array<string | number> {
+/** A JSON pointer (`/rules/2/when`) as a data path (`['rules', 2, 'when']`). */
+export function toPath(pointer: string): Array<string | number> {
   if (pointer === '') return [];
   return pointer.split('/').slice(1).map((s) => {
     const seg = s.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -66,7 +67,8 @@ export function show(value: unknown): string {
   return JSON.stringify(value) ?? typeof value;
 }
 
-const TYPE_WORDS: Record<string, string> = {
+/** JSON Schema type names in the words a person reads. */
+export const TYPE_WORDS: Record<string, string> = {
   string: 'text', number: 'a number', integer: 'a whole number', boolean: 'true or false',
   object: 'a mapping (key: value lines)', array: 'a list',
 };
