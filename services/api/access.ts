@@ -1,6 +1,9 @@
-// Store-level access checks every route makes on every id it touches: not yours -> 404, read-only role -> 403.
+// Store access in routes. Ids in the path or query are proved the caller's by the central guard (plugins/app/auth.ts,
+// `guardIds`) before a handler runs, and read-only callers are refused there on every state-changing request: that is
+// the one mechanism for them. Ids in a body are the handler's to check: it loads each one within `callerOf(req).storeIds`
+// (or within the path's store), so a foreign id is "not found".
 import type { FastifyRequest } from 'fastify';
-import { forbidden, notFound, unauthorized } from './http-errors.ts';
+import { unauthorized } from './http-errors.ts';
 import type { Caller } from './plugins/app/context.ts';
 
 export function callerOf(req: FastifyRequest): Caller {
@@ -8,17 +11,8 @@ export function callerOf(req: FastifyRequest): Caller {
   return req.caller;
 }
 
-/** The caller, once `storeId` is proven to be one of theirs (and writable for `write`). */
-export function requireStore(req: FastifyRequest, storeId: string, mode: 'read' | 'write'): Caller {
-  const caller = callerOf(req);
-  if (!caller.storeIds.includes(storeId)) throw notFound('store');
-  if (mode === 'write' && caller.role === 'auditor') throw forbidden('auditors have read-only access');
-  return caller;
-}
-
-/** The stores a list covers: the one asked for (checked), or every store of the caller. */
+/** The stores a list covers: the one asked for (already proved the caller's by the guard), or every store of theirs. */
 export function storeScope(req: FastifyRequest, storeId: string | undefined): string[] {
-  if (storeId === undefined) return callerOf(req).storeIds;
-  requireStore(req, storeId, 'read');
-  return [storeId];
+  const caller = callerOf(req);
+  return storeId === undefined ? caller.storeIds : [storeId];
 }

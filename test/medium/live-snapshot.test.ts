@@ -45,10 +45,22 @@ function collect(source: SnapshotFrameSource, ms: number): Promise<{ frames: Buf
 describe('snapshot frame source', () => {
   it('polls at the asked rate with HTTP Digest, reusing the nonce, and hands over whole JPEGs', async () => {
     const cam = await snapshotCamera();
-    const got = await collect(new SnapshotFrameSource({ url: cam.url, username: 'admin', password: PASSWORD, fps: 4 }), 1600);
+    // Five frames, however long a loaded machine takes for them; the rate is checked from below only (never faster than
+    // asked), since a slow machine may poll late but must never poll early.
+    const frames: Buffer[] = [];
+    const at: number[] = [];
+    const session = new SnapshotFrameSource({ url: cam.url, username: 'admin', password: PASSWORD, fps: 4 }).open({
+      onFrame: (j) => {
+        frames.push(j);
+        at.push(performance.now());
+        if (frames.length === 5) void session.stop();
+      },
+    });
+    const got = { frames, ...(await session.ended) };
     expect(got.stopped).toBe(true);
-    expect(got.frames.length).toBeGreaterThanOrEqual(5);
-    expect(got.frames.length).toBeLessThanOrEqual(8);
+    expect(got.frames.length).toBe(5);
+    // Three intervals after the first (challenged) frame: 750 ms at 4 fps; polling twice as fast would take 375 ms.
+    expect((at[4] as number) - (at[1] as number)).toBeGreaterThan(500);
     expect(got.frames.every((f) => f.equals(jpeg))).toBe(true);
     // One challenge, then every request answered with the same nonce and a counter.
     expect(cam.refused).toBe(1);
@@ -66,10 +78,10 @@ describe('snapshot frame source', () => {
     cam.mode = 'error';
     expect((await collect(source, 3000)).reason).toMatch(/HTTP 500/);
     cam.mode = 'hang';
-    const began = Date.now();
-    const hung = await collect(source, 5000);
+    // The source gives up by itself (not stopped by this test's 20 s window), after its own 700 ms limit.
+    const hung = await collect(source, 20_000);
+    expect(hung.stopped).toBe(false);
     expect(hung.reason).toMatch(/no answer within 700 ms/);
-    expect(Date.now() - began).toBeLessThan(2500);
   });
 
   it('auto mode falls back to snapshots when the RTSP stream keeps failing, and the camera comes online', async () => {

@@ -98,10 +98,9 @@ describe('ONVIF connect', () => {
   it('gives up on a call that never answers within its time limit', async () => {
     const cam = await camera({ auth: 'wsse' });
     cam.faults.set('GetProfiles', 'hang');
-    const began = Date.now();
     const err = await repo(cam, { timeoutMs: 800 }).resolveMedia().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CameraTimeoutError);
-    expect(Date.now() - began).toBeLessThan(3000);
+    expect((err as Error).message).toMatch(/took longer than 800 ms/);
   });
 
   it.each([

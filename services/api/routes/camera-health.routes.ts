@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireStore } from '../access.ts';
+import { callerOf } from '../access.ts';
 import { badRequest, notFound } from '../http-errors.ts';
 import { CameraHealth, StreamSettings, StreamSettingsBody } from '../schemas/camera-health.ts';
 import { CameraParams } from '../schemas/camera.ts';
@@ -42,14 +42,12 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: StoreParams }>('/api/stores/:storeId/cameras/health', {
     schema: { tags: ['cameras'], summary: 'Health of every camera of the store, as its worker last reported it', params: StoreParams, response: { 200: Type.Array(CameraHealth), ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     return healthOf(req.params.storeId);
   });
 
   app.get<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId/health', {
     schema: { tags: ['cameras'], summary: 'Health of one camera', params: CameraParams, response: { 200: CameraHealth, ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     const [one] = await healthOf(req.params.storeId, req.params.cameraId);
     if (one === undefined) throw notFound('camera');
     return one;
@@ -61,7 +59,6 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
       summary: 'The newest picture of the camera, faces blurred (404 until the worker has one; asking makes it refresh every few seconds)',
     },
   }, async (req, reply) => {
-    requireStore(req, req.params.storeId, 'read');
     const camera = await repos.cameras.get(req.params.cameraId, [req.params.storeId]);
     if (!camera) throw notFound('camera');
     await status.wantSnapshot(camera.id, camera.storeId);
@@ -82,7 +79,6 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId/stream', {
     schema: { tags: ['cameras'], summary: 'How the worker reaches the camera (the password is never returned: hasPassword says whether one is stored)', params: CameraParams, response: { 200: StreamSettings, ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     const found = await liveCameras.streamConfig(req.params.cameraId, req.params.storeId);
     if (!found) throw notFound('camera');
     const { passwordEnv: _dropped, ...config } = found.config;
@@ -97,7 +93,7 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
     // Unknown keys would be dropped silently by validation: a variable name in a body must be refused, loudly.
     preValidation: async (req) => refuseUnknownKeys(req.body, StreamSettingsBody.properties),
   }, async (req) => {
-    const caller = requireStore(req, req.params.storeId, 'write');
+    const caller = callerOf(req);
     const { host, password, ...config } = req.body;
     if (host !== null) {
       let checked;

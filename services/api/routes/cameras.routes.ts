@@ -1,7 +1,7 @@
 // Cameras of a store: list, add, read, delete.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireStore } from '../access.ts';
+import { callerOf } from '../access.ts';
 import { conflict, notFound } from '../http-errors.ts';
 import { DatabaseError } from '../../core/storage/index.ts';
 import { Camera, CameraParams, NewCamera } from '../schemas/camera.ts';
@@ -15,14 +15,13 @@ export async function cameraRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: StoreParams }>('/api/stores/:storeId/cameras', {
     schema: { tags: ['cameras'], params: StoreParams, response: { 200: Type.Array(Camera), ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     return (await repos.cameras.list([req.params.storeId])).map(cameraView);
   });
 
   app.post<{ Params: StoreParams; Body: NewCamera }>('/api/stores/:storeId/cameras', {
     schema: { tags: ['cameras'], params: StoreParams, body: NewCamera, response: { 201: Camera, ...errorResponses } },
   }, async (req, reply) => {
-    const caller = requireStore(req, req.params.storeId, 'write');
+    const caller = callerOf(req);
     try {
       const camera = await repos.cameras.create({ storeId: req.params.storeId, ...req.body });
       await repos.audit.append({ actor: caller.userId, storeId: camera.storeId, action: 'camera.create', target: camera.id });
@@ -36,7 +35,6 @@ export async function cameraRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId', {
     schema: { tags: ['cameras'], params: CameraParams, response: { 200: Camera, ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     const camera = await repos.cameras.get(req.params.cameraId, [req.params.storeId]);
     if (!camera) throw notFound('camera');
     return cameraView(camera);
@@ -45,7 +43,7 @@ export async function cameraRoutes(app: FastifyInstance): Promise<void> {
   app.delete<{ Params: CameraParams }>('/api/stores/:storeId/cameras/:cameraId', {
     schema: { tags: ['cameras'], params: CameraParams, response: { 200: Ok, ...errorResponses } },
   }, async (req) => {
-    const caller = requireStore(req, req.params.storeId, 'write');
+    const caller = callerOf(req);
     if (!(await repos.cameras.delete(req.params.cameraId, req.params.storeId))) throw notFound('camera');
     await repos.audit.append({ actor: caller.userId, storeId: req.params.storeId, action: 'camera.delete', target: req.params.cameraId });
     return { ok: true as const };

@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { callerOf, requireStore, storeScope } from '../access.ts';
+import { callerOf, storeScope } from '../access.ts';
 import { queueClipAnalysis } from '../clip-jobs.ts';
 import { badRequest, conflict, notFound, tooLarge, unavailable, unsupportedMedia } from '../http-errors.ts';
 import type { ClipStatus } from '../../core/storage/index.ts';
@@ -30,9 +30,8 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
   };
 
   app.post<{ Params: StoreParams; Querystring: ClipUploadQuery }>('/api/stores/:storeId/clips', {
-    // Before any byte of the body is read: whose store, and is the declared size acceptable.
+    // Before any byte of the body is read (the central guard has proved the store is the caller's): is the declared size acceptable.
     onRequest: async (req: FastifyRequest<{ Params: StoreParams }>) => {
-      requireStore(req, req.params.storeId, 'write');
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > config.maxUploadBytes + MULTIPART_OVERHEAD) {
         throw tooLarge(`the upload declares ${declared} bytes; the limit is ${config.maxUploadBytes} bytes`);
@@ -47,7 +46,7 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
       response: { 202: ClipQueued, 413: Type.Ref(ErrorBody), 415: Type.Ref(ErrorBody), ...errorResponses },
     },
   }, async (req, reply) => {
-    const caller = requireStore(req, req.params.storeId, 'write');
+    const caller = callerOf(req);
     if (!req.isMultipart()) throw unsupportedMedia('send the clip as multipart/form-data');
     const camera = await repos.cameras.get(req.query.cameraId, [req.params.storeId]);
     if (!camera) throw notFound('camera');
@@ -111,7 +110,7 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags: ['clips'], summary: 'Analyse a finished or failed clip again (violations are updated, never duplicated)', params: ClipParams, response: { 202: ClipQueued, 409: Type.Ref(ErrorBody), 503: Type.Ref(ErrorBody), ...errorResponses } },
   }, async (req, reply) => {
     let clip = await visibleClip(req, req.params.clipId);
-    const caller = requireStore(req, clip.storeId, 'write');
+    const caller = callerOf(req);
     if (clip.status === 'accepted' || clip.status === 'analysing') throw conflict(`clip is ${clip.status} already`);
     // A failed clip goes back to the queue; a done one stays done until its new run starts (the status machine).
     if (clip.status === 'failed') clip = await repos.clips.requeue(clip.id);
@@ -132,7 +131,7 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags: ['clips'], summary: 'Delete a clip and its video file (its violations and their evidence stay)', params: ClipParams, response: { 200: Ok, 409: Type.Ref(ErrorBody), ...errorResponses } },
   }, async (req) => {
     const clip = await visibleClip(req, req.params.clipId);
-    const caller = requireStore(req, clip.storeId, 'write');
+    const caller = callerOf(req);
     const deleted = await repos.clipAdmin.delete(clip.id, clip.storeId);
     if (!deleted) throw conflict('the clip is being analysed: delete it when the analysis ends');
     await rm(deleted.path, { force: true });

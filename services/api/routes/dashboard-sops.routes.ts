@@ -1,7 +1,6 @@
 // For the dashboard's SOP pages: the plain-English account of a stored or draft SOP file, and a dry run of a draft on a clip.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireStore } from '../access.ts';
 import { conflict, notFound, unprocessable } from '../http-errors.ts';
 import { analyzeClip } from '../../analysis/index.ts';
 import { InputError, UsageError } from '../../core/errors.ts';
@@ -44,7 +43,6 @@ export async function dashboardSopRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: SopParams; Querystring: Static<typeof SopVersionQuery> }>('/api/stores/:storeId/sops/:sopId/explanation', {
     schema: { tags: ['sops'], summary: 'A stored SOP version in plain English, with its zones and rules', params: SopParams, querystring: SopVersionQuery, response: { 200: SopExplained, ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     const file = await repos.sopFiles.get(req.params.storeId, req.params.sopId, req.query.version);
     if (!file) throw notFound('SOP');
     return explained(loaded(file.yaml, `${file.sopId}.yaml`), file.version);
@@ -53,14 +51,12 @@ export async function dashboardSopRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: StoreParams; Body: SopUpload }>('/api/stores/:storeId/sops/explanation', {
     schema: { tags: ['sops'], summary: 'Check and explain a draft SOP file without storing it (errors as 422, like an upload)', params: StoreParams, body: SopUpload, response: { 200: SopExplained, 422: Type.Ref(ErrorBody), ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'write');
     return explained(loaded(req.body.yaml, req.body.fileName ?? 'sop.yaml'), null);
   });
 
   app.post<{ Params: StoreParams; Body: DryRunBody }>('/api/stores/:storeId/sops/dry-run', {
     schema: { tags: ['sops'], summary: 'Run a draft SOP file over one of the store\'s clips; nothing is stored', params: StoreParams, body: DryRunBody, response: { 200: DryRun, 409: Type.Ref(ErrorBody), 422: Type.Ref(ErrorBody), ...errorResponses } },
   }, async (req, reply) => {
-    requireStore(req, req.params.storeId, 'write');
     const load = loaded(req.body.yaml, req.body.fileName ?? 'sop.yaml');
     const clip = await repos.clips.get(req.body.clipId, [req.params.storeId]);
     if (!clip) throw notFound('clip');

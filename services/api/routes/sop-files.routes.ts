@@ -1,7 +1,7 @@
 // SOP files of a store: upload (validated, errors with line and column as 422), versions, YAML, enable per camera.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireStore } from '../access.ts';
+import { callerOf } from '../access.ts';
 import { notFound, unprocessable } from '../http-errors.ts';
 import { ErrorBody, errorResponses } from '../schemas/common.ts';
 import { SopEnablement, SopFile, SopFileBody, SopParams, SopUpload, SopUploaded, SopVersionQuery } from '../schemas/sop-file.ts';
@@ -21,7 +21,7 @@ export async function sopFileRoutes(app: FastifyInstance): Promise<void> {
       response: { 201: SopUploaded, 422: Type.Ref(ErrorBody), ...errorResponses },
     },
   }, async (req, reply) => {
-    const caller = requireStore(req, req.params.storeId, 'write');
+    const caller = callerOf(req);
     const file = req.body.fileName ?? 'sop.yaml';
     const load = loadSopText(req.body.yaml, file);
     if (!load.ok) {
@@ -38,14 +38,12 @@ export async function sopFileRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: StoreParams }>('/api/stores/:storeId/sops', {
     schema: { tags: ['sops'], summary: 'SOP files: the newest version of each id (and the enabled one)', params: StoreParams, response: { 200: Type.Array(SopFile), ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     return (await repos.sopFiles.list([req.params.storeId])).map(sopView);
   });
 
   app.get<{ Params: SopParams }>('/api/stores/:storeId/sops/:sopId/versions', {
     schema: { tags: ['sops'], params: SopParams, response: { 200: Type.Array(SopFile), ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     const versions = await repos.sopFiles.versions(req.params.storeId, req.params.sopId);
     if (versions.length === 0) throw notFound('SOP');
     return versions.map(sopView);
@@ -54,7 +52,6 @@ export async function sopFileRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: SopParams; Querystring: Static<typeof SopVersionQuery> }>('/api/stores/:storeId/sops/:sopId', {
     schema: { tags: ['sops'], summary: 'One version with its YAML (default the newest)', params: SopParams, querystring: SopVersionQuery, response: { 200: SopFileBody, ...errorResponses } },
   }, async (req) => {
-    requireStore(req, req.params.storeId, 'read');
     const file = await repos.sopFiles.get(req.params.storeId, req.params.sopId, req.query.version);
     if (!file) throw notFound('SOP');
     return { ...sopView(file), yaml: file.yaml };
@@ -63,7 +60,7 @@ export async function sopFileRoutes(app: FastifyInstance): Promise<void> {
   app.put<{ Params: SopParams; Body: SopEnablement }>('/api/stores/:storeId/sops/:sopId/enablement', {
     schema: { tags: ['sops'], summary: 'Enable a version (on some cameras) or disable the SOP', params: SopParams, body: SopEnablement, response: { 200: SopFile, 422: Type.Ref(ErrorBody), ...errorResponses } },
   }, async (req) => {
-    const caller = requireStore(req, req.params.storeId, 'write');
+    const caller = callerOf(req);
     const ids = req.body.cameraIds;
     if (ids !== undefined && ids !== null) {
       const known = new Set((await repos.cameras.list([req.params.storeId])).map((c) => c.id));

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { callerOf, requireStore, storeScope } from '../access.ts';
+import { callerOf, storeScope } from '../access.ts';
 import { badRequest, conflict, notFound } from '../http-errors.ts';
 import type { ViolationQuery as Query } from '../../core/storage/violation-queries.repository.ts';
 import type { ViolationStatus } from '../../core/storage/index.ts';
@@ -54,13 +54,13 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
     return v;
   };
 
-  /** Ids from a body: each one must be the caller's and writable, or nothing is done (404 names no id). */
-  const writableAll = async (req: FastifyRequest, ids: readonly string[]) => {
+  /**
+   * Ids from a body, which the central guard never sees: each one is loaded within the caller's stores, or nothing is
+   * done (404 names no id). Read-only callers were refused before the body was read.
+   */
+  const visibleAll = async (req: FastifyRequest, ids: readonly string[]) => {
     const found = [];
-    for (const id of ids) {
-      const v = await visible(req, id);
-      found.push({ v, caller: requireStore(req, v.storeId, 'write') });
-    }
+    for (const id of ids) found.push(await visible(req, id));
     return found;
   };
 
@@ -123,7 +123,7 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags: ['reviews'], summary: 'Confirm a violation, or dismiss it with a reason code', params: ViolationParams, body: NewReview, response: { 201: Violation, ...errorResponses } },
   }, async (req, reply) => {
     const v = await visible(req, req.params.violationId);
-    const caller = requireStore(req, v.storeId, 'write');
+    const caller = callerOf(req);
     checkReason(req.body.decision, req.body.reasonCode);
     return reply.code(201).send(violationView(await decideOne(caller, v, req.body)));
   });
@@ -132,7 +132,7 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags: ['reviews'], summary: 'Take back your newest decision on a violation (within two minutes): it gets the status it had before', params: ViolationParams, response: { 200: Violation, ...errorResponses } },
   }, async (req) => {
     const v = await visible(req, req.params.violationId);
-    const undone = await undoOne(requireStore(req, v.storeId, 'write'), v);
+    const undone = await undoOne(callerOf(req), v);
     if (undone === undefined) throw conflict(`nothing to undo: only your own newest decision, within ${UNDO_WINDOW_MS / 60_000} minutes`);
     return violationView(undone);
   });
@@ -141,9 +141,10 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags: ['reviews'], summary: 'One decision for several violations: all of them, or none when one id is unknown or read-only', body: BulkReview, response: { 201: BulkResult, ...errorResponses } },
   }, async (req, reply) => {
     checkReason(req.body.decision, req.body.reasonCode);
-    const all = await writableAll(req, req.body.ids);
+    const all = await visibleAll(req, req.body.ids);
+    const caller = callerOf(req);
     const out = [];
-    for (const { v, caller } of all) out.push(violationView(await decideOne(caller, v, req.body)));
+    for (const v of all) out.push(violationView(await decideOne(caller, v, req.body)));
     return reply.code(201).send({ violations: out });
   });
 
@@ -153,9 +154,10 @@ export async function violationRoutes(app: FastifyInstance): Promise<void> {
       summary: 'Take back your newest decisions on several violations; one that someone decided since keeps that decision (its status tells)',
     },
   }, async (req) => {
-    const all = await writableAll(req, req.body.ids);
+    const all = await visibleAll(req, req.body.ids);
+    const caller = callerOf(req);
     const out = [];
-    for (const { v, caller } of all) out.push(violationView((await undoOne(caller, v)) ?? (await visible(req, v.id))));
+    for (const v of all) out.push(violationView((await undoOne(caller, v)) ?? (await visible(req, v.id))));
     return { violations: out };
   });
 
