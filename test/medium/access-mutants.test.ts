@@ -198,3 +198,43 @@ describe('lists cover the caller\'s stores only', () => {
     expect(await clips('foreign')).toEqual([]);
   });
 });
+
+describe('ids in bodies, which the guard never sees, are loaded within the caller\'s stores', () => {
+  const status = async (who: Who): Promise<string> => (await call(who, 'GET', `/api/violations/${encodeURIComponent(ids.violationA1)}`)).json<{ status: string }>().status;
+
+  it('bulk review: one foreign or unknown id and nothing is decided; the store\'s own ids are', async () => {
+    const bulk = (who: Who, list: string[]) => call(who, 'POST', '/api/violations/reviews', { payload: { ids: list, decision: 'confirmed' } });
+    expect(answer(await bulk('foreign', [ids.violationA1]))).toBe('404 violation not found or no access');
+    expect(answer(await bulk('manager', [ids.violationA1, 'no-such-violation']))).toBe('404 violation not found or no access');
+    expect(await status('manager')).toBe('open');
+    const done = await bulk('manager', [ids.violationA1]);
+    expect(done.statusCode).toBe(201);
+    expect(done.json<{ violations: Array<{ id: string; status: string }> }>().violations).toEqual([expect.objectContaining({ id: ids.violationA1, status: 'confirmed' })]);
+    const undo = (who: Who) => call(who, 'POST', '/api/violations/reviews/undo', { payload: { ids: [ids.violationA1] } });
+    expect(answer(await undo('foreign'))).toBe('404 violation not found or no access');
+    expect(await status('manager')).toBe('confirmed');
+    expect((await undo('manager')).statusCode).toBe(200);
+    expect(await status('manager')).toBe('open');
+  });
+
+  it('the dry run\'s clipId: a clip of another store than the path\'s is not found', async () => {
+    const yaml = 'id: access-dry\ntitle: Access dry run\nversion: 1\ncameras: ["*"]\nzones:\n  "*":\n    counter: [[0, 0], [1, 0], [1, 1], [0, 1]]\nrules:\n  - id: staffed\n    kind: required\n    when: { person_in: counter }\n    max_gap: 1s\n';
+    const dry = (store: string) => call('owner', 'POST', `/api/stores/${store}/sops/dry-run`, { payload: { yaml, clipId: ids.clipA1 } });
+    expect(answer(await dry(ids.a2))).toBe('404 clip not found or no access');
+    // The store's own clip is found; its video file does not exist here, so the run fails later, and not with a 404.
+    expect((await dry(ids.a1)).statusCode).not.toBe(404);
+  });
+
+  it('enablement cameraIds: cameras of another store are refused by name, the store\'s own pass the check', async () => {
+    const enable = (cameraIds: string[]) => call('owner', 'PUT', `/api/stores/${ids.a1}/sops/no-such-sop/enablement`, { payload: { enabled: true, cameraIds } });
+    const refused = await enable([ids.camA1, ids.camA2]);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json<{ message: string }>().message).toBe(`not cameras of this store: ${ids.camA2}`);
+    // Past the check, the SOP itself is looked up: this one does not exist.
+    expect(answer(await enable([ids.camA1]))).toBe('404 not found or no access');
+  });
+
+  it('a repeated query id is not an id: it is refused by validation, not looked up', async () => {
+    expect(answer(await call('manager', 'GET', `/api/violations?storeId=${ids.a1}&storeId=${ids.a1}`))).toMatch(/^400 /);
+  });
+});
