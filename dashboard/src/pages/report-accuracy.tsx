@@ -11,14 +11,14 @@ type Row = AccuracyReport['rules'][number];
 
 const share = (x: number | null): string => (x === null ? '—' : percent(x, locale));
 
-/** Precision per bucket as bars; a bucket with a miss is red, one without decisions a dash. */
+/** Precision per bucket as bars (full height for misses without decisions); a bucket with a miss is red, an empty one a dash. */
 function Trend({ row }: { row: Row }) {
   const label = row.trend.map((p) => `${p.start}: ${share(p.precision)}${p.missed > 0 ? `, ${t('accuracy.missedN', { n: p.missed })}` : ''}`).join('; ');
   return (
     <span class="spark" role="img" aria-label={label} title={label}>
       {row.trend.map((p) => (p.precision === null && p.missed === 0
         ? <i key={p.start} class="none" />
-        : <i key={p.start} class={p.missed > 0 ? 'miss' : ''} style={{ height: `${Math.max(10, (p.precision ?? 0) * 100)}%` }} />))}
+        : <i key={p.start} class={p.missed > 0 ? 'miss' : ''} style={{ height: `${p.precision === null ? 100 : Math.max(10, p.precision * 100)}%` }} />))}
     </span>
   );
 }
