@@ -6,5 +6,6 @@ export { evalClip, evalReport, labelEpisodes, type ClipEval, type EvalReport } f
 export { formatEval } from './format.ts';
 export { LabelsFile, LabelItem, VIOLATION_KINDS } from './labels-file.schema.ts';
 export { compareWithDecisions, type AlertRef, type DecisionChanges, type StoredAlert } from './compare.ts';
-export { ruleAccuracy, DEFAULT_THRESHOLDS, LOW_PRECISION_HINT, FEW_DECIDED_HINT, type AccuracyThresholds, type DecisionCounts, type RuleAccuracy } from './accuracy.ts';
-export { labelsFileText, type DecidedAlert, type LabelsExportInput } from './labels-export.ts';
+export { ruleAccuracy, bucketStart, bucketStarts, defaultBucket, DEFAULT_THRESHOLDS, LOW_PRECISION_HINT, MANY_MISSED_HINT, FEW_DECIDED_HINT, type AccuracyFlag, type AccuracyThresholds, type Bucket, type DecisionCounts, type RuleAccuracy, type TrendPoint } from './accuracy.ts';
+export { labelsFileText, type DecidedAlert, type LabelsExportInput, type TimelineLabel } from './labels-export.ts';
+export { shadowSummary, type ShadowDayRow, type ShadowRule } from './shadow-summary.ts';

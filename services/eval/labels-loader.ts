@@ -12,7 +12,7 @@ import { readYaml, type DataPath, type Problem, type YamlSource } from '../rules
 import { LabelsFile } from './labels-file.schema.ts';
 
 /** Which violation kinds each rule kind raises (a label of another kind could never be found). */
-const KINDS_OF: Record<string, readonly string[]> = {
+export const KINDS_OF: Record<string, readonly string[]> = {
   duration: ['too_short', 'too_long'],
   forbidden: ['forbidden', 'verify_failed'],
   required: ['gap'],

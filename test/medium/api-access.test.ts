@@ -36,6 +36,7 @@ function testIds(): Record<string, string> {
     sopId: 'counter-staffed',
     name: f.a1.evidenceName,
     reviewItemId: `clip/${f.a1.clipId}/counter-staffed/staffed/-/*/0`,
+    labelId: 'no-such-label',
   };
 }
 
@@ -53,6 +54,8 @@ function urlFor(route: RouteInfo): string {
 const BODIES: Record<string, () => unknown> = {
   'POST /api/violations/reviews': () => ({ ids: [f.a1.violationId], decision: 'confirmed' }),
   'POST /api/violations/reviews/undo': () => ({ ids: [f.a1.violationId] }),
+  'POST /api/clips/:clipId/labels': () => ({ sopId: 'counter-staffed', rule: 'staffed', start: 1, end: 2 }),
+  'POST /api/clips/:clipId/labels/not-violation': () => ({ violationId: f.a1.violationId }),
 };
 
 const withStoreQuery = (url: string): string => `${url}${url.includes('?') ? '&' : '?'}storeId=${encodeURIComponent(f.stores.a1)}`;

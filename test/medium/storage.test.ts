@@ -24,7 +24,7 @@ import {
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const V1_TABLES = [
-  'audit_log', 'budget_reservations', 'camera_status', 'camera_unmonitored', 'cameras', 'clips', 'evidence', 'model_calls', 'notifications', 'review_items',
+  'audit_log', 'budget_reservations', 'camera_status', 'camera_unmonitored', 'cameras', 'clip_labels', 'clips', 'evidence', 'model_calls', 'notifications', 'review_items',
   'reviews', 'schema_migrations', 'sessions', 'sop_files', 'stores', 'user_stores', 'users', 'violations',
 ];
 

@@ -1,10 +1,45 @@
-// A clip's timeline: a lane per rule; violations as coloured spans, cases for review hatched, sequence runs with their steps.
+// A clip's timeline: a lane per rule; violations as coloured spans, cases for review hatched, sequence runs with their steps;
+// labels people put on it (missed here, not a violation) as outlined marks, and a span selected by dragging along a lane.
+import { useState } from 'preact/hooks';
 import { t, tOr } from '../i18n/index.ts';
 import { clipTime, ticks } from '../lib/format.ts';
 import { place, type Timeline } from '../lib/timeline-model.ts';
 
-export function TimelineView({ timeline, onOpen }: { timeline: Timeline; onOpen?: (id: string) => void }) {
+/** A label on the clip (GET /api/clips/:clipId/labels), drawn on its rule's lane. */
+export interface TimelineMark {
+  id: string;
+  sopId: string;
+  rule: string;
+  label: 'missed' | 'not_violation';
+  start: number;
+  end: number;
+  note: string | null;
+}
+
+/** A span chosen on one lane by dragging. */
+export interface TimelineSelection {
+  sop: string;
+  rule: string;
+  start: number;
+  end: number;
+}
+
+const tenth = (x: number): number => Math.round(x * 10) / 10;
+
+export function TimelineView({ timeline, onOpen, marks: labelMarks = [], selection, onSelect }: {
+  timeline: Timeline;
+  onOpen?: (id: string) => void;
+  marks?: readonly TimelineMark[];
+  selection?: TimelineSelection | undefined;
+  /** Given: dragging along a lane selects a span of that rule. */
+  onSelect?: (s: TimelineSelection) => void;
+}) {
   const d = timeline.durationS;
+  const [drag, setDrag] = useState<{ key: string; sop: string; rule: string; a: number; b: number } | undefined>(undefined);
+  const at = (e: PointerEvent): number => {
+    const box = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    return tenth(Math.min(1, Math.max(0, (e.clientX - box.left) / Math.max(1, box.width))) * d);
+  };
   const marks = ticks(d, 6).filter((m) => m <= d);
   if (timeline.lanes.length === 0) return <p class="muted">{t('timeline.noRules')}</p>;
   return (
@@ -17,6 +52,29 @@ export function TimelineView({ timeline, onOpen }: { timeline: Timeline; onOpen?
       </div>
       {timeline.lanes.map((lane) => {
         const empty = lane.violations.length === 0 && lane.reviews.length === 0;
+        const laneMarks = labelMarks.filter((m) => m.sopId === lane.rule.sop && m.rule === lane.rule.rule);
+        const chosen = drag !== undefined && drag.key === lane.key ? { start: Math.min(drag.a, drag.b), end: Math.max(drag.a, drag.b) }
+          : drag === undefined && selection !== undefined && selection.sop === lane.rule.sop && selection.rule === lane.rule.rule ? selection : undefined;
+        const select = onSelect === undefined ? {} : {
+          onPointerDown: (e: PointerEvent) => {
+            if ((e.target as HTMLElement).closest('button') !== null || e.button !== 0) return;
+            (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+            const x = at(e);
+            setDrag({ key: lane.key, sop: lane.rule.sop, rule: lane.rule.rule, a: x, b: x });
+          },
+          onPointerMove: (e: PointerEvent) => {
+            if (drag !== undefined && drag.key === lane.key) setDrag({ ...drag, b: at(e) });
+          },
+          onPointerUp: (e: PointerEvent) => {
+            if (drag === undefined || drag.key !== lane.key) return;
+            const b = at(e);
+            setDrag(undefined);
+            const start = Math.min(drag.a, b);
+            // A click without a drag selects a second around the spot.
+            const end = Math.max(drag.a, b) > start ? Math.max(drag.a, b) : Math.min(d, tenth(start + 1));
+            onSelect({ sop: drag.sop, rule: drag.rule, start, end });
+          },
+        };
         return (
           <div class="tl-row" key={lane.key}>
             <div class="tl-label">
@@ -26,7 +84,7 @@ export function TimelineView({ timeline, onOpen }: { timeline: Timeline; onOpen?
                 {lane.rule.shadow && <span class="badge shadow">{t('sops.shadow')}</span>}
               </span>
             </div>
-            <div class="tl-track">
+            <div class={`tl-track${onSelect === undefined ? '' : ' selectable'}`} data-lane={lane.key} title={onSelect === undefined ? undefined : t('labels.dragHint')} {...select}>
               {marks.map((m) => <span key={m} class="tl-grid" style={{ left: `${(m / d) * 100}%` }} />)}
               {lane.runs.map((r) => {
                 const p = place(r.start, r.end, d);
@@ -58,7 +116,16 @@ export function TimelineView({ timeline, onOpen }: { timeline: Timeline; onOpen?
                 const p = place(r.start, r.end, d);
                 return <span key={r.id ?? `r${i}`} class="tl-span review" style={{ left: `${p.left}%`, width: `${p.width}%` }} title={`${t('review.needsReview')} ${clipTime(r.start)}–${clipTime(r.end)}${r.label ? `: ${r.label}` : ''}`}><span class="tl-span-text">?</span></span>;
               })}
-              {empty && lane.runs.length === 0 && <span class="tl-ok">{t('timeline.clear')}</span>}
+              {laneMarks.map((m) => {
+                const p = place(m.start, m.end, d);
+                const label = `${t(m.label === 'missed' ? 'labels.missedMark' : 'labels.notViolationMark')} ${clipTime(m.start)}–${clipTime(m.end)}${m.note === null ? '' : `: ${m.note}`}`;
+                return <span key={m.id} class={`tl-mark ${m.label}`} style={{ left: `${p.left}%`, width: `${p.width}%` }} title={label} aria-label={label} role="img" />;
+              })}
+              {chosen !== undefined && (() => {
+                const p = place(chosen.start, chosen.end, d);
+                return <span class="tl-select" style={{ left: `${p.left}%`, width: `${p.width}%` }} aria-hidden="true" />;
+              })()}
+              {empty && laneMarks.length === 0 && chosen === undefined && lane.runs.length === 0 && <span class="tl-ok">{t('timeline.clear')}</span>}
             </div>
           </div>
         );
@@ -68,6 +135,7 @@ export function TimelineView({ timeline, onOpen }: { timeline: Timeline; onOpen?
         <span><i class="sw sev-medium" />{t('severity.medium')}</span>
         <span><i class="sw sev-low" />{t('severity.low')}</span>
         <span><i class="sw review" />{t('review.needsReview')}</span>
+        {labelMarks.length > 0 && <span><i class="sw tl-mark missed" />{t('labels.missedMark')}</span>}
       </div>
     </div>
   );

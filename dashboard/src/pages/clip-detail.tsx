@@ -11,7 +11,9 @@ import { layoutTimeline } from '../lib/timeline-model.ts';
 import { useLive } from '../live.ts';
 import { href, navigate, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { TimelineView } from '../components/timeline.tsx';
+import { TimelineView, type TimelineSelection } from '../components/timeline.tsx';
+import { ClipLabels, keepAsNotViolation } from '../components/clip-labels.tsx';
+import type { ClipLabel } from '../../../services/api/schemas/clip-label.ts';
 import { ErrorNote, Loading, Progress, SeverityBadge, StatusBadge, ruleTitle, toast, hideBroken } from '../components/ui.tsx';
 
 export function ClipDetail({ clipId }: { clipId: string }) {
@@ -22,6 +24,8 @@ export function ClipDetail({ clipId }: { clipId: string }) {
   const [reviews, setReviews] = useState<Array<Static<typeof ReviewItem>>>([]);
   const [error, setError] = useState<unknown>(undefined);
   const [version, setVersion] = useState(0);
+  const [labels, setLabels] = useState<ClipLabel[]>([]);
+  const [selection, setSelection] = useState<TimelineSelection | undefined>(undefined);
 
   useEffect(() => {
     setError(undefined);
@@ -29,6 +33,7 @@ export function ClipDetail({ clipId }: { clipId: string }) {
     void api<ClipSummary>('GET', `/api/clips/${seg(clipId)}/summary`).then(setSummary, () => undefined);
     void api<Violation[]>('GET', `/api/violations${qs({ clipId, limit: 500, shadow: 'include' })}`).then(setViolations, () => undefined);
     void api<Array<Static<typeof ReviewItem>>>('GET', `/api/review-items${qs({ clipId, limit: 500, shadow: 'include' })}`).then(setReviews, () => undefined);
+    void api<ClipLabel[]>('GET', `/api/clips/${seg(clipId)}/labels`).then(setLabels, () => undefined);
   }, [clipId, version]);
 
   useLive((e) => {
@@ -83,7 +88,9 @@ export function ClipDetail({ clipId }: { clipId: string }) {
         <>
           <section class="card" aria-labelledby="tl-title">
             <h2 id="tl-title">{t('clip.timeline')}</h2>
-            <TimelineView timeline={timeline} onOpen={(id) => navigate('/alerts', { status: 'all', v: id })} />
+            <TimelineView timeline={timeline} onOpen={(id) => navigate('/alerts', { status: 'all', v: id })} marks={labels} selection={selection} {...(s.canWrite ? { onSelect: setSelection } : {})} />
+            <ClipLabels clipId={clip.id} rules={summary?.rules ?? []} labels={labels} durationS={summary?.durationS ?? null} selection={selection} canWrite={s.canWrite}
+              onSelect={setSelection} onChanged={() => setVersion((n) => n + 1)} />
             <details class="strip-more">
               <summary>{t('clip.strip')}</summary>
               <img class="strip-img" src={`/api/clips/${seg(clip.id)}/timeline.jpg`} alt={t('alert.clipStripAlt')} loading="lazy" onError={hideBroken} />
@@ -98,6 +105,9 @@ export function ClipDetail({ clipId }: { clipId: string }) {
                     <span class="row-main"><strong>{ruleTitle(v)}</strong><span class="muted">{tOr(`kind.${v.kind}`, v.kind)} · {clipTime(v.start ?? 0)}–{clipTime(v.end ?? 0)} · {v.message}</span></span>
                     <span class="row-side"><SeverityBadge severity={v.severity} /><StatusBadge status={v.status} /></span>
                   </a>
+                  {s.canWrite && v.status === 'dismissed' && !labels.some((l) => l.violationId === v.id) && (
+                    <button type="button" class="chip" onClick={() => keepAsNotViolation(clip.id, v.id, () => setVersion((n) => n + 1), setError)}>{t('labels.keepNotViolation')}</button>
+                  )}
                 </li>
               ))}
             </ul>

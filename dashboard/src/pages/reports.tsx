@@ -10,6 +10,7 @@ import { useSession } from '../session.tsx';
 import { DayChart, Legend, RuleChart } from '../components/charts.tsx';
 import { Empty, ErrorNote, Loading } from '../components/ui.tsx';
 import { UnmonitoredTable, duration, type NotMonitored } from './report-unmonitored.tsx';
+import { AccuracySection } from './report-accuracy.tsx';
 
 const DAY_MS = 86_400_000;
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -116,6 +117,7 @@ export function Reports() {
               </div>
             </section>
           )}
+          <AccuracySection from={data.from} to={data.to} storeId={s.session.storeId} multiStore={s.scope.length > 1} />
           <UnmonitoredTable rows={data.notMonitored} multiStore={s.scope.length > 1} />
           <p class="muted fineprint">{t('report.monitoredNote')}</p>
         </>

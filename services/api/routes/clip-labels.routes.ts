@@ -6,6 +6,7 @@ import { notFound } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { ClipParams } from '../schemas/clip.ts';
 import { labelsFileText } from '../../eval/labels-export.ts';
+import { ClipLabelRepository } from '../../core/storage/clip-labels.repository.ts';
 
 const LabelsQuery = Type.Object({
   sopId: Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9][a-z0-9-]*$', description: 'The SOP whose alerts become labels' }),
@@ -15,16 +16,18 @@ export async function clipLabelRoutes(app: FastifyInstance): Promise<void> {
   const { repos } = app.sopwatch;
 
   app.get<{ Params: ClipParams; Querystring: Static<typeof LabelsQuery> }>('/api/clips/:clipId/labels.yaml', {
-    schema: { tags: ['clips'], summary: 'The clip\'s decided alerts of one SOP as a labels file for `sopwatch eval` (the clip itself is not included)', params: ClipParams, querystring: LabelsQuery, produces: ['application/yaml'], response: { ...errorResponses } },
+    schema: { tags: ['clips'], summary: 'The clip\'s decided alerts and "missed here" labels of one SOP as a labels file for `sopwatch eval` (the clip itself is not included)', params: ClipParams, querystring: LabelsQuery, produces: ['application/yaml'], response: { ...errorResponses } },
   }, async (req, reply) => {
     const caller = callerOf(req);
     const clip = await repos.clips.get(req.params.clipId, caller.storeIds);
     if (!clip) throw notFound('clip');
     const rows = await repos.violations.list({ storeIds: [clip.storeId], clipId: clip.id, sopId: req.query.sopId, limit: 1000 });
+    const labels = await new ClipLabelRepository(app.sopwatch.deps.db).forClip(clip.id, [clip.storeId], req.query.sopId);
     const camera = clip.cameraId === null ? undefined : await repos.cameras.get(clip.cameraId, [clip.storeId]);
     const text = labelsFileText({
       clipFile: clip.filename, sopFile: `${req.query.sopId}.yaml`, sopId: req.query.sopId, ...(camera ? { camera: camera.name } : {}),
-      alerts: rows.flatMap((r) => (r.startS === null || r.endS === null ? [] : [{ rule: r.rule, kind: r.kind, start: r.startS, end: r.endS, status: r.status }])),
+      alerts: rows.flatMap((r) => (r.startS === null || r.endS === null ? [] : [{ id: r.id, rule: r.rule, kind: r.kind, start: r.startS, end: r.endS, status: r.status }])),
+      labels: labels.map((l) => ({ label: l.label, rule: l.rule, kind: l.kind, start: l.startS, end: l.endS, note: l.note, violationId: l.violationId })),
     });
     const base = clip.filename.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'clip';
     return reply

@@ -5,6 +5,7 @@ import { cameraHealthRoutes } from './camera-health.routes.ts';
 import { cameraRoutes } from './cameras.routes.ts';
 import { clipRoutes } from './clips.routes.ts';
 import { clipLabelRoutes } from './clip-labels.routes.ts';
+import { clipLabelMarkRoutes } from './clip-label-marks.routes.ts';
 import { dashboardClipRoutes } from './dashboard-clips.routes.ts';
 import { dashboardSopRoutes } from './dashboard-sops.routes.ts';
 import { eventRoutes } from './events.routes.ts';
@@ -16,7 +17,7 @@ import { storeRoutes } from './stores.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes]) {
     await app.register(plugin);
   }
 }

@@ -5,8 +5,11 @@ import { badRequest } from '../http-errors.ts';
 import { toCsv } from '../csv.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { ComplianceReport, ReportQuery } from '../schemas/report.ts';
-import { AccuracyReport } from '../schemas/accuracy.ts';
-import { DEFAULT_THRESHOLDS, ruleAccuracy } from '../../eval/accuracy.ts';
+import { AccuracyQuery, AccuracyReport } from '../schemas/accuracy.ts';
+import { DEFAULT_THRESHOLDS, defaultBucket, ruleAccuracy } from '../../eval/accuracy.ts';
+import { shadowSummary } from '../../eval/shadow-summary.ts';
+import { ClipLabelRepository } from '../../core/storage/clip-labels.repository.ts';
+import { ShadowReportRepository } from '../../core/storage/shadow-report.repository.ts';
 import { CameraUnmonitoredRepository } from '../../core/storage/camera-unmonitored.repository.ts';
 
 const DAY_MS = 86_400_000;
@@ -14,18 +17,18 @@ const DAY_MS = 86_400_000;
 const TZ_SLACK_MS = 15 * 3600_000;
 const MAX_DAYS = 366;
 
-async function build(app: FastifyInstance, req: FastifyRequest<{ Querystring: ReportQuery }>) {
-  const to = req.query.to ?? new Date().toISOString().slice(0, 10);
-  const from = req.query.from ?? new Date(Date.parse(to) - 6 * DAY_MS).toISOString().slice(0, 10);
+async function build(app: FastifyInstance, req: FastifyRequest, query: ReportQuery) {
+  const to = query.to ?? new Date().toISOString().slice(0, 10);
+  const from = query.from ?? new Date(Date.parse(to) - 6 * DAY_MS).toISOString().slice(0, 10);
   const fromMs = Date.parse(`${from}T00:00:00Z`);
   const toMs = Date.parse(`${to}T00:00:00Z`);
   if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs > toMs) throw badRequest('from must be a day on or before to');
   if ((toMs - fromMs) / DAY_MS >= MAX_DAYS) throw badRequest(`a report covers at most ${MAX_DAYS} days`);
-  const range = { storeIds: storeScope(req, req.query.storeId), from: new Date(fromMs - TZ_SLACK_MS), to: new Date(toMs + DAY_MS + TZ_SLACK_MS) };
+  const range = { storeIds: storeScope(req, query.storeId), from: new Date(fromMs - TZ_SLACK_MS), to: new Date(toMs + DAY_MS + TZ_SLACK_MS) };
   const rows = await app.sopwatch.repos.violationQueries.compliance(range);
   const notMonitored = await new CameraUnmonitoredRepository(app.sopwatch.deps.db).byDay(range);
   const inRange = <T extends { day: string }>(r: T): boolean => r.day >= from && r.day <= to;
-  return { from, to, rows: rows.filter(inRange), notMonitored: notMonitored.filter(inRange) };
+  return { from, to, range, rows: rows.filter(inRange), notMonitored: notMonitored.filter(inRange) };
 }
 
 export async function reportRoutes(app: FastifyInstance): Promise<void> {
@@ -33,19 +36,37 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Querystring: ReportQuery }>('/api/reports/compliance', {
     schema: { tags: ['reports'], summary: 'Violations per store, local day, SOP and rule', querystring: ReportQuery, response: { 200: ComplianceReport, ...errorResponses } },
-  }, async (req) => build(app, req));
+  }, async (req) => build(app, req, req.query));
 
-  app.get<{ Querystring: ReportQuery }>('/api/reports/accuracy', {
-    schema: { tags: ['reports'], summary: 'Per store, SOP and rule: precision from decisions, share of alerts decided, weak rules flagged with a hint', querystring: ReportQuery, response: { 200: AccuracyReport, ...errorResponses } },
+  app.get<{ Querystring: AccuracyQuery }>('/api/reports/accuracy', {
+    schema: {
+      tags: ['reports'],
+      summary: 'Per store, SOP and rule: precision from decisions, misses and recall from "missed here" labels, share decided, the trend per day or week, weak rules flagged with a hint; and what rules in shadow mode would have alerted',
+      querystring: AccuracyQuery, response: { 200: AccuracyReport, ...errorResponses },
+    },
   }, async (req) => {
-    const report = await build(app, req);
-    return { from: report.from, to: report.to, thresholds: DEFAULT_THRESHOLDS, rules: ruleAccuracy(report.rows) };
+    const { bucket: asked, ...range } = req.query;
+    const report = await build(app, req, range);
+    const db = app.sopwatch.deps.db;
+    const inRange = (r: { day: string }): boolean => r.day >= report.from && r.day <= report.to;
+    const missed = (await new ClipLabelRepository(db).missedByDay(report.range)).filter(inRange);
+    const shadow = await new ShadowReportRepository(db).byDay(report.range);
+    const bucket = asked ?? defaultBucket(report.from, report.to);
+    const rows = [
+      ...report.rows,
+      ...missed.map((m) => ({ ...m, violations: 0, open: 0, needsReview: 0, confirmed: 0, dismissed: 0 })),
+    ];
+    return {
+      from: report.from, to: report.to, bucket, thresholds: DEFAULT_THRESHOLDS,
+      rules: ruleAccuracy(rows, DEFAULT_THRESHOLDS, { from: report.from, to: report.to, bucket }),
+      shadow: shadowSummary(shadow, report.from, report.to),
+    };
   });
 
   app.get<{ Querystring: ReportQuery }>('/api/reports/compliance.csv', {
     schema: { tags: ['reports'], summary: 'The same report as a CSV file', querystring: ReportQuery, produces: ['text/csv'] },
   }, async (req, reply) => {
-    const report = await build(app, req);
+    const report = await build(app, req, req.query);
     const caller = callerOf(req);
     const stores = storeScope(req, req.query.storeId);
     // One audit row per store covered, so each store's trail shows who took its data out.
