@@ -36,6 +36,7 @@ function testIds(): Record<string, string> {
     sopId: 'counter-staffed',
     name: f.a1.evidenceName,
     reviewItemId: `clip/${f.a1.clipId}/counter-staffed/staffed/-/*/0`,
+    uploadId: '0123456789abcdef0123456789abcdef',
   };
 }
 
