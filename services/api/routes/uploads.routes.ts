@@ -145,8 +145,12 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   app.options<{ Params: StoreParams }>('/api/stores/:storeId/uploads', {
     schema: { tags: ['uploads'], summary: 'tus discovery: version, extensions and the largest upload', params: StoreParams, response: errorResponses },
   }, async (req, reply) => {
-    const caller = requireStore(req, req.params.storeId, 'write');
-    await handOver(req, reply, { userId: caller.userId, storeId: req.params.storeId });
+    requireStore(req, req.params.storeId, 'write');
+    // Answered here: deferred lengths (which the file store could take) are refused by the POST below.
+    return reply.code(204).headers({
+      ...HEADERS, 'tus-resumable': '1.0.0', 'tus-version': '1.0.0', 'tus-max-size': String(config.maxUploadBytes),
+      'tus-extension': 'creation,creation-with-upload,termination,expiration',
+    }).send();
   });
 
   app.post<{ Params: StoreParams; Querystring: ClipUploadQuery }>('/api/stores/:storeId/uploads', {
