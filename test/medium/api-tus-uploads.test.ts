@@ -57,7 +57,7 @@ beforeAll(async () => {
   worker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: defaultQueueSettings.attempts });
   const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of these tests' });
   startWorkers(f.queue, handlerRegistry(worker, { notificationSend: skipped, retentionSweep: skipped }));
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   worker?.abortAll();
