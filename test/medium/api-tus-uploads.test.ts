@@ -216,10 +216,11 @@ describe('stale uploads', () => {
     const made = await create(base, manager, f.stores.a1, query(), clip.length, { filename: 'stale.mp4' });
     const id = made.location.split('/').pop() ?? '';
     await patch(base, manager, made.location, 0, clip.subarray(0, 5000));
-    const store = new ClipUploadStore(tusDir(), 60_000);
-    expect(await store.sweep(60_000)).toBe(0);
+    const hour = 3_600_000;
+    const store = new ClipUploadStore(tusDir(), hour);
+    expect(await store.sweep(hour)).toBe(0);
     expect(existsSync(join(tusDir(), id))).toBe(true);
-    expect(await store.sweep(60_000, Date.now() + 61_000)).toBeGreaterThanOrEqual(1);
+    expect(await store.sweep(hour, Date.now() + hour + 1000)).toBeGreaterThanOrEqual(1);
     expect(uploadsOnDisk()).toEqual([]);
     expect((await tus(base, manager, 'HEAD', made.location)).status).toBe(404);
   });
