@@ -1,4 +1,5 @@
-// The dashboard's only door to the server: JSON calls with the CSRF header, clip uploads with progress, live events.
+// The dashboard's only door to the server: JSON calls with the CSRF header, resumable clip uploads (tus), live events.
+import { Upload as TusUpload, type DetailedError, type PreviousUpload } from 'tus-js-client';
 import type { ErrorBody } from '../../services/api/schemas/common.ts';
 
 /** An answer other than 2xx: the API's stable `code`, its message, and details such as SOP errors with line numbers. */
@@ -61,37 +62,98 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 /** Violation ids contain `/`: every path segment built from an id goes through this. */
 export const seg = (id: string): string => encodeURIComponent(id);
 
-export interface Upload<T> {
-  done: Promise<T>;
+export interface Upload {
+  /** The id of the clip the finished upload became. */
+  done: Promise<string>;
   abort(): void;
 }
 
-/** XHR, not fetch: only XHR reports upload progress. `onProgress` gets 0..1 of the bytes sent. */
-export function uploadFile<T>(url: string, file: File, onProgress: (fraction: number, sent: number, total: number) => void): Upload<T> {
-  const xhr = new XMLHttpRequest();
-  const done = new Promise<T>((resolve, reject) => {
-    xhr.open('POST', url);
-    xhr.setRequestHeader('x-csrf-token', csrfToken);
-    xhr.setRequestHeader('accept', 'application/json');
-    xhr.responseType = 'json';
-    xhr.upload.addEventListener('progress', (e) => {
-      if (e.lengthComputable) onProgress(e.loaded / e.total, e.loaded, e.total);
-    });
-    xhr.addEventListener('load', () => {
-      const body = (xhr.response ?? {}) as Partial<ErrorBody>;
-      if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response as T);
-      else {
-        if (xhr.status === 401) onSignedOut();
-        reject(new ApiError(xhr.status, body.error ?? `http_${xhr.status}`, body.message ?? xhr.statusText, body.details));
-      }
-    });
-    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', 'the upload was interrupted')));
-    xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', 'the upload was cancelled')));
-    const form = new FormData();
-    form.append('file', file, file.name);
-    xhr.send(form);
+/** An upload of this very file (name, type, size, modification time, camera) that stopped before its end. */
+export interface UnfinishedUpload {
+  previous: PreviousUpload;
+  /** Bytes the server already has (its Upload-Offset). */
+  offset: number;
+  size: number;
+  startedAt: string;
+}
+
+const uploadEndpoint = (storeId: string, cameraId: string): string => `${location.origin}/api/stores/${seg(storeId)}/uploads${qs({ cameraId })}`;
+
+/** tus's error with the server's `{ error, message }` when it sent one. */
+function uploadError(err: Error): ApiError {
+  const res = (err as DetailedError).originalResponse;
+  if (res === null || res === undefined) return new ApiError(0, 'network', 'the upload was interrupted');
+  const status = res.getStatus();
+  if (status === 401) onSignedOut();
+  try {
+    const body = JSON.parse(res.getBody()) as Partial<ErrorBody>;
+    return new ApiError(status, body.error ?? `http_${status}`, body.message ?? err.message, body.details);
+  } catch {
+    return new ApiError(status, `http_${status}`, err.message);
+  }
+}
+
+function tusUpload(storeId: string, cameraId: string, file: File, recordedAt: string, onProgress: (sent: number, total: number) => void, settle: { resolve: (clipId: string) => void; reject: (e: unknown) => void }): TusUpload {
+  let clipId = '';
+  return new TusUpload(file, {
+    endpoint: uploadEndpoint(storeId, cameraId),
+    metadata: { filename: file.name, filetype: file.type, ...(recordedAt === '' ? {} : { recordedAt }) },
+    headers: { 'x-csrf-token': csrfToken },
+    // The file goes in one request; after a drop the client asks the server for its offset and sends the rest.
+    retryDelays: [0, 1000, 3000, 5000, 10000],
+    storeFingerprintForResuming: true,
+    removeFingerprintOnSuccess: true,
+    onProgress,
+    onAfterResponse: (_req, res) => {
+      clipId = res.getHeader('Sopwatch-Clip-Id') ?? clipId;
+    },
+    onSuccess: () => (clipId === '' ? settle.reject(new ApiError(0, 'network', 'the upload ended without a clip')) : settle.resolve(clipId)),
+    onError: (err) => settle.reject(uploadError(err)),
   });
-  return { done, abort: () => xhr.abort() };
+}
+
+/**
+ * A resumable upload (tus): progress as bytes the server has, and after a reload or a dropped connection it goes on from
+ * there. `resume` is an unfinished upload of the same file found by `unfinishedUpload`.
+ */
+export function uploadClip(storeId: string, cameraId: string, file: File, recordedAt: string, onProgress: (fraction: number, sent: number, total: number) => void, resume?: UnfinishedUpload): Upload {
+  let upload: TusUpload | undefined;
+  const done = new Promise<string>((resolve, reject) => {
+    upload = tusUpload(storeId, cameraId, file, recordedAt, (sent, total) => onProgress(total === 0 ? 0 : sent / total, sent, total), { resolve, reject });
+    if (resume !== undefined) upload.resumeFromPreviousUpload(resume.previous);
+    upload.start();
+  });
+  return { done, abort: () => void upload?.abort(true) };
+}
+
+/** The newest unfinished upload of this file to this camera that the server still has, with how far it got. */
+export async function unfinishedUpload(storeId: string, cameraId: string, file: File): Promise<UnfinishedUpload | undefined> {
+  const probe = tusUpload(storeId, cameraId, file, '', () => undefined, { resolve: () => undefined, reject: () => undefined });
+  const found = (await probe.findPreviousUploads()).sort((a, b) => b.creationTime.localeCompare(a.creationTime));
+  for (const previous of found) {
+    const url = previous.uploadUrl;
+    if (url === null) continue;
+    const res = await fetch(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' }, credentials: 'same-origin' }).catch(() => undefined);
+    const offset = Number(res?.headers.get('upload-offset') ?? NaN);
+    if (res?.ok === true && Number.isFinite(offset) && offset < file.size) return { previous, offset, size: file.size, startedAt: previous.creationTime };
+  }
+  return undefined;
+}
+
+/** Unfinished uploads this browser remembers (after a reload the file must be chosen again to go on). */
+export function rememberedUploads(): Array<{ name: string; size: number }> {
+  const out: Array<{ name: string; size: number }> = [];
+  for (let i = 0; i < localStorage.length; i += 1) {
+    const key = localStorage.key(i);
+    if (key === null || !key.startsWith('tus::')) continue;
+    try {
+      const v = JSON.parse(localStorage.getItem(key) ?? '{}') as { size?: number; metadata?: { filename?: string } };
+      if (typeof v.metadata?.filename === 'string' && typeof v.size === 'number') out.push({ name: v.metadata.filename, size: v.size });
+    } catch {
+      // Not ours, or damaged: ignored.
+    }
+  }
+  return out;
 }
 
 export type LiveEvent =

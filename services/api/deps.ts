@@ -8,6 +8,8 @@ import type { Database } from '../core/storage/index.ts';
 export interface ApiConfig {
   /** Largest clip upload, bytes. */
   maxUploadBytes: number;
+  /** A resumable upload not finished this long after it started is deleted (its bytes and its record). */
+  uploadExpiryMs: number;
   /** A session ends this long after sign-in. */
   sessionTtlMs: number;
   /** `auto`: Secure cookies when the request came over TLS. */
@@ -36,6 +38,7 @@ export interface ApiConfig {
 
 export const defaultApiConfig: ApiConfig = {
   maxUploadBytes: 2 * 1024 ** 3,
+  uploadExpiryMs: 24 * 3600_000,
   sessionTtlMs: 12 * 3600_000,
   cookieSecure: 'auto',
   hostCheck: false,

@@ -37,6 +37,7 @@ function testIds(): Record<string, string> {
     name: f.a1.evidenceName,
     reviewItemId: `clip/${f.a1.clipId}/counter-staffed/staffed/-/*/0`,
     labelId: 'no-such-label',
+    uploadId: '0123456789abcdef0123456789abcdef',
   };
 }
 

@@ -363,6 +363,13 @@ export const en = {
   'report.seg.needsReview': 'Needs review',
   'report.seg.dismissed': 'Dismissed',
 
+  'upload.recordedAt': 'Recorded at (optional)',
+  'upload.recordedAtHint': 'In the store\'s time zone ({tz}). Leave it empty when the recorder wrote the time into the file.',
+  'upload.remembered': 'An upload of {name} ({size}) did not finish. Choose the same file again to go on from where it stopped.',
+  'upload.resumable': 'An earlier upload of this file stopped at {pct}: it can go on from there.',
+  'upload.resume': 'Resume the upload ({pct} sent)',
+  'upload.restart': 'Start over',
+
   'error.network': 'The server could not be reached. Check the connection and try again.',
   'error.signedOut': 'Your session has ended: sign in again.',
   'error.readOnly': 'Your account is read-only.',

@@ -365,6 +365,13 @@ export const zh: Record<keyof typeof en, string> = {
   'report.seg.needsReview': '待复核',
   'report.seg.dismissed': '已驳回',
 
+  'upload.recordedAt': '录制时间（可选）',
+  'upload.recordedAtHint': '按门店所在时区（{tz}）。如录像机已在文件中写入时间，可留空。',
+  'upload.remembered': '{name}（{size}）的上传未完成。请再次选择同一文件，从中断处继续。',
+  'upload.resumable': '此文件之前的上传停在 {pct}：可从那里继续。',
+  'upload.resume': '继续上传（已发送 {pct}）',
+  'upload.restart': '重新开始',
+
   'error.network': '无法连接服务器，请检查网络后重试。',
   'error.signedOut': '您的会话已结束，请重新登录。',
   'error.readOnly': '您的账号为只读。',

@@ -1,8 +1,8 @@
-// Clips: upload one (upload progress, then analysis progress, live), the list of clips, and one clip's timeline.
+// Clips: upload one (resumable: progress survives a reload; then analysis progress, live), the list of clips, and one
+// clip's timeline.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Static } from '@sinclair/typebox';
-import type { Clip, ClipQueued } from '../../../services/api/schemas/clip.ts';
-import { api, qs, seg, uploadFile, type Upload } from '../api.ts';
+import type { Clip } from '../../../services/api/schemas/clip.ts';
+import { api, qs, rememberedUploads, seg, unfinishedUpload, uploadClip, type UnfinishedUpload, type Upload } from '../api.ts';
 import { locale, t } from '../i18n/index.ts';
 import { ago, bytes, percent } from '../lib/format.ts';
 import { useLive } from '../live.ts';
@@ -26,8 +26,11 @@ function UploadCard({ onUploaded }: { onUploaded: (c: Clip) => void }) {
   const [cameraId, setCameraId] = useState(cameras[0]?.id ?? '');
   const [file, setFile] = useState<File | undefined>(undefined);
   const [stage, setStage] = useState<Stage>({ kind: 'idle' });
-  const upload = useRef<Upload<Static<typeof ClipQueued>> | undefined>(undefined);
+  const upload = useRef<Upload | undefined>(undefined);
   const [dragging, setDragging] = useState(false);
+  const [recordedAt, setRecordedAt] = useState('');
+  const [resume, setResume] = useState<UnfinishedUpload | undefined>(undefined);
+  const [remembered] = useState(() => rememberedUploads());
 
   useEffect(() => {
     if (!cameras.some((c) => c.id === cameraId)) setCameraId(cameras[0]?.id ?? '');
@@ -53,17 +56,34 @@ function UploadCard({ onUploaded }: { onUploaded: (c: Clip) => void }) {
   }, [watching]);
 
   const camera = cameras.find((c) => c.id === cameraId);
-  const start = (e: Event): void => {
-    e.preventDefault();
+  // A file chosen again after a reload (or a dropped upload): does the server still hold part of it?
+  useEffect(() => {
+    setResume(undefined);
     if (file === undefined || camera === undefined) return;
-    setStage({ kind: 'uploading', name: file.name, fraction: 0, sent: 0, total: file.size });
-    upload.current = uploadFile(`/api/stores/${seg(camera.storeId)}/clips${qs({ cameraId: camera.id })}`, file, (fraction, sent, total) => setStage({ kind: 'uploading', name: file.name, fraction, sent, total }));
-    upload.current.done.then((r) => {
-      onUploaded(r.clip);
+    let current = true;
+    void unfinishedUpload(camera.storeId, camera.id, file).then((found) => current && setResume(found), () => undefined);
+    return () => { current = false; };
+  }, [file, cameraId]);
+
+  const begin = (from: UnfinishedUpload | undefined): void => {
+    if (file === undefined || camera === undefined) return;
+    const size = file.size;
+    const already = from?.offset ?? 0;
+    setStage({ kind: 'uploading', name: file.name, fraction: size === 0 ? 0 : already / size, sent: already, total: size });
+    upload.current = uploadClip(camera.storeId, camera.id, file, recordedAt, (fraction, sent, total) => setStage({ kind: 'uploading', name: file.name, fraction, sent, total }), from);
+    upload.current.done.then((clipId) => api<Clip>('GET', `/api/clips/${seg(clipId)}`)).then((clip) => {
+      onUploaded(clip);
       setFile(undefined);
-      settle(r.clip);
+      setResume(undefined);
+      settle(clip);
     }, (err: unknown) => setStage({ kind: 'failed', error: err }));
   };
+  const start = (e: Event): void => {
+    e.preventDefault();
+    begin(undefined);
+  };
+  const tz = camera === undefined ? undefined : s.storeTz(camera.storeId);
+  const busy = stage.kind === 'uploading';
 
   if (!s.canWrite) return null;
   return (
@@ -83,8 +103,22 @@ function UploadCard({ onUploaded }: { onUploaded: (c: Clip) => void }) {
             <input type="file" accept="video/*,image/gif,.mp4,.m4v,.mov,.mkv,.webm,.gif,.avi,.ts,.mts,.m2ts,.mpg,.mpeg,.ps,.vob,.dav,.h264,.264,.h265,.265,.hevc,.flv" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
             <span>{file === undefined ? t('clips.choose') : `${file.name} · ${bytes(file.size, locale)}`}</span>
           </label>
-          <button class="primary" type="submit" disabled={file === undefined || stage.kind === 'uploading'}>{t('clips.upload')}</button>
+          <label class="field">
+            <span>{t('upload.recordedAt')}</span>
+            <input type="datetime-local" step={1} value={recordedAt} onInput={(e) => setRecordedAt(e.currentTarget.value)} aria-describedby="recorded-at-hint" />
+            <small id="recorded-at-hint" class="muted">{t('upload.recordedAtHint', { tz: tz ?? 'UTC' })}</small>
+          </label>
+          {resume !== undefined && !busy && <p class="resume-note">{t('upload.resumable', { pct: percent(resume.offset / resume.size, locale) })}</p>}
+          {resume !== undefined && !busy ? (
+            <div class="actions">
+              <button class="primary" type="button" onClick={() => begin(resume)}>{t('upload.resume', { pct: percent(resume.offset / resume.size, locale) })}</button>
+              <button type="submit">{t('upload.restart')}</button>
+            </div>
+          ) : <button class="primary" type="submit" disabled={file === undefined || busy}>{t('clips.upload')}</button>}
         </form>
+      )}
+      {remembered.length > 0 && file === undefined && stage.kind === 'idle' && (
+        <ul class="muted remembered">{remembered.map((r) => <li key={`${r.name}-${r.size}`}>{t('upload.remembered', { name: r.name, size: bytes(r.size, locale) })}</li>)}</ul>
       )}
       {stage.kind === 'uploading' && (
         <div class="stage">

@@ -1,6 +1,5 @@
 // Clips: multipart upload (size refused early, name and content checked, nothing kept on refusal), status, re-analysis.
-import { randomUUID } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -12,7 +11,8 @@ import { Clip, ClipListQuery, ClipParams, ClipQueued, ClipUploadQuery } from '..
 import { ErrorBody, Ok, errorResponses } from '../schemas/common.ts';
 import { StoreParams } from '../schemas/store.ts';
 import { malformedMultipart, receiveClip } from '../upload/clip-upload.ts';
-import { formField, recordedAtOf } from '../upload/recorded-at.ts';
+import { registerClip } from '../upload/clip-register.ts';
+import { formField } from '../upload/recorded-at.ts';
 import { clipView } from '../views.ts';
 import { sendEvidenceFile } from './evidence-file.ts';
 
@@ -55,37 +55,10 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     });
     if (part === undefined) throw badRequest('no file part in the upload');
     const received = await receiveClip(part, clipsDir, config.maxUploadBytes);
-    let recorded;
-    try {
-      const store = await repos.stores.get(req.params.storeId);
-      recorded = recordedAtOf(received, req.query.recordedAt ?? formField(part.fields, 'recordedAt'), store?.tz ?? 'UTC');
-    } catch (err) {
-      await rm(received.tmpPath, { force: true });
-      throw err;
-    }
-    const id = randomUUID();
-    const path = join(clipsDir, `${id}.${received.container}`);
-    let clip;
-    try {
-      await rename(received.tmpPath, path);
-      clip = await repos.clips.create({
-        id, storeId: req.params.storeId, cameraId: camera.id, filename: received.filename, path, bytes: received.bytes, sha256: received.sha256,
-        ...(recorded ?? {}),
-      });
-    } catch (err) {
-      await rm(received.tmpPath, { force: true });
-      await rm(path, { force: true });
-      throw err;
-    }
-    await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'clip.upload', target: clip.id, detail: { bytes: clip.bytes, sha256: clip.sha256 } });
-    let queued = true;
-    try {
-      await queueClipAnalysis(deps.queue, clip);
-    } catch (err) {
-      // The row is the source of truth: the reconciler queues it when the queue is back.
-      req.log.warn({ err, clipId: clip.id }, 'clip accepted but not queued');
-      queued = false;
-    }
+    const { clip, queued } = await registerClip({
+      repos, queue: deps.queue, clipsDir, log: req.log, actor: caller.userId, storeId: req.params.storeId, cameraId: camera.id, received,
+      recordedAtInput: req.query.recordedAt ?? formField(part.fields, 'recordedAt'), via: 'multipart',
+    });
     return reply.code(202).send({ clip: clipView(clip), queued });
   });
 

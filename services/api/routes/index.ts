@@ -14,10 +14,11 @@ import { reportRoutes } from './reports.routes.ts';
 import { reviewItemRoutes } from './review-items.routes.ts';
 import { sopFileRoutes } from './sop-files.routes.ts';
 import { storeRoutes } from './stores.routes.ts';
+import { uploadRoutes } from './uploads.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, uploadRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes]) {
     await app.register(plugin);
   }
 }

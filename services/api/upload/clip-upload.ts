@@ -1,6 +1,6 @@
 // Receives one uploaded clip: the name checked, bytes streamed to a temporary file while hashed and sniffed, then ffprobe.
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -91,15 +91,48 @@ export async function receiveClip(part: MultipartFile, clipsDir: string, maxByte
   try {
     await pipeline(part.file, sniff, createWriteStream(tmpPath, { flags: 'wx' }));
     if (part.file.truncated) throw tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
-    const info = await probeClip(tmpPath, { maxBytes });
-    return {
-      tmpPath, bytes: sniff.bytes, sha256: sniff.hash.digest('hex'), filename, container: info.container, durationMs: info.durationMs, head: sniff.head,
-      ...(info.creationTime === undefined ? {} : { creationTime: info.creationTime }),
-    };
   } catch (err) {
     await rm(tmpPath, { force: true });
     throw refusal(err, tmpPath, filename, maxBytes);
   }
+  return inspectClip({ tmpPath, filename, bytes: sniff.bytes, sha256: sniff.hash.digest('hex'), head: sniff.head }, maxBytes);
+}
+
+/**
+ * A file received whole (multipart or resumable upload) is probed: what ffprobe says is added, or the file is deleted
+ * and the refusal names the uploader's file, never our path.
+ */
+export async function inspectClip(got: Pick<ReceivedClip, 'tmpPath' | 'filename' | 'bytes' | 'sha256' | 'head'>, maxBytes: number): Promise<ReceivedClip> {
+  try {
+    const info = await probeClip(got.tmpPath, { maxBytes });
+    return {
+      ...got, container: info.container, durationMs: info.durationMs,
+      ...(info.creationTime === undefined ? {} : { creationTime: info.creationTime }),
+    };
+  } catch (err) {
+    await rm(got.tmpPath, { force: true });
+    throw refusal(err, got.tmpPath, got.filename, maxBytes);
+  }
+}
+
+/** A file that arrived in pieces is hashed once whole, streaming; its first bytes are kept for the recording time. */
+export async function hashFile(path: string): Promise<{ bytes: number; sha256: string; head: Buffer }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let head = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path)) {
+    const b = chunk as Buffer;
+    if (head.length < HEAD_BYTES) head = Buffer.concat([head, b.subarray(0, HEAD_BYTES - head.length)]);
+    hash.update(b);
+    bytes += b.length;
+  }
+  return { bytes, sha256: hash.digest('hex'), head };
+}
+
+/** The refusal of a file whose first bytes are no accepted format (resumable uploads sniff as the bytes arrive). */
+export function notAVideo(filename: string, refused?: string): HttpError {
+  if (refused !== undefined) return unsupportedMedia(`${filename} is ${refused}`);
+  return unsupportedMedia(`${filename} is not a video: its first bytes are none of the formats accepted (${ACCEPTED_LIST}); playlists, scripts and text renamed to a video name are refused`);
 }
 
 /**
@@ -116,10 +149,7 @@ function refusal(err: unknown, tmpPath: string, filename: string, maxBytes: numb
   if (err instanceof HttpError) return err;
   const malformed = malformedMultipart(err);
   if (malformed !== err) return malformed;
-  if (err instanceof NotAVideo) {
-    if (err.refused !== undefined) return withClose(unsupportedMedia(`${filename} is ${err.refused}`));
-    return withClose(unsupportedMedia(`${filename} is not a video: its first bytes are none of the formats accepted (${ACCEPTED_LIST}); playlists, scripts and text renamed to a video name are refused`));
-  }
+  if (err instanceof NotAVideo) return withClose(notAVideo(filename, err.refused));
   if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
   if (err instanceof InputError) {
     // ffprobe's message names our temporary path: show the uploader's name instead.
