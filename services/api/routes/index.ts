@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { authRoutes } from './auth.routes.ts';
 import { cameraHealthRoutes } from './camera-health.routes.ts';
 import { cameraRoutes } from './cameras.routes.ts';
+import { cameraSetupRoutes } from './camera-setup.routes.ts';
 import { clipRoutes } from './clips.routes.ts';
 import { clipLabelRoutes } from './clip-labels.routes.ts';
 import { dashboardClipRoutes } from './dashboard-clips.routes.ts';
@@ -12,11 +13,12 @@ import { healthRoutes } from './health.routes.ts';
 import { reportRoutes } from './reports.routes.ts';
 import { reviewItemRoutes } from './review-items.routes.ts';
 import { sopFileRoutes } from './sop-files.routes.ts';
+import { sopGalleryRoutes } from './sop-gallery.routes.ts';
 import { storeRoutes } from './stores.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, cameraSetupRoutes, sopGalleryRoutes]) {
     await app.register(plugin);
   }
 }
