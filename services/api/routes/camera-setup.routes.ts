@@ -99,7 +99,7 @@ export async function cameraSetupRoutes(app: FastifyInstance): Promise<void> {
     },
   }, async (req) => {
     const caller = requireStore(req, req.params.storeId, 'write');
-    const row = (await liveCameras.cameras()).find((c) => c.id === req.params.cameraId && c.storeId === req.params.storeId);
+    const row = await liveCameras.camera(req.params.cameraId, req.params.storeId);
     if (row === undefined) throw notFound('camera');
     rateLimit(caller.userId, 'connection tests');
     const began = Date.now();
