@@ -141,7 +141,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a new store set up from nothing in the d
     const backdrop = page.locator('.ze-img');
     await backdrop.waitFor();
     expect(await backdrop.getAttribute('src')).toMatch(/\/snapshot\.jpg/);
-    expect(await page.locator('.ze-svg polygon').count()).toBe(2);
+    await expect.poll(() => page.locator('.ze-svg polygon').count(), { timeout: 30_000 }).toBe(2);
     await shoot(page, 'onboarding-5-zones');
 
     // The first alert: a clip of the camera with nobody at the till.
