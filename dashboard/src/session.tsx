@@ -24,6 +24,8 @@ export interface SessionApi {
   storeName(id: string): string;
   storeTz(id: string): string | undefined;
   cameraName(id: string): string;
+  /** A camera just added from the dashboard joins the session's list. */
+  addCamera(camera: Camera): void;
 }
 
 export const SessionContext = createContext<SessionApi | null>(null);
@@ -65,5 +67,6 @@ export function sessionApi(session: Session, set: (s: Session) => void, signOut:
     storeName: (id) => stores.get(id)?.name ?? id,
     storeTz: (id) => stores.get(id)?.tz,
     cameraName: (id) => cameras.get(id)?.name ?? id.slice(0, 8),
+    addCamera: (camera) => set({ ...session, cameras: [...session.cameras.filter((c) => c.id !== camera.id), camera] }),
   };
 }

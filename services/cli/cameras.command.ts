@@ -1,4 +1,4 @@
-// `sopwatch cameras discover|check|watch`: find ONVIF cameras, check that configured cameras give frames, watch them live.
+// `sopwatch cameras add|discover|check|watch`: add a store camera, find ONVIF cameras, check that configured cameras give frames, watch them live.
 import { parseArgs } from 'node:util';
 import { env, secretFromEnv } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
@@ -7,10 +7,15 @@ import { OnvifRepository } from '../ingester/onvif.repository.ts';
 import { redactError } from '../ingester/redact.ts';
 import { loadLiveConfig, type CameraConfig } from '../live/camera-config.ts';
 import { cameraSourceFactory } from '../live/camera-source.ts';
+import { addCamera } from './camera-add.ts';
 import { runLive } from '../live/live-runner.ts';
 import { formatSopError, loadSopDir } from '../rules/sop-loader.ts';
 
 const HELP = `Usage:
+  sopwatch cameras add --store ID|NAME --name NAME [--tags a,b] [--host HOST [--source auto|rtsp|snapshot]
+                       [--onvif-port N] [--rtsp-url URL] [--snapshot-url URL] [--username U] [--password-stdin]]
+      Adds a camera to a store. A name alone makes an upload-only camera; with --host it is watched live. The
+      password is read from stdin (--password-stdin), stored encrypted and never shown again.
   sopwatch cameras discover [--timeout MS] [--json]
       WS-Discovery on the local network. Found cameras are listed, never contacted.
   sopwatch cameras check --config cameras.yaml [--camera ID] [--json]
@@ -94,6 +99,23 @@ async function check(configPath: string, only: string | undefined, json: boolean
   return failed === 0 ? 0 : 1;
 }
 
+/** The options that were given (parseArgs leaves the others undefined). */
+function pick<T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: string };
+}
+
+/** The password from stdin (one line; a trailing newline dropped): never from argv, where `ps` would show it. */
+async function readPassword(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    if (Buffer.concat(chunks).length > 1024) throw new UsageError('cameras add: the password on stdin is longer than 1 KiB');
+  }
+  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (text === '' || /[\x00-\x1f\x7f]/.test(text)) throw new UsageError('cameras add: --password-stdin needs one line on stdin, without control characters');
+  return text;
+}
+
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({
@@ -104,6 +126,16 @@ export async function run(args: string[]): Promise<number> {
       sop: { type: 'string', multiple: true },
       timeout: { type: 'string' },
       json: { type: 'boolean', default: false },
+      store: { type: 'string' },
+      name: { type: 'string' },
+      tags: { type: 'string' },
+      host: { type: 'string' },
+      source: { type: 'string' },
+      'onvif-port': { type: 'string' },
+      'rtsp-url': { type: 'string' },
+      'snapshot-url': { type: 'string' },
+      username: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -112,6 +144,17 @@ export async function run(args: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   switch (sub) {
+    case 'add': {
+      if (values.store === undefined || values.name === undefined) throw new UsageError('cameras add: --store and --name are required');
+      const password = values['password-stdin'] ? await readPassword() : undefined;
+      const added = await addCamera({
+        store: values.store, name: values.name,
+        ...pick({ host: values.host, source: values.source, onvifPort: values['onvif-port'], rtspUrl: values['rtsp-url'], snapshotUrl: values['snapshot-url'], username: values.username, tags: values.tags, password }),
+      });
+      if (values.json) process.stdout.write(`${JSON.stringify(added)}\n`);
+      else process.stdout.write(`added camera "${added.name}" (${added.id}) to store ${added.storeId}: ${added.host === null ? 'uploads only' : `watched live at ${added.host}${added.hasPassword ? ', password stored encrypted' : ''}`}\n`);
+      return 0;
+    }
     case 'discover': {
       const timeoutMs = Number(values.timeout ?? 3000);
       if (!(timeoutMs >= 100 && timeoutMs <= 60_000)) throw new UsageError('cameras discover: --timeout must be 100..60000 ms');
@@ -131,6 +174,6 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`cameras: unknown subcommand "${sub}" (discover, check, watch)`);
+      throw new UsageError(`cameras: unknown subcommand "${sub}" (add, discover, check, watch)`);
   }
 }

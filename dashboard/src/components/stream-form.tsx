@@ -5,14 +5,18 @@ import type { Camera } from '../../../services/api/schemas/camera.ts';
 import type { StreamSettings, StreamSettingsBody } from '../../../services/api/schemas/camera-health.ts';
 import { api, seg } from '../api.ts';
 import { t } from '../i18n/index.ts';
+import { useSession } from '../session.tsx';
+import { CameraFinder, ConnectionTester } from './camera-connect.tsx';
 import { ErrorNote, toast } from './ui.tsx';
 
 type Source = StreamSettings['source'];
 
 export function StreamForm({ camera, canWrite }: { camera: Camera; canWrite: boolean }) {
+  const session = useSession();
   const url = `/api/stores/${seg(camera.storeId)}/cameras/${seg(camera.id)}/stream`;
   const [saved, setSaved] = useState<StreamSettings | undefined>(undefined);
   const [host, setHost] = useState('');
+  const [onvifPort, setOnvifPort] = useState('');
   const [source, setSource] = useState<Source>('auto');
   const [rtspUrl, setRtspUrl] = useState('');
   const [snapshotUrl, setSnapshotUrl] = useState('');
@@ -25,6 +29,7 @@ export function StreamForm({ camera, canWrite }: { camera: Camera; canWrite: boo
   const show = (s: StreamSettings): void => {
     setSaved(s);
     setHost(s.host ?? '');
+    setOnvifPort(String(s.onvifPort));
     setSource(s.source);
     setRtspUrl(s.rtspUrl ?? '');
     setSnapshotUrl(s.snapshotUrl ?? '');
@@ -37,12 +42,14 @@ export function StreamForm({ camera, canWrite }: { camera: Camera; canWrite: boo
     api<StreamSettings>('GET', url).then(show, setError);
   }, [url]);
 
-  const save = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    if (saved === undefined) return;
+  /** Stores what the form holds; false when it could not (the error is shown). */
+  const persist = async (): Promise<boolean> => {
+    if (saved === undefined) return false;
     const { hasPassword: _has, host: _host, rtspUrl: _r, snapshotUrl: _s, username: _u, ...rest } = saved;
+    const port = Number(onvifPort);
     const body: StreamSettingsBody = {
       ...rest, host: host.trim() === '' ? null : host.trim(), source,
+      ...(Number.isInteger(port) && port >= 1 && port <= 65535 ? { onvifPort: port } : {}),
       ...(rtspUrl.trim() === '' ? {} : { rtspUrl: rtspUrl.trim() }),
       ...(snapshotUrl.trim() === '' ? {} : { snapshotUrl: snapshotUrl.trim() }),
       ...(username.trim() === '' ? {} : { username: username.trim() }),
@@ -51,23 +58,35 @@ export function StreamForm({ camera, canWrite }: { camera: Camera; canWrite: boo
     setBusy(true);
     setError(undefined);
     try {
-      show(await api<StreamSettings>('PUT', url, body));
+      const next = await api<StreamSettings>('PUT', url, body);
+      show(next);
+      // The camera list shows the new address (or "uploads only") without a reload.
+      if (next.host !== camera.host) session.addCamera({ ...camera, host: next.host });
       toast(t('stream.saved'), 'ok');
+      return true;
     } catch (err) {
       setError(err);
+      return false;
     } finally {
       // The typed password is never kept in the page once sent, whatever the answer.
       setPassword('');
       setBusy(false);
     }
   };
+  const save = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    await persist();
+  };
 
   if (saved === undefined) return error === undefined ? null : <ErrorNote error={error} />;
   return (
     <form class="stream-form" onSubmit={(e) => void save(e)} aria-label={t('stream.title')} autocomplete="off">
       <h3>{t('stream.title')}</h3>
+      {saved.host === null && <p class="notice">{t('onboard.uploadOnlyNote')}</p>}
       <fieldset disabled={!canWrite || busy}>
+        {canWrite && <CameraFinder camera={camera} disabled={busy} onPick={(h, p) => { setHost(h); setOnvifPort(String(p)); }} />}
         <label class="field"><span>{t('stream.host')}</span><input name="host" value={host} maxLength={255} placeholder={t('stream.hostHint')} onInput={(e) => setHost(e.currentTarget.value)} /></label>
+        <label class="field"><span>{t('onboard.onvifPort')}</span><input name="onvifPort" inputMode="numeric" value={onvifPort} maxLength={5} onInput={(e) => setOnvifPort(e.currentTarget.value)} /></label>
         <label class="field"><span>{t('stream.source')}</span>
           <select name="source" value={source} onChange={(e) => setSource(e.currentTarget.value as Source)}>
             {(['auto', 'rtsp', 'snapshot'] as const).map((s) => <option key={s} value={s}>{t(`stream.source.${s}`)}</option>)}
@@ -86,6 +105,7 @@ export function StreamForm({ camera, canWrite }: { camera: Camera; canWrite: boo
         <p class="muted">{t('stream.passwordNote')}</p>
         {canWrite && <div class="actions"><button type="submit" class="primary">{t('stream.save')}</button></div>}
       </fieldset>
+      {canWrite && <ConnectionTester camera={camera} save={persist} disabled={busy} />}
       <ErrorNote error={error} />
     </form>
   );

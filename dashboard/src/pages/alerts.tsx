@@ -15,6 +15,7 @@ import { BulkBar, useUndo } from './alert-bulk.tsx';
 import { HelpDialog } from '../components/help.tsx';
 import { AlertDetail, REASONS, type DecisionUi, type Reason } from './alert-detail.tsx';
 import { useQueueKeys } from './queue-keys.ts';
+import { NextStep } from '../components/next-step.tsx';
 
 export function Alerts({ onChanged }: { onChanged: () => void }) {
   const s = useSession();
@@ -144,6 +145,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
         {list !== undefined && items.length === 0 && (
           <Empty title={narrowed(f) ? t('alerts.emptyFiltered') : filter === 'open' ? t('alerts.emptyOpen') : t('alerts.empty')}>
             {!narrowed(f) && filter === 'open' && t('alerts.emptyOpenHint')}
+            {!narrowed(f) && <NextStep />}
             {filter === 'needs_review' && <a href="/review" onClick={(e) => { e.preventDefault(); navigate('/review'); }}>{t('alerts.reviewElsewhere')}</a>}
           </Empty>
         )}

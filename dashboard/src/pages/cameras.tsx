@@ -2,14 +2,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Camera } from '../../../services/api/schemas/camera.ts';
 import type { Clip } from '../../../services/api/schemas/clip.ts';
-import type { Violation } from '../../../services/api/schemas/violation.ts';
-import type { ClipSummary } from '../../api-schemas.ts';
 import { api, qs, seg } from '../api.ts';
 import { locale, t } from '../i18n/index.ts';
 import { ago, dateTime } from '../lib/format.ts';
-import { href, onLink, useRoute } from '../router.ts';
+import { href, navigate, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { Empty, Loading } from '../components/ui.tsx';
+import { CameraAdd } from '../components/camera-add.tsx';
+import { NextStep } from '../components/next-step.tsx';
 import { StreamForm } from '../components/stream-form.tsx';
 import { ZoneEditor, type Backdrop } from '../components/zone-editor.tsx';
 import { HealthFacts, healthLine, healthTone, useHealth } from './camera-health.tsx';
@@ -42,8 +42,8 @@ const imageAspect = (src: string): Promise<number | undefined> => new Promise((r
 });
 
 /**
- * The camera's live snapshot (faces blurred) when its worker has one; otherwise the newest evidence keyframe and the
- * picture size of its clip, to draw zones on.
+ * The camera's latest snapshot (faces blurred; a connection test takes a fresh one) to draw zones on. Evidence keyframes
+ * are not used: they carry the zones and boxes of their time drawn into them.
  */
 function useBackdrop(camera: Camera | undefined): Backdrop | undefined {
   const [b, setB] = useState<Backdrop | undefined>(undefined);
@@ -51,16 +51,11 @@ function useBackdrop(camera: Camera | undefined): Backdrop | undefined {
     setB(undefined);
     if (camera === undefined) return;
     void (async () => {
-      const snap = `/api/stores/${seg(camera.storeId)}/cameras/${seg(camera.id)}/snapshot.jpg`;
+      const snap = `/api/stores/${seg(camera.storeId)}/cameras/${seg(camera.id)}/snapshot.jpg?t=${Date.now()}`;
       const snapAspect = await imageAspect(snap);
       if (snapAspect !== undefined) return setB({ src: snap, aspect: snapAspect, note: t('zones.snapshotNote', { at: dateTime(new Date().toISOString(), locale) }) });
-      const list = await api<Violation[]>('GET', `/api/violations${qs({ storeId: camera.storeId, cameraId: camera.id, limit: 20 })}`);
-      const v = list.find((x) => x.evidence.length > 0 && x.clipId !== null);
-      if (v === undefined || v.clipId === null) return setB({ aspect: 16 / 9, note: t('zones.noImage') });
-      const summary = await api<ClipSummary>('GET', `/api/clips/${seg(v.clipId)}/summary`).catch(() => undefined);
-      const aspect = summary?.width && summary.height ? summary.width / summary.height : 16 / 9;
-      setB({ src: `/api/violations/${seg(v.id)}/evidence/${encodeURIComponent(v.evidence[0] ?? '')}`, aspect, note: t('zones.imageNote', { at: dateTime(v.createdAt, locale) }) });
-    })().catch(() => setB({ aspect: 16 / 9, note: t('zones.noImage') }));
+      setB({ aspect: 16 / 9, note: t('onboard.noCleanPicture') });
+    })().catch(() => setB({ aspect: 16 / 9, note: t('onboard.noCleanPicture') }));
   }, [camera?.id]);
   return b;
 }
@@ -73,12 +68,17 @@ export function Cameras() {
   const activity = useActivity(cameras);
   const health = useHealth([...new Set(cameras.map((c) => c.storeId))]);
   const backdrop = useBackdrop(selected);
+  const adding = route.query.get('add') === '1' && s.canWrite;
   const now = Date.now();
 
   return (
     <main class={`page cameras ${selected !== undefined ? 'has-selection' : ''}`} id="main">
-      <header class="page-head"><h1>{t('nav.cameras')}</h1><p class="lead">{t('cameras.lead')}</p></header>
-      {cameras.length === 0 && <Empty title={t('cameras.empty')}>{t('cameras.emptyHint')}</Empty>}
+      <header class="page-head split">
+        <div><h1>{t('nav.cameras')}</h1><p class="lead">{t('cameras.lead')}</p></div>
+        {s.canWrite && !adding && <a class="button primary" href={href('/cameras', { add: '1' })} onClick={onLink}>{t('onboard.addCamera')}</a>}
+      </header>
+      {adding && <CameraAdd onCancel={() => navigate('/cameras', {})} />}
+      {cameras.length === 0 && !adding && <Empty title={t('cameras.empty')}><NextStep /></Empty>}
       <div class="camera-layout">
         <ul class="camera-list">
           {cameras.map((c) => {
@@ -90,7 +90,8 @@ export function Cameras() {
             return (
               <li key={c.id}>
                 <a class={`camera-card ${c.id === selected?.id ? 'on' : ''}`} href={href('/cameras', { camera: c.id })} onClick={onLink} aria-current={c.id === selected?.id ? 'page' : undefined}>
-                  <span class={`dot ${tone !== 'idle' ? tone : last === undefined ? 'idle' : 'seen'}`} aria-hidden="true" />
+                  {/* Green means watched live: a camera without an address that no worker watches never shows it. */}
+                  <span class={`dot ${c.host === null && h?.state !== 'online' ? 'uploads' : tone !== 'idle' ? tone : last === undefined ? 'idle' : 'seen'}`} aria-hidden="true" />
                   <span class="cc-main">
                     <strong>{c.name}</strong>
                     <span class="muted">{s.session.stores.length > 1 ? `${s.storeName(c.storeId)} · ` : ''}{c.host ?? t('cameras.uploadsOnly')}{c.tags.length > 0 ? ` · ${c.tags.join(', ')}` : ''}</span>

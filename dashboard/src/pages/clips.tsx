@@ -10,6 +10,7 @@ import { href, navigate, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { Empty, ErrorNote, Loading, Progress, StatusBadge } from '../components/ui.tsx';
 import { ClipDetail } from './clip-detail.tsx';
+import { NextStep } from '../components/next-step.tsx';
 
 type Stage =
   | { kind: 'idle' }
@@ -171,7 +172,7 @@ export function Clips() {
         <h2 id="clips-list">{t('clips.listTitle')}</h2>
         <ErrorNote error={error} />
         {clips === undefined && error === undefined && <Loading />}
-        {clips !== undefined && clips.length === 0 && <Empty title={t('clips.empty')} />}
+        {clips !== undefined && clips.length === 0 && <Empty title={t('clips.empty')}><NextStep watchingHint={false} /></Empty>}
         {clips !== undefined && clips.length > 0 && (
           <ul class="rows">
             {clips.map((c) => (

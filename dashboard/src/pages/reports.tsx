@@ -11,6 +11,7 @@ import { DayChart, Legend, RuleChart } from '../components/charts.tsx';
 import { Empty, ErrorNote, Loading } from '../components/ui.tsx';
 import { UnmonitoredTable, duration, type NotMonitored } from './report-unmonitored.tsx';
 import { AccuracySection } from './report-accuracy.tsx';
+import { NextStep } from '../components/next-step.tsx';
 
 const DAY_MS = 86_400_000;
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -95,7 +96,7 @@ export function Reports() {
           </section>
           <section class="card" aria-labelledby="per-rule">
             <h2 id="per-rule">{t('report.perRule')}</h2>
-            {perRule.length === 0 ? <Empty title={t('report.noAlerts')} /> : <RuleChart rules={perRule} />}
+            {perRule.length === 0 ? <Empty title={t('report.noAlerts')}><NextStep watchingHint={false} /></Empty> : <RuleChart rules={perRule} />}
             <p class="muted fineprint">{t('report.dismissedNote')}</p>
           </section>
           {perStore.length > 1 && (

@@ -10,6 +10,7 @@ import { href, navigate, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { Empty, ErrorNote, Loading, SeverityBadge, prettyId, hideBroken, toast } from '../components/ui.tsx';
 import { useQueueKeys } from './queue-keys.ts';
+import { NextStep } from '../components/next-step.tsx';
 
 type Decision = 'violation' | 'no_violation';
 
@@ -107,7 +108,7 @@ export function ReviewQueue() {
       </header>
       <ErrorNote error={error} />
       {items === undefined && error === undefined && <Loading />}
-      {items !== undefined && items.length === 0 && <Empty title={t('review.empty')}>{t('review.emptyHint')}</Empty>}
+      {items !== undefined && items.length === 0 && <Empty title={t('review.empty')}>{t('review.emptyHint')}<NextStep watchingHint={false} /></Empty>}
       {list.length > 0 && <p class="hint muted">{t('review.keyHint')}</p>}
       <ul class="cards" ref={listRef}>
         {list.map((r) => (

@@ -9,6 +9,8 @@ import { useSession } from '../session.tsx';
 import { SopEditor } from '../components/sop-editor.tsx';
 import { Empty, ErrorNote, Loading } from '../components/ui.tsx';
 import { SopDetail } from './sop-detail.tsx';
+import { SopGallery } from './sop-gallery.tsx';
+import { StorePicker } from '../components/camera-add.tsx';
 
 const TEMPLATE = `id: my-sop
 title: My SOP
@@ -42,7 +44,17 @@ export function Sops() {
       .then((rows) => setFiles(new Map(rows)), setError);
   }, [s.session.storeId, reload]);
 
-  const newStore = storeId !== '' ? storeId : (s.scope[0]?.id ?? '');
+  // With several stores in scope the person says which one: a new file never goes to one silently.
+  const newStore = storeId !== '' ? storeId : s.scope.length === 1 ? (s.scope[0]?.id ?? '') : '';
+  if (route.query.get('gallery') === '1' && s.canWrite) return <SopGallery />;
+  if (creating && s.canWrite && newStore === '') {
+    return (
+      <main class="page" id="main">
+        <header class="page-head"><h1>{t('sops.newTitle')}</h1></header>
+        <StorePicker value="" label={t('onboard.newWhichStore')} onChange={(id) => navigate('/sops', { new: '1', store: id })} />
+      </main>
+    );
+  }
   if (creating && s.canWrite) {
     return (
       <main class="page" id="main">
@@ -59,7 +71,12 @@ export function Sops() {
     <main class="page" id="main">
       <header class="page-head split">
         <div><h1>{t('nav.sops')}</h1><p class="lead">{t('sops.lead')}</p></div>
-        {s.canWrite && s.scope.length > 0 && <a class="button primary" href={href('/sops', { new: '1', store: newStore })} onClick={onLink}>{t('sops.new')}</a>}
+        {s.canWrite && s.scope.length > 0 && (
+          <div class="actions">
+            <a class="button primary" href={href('/sops', { gallery: '1', store: newStore === '' ? undefined : newStore })} onClick={onLink}>{t('onboard.fromGallery')}</a>
+            <a class="button" href={href('/sops', { new: '1', store: newStore === '' ? undefined : newStore })} onClick={onLink}>{t('sops.new')}</a>
+          </div>
+        )}
       </header>
       <ErrorNote error={error} />
       {files === undefined && error === undefined && <Loading />}
@@ -69,7 +86,7 @@ export function Sops() {
         return (
           <section key={st.id} aria-label={st.name}>
             {s.scope.length > 1 && <h2>{st.name}</h2>}
-            {rows.length === 0 ? <Empty title={t('sops.empty')}>{t('sops.emptyHint')}</Empty> : (
+            {rows.length === 0 ? <Empty title={t('sops.empty')}>{t('onboard.next.noSops')} {s.canWrite && <a class="button primary" href={href('/sops', { gallery: '1', store: st.id })} onClick={onLink}>{t('onboard.fromGallery')}</a>}</Empty> : (
               <ul class="rows">
                 {rows.map((f) => {
                   const enabled = (files.get(st.id) ?? []).find((g) => g.sopId === f.sopId && g.enabled);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { authRoutes } from './auth.routes.ts';
 import { cameraHealthRoutes } from './camera-health.routes.ts';
 import { cameraRoutes } from './cameras.routes.ts';
+import { cameraSetupRoutes } from './camera-setup.routes.ts';
 import { clipRoutes } from './clips.routes.ts';
 import { clipLabelRoutes } from './clip-labels.routes.ts';
 import { clipLabelMarkRoutes } from './clip-label-marks.routes.ts';
@@ -13,12 +14,13 @@ import { healthRoutes } from './health.routes.ts';
 import { reportRoutes } from './reports.routes.ts';
 import { reviewItemRoutes } from './review-items.routes.ts';
 import { sopFileRoutes } from './sop-files.routes.ts';
+import { sopGalleryRoutes } from './sop-gallery.routes.ts';
 import { storeRoutes } from './stores.routes.ts';
 import { uploadRoutes } from './uploads.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, uploadRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, uploadRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes, cameraSetupRoutes, sopGalleryRoutes]) {
     await app.register(plugin);
   }
 }

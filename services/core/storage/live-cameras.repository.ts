@@ -31,21 +31,31 @@ export interface EnabledSop {
   compiled: StoredSop;
 }
 
+function toRow(row: Record<string, unknown>): LiveCameraRow {
+  return {
+    id: row.id as string,
+    storeId: row.store_id as string,
+    name: row.name as string,
+    host: (row.host as string | null) ?? null,
+    tags: (row.tags as string[] | null) ?? [],
+    config: (row.config as Record<string, unknown> | null) ?? {},
+    passwordSealed: (row.password_sealed as string | null) ?? null,
+  };
+}
+
 export class LiveCameraRepository {
   constructor(private readonly db: Queryable) {}
+
+  /** One camera of a store as the worker reads it (for a connection test), or undefined when it is not in the store. */
+  async camera(cameraId: string, storeId: string): Promise<LiveCameraRow | undefined> {
+    const r = await this.db.query('SELECT id, store_id, name, host, tags, config, password_sealed FROM cameras WHERE id = $1 AND store_id = $2', [cameraId, storeId]);
+    return r.rows.map(toRow)[0];
+  }
 
   /** Every camera of every store (the worker decides which ones it can watch). */
   async cameras(): Promise<LiveCameraRow[]> {
     const r = await this.db.query('SELECT id, store_id, name, host, tags, config, password_sealed FROM cameras ORDER BY store_id, name');
-    return r.rows.map((row) => ({
-      id: row.id as string,
-      storeId: row.store_id as string,
-      name: row.name as string,
-      host: (row.host as string | null) ?? null,
-      tags: (row.tags as string[] | null) ?? [],
-      config: (row.config as Record<string, unknown> | null) ?? {},
-      passwordSealed: (row.password_sealed as string | null) ?? null,
-    }));
+    return r.rows.map(toRow);
   }
 
   /** The enabled version of every SOP id of every store. */
