@@ -369,4 +369,14 @@ export const en = {
   'error.forbidden': 'Not allowed: {message}',
   'error.notFound': 'Not found, or not in your stores.',
   'error.rateLimited': 'Too many attempts. Wait a few minutes and try again.',
+
+  'video.label': 'Video of “{rule}”',
+  'video.preparing': 'Preparing the video: faces are being blurred in every frame. This can take a minute the first time.',
+  'video.overlay': 'Show zones and people',
+  'video.blurred': 'Faces are blurred in every frame.',
+  'video.turnedOff': 'No video: this store keeps none (privacy setting). The still frames are below.',
+  'video.notKept': 'No video was kept for this moment. The still frames are below.',
+  'video.clipDeleted': 'No video: the clip was deleted (after its retention time, or on request) before the video was made. The still frames are below.',
+  'video.faceNotBlurred': 'No video: a face could not be blurred in every frame, so this moment is shown only as still frames.',
+  'video.failed': 'The video could not be made. The still frames are below.',
 } as const;

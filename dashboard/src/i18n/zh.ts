@@ -371,4 +371,14 @@ export const zh: Record<keyof typeof en, string> = {
   'error.forbidden': '不允许：{message}',
   'error.notFound': '未找到，或不属于您的门店。',
   'error.rateLimited': '尝试次数过多，请等几分钟再试。',
+
+  'video.label': '“{rule}”的视频',
+  'video.preparing': '正在准备视频：正在模糊每一帧中的人脸。首次可能需要一分钟。',
+  'video.overlay': '显示区域和人员',
+  'video.blurred': '每一帧中的人脸都已模糊处理。',
+  'video.turnedOff': '没有视频：本门店不保留视频（隐私设置）。下方为静止画面。',
+  'video.notKept': '此时刻没有保留视频。下方为静止画面。',
+  'video.clipDeleted': '没有视频：在生成视频之前，该片段已被删除（超过保留期限或应要求删除）。下方为静止画面。',
+  'video.faceNotBlurred': '没有视频：无法在每一帧中模糊人脸，因此此时刻仅以静止画面显示。',
+  'video.failed': '无法生成视频。下方为静止画面。',
 };

@@ -13,10 +13,11 @@ import { reportRoutes } from './reports.routes.ts';
 import { reviewItemRoutes } from './review-items.routes.ts';
 import { sopFileRoutes } from './sop-files.routes.ts';
 import { storeRoutes } from './stores.routes.ts';
+import { videoRoutes } from './video.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, videoRoutes]) {
     await app.register(plugin);
   }
 }
