@@ -95,11 +95,13 @@ export class MomentVideos {
   fromLiveFrames(ring: readonly LiveFrame[], req: MomentRequest): Promise<MomentMeta> {
     return this.once(req.outPath, async () => {
       const { fromMs, toMs } = momentSpan(req.startMs, req.endMs, this.window);
-      const inside = ring.filter((f) => f.tMs >= fromMs && f.tMs <= toMs);
-      if (inside.length === 0) throw new EvidenceError('video: no frame of the camera around the alert');
-      const first = Math.max(fromMs, Math.min(...inside.map((f) => f.tMs)));
-      const last = Math.min(toMs, Math.max(...inside.map((f) => f.tMs)) + 1);
-      const grid = onGrid(inside, first, last, this.window.fps);
+      // A camera's picture holds until the next one: a frame from before the span shows its first moments.
+      const usable = ring.filter((f) => f.tMs <= toMs);
+      if (!usable.some((f) => f.tMs >= fromMs)) throw new EvidenceError('video: no frame of the camera around the alert');
+      const times = usable.map((f) => f.tMs);
+      const first = Math.max(fromMs, Math.min(...times));
+      const last = Math.min(toMs, Math.max(...times) + 1000 / this.window.fps);
+      const grid = onGrid(usable, first, last, this.window.fps);
       const decoded = new Map<number, Promise<Frame>>();
       const maxWidth = this.window.maxWidth;
       const frames = (async function* () {

@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { parseRange } from '../../services/api/routes/ranged-file.ts';
 import type { Box, Frame } from '../../services/core/contracts.ts';
+import { ViolationKind } from '../../services/core/contracts.ts';
+import { ViolationRepository } from '../../services/core/storage/index.ts';
+import { EvidenceRepository } from '../../services/core/storage/evidence.repository.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
+import { LiveImages } from '../../services/service/live-evidence.ts';
 import { SAMPLES_JPG } from './detector-helpers.ts';
 import { USERS, apiFixture, type ApiFixture, type Session } from './api-fixture.ts';
 
@@ -48,6 +52,7 @@ describe('video around an alert (generated clip of two real faces, real ffmpeg a
   let faces: FaceFinder;
   let manager: Session;
   let clipPath: string;
+  let still: string;
   let mp4: Buffer;
   const url = (): string => `/api/violations/${encodeURIComponent(f.a1.violationId)}/video`;
 
@@ -55,7 +60,7 @@ describe('video around an alert (generated clip of two real faces, real ffmpeg a
     f = await apiFixture({ config: { video: WINDOW } });
     faces = createFaceFinder();
     // Two portraits from the sample sheet that ships with @vladmandic/human, held still for 6 s at 10 fps.
-    const still = join(f.dataDir, 'still.png');
+    still = join(f.dataDir, 'still.png');
     await sharp(SAMPLES_JPG).extract({ left: 165, top: 0, width: 370, height: 156 }).resize(W, H, { fit: 'fill' }).png().toFile(still);
     clipPath = join(f.dataDir, 'clips', 'x.mp4');
     execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-framerate', '10', '-i', still, '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', clipPath]);
@@ -156,6 +161,36 @@ describe('video around an alert (generated clip of two real faces, real ffmpeg a
     expect(item.statusCode).toBe(404);
     expect(item.json()).toMatchObject({ error: 'video_unavailable', details: { reason: 'clip_deleted' } });
   });
+
+  it('keeps a live camera\'s evidence ring as a scrubbed video, served by the same route', async () => {
+    // Frames as a snapshot camera sends them: JPEGs at uneven times around a violation at t0 + 2 s.
+    const t0 = Date.parse('2026-12-01T10:00:00Z');
+    const jpeg = await sharp(still).jpeg().toBuffer();
+    const ring = [0, 700, 1500, 2600, 3100].map((dt, index) => ({ cameraId: 'counter-1', index, tMs: t0 + dt, jpeg }));
+    const images = new LiveImages(faces, f.dataDir, { fps: 2, beforeMs: 1000, afterMs: 1000 });
+    const violation = {
+      id: 'counter-staffed/staffed/gap/-/*/live', sop: 'counter-staffed', rule: 'staffed', kind: ViolationKind.Gap, cameraId: f.a1.cameraId,
+      startMs: t0 + 2000, endMs: t0 + 2000, severity: 'high' as const, message: 'nobody at the counter', decidedBy: 'detector', confidence: 1, evidence: [], subject: '*',
+    };
+    const { violation: row } = await new ViolationRepository(f.db).upsert({ storeId: f.stores.a1, violation });
+    const written = await images.video({ storeId: f.stores.a1, cameraRowId: f.a1.cameraId, violation, ruleTitle: 'Staffed', zones: {}, before: ring.slice(0, 3), after: ring.slice(3) });
+    expect(written.map((w) => w.name)).toEqual(['counter-staffed_staffed_gap_-_live.mp4', 'counter-staffed_staffed_gap_-_live.json']);
+    const evidence = new EvidenceRepository(f.db);
+    await evidence.record({ violationId: row.id, path: written[0]?.path ?? '', kind: 'video', bytes: written[0]?.bytes ?? 0 });
+
+    const res = await f.call(manager, { method: 'GET', url: `/api/violations/${encodeURIComponent(row.id)}/video` });
+    expect(res.statusCode, res.body).toBe(200);
+    const file = join(f.dataDir, 'live.mp4');
+    await writeFile(file, res.rawPayload);
+    const p = probe(file);
+    // 1.0-3.0 s of the ring at 2 fps: four frames, two seconds.
+    expect(p).toMatchObject({ codec: 'h264', width: W, height: H });
+    expect(p.duration).toBeGreaterThanOrEqual(1.5);
+    expect(p.duration).toBeLessThanOrEqual(2.5);
+    expect((await faces.find(frameAt(file, 1))).faces).toEqual([]);
+    const meta = (await f.call(manager, { method: 'GET', url: `/api/violations/${encodeURIComponent(row.id)}/video/meta` })).json<{ alertStartS: number; fromMs: number }>();
+    expect(meta).toMatchObject({ alertStartS: 1, fromMs: t0 + 1000 });
+  }, 120_000);
 
   it('serves no video when the store\'s privacy setting forbids it', async () => {
     await new StoreRepository(f.db).setKeepVideo(f.stores.a1, false);
