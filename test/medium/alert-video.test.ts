@@ -2,6 +2,7 @@
 // H.264 MP4 with the moov atom first, range requests (206, 416), store scoping, every face blurred, kept with the
 // violation's evidence, and the store's privacy setting obeyed.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -13,6 +14,7 @@ import { ViolationKind } from '../../services/core/contracts.ts';
 import { ViolationRepository } from '../../services/core/storage/index.ts';
 import { EvidenceRepository } from '../../services/core/storage/evidence.repository.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
+import { DAY_MS, sweepRetention } from '../../services/privacy/retention.ts';
 import { LiveImages } from '../../services/service/live-evidence.ts';
 import { SAMPLES_JPG } from './detector-helpers.ts';
 import { USERS, apiFixture, type ApiFixture, type Session } from './api-fixture.ts';
@@ -197,5 +199,14 @@ describe('video around an alert (generated clip of two real faces, real ffmpeg a
     const res = await f.call(manager, { method: 'GET', url: url() });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: 'video_unavailable', details: { reason: 'turned_off' } });
+  });
+
+  it('goes with the violation when retention deletes it, like the keyframes', async () => {
+    const rows = await f.db.query(`SELECT path FROM evidence WHERE kind LIKE 'video%'`);
+    const files = rows.rows.map((r) => join(f.dataDir, r.path as string));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) expect(existsSync(file), file).toBe(true);
+    await sweepRetention({ db: f.db, dataDir: f.dataDir, clock: () => Date.now() + 400 * DAY_MS }, { storeId: f.stores.a1 });
+    for (const file of files) expect(existsSync(file), file).toBe(false);
   });
 });

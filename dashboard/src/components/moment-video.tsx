@@ -65,9 +65,9 @@ export function MomentVideo({ base, title }: { base: string; title: string }) {
           </svg>
         )}
       </div>
-      <figcaption class="muted">
+      <figcaption class="muted video-caption">
         <label class="video-toggle"><input type="checkbox" checked={overlay} onChange={(e) => setOverlay(e.currentTarget.checked)} /> {t('video.overlay')}</label>
-        {' · '}{t('video.blurred')}
+        <span>{t('video.blurred')}</span>
       </figcaption>
     </figure>
   );
