@@ -1,5 +1,7 @@
 // The seconds around an alert as video (faces blurred by the server in every frame), starting where the alert starts,
-// with the rule's zones and the persons seen drawable on top; says plainly why when there is no video.
+// with the rule's zones and the persons seen drawable on top; says plainly why when there is no video. The video is
+// asked for when the person wants it: the first time, every frame goes through the face detector (seconds of CPU on a
+// small server), which a glance at an alert should not cost.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { VideoMeta, VideoReason } from '../../../services/api/schemas/video.ts';
 import { ApiError, api } from '../api.ts';
@@ -29,6 +31,7 @@ function boxesAt(meta: VideoMeta, time: number): VideoMeta['frames'][number]['bo
 
 /** `base`: the video's URL (`/api/violations/<id>/video`); its sidecar is `<base>/meta`. */
 export function MomentVideo({ base, title }: { base: string; title: string }) {
+  const [wanted, setWanted] = useState(false);
   const [meta, setMeta] = useState<VideoMeta | undefined>(undefined);
   const [problem, setProblem] = useState<Key | undefined>(undefined);
   const [overlay, setOverlay] = useState(true);
@@ -36,21 +39,36 @@ export function MomentVideo({ base, title }: { base: string; title: string }) {
   const video = useRef<HTMLVideoElement | null>(null);
 
   useEffect(() => {
+    setWanted(false);
+  }, [base]);
+
+  useEffect(() => {
     setMeta(undefined);
     setProblem(undefined);
+    if (!wanted) return undefined;
     let live = true;
     api<VideoMeta>('GET', `${base}/meta`).then((m) => live && setMeta(m), (err: unknown) => live && setProblem(reasonOf(err)));
     return () => {
       live = false;
     };
-  }, [base]);
+  }, [base, wanted]);
 
+  if (!wanted) {
+    return (
+      <p class="video-ask">
+        <button type="button" onClick={(e) => { e.stopPropagation(); setWanted(true); }}>{t('video.show')}</button>
+      </p>
+    );
+  }
   if (problem !== undefined) return <p class="notice video-none" role="status">{t(problem)}</p>;
   if (meta === undefined) return <p class="muted video-wait" role="status">{t('video.preparing')}</p>;
 
   const startAtAlert = (): void => {
     const v = video.current;
-    if (v !== null && meta.alertStartS > 0 && v.currentTime < meta.alertStartS) v.currentTime = meta.alertStartS;
+    if (v === null) return;
+    if (meta.alertStartS > 0 && v.currentTime < meta.alertStartS) v.currentTime = meta.alertStartS;
+    // Asked for with a click: play at once (muted, so the browser allows it).
+    void v.play().catch(() => undefined);
   };
   const zones = Object.entries(meta.zones);
   return (

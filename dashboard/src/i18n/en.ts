@@ -370,6 +370,7 @@ export const en = {
   'error.notFound': 'Not found, or not in your stores.',
   'error.rateLimited': 'Too many attempts. Wait a few minutes and try again.',
 
+  'video.show': 'Play the moment (video, faces blurred)',
   'video.label': 'Video of “{rule}”',
   'video.preparing': 'Preparing the video: faces are being blurred in every frame. This can take a minute the first time.',
   'video.overlay': 'Show zones and people',

@@ -372,6 +372,7 @@ export const zh: Record<keyof typeof en, string> = {
   'error.notFound': '未找到，或不属于您的门店。',
   'error.rateLimited': '尝试次数过多，请等几分钟再试。',
 
+  'video.show': '播放这一刻（视频，人脸已模糊）',
   'video.label': '“{rule}”的视频',
   'video.preparing': '正在准备视频：正在模糊每一帧中的人脸。首次可能需要一分钟。',
   'video.overlay': '显示区域和人员',
