@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { addUser, buildApp } from '../../services/api/index.ts';
+import { addUser, buildApp, type ApiConfig } from '../../services/api/index.ts';
 import { dashboardPlugin } from '../../services/api/plugins/app/dashboard.plugin.ts';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { defaultQueueSettings, openJobQueue, startWorkers, type JobQueue } from '../../services/core/queue/index.ts';
@@ -115,7 +115,7 @@ async function seed(db: Database, dataDir: string): Promise<Omit<World, 'url' | 
  * What `sopwatch serve` runs (services/service/index.ts startService), assembled here so that the dashboard can be
  * registered before the server listens, whether or not buildApp already does it.
  */
-export async function startWorld(): Promise<World> {
+export async function startWorld(options: { config?: Partial<ApiConfig> } = {}): Promise<World> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sopwatch-dash-'));
   await mkdir(join(dataDir, 'clips'), { recursive: true });
   const db = await openDatabase({ dir: join(dataDir, 'db') });
@@ -127,7 +127,7 @@ export async function startWorld(): Promise<World> {
     const worker = createClipAnalyseWorker({ db, dataDir, maxAttempts: defaultQueueSettings.attempts });
     const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of the dashboard tests' });
     startWorkers(queue, handlerRegistry(worker, { notificationSend: skipped, retentionSweep: skipped }));
-    app = buildApp({ db, queue, dataDir, config: { feedIntervalMs: 250, cookieSecure: 'never' } });
+    app = buildApp({ db, queue, dataDir, config: { feedIntervalMs: 250, cookieSecure: 'never', ...options.config } });
     await app.after();
     await app.register(dashboardPlugin);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

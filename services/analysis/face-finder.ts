@@ -14,8 +14,9 @@ export interface FaceFinder {
   /**
    * The frame with faces and the heads of persons blurred, checked again by the face detector until it
    * finds nothing (a few passes); throws FaceBlurError when a face survives, so nothing unblurred is kept.
+   * `seen` gets what the first pass found in the unblurred frame (a video's overlay draws those persons).
    */
-  scrub(frame: Frame): Promise<Frame>;
+  scrub(frame: Frame, seen?: (regions: FaceRegions) => void): Promise<Frame>;
   /**
    * Renders an image, runs the face detector on the rendered bytes (the top `checkHeight` rows: the frame,
    * not a caption band under it) and renders again with what it found blurred too, until it finds nothing.
@@ -41,10 +42,11 @@ export function createFaceFinder(): FaceFinder {
   };
   return {
     find,
-    async scrub(frame) {
+    async scrub(frame, seen) {
       let rgb = frame.rgb;
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         const regions = await find({ ...frame, rgb });
+        if (pass === 0) seen?.(regions);
         const boxes = pass === 0 ? [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)] : regions.faces;
         if (boxes.length === 0) return { ...frame, rgb };
         rgb = await blurFaces(rgb, frame.width, frame.height, boxes);

@@ -1,5 +1,6 @@
 // What the API needs from the outside (database, queue, data directory) and its settings with their defaults.
 import type { FastifyServerOptions } from 'fastify';
+import type { MomentVideos, VideoWindow } from '../analysis/moment-video.ts';
 import type { OutboundPolicy } from '../core/net-policy.ts';
 import type { JobQueue } from '../core/queue/index.ts';
 import type { SecretBox } from '../core/secrets.ts';
@@ -34,6 +35,8 @@ export interface ApiConfig {
   feedIntervalMs: number;
   /** Where stream settings may point; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
   cameraPolicy?: OutboundPolicy;
+  /** The span, rate and size of videos around alerts; default DEFAULT_VIDEO_WINDOW. */
+  video?: Partial<VideoWindow>;
 }
 
 export const defaultApiConfig: ApiConfig = {
@@ -59,4 +62,6 @@ export interface ApiDeps {
   secrets?: SecretBox;
   /** Fastify logger option; default off (the CLI turns it on). */
   logger?: FastifyServerOptions['logger'];
+  /** Renders videos around alerts; default one with its own face finder, made on the first request. */
+  videos?: MomentVideos;
 }

@@ -1,8 +1,10 @@
 // Pictures from live cameras, all through the face finder: violation keyframes, the latest snapshot, and the crops a
 // verify question sends to the model. What is written or sent is checked byte for byte; a face that survives means no picture.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { evidenceName } from '../analysis/evidence.ts';
 import type { FaceFinder } from '../analysis/face-finder.ts';
+import { MomentVideos, metaPathOf, type VideoWindow } from '../analysis/moment-video.ts';
 import type { Keyframe } from '../agent/index.ts';
 import type { Box, Polygon, Violation } from '../core/contracts.ts';
 import { composeKeyframe, cropAndScale, cropAround, encodeJpeg, FaceBlurError, writeFileAtomic } from '../evidence/index.ts';
@@ -68,6 +70,8 @@ export class PriorityGate {
 const SNAPSHOT = 3;
 const VERIFY = 2;
 const KEYFRAME = 1;
+/** Video frames wait behind everything else: a clip of the moment is the least urgent picture. */
+const VIDEO = 0;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
@@ -83,8 +87,31 @@ const cropToPersons = (persons: ReadonlyArray<{ box: Box }>): Box => cropAround(
 
 export class LiveImages {
   private readonly gate = new PriorityGate();
+  private readonly videos: MomentVideos;
 
-  constructor(private readonly faces: FaceFinder, private readonly dataDir: string) {}
+  constructor(private readonly faces: FaceFinder, private readonly dataDir: string, videoWindow: Partial<VideoWindow> = {}) {
+    // Each frame of a video goes through the gate on its own, so a snapshot or a question never waits for a whole video.
+    const gated: FaceFinder = { ...faces, scrub: (frame, seen) => this.gate.run(VIDEO, () => faces.scrub(frame, seen)) };
+    this.videos = new MomentVideos(() => gated, videoWindow);
+  }
+
+  /**
+   * The evidence ring around a live violation as a short MP4, every frame scrubbed, written with its sidecar beside the
+   * keyframes; the sidecar is the second file returned. Throws when too few frames or a face survives: no video then.
+   */
+  async video(req: KeyframeRequest): Promise<WrittenEvidence[]> {
+    const v = req.violation;
+    const name = evidenceName(v.id, 0).replace(/-0\.jpg$/, '.mp4');
+    const path = ['evidence', 'live', req.storeId, req.cameraRowId, name].join('/');
+    const out = join(this.dataDir, path);
+    const frames = [...req.before, ...req.after];
+    await this.videos.fromLiveFrames(frames, { outPath: out, startMs: v.startMs, endMs: Math.max(v.startMs, v.endMs) });
+    const meta = metaPathOf(out);
+    return [
+      { name, path, bytes: (await stat(out)).size },
+      { name: metaPathOf(name), path: metaPathOf(path), bytes: (await stat(meta)).size },
+    ];
+  }
 
   /** Loads the face finder's models now, so that the first violation's pictures do not wait for them. */
   async warm(): Promise<void> {

@@ -7,6 +7,7 @@ import { CameraStatusRepository } from '../core/storage/camera-status.repository
 import { CameraUnmonitoredRepository } from '../core/storage/camera-unmonitored.repository.ts';
 import { EvidenceRepository } from '../core/storage/evidence.repository.ts';
 import { LiveResultRepository } from '../core/storage/live-results.repository.ts';
+import { StoreRepository } from '../core/storage/stores.repository.ts';
 import type { LiveCamera, StorePlan } from './live-cameras.ts';
 import type { LiveImages } from './live-evidence.ts';
 
@@ -210,6 +211,19 @@ export class LiveStoreSink {
     return key === undefined ? {} : { ...sop.zones[key] };
   }
 
+  /** The ring around the violation kept as a short video with its evidence, unless the store's privacy setting forbids it. */
+  private async video(camera: LiveCamera, rowId: string, req: Parameters<LiveImages['video']>[0]): Promise<void> {
+    try {
+      const store = await new StoreRepository(this.d.db).get(req.storeId);
+      if (store?.keepVideo !== true || this.closed) return;
+      const [mp4, meta] = await this.d.images().video(req);
+      if (mp4 !== undefined) await this.evidence.record({ violationId: rowId, path: mp4.path, kind: 'video', bytes: mp4.bytes });
+      if (meta !== undefined) await this.evidence.record({ violationId: rowId, path: meta.path, kind: 'video-meta', bytes: meta.bytes });
+    } catch (err) {
+      this.d.onError(`live ${camera.config.id}: video of ${rowId}: ${(err as Error).message}`);
+    }
+  }
+
   private keyframes(camera: LiveCamera, engineId: string, before: Parameters<LiveImages['keyframes']>[0]['before'], after: Parameters<LiveImages['keyframes']>[0]['after']): void {
     const v = this.raised.get(engineId);
     if (v === undefined) return;
@@ -231,6 +245,7 @@ export class LiveStoreSink {
       } catch (err) {
         this.d.onError(`live ${camera.config.id}: keyframes of ${engineId}: ${(err as Error).message}`);
       }
+      await this.video(camera, rowId, { storeId: store, cameraRowId: camera.row.id, violation: v, ruleTitle, zones: {}, before, after });
     });
     this.drawing.add(stored);
     void stored.finally(() => this.drawing.delete(stored));

@@ -11,6 +11,7 @@ import { clipTime, dateTime, percent } from '../lib/format.ts';
 import { href, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { ErrorNote, SeverityBadge, StatusBadge, ruleTitle, hideBroken } from '../components/ui.tsx';
+import { MomentVideo } from '../components/moment-video.tsx';
 
 export const REASONS = ['false_alarm', 'not_applicable', 'camera_problem', 'other'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -43,6 +44,7 @@ function AlertMedia({ v, title }: { v: Violation; title: string }) {
   const evidence = v.evidence[Math.min(shown, v.evidence.length - 1)];
   return (
     <div class="alert-media">
+      <MomentVideo base={`/api/violations/${seg(v.id)}/video`} title={title} />
       {evidence !== undefined ? (
         <figure class="evidence">
           <img src={`/api/violations/${seg(v.id)}/evidence/${encodeURIComponent(evidence)}`} alt={t('alert.evidenceAlt', { rule: title, n: shown + 1, total: v.evidence.length })} />

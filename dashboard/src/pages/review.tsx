@@ -9,6 +9,7 @@ import { useLive } from '../live.ts';
 import { href, navigate, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { Empty, ErrorNote, Loading, SeverityBadge, prettyId, hideBroken, toast } from '../components/ui.tsx';
+import { MomentVideo } from '../components/moment-video.tsx';
 import { useQueueKeys } from './queue-keys.ts';
 import { NextStep } from '../components/next-step.tsx';
 
@@ -130,6 +131,7 @@ export function ReviewQueue() {
               {r.start !== null && <> · {clipTime(r.start)}–{clipTime(r.end ?? r.start)}</>}
               {' · '}{dateTime(r.createdAt, locale, s.storeTz(r.storeId))}
             </p>
+            {r.clipId !== null && r.id === selectedId && <MomentVideo base={`/api/review-items/${seg(r.id)}/video`} title={prettyId(r.rule)} />}
             {r.clipId !== null && (
               <>
                 <img class="strip-img" src={`/api/clips/${encodeURIComponent(r.clipId)}/timeline.jpg`} alt={t('alert.clipStripAlt')} loading="lazy" onError={hideBroken} />

@@ -17,10 +17,11 @@ import { sopFileRoutes } from './sop-files.routes.ts';
 import { sopGalleryRoutes } from './sop-gallery.routes.ts';
 import { storeRoutes } from './stores.routes.ts';
 import { uploadRoutes } from './uploads.routes.ts';
+import { videoRoutes } from './video.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, uploadRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes, cameraSetupRoutes, sopGalleryRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, uploadRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes, cameraSetupRoutes, sopGalleryRoutes, videoRoutes]) {
     await app.register(plugin);
   }
 }

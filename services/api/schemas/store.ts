@@ -7,6 +7,7 @@ export const Store = Type.Object({
   franchise: Type.Union([Type.String(), Type.Null()]),
   tz: Type.String({ description: 'IANA time zone; report days are local days' }),
   retentionDays: Type.Integer(),
+  keepVideo: Type.Boolean({ description: 'Video around alerts is cut, kept and served (privacy setting)' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type Store = Static<typeof Store>;
@@ -15,6 +16,7 @@ export const NewStore = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, default UTC' })),
   retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Days footage is kept (default 3)' })),
+  keepVideo: Type.Optional(Type.Boolean({ description: 'Video around alerts (default true); false forbids cutting, keeping and serving it' })),
 }, { additionalProperties: false });
 export type NewStore = Static<typeof NewStore>;
 

@@ -28,4 +28,10 @@ export class EvidenceRepository {
     if (row === undefined) return undefined;
     return { violationId, path: row.path as string, kind: row.kind as string, bytes: Number(row.bytes) };
   }
+
+  /** A violation's files of one kind (`video`, `video-meta`), oldest path first. */
+  async ofKind(violationId: string, kind: string): Promise<EvidenceFile[]> {
+    const r = await this.db.query('SELECT * FROM evidence WHERE violation_id = $1 AND kind = $2 ORDER BY path', [violationId, kind]);
+    return r.rows.map((row) => ({ violationId, path: row.path as string, kind, bytes: Number(row.bytes) }));
+  }
 }

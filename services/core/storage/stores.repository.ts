@@ -8,6 +8,8 @@ export interface Store {
   /** IANA time zone: report days are the store's local days. */
   tz: string;
   retentionDays: number;
+  /** Privacy setting: false forbids cutting, keeping and serving video around alerts. */
+  keepVideo: boolean;
   createdAt: Date;
 }
 
@@ -16,6 +18,7 @@ export interface NewStore {
   franchise: string;
   tz?: string;
   retentionDays?: number;
+  keepVideo?: boolean;
 }
 
 function toStore(r: Row): Store {
@@ -25,6 +28,7 @@ function toStore(r: Row): Store {
     franchise: (r.franchise as string | null) ?? null,
     tz: r.tz as string,
     retentionDays: Number(r.retention_days),
+    keepVideo: r.keep_video !== false,
     createdAt: r.created_at as Date,
   };
 }
@@ -34,8 +38,8 @@ export class StoreRepository {
 
   async create(input: NewStore): Promise<Store> {
     const r = await this.db.query(
-      'INSERT INTO stores (name, franchise, tz, retention_days) VALUES ($1, $2, $3, $4) RETURNING *',
-      [input.name, input.franchise, input.tz ?? 'UTC', input.retentionDays ?? 3],
+      'INSERT INTO stores (name, franchise, tz, retention_days, keep_video) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+      [input.name, input.franchise, input.tz ?? 'UTC', input.retentionDays ?? 3, input.keepVideo ?? true],
     );
     return toStore(r.rows[0] as Row);
   }
@@ -60,5 +64,11 @@ export class StoreRepository {
       [franchise, idOrName],
     );
     return r.rows[0] === undefined ? undefined : toStore(r.rows[0]);
+  }
+
+  /** Turns video around alerts on or off; false when the store does not exist. */
+  async setKeepVideo(id: string, keepVideo: boolean): Promise<boolean> {
+    const r = await this.db.query('UPDATE stores SET keep_video = $2 WHERE id = $1 RETURNING id', [id, keepVideo]);
+    return r.rows.length > 0;
   }
 }

@@ -8,8 +8,9 @@ import { shadowMode } from './0006-shadow-mode.ts';
 import { clipRecordingTime } from './0007-clip-recording-time.ts';
 import { reviewUndo } from './0008-review-undo.ts';
 import { clipLabels } from './0010-clip-labels.ts';
+import { storeVideo } from './0013-store-video.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, clipLabels];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, clipLabels, storeVideo];
