@@ -369,4 +369,13 @@ export const en = {
   'error.forbidden': 'Not allowed: {message}',
   'error.notFound': 'Not found, or not in your stores.',
   'error.rateLimited': 'Too many attempts. Wait a few minutes and try again.',
+
+  // words14: plain words for generated messages, details, owner reports
+  'words.details': 'Details',
+  'words.code': 'Code',
+  'words.rule': 'Rule id',
+  'words.noModel': 'No vision model could be asked.',
+  'words.modelSaid': 'The model answered {answer}',
+  'words.alertsCsv': 'Download alerts (CSV)',
+  'words.noLiveCameras': 'No live cameras: only uploaded clips are checked.',
 } as const;

@@ -371,4 +371,13 @@ export const zh: Record<keyof typeof en, string> = {
   'error.forbidden': '不允许：{message}',
   'error.notFound': '未找到，或不属于您的门店。',
   'error.rateLimited': '尝试次数过多，请等几分钟再试。',
+
+  // words14：生成消息的通俗说法、详情、店主报表
+  'words.details': '详情',
+  'words.code': '代码',
+  'words.rule': '规则编号',
+  'words.noModel': '没有可询问的视觉模型。',
+  'words.modelSaid': '模型的回答：{answer}',
+  'words.alertsCsv': '下载提醒明细（CSV）',
+  'words.noLiveCameras': '没有实时摄像头：只检查上传的视频片段。',
 };
