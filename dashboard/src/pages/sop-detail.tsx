@@ -82,12 +82,13 @@ export function SopDetail({ storeId, sopId, onChanged }: { storeId: string; sopI
       {tab === 'explain' && (
         <section role="tabpanel">
           <Explanation text={ex.explanation} />
-          <table class="table">
+          <div class="table-scroll">
+          <table class="table rules-table">
             <thead><tr><th>{t('sops.rule')}</th><th>{t('sops.kind')}</th><th>{t('sops.severity')}</th><th>{t('sops.mode')}</th></tr></thead>
             <tbody>
               {ex.rules.map((r) => (
                 <tr key={r.rule}>
-                  <td><strong>{r.title}</strong><br /><span class="mono muted">{r.rule}</span></td>
+                  <td><strong data-user-text="">{r.title}</strong><br /><span class="mono muted" data-user-text="">{r.rule}</span></td>
                   <td>{tOr(`ruleKind.${r.kind}`, r.kind)}</td>
                   <td><SeverityBadge severity={r.severity} /></td>
                   <td>
@@ -98,6 +99,7 @@ export function SopDetail({ storeId, sopId, onChanged }: { storeId: string; sopI
               ))}
             </tbody>
           </table>
+          </div>
           <p class="muted fineprint">{t('sops.shadowNote')}</p>
         </section>
       )}
