@@ -2,6 +2,7 @@
 import { t, tOr } from '../i18n/index.ts';
 import { clipTime, ticks } from '../lib/format.ts';
 import { place, type Timeline } from '../lib/timeline-model.ts';
+import { ruleTitle } from './ui.tsx';
 
 export function TimelineView({ timeline, onOpen }: { timeline: Timeline; onOpen?: (id: string) => void }) {
   const d = timeline.durationS;
@@ -20,7 +21,7 @@ export function TimelineView({ timeline, onOpen }: { timeline: Timeline; onOpen?
         return (
           <div class="tl-row" key={lane.key}>
             <div class="tl-label">
-              <span class="tl-title" title={`${lane.rule.sop} / ${lane.rule.rule}`}>{lane.rule.title}</span>
+              <span class="tl-title" title={`${lane.rule.sop} / ${lane.rule.rule}`} data-user-text="">{ruleTitle(lane.rule)}</span>
               <span class="tl-sub">
                 {lane.rule.kind !== '' && tOr(`ruleKind.${lane.rule.kind}`, lane.rule.kind)}
                 {lane.rule.shadow && <span class="badge shadow">{t('sops.shadow')}</span>}

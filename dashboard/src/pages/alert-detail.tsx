@@ -93,7 +93,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
   }, [ui.dismissing]);
 
   const lane = summary?.rules.find((r) => r.sop === v.sop && r.rule === v.rule);
-  const title = lane?.title ?? ruleTitle(v);
+  const title = lane === undefined ? ruleTitle(v) : ruleTitle({ rule: lane.rule, title: lane.title, titleZh: lane.titleZh });
   const tz = s.storeTz(v.storeId);
   const actionable = s.canWrite;
   const when = v.start !== null
