@@ -128,7 +128,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
           </dl>
           <details class="alert-codes">
             <summary>{t('words.details')}</summary>
-            <dl class="facts">
+            <dl class="code-facts">
               <div><dt>{t('alert.sop')}</dt><dd><span class="mono" data-user-text="">{v.sop}</span>{v.sopVersion !== null && ` v${v.sopVersion}`}</dd></div>
               <div><dt>{t('words.rule')}</dt><dd><span class="mono" data-user-text="">{v.rule}{v.step !== null ? ` / ${v.step}` : ''}</span></dd></div>
               <div><dt>{t('words.code')}</dt><dd><span class="mono" data-user-text="">{v.kind}</span></dd></div>
