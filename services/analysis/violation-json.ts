@@ -1,5 +1,5 @@
 // Turns engine output (ms in the stream's time base) into the spec's JSON shapes (seconds from the clip start).
-import type { ReviewItem, SequenceRun, Violation } from '../core/contracts.ts';
+import type { MessageParts, ReviewItem, SequenceRun, Violation } from '../core/contracts.ts';
 
 /** The violation JSON of shared/spec/sop-rules.md, plus `id` and `shadow` (project extensions). */
 export interface ViolationJson {
@@ -20,6 +20,8 @@ export interface ViolationJson {
   startAt?: string;
   endAt?: string;
   shadow?: boolean;
+  /** `message` as data (project extension), for readers in other languages. */
+  parts?: MessageParts;
 }
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -49,6 +51,7 @@ export function violationJson(v: Violation, originMs?: number): ViolationJson {
     out.endAt = endAt;
   }
   if ((v as Violation & { shadow?: boolean }).shadow === true) out.shadow = true;
+  if (v.parts !== undefined) out.parts = v.parts;
   return out;
 }
 
@@ -66,6 +69,8 @@ export interface ReviewJson {
   answer?: { answer: string; confidence: number; reason: string; decidedBy: string };
   /** The rule is in shadow mode (project extension, as on violations). */
   shadow?: boolean;
+  /** `reason` as data (project extension). */
+  reasonParts?: MessageParts;
 }
 
 export function reviewJson(r: ReviewItem): ReviewJson {
@@ -85,6 +90,7 @@ export function reviewJson(r: ReviewItem): ReviewJson {
     out.answer = { answer: r.answer.answer, confidence: r.answer.confidence, reason: r.answer.reason, decidedBy: r.answer.decidedBy };
   }
   if (r.shadow === true) out.shadow = true;
+  if (r.reasonParts !== undefined) out.reasonParts = r.reasonParts;
   return out;
 }
 

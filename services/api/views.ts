@@ -24,7 +24,7 @@ export const cameraView = (c: CameraRecord): Camera => ({
 });
 
 export const sopView = (f: SopFileRecord): SopFile => ({
-  id: f.id, storeId: f.storeId, sopId: f.sopId, version: f.version, title: f.title, enabled: f.enabled, cameraIds: f.cameraIds, createdAt: iso(f.createdAt),
+  id: f.id, storeId: f.storeId, sopId: f.sopId, version: f.version, title: f.title, titleZh: f.titleZh, enabled: f.enabled, cameraIds: f.cameraIds, createdAt: iso(f.createdAt),
 });
 
 /** The server path of the file is never shown. */
@@ -36,9 +36,9 @@ export const clipView = (c: ClipRecord): Clip => ({
 });
 
 export const violationView = (v: ViolationRecord): Violation => ({
-  id: v.id, storeId: v.storeId, cameraId: v.cameraId, clipId: v.clipId, sop: v.sopId, sopVersion: v.sopVersion, rule: v.rule, title: v.ruleTitle,
+  id: v.id, storeId: v.storeId, cameraId: v.cameraId, clipId: v.clipId, sop: v.sopId, sopVersion: v.sopVersion, rule: v.rule, title: v.ruleTitle, titleZh: v.ruleTitleZh,
   step: v.step, kind: v.kind, severity: v.severity, start: v.startS, end: v.endS, startAt: isoOrNull(v.startAt), endAt: isoOrNull(v.endAt),
-  message: v.message, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence.map((e) => e.split('/').pop() ?? e),
+  message: v.message, messageParts: v.messageParts, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence.map((e) => e.split('/').pop() ?? e),
   status: v.status, shadow: v.shadow, createdAt: iso(v.createdAt), happenedAt: iso(v.happenedAt ?? v.startAt ?? v.createdAt),
 });
 
@@ -62,6 +62,6 @@ function answerView(a: unknown): ReviewItem['answer'] {
 
 export const reviewItemView = (r: ReviewItemRecord): ReviewItem => ({
   id: r.id, storeId: r.storeId, cameraId: r.cameraId, clipId: r.clipId, sop: r.sopId, rule: r.rule, step: r.step, severity: r.severity,
-  start: r.startS, end: r.endS, reason: r.reason, question: r.question, answer: answerView(r.answer), status: r.status,
+  start: r.startS, end: r.endS, reason: r.reason, reasonParts: r.reasonParts, question: r.question, answer: answerView(r.answer), status: r.status,
   violationId: r.violationId, resolvedAt: isoOrNull(r.resolvedAt), shadow: r.shadow, createdAt: iso(r.createdAt),
 });

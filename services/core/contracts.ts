@@ -1,5 +1,8 @@
 // The pipeline's data, end to end: Frame -> Detections -> FrameObservations -> Verdict -> Violation.
 // Every stage speaks these types; times are milliseconds (`...Ms`), geometry is normalised 0..1.
+import type { MessageParts } from './message-parts.ts';
+
+export type { MessageParts } from './message-parts.ts';
 
 /** A point `[x, y]`, normalised to the image (0..1, origin top-left). */
 export type Point = readonly [number, number];
@@ -167,6 +170,8 @@ export interface Violation {
    */
   subjects?: string[];
   count?: number;
+  /** `message` as data (services/rules/message-text.ts), so that each reader gets it in its own language. */
+  parts?: MessageParts;
 }
 
 /** A case the engine could not decide alone: a person decides. */
@@ -187,6 +192,8 @@ export interface ReviewItem {
   /** As Violation.subjects / count. */
   subjects?: string[];
   count?: number;
+  /** `reason` as data, as Violation.parts. */
+  reasonParts?: MessageParts;
 }
 
 export interface StepSeen {

@@ -49,6 +49,8 @@ export interface Schedule {
 interface RuleBase {
   id: string;
   title: string;
+  /** Project extension: the title in Simplified Chinese, when the file gives one (`title_zh`). */
+  titleZh?: string;
   severity: Severity;
   enabled: boolean;
   /** Project extension: record violations but do not alert (for trying a rule out). */
@@ -80,6 +82,8 @@ export interface RequiredRule extends RuleBase {
 export interface SequenceStep {
   id: string;
   title: string;
+  /** As RuleBase.titleZh. */
+  titleZh?: string;
   detect: Condition;
   /** `min:` inside `detect`: shortest time the condition must hold for the step to count. */
   minMs: number;
@@ -104,6 +108,8 @@ export type Rule = DurationRule | ForbiddenRule | RequiredRule | SequenceRule;
 export interface CompiledSop {
   id: string;
   title: string;
+  /** As RuleBase.titleZh. */
+  titleZh?: string;
   /** Format version of the file (v1 is the contract in shared/spec/sop-rules.md). */
   version: 1;
   /** Optional author revision of this file (project extension). */

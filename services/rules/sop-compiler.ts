@@ -23,6 +23,7 @@ export function compileSop(file: SopFile, source: string): CompiledSop {
   return {
     id: file.id,
     title: file.title,
+    ...(file.title_zh === undefined ? {} : { titleZh: file.title_zh }),
     version: 1,
     ...(file.revision === undefined ? {} : { revision: file.revision }),
     cameras: [...file.cameras],
@@ -39,6 +40,7 @@ function compileRule(r: SopRule, fileSmoothing: Smoothing): Rule {
   const base = {
     id: r.id,
     title: r.title ?? r.id,
+    ...(r.title_zh === undefined ? {} : { titleZh: r.title_zh }),
     severity: r.severity ?? 'medium',
     enabled: r.enabled ?? true,
     shadow: r.shadow ?? false,
@@ -79,6 +81,7 @@ function compileRule(r: SopRule, fileSmoothing: Smoothing): Rule {
           return {
             id: s.id,
             title: s.title ?? s.id,
+            ...(s.title_zh === undefined ? {} : { titleZh: s.title_zh }),
             detect: condition(detect),
             minMs: min === undefined ? 0 : ms(min),
             ...(s.verify === undefined ? {} : { verify: verify(s.verify) }),

@@ -92,6 +92,7 @@ const Schedule = Type.Object({
 const ruleBase = {
   id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Rule id, unique within the file: letters, digits, "-", "_", ".".' }),
   title: Type.Optional(Type.String({ description: 'What the rule checks, in a few words (default: the id).' })),
+  title_zh: Type.Optional(Type.String({ minLength: 1, description: 'Project extension. The title in Simplified Chinese, shown to viewers who read Chinese (default: `title`).' })),
   severity: Type.Optional(oneOf(['low', 'medium', 'high'] as const, 'How serious a violation is (default medium).')),
   enabled: Type.Optional(Type.Boolean({ description: 'false turns the rule off without deleting it (default true).' })),
   shadow: Type.Optional(Type.Boolean({ description: 'true records violations for review but never alerts: for trying a rule out (default false).' })),
@@ -127,6 +128,7 @@ const RequiredRule = Type.Object({
 const Step = Type.Object({
   id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Step id, unique within the rule.' }),
   title: Type.Optional(Type.String({ description: 'What the step is, in a few words (default: the id).' })),
+  title_zh: Type.Optional(Type.String({ minLength: 1, description: 'Project extension. The step title in Simplified Chinese (default: `title`).' })),
   detect: Detect,
   verify: Type.Optional(Verify),
 }, { ...strict, description: 'One step of the sequence.' });
@@ -160,6 +162,7 @@ const Rule = Type.Unsafe<SopRule>({
 export const SopFileSchema = Type.Object({
   id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Unique id of this SOP across all files: lower-case letters, digits and "-".' }),
   title: Type.String({ minLength: 1, description: 'Name of the procedure, shown to the store manager.' }),
+  title_zh: Type.Optional(Type.String({ minLength: 1, description: 'Project extension. The name in Simplified Chinese, shown to viewers who read Chinese (default: `title`).' })),
   version: Type.Literal(1, { description: 'Format version of this file; 1 is the only one so far.' }),
   revision: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: "The author's own revision number of this file." })),
   description: Type.Optional(Type.String({ description: 'Free text: what the procedure is for.' })),

@@ -21,7 +21,7 @@ function toViolation(v: ViolationJson, camera: Camera): Violation {
     id: v.id, sop: v.sop, rule: v.rule, ...(v.step === undefined ? {} : { step: v.step }), kind: v.kind as ViolationKind,
     cameraId: camera.id, startMs: Math.round(v.start * 1000), endMs: Math.round(v.end * 1000), severity: v.severity as Severity,
     message: v.message, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence, subject: subjectOf(v.id),
-    ...(v.shadow === true ? { shadow: true } : {}),
+    ...(v.shadow === true ? { shadow: true } : {}), ...(v.parts === undefined ? {} : { parts: v.parts }),
   };
 }
 
@@ -64,7 +64,7 @@ export class ClipResultWriter {
         storeId: clip.storeId, cameraId: camera.id, clipId: clip.id, engineId: r.id, sopId: r.sop, sopVersion: versionOf.get(r.sop) ?? 1,
         rule: r.rule, ...(r.step === undefined ? {} : { step: r.step }), severity: r.severity as Severity, startS: r.start, endS: r.end,
         reason: r.reason, ...(r.question === undefined ? {} : { question: r.question }), ...(r.answer === undefined ? {} : { answer: r.answer }),
-        shadow: r.shadow === true,
+        shadow: r.shadow === true, ...(r.reasonParts === undefined ? {} : { reasonParts: r.reasonParts }),
       });
     }
     await this.admin.setFrames(clip.id, result.frames);

@@ -188,7 +188,7 @@ export class LiveStoreSink {
             storeId: store, cameraId: cam, engineId: r.id, sopId: r.sop, sopVersion: this.d.plan.versions[r.sop] ?? 1, rule: r.rule,
             ...(r.step === undefined ? {} : { step: r.step }), severity: r.severity, startMs: r.startMs, endMs: r.endMs, reason: r.reason,
             ...(r.question === undefined ? {} : { question: r.question }), ...(r.answer === undefined ? {} : { answer: r.answer }),
-            shadow: r.shadow === true,
+            shadow: r.shadow === true, ...(r.reasonParts === undefined ? {} : { reasonParts: r.reasonParts }),
           });
         });
         return;

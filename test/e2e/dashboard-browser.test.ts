@@ -122,7 +122,9 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     const img = inbox.locator('.evidence img');
     await img.waitFor();
     await inbox.waitForFunction(`document.querySelector('.evidence img')?.naturalWidth > 0`);
-    expect(await inbox.locator('.facts').textContent()).toMatch(/counter-1.*A1 Main St.*front-counter v1.*Detector/s);
+    expect(await inbox.locator('.facts').textContent()).toMatch(/counter-1.*A1 Main St.*Detector/s);
+    // Ids, codes and scores sit in the details section, not among the facts a manager reads first.
+    expect(await inbox.locator('.code-facts').textContent()).toMatch(/front-counter v1/);
     await shoot(inbox, 'alerts-desktop');
 
     // The sink rule needs a vision model that is not configured: the case waits for a person, with its question.

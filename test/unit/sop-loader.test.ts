@@ -405,3 +405,36 @@ describe('bounds of durations and counts', () => {
     expect(errors[0]).toMatch(new RegExp(`^t\\.yaml:${pos(text, '100000')}: .*1000`));
   });
 });
+
+describe('titles in two languages (title_zh)', () => {
+  const rule = '  - id: wash\n    kind: duration\n    title: Hands washed\n    when: { hands_in: grinder }\n    min: 20s\n';
+
+  it('keeps the plain title form as it was, with no Chinese title', () => {
+    const r = loadSopText(`${HEAD}${rule}`, 't.yaml');
+    if (!r.ok) throw new Error(r.errors.map(formatSopError).join('\n'));
+    expect(r.sop.title).toBe('Bar');
+    expect(r.sop.titleZh).toBeUndefined();
+    expect(r.sop.rules[0]?.title).toBe('Hands washed');
+    expect(r.sop.rules[0]?.titleZh).toBeUndefined();
+  });
+
+  it('compiles title_zh of the file, a rule and a step beside the English title', () => {
+    const text = `${HEAD.replace('title: Bar\n', 'title: Bar\ntitle_zh: 吧台\n')}${rule.replace('    title: Hands washed\n', '    title: Hands washed\n    title_zh: 洗手\n')}` +
+      '  - id: shot\n    kind: sequence\n    trigger: { person_in: grinder }\n    within: 90s\n    steps:\n' +
+      '      - id: grind\n        title: Grind\n        title_zh: 磨粉\n        detect: { person_in: grinder }\n';
+    const r = loadSopText(text, 't.yaml');
+    if (!r.ok) throw new Error(r.errors.map(formatSopError).join('\n'));
+    expect(r.sop.titleZh).toBe('吧台');
+    expect(r.sop.rules[0]).toMatchObject({ title: 'Hands washed', titleZh: '洗手' });
+    const seq = r.sop.rules[1];
+    expect(seq?.kind === 'sequence' ? seq.steps[0] : undefined).toMatchObject({ id: 'grind', title: 'Grind', titleZh: '磨粉' });
+  });
+
+  it('refuses an empty title_zh and a map where text is expected, at their line and column', () => {
+    const text = `${HEAD.replace('title: Bar\n', 'title: Bar\ntitle_zh: ""\n')}${rule.replace('    title: Hands washed\n', '    title: Hands washed\n    title_zh: { zh: 洗手 }\n')}`;
+    const errors = errorsOf(text);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(new RegExp(`^t\\.yaml:${pos(text, '""')}: `));
+    expect(errors[1]).toMatch(new RegExp(`^t\\.yaml:${pos(text, '{ zh: 洗手 }')}: `));
+  });
+});

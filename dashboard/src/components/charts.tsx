@@ -56,7 +56,10 @@ export function DayChart({ days, compact }: { days: DayBar[]; compact?: boolean 
           </div>
         )))}
         <div class="x-labels" aria-hidden="true">
-          {days.map((d, i) => (i % every === 0 ? <span key={d.day} style={{ left: `${((i + 0.5) / days.length) * 100}%` }}>{shortDay(d.day, locale)}</span> : null))}
+          {/* Every other label is dropped on a phone (x-odd) so that dates never run into each other. */}
+          {days.map((d, i) => (i % every === 0
+            ? <span key={d.day} class={(i / every) % 2 === 1 ? 'x-odd' : undefined} style={{ left: `${((i + 0.5) / days.length) * 100}%` }}>{shortDay(d.day, locale)}</span>
+            : null))}
         </div>
       </div>
     </div>

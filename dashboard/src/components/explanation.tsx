@@ -1,4 +1,4 @@
-// The plain-English account of an SOP file (services/rules/sop-explain.ts): rule headings stand out, details are indented.
+// The plain account of an SOP file (services/rules/sop-explain.ts, -zh.ts): rule headings stand out, details are indented.
 
 export function Explanation({ text }: { text: string }) {
   return (

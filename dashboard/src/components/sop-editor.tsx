@@ -3,7 +3,7 @@ import { useRef, useState } from 'preact/hooks';
 import type { SopFile } from '../../../services/api/schemas/sop-file.ts';
 import type { SopExplained } from '../../api-schemas.ts';
 import { api, ApiError, seg } from '../api.ts';
-import { t } from '../i18n/index.ts';
+import { lang, t } from '../i18n/index.ts';
 import { Explanation } from './explanation.tsx';
 import { ErrorNote, toast } from './ui.tsx';
 
@@ -60,7 +60,7 @@ export function SopEditor({ storeId, initial, fileName, onSaved, onCancel }: {
           onInput={(e) => setYaml(e.currentTarget.value)} onScroll={(e) => { if (gutter.current) gutter.current.scrollTop = e.currentTarget.scrollTop; }} />
       </div>
       <ErrorNote error={error} onLine={goTo} />
-      {checked !== undefined && <div class="ok-note" role="status"><p>{t('sops.valid', { rules: checked.rules.length })}</p><Explanation text={checked.explanation} /></div>}
+      {checked !== undefined && <div class="ok-note" role="status"><p>{t('sops.valid', { rules: checked.rules.length })}</p><Explanation text={lang === 'zh' ? checked.explanationZh : checked.explanation} /></div>}
       <div class="actions">
         <button type="button" disabled={busy} onClick={() => void run(false)}>{t('sops.check')}</button>
         <button type="button" class="primary" disabled={busy} onClick={() => void run(true)}>{t('sops.saveVersion')}</button>

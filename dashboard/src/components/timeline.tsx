@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { t, tOr } from '../i18n/index.ts';
 import { clipTime, ticks } from '../lib/format.ts';
 import { place, type Timeline } from '../lib/timeline-model.ts';
+import { ruleTitle } from './ui.tsx';
 
 /** A label on the clip (GET /api/clips/:clipId/labels), drawn on its rule's lane. */
 export interface TimelineMark {
@@ -78,7 +79,7 @@ export function TimelineView({ timeline, onOpen, marks: labelMarks = [], selecti
         return (
           <div class="tl-row" key={lane.key}>
             <div class="tl-label">
-              <span class="tl-title" title={`${lane.rule.sop} / ${lane.rule.rule}`}>{lane.rule.title}</span>
+              <span class="tl-title" title={`${lane.rule.sop} / ${lane.rule.rule}`} data-user-text="">{ruleTitle(lane.rule)}</span>
               <span class="tl-sub">
                 {lane.rule.kind !== '' && tOr(`ruleKind.${lane.rule.kind}`, lane.rule.kind)}
                 {lane.rule.shadow && <span class="badge shadow">{t('sops.shadow')}</span>}

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
-import { t, tOr } from '../i18n/index.ts';
+import { lang, t, tOr } from '../i18n/index.ts';
 
 export function SeverityBadge({ severity }: { severity: string }) {
   return <span class={`badge sev-${severity}`}>{tOr(`severity.${severity}`, severity)}</span>;
@@ -128,8 +128,9 @@ export function Toasts() {
   );
 }
 
-/** What people call a violation's rule: its title in the SOP file, else its id made readable. */
-export const ruleTitle = (v: { rule: string; title: string | null }): string => v.title ?? prettyId(v.rule);
+/** What people call a violation's rule: its title in the SOP file (`title_zh` for Chinese readers), else its id made readable. */
+export const ruleTitle = (v: { rule: string; title: string | null; titleZh?: string | null }): string =>
+  (lang === 'zh' ? v.titleZh ?? null : null) ?? v.title ?? prettyId(v.rule);
 
 /** A rule id as a title while the SOP's own title is not known: "till-staffed" -> "Till staffed". */
 export function prettyId(id: string): string {

@@ -502,4 +502,12 @@ export const en = {
   'video.clipDeleted': 'No video: the clip was deleted (after its retention time, or on request) before the video was made. The still frames are below.',
   'video.faceNotBlurred': 'No video: a face could not be blurred in every frame, so this moment is shown only as still frames.',
   'video.failed': 'The video could not be made. The still frames are below.',
+  // words14: plain words for generated messages, details, owner reports
+  'words.details': 'Details',
+  'words.code': 'Code',
+  'words.rule': 'Rule id',
+  'words.noModel': 'No vision model could be asked.',
+  'words.modelSaid': 'The model answered {answer}',
+  'words.alertsCsv': 'Download alerts (CSV)',
+  'words.noLiveCameras': 'No live cameras: only uploaded clips are checked.',
 } as const;

@@ -504,4 +504,12 @@ export const zh: Record<keyof typeof en, string> = {
   'video.clipDeleted': '没有视频：在生成视频之前，该片段已被删除（超过保留期限或应要求删除）。下方为静止画面。',
   'video.faceNotBlurred': '没有视频：无法在每一帧中模糊人脸，因此此时刻仅以静止画面显示。',
   'video.failed': '无法生成视频。下方为静止画面。',
+  // words14：生成消息的通俗说法、详情、店主报表
+  'words.details': '详情',
+  'words.code': '代码',
+  'words.rule': '规则编号',
+  'words.noModel': '没有可询问的视觉模型。',
+  'words.modelSaid': '模型的回答：{answer}',
+  'words.alertsCsv': '下载提醒明细（CSV）',
+  'words.noLiveCameras': '没有实时摄像头：只检查上传的视频片段。',
 };

@@ -12,6 +12,7 @@ import { href, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { ErrorNote, SeverityBadge, StatusBadge, ruleTitle, hideBroken } from '../components/ui.tsx';
 import { MomentVideo } from '../components/moment-video.tsx';
+import { Message } from '../components/message.tsx';
 
 export const REASONS = ['false_alarm', 'not_applicable', 'camera_problem', 'other'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -94,7 +95,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
   }, [ui.dismissing]);
 
   const lane = summary?.rules.find((r) => r.sop === v.sop && r.rule === v.rule);
-  const title = lane?.title ?? ruleTitle(v);
+  const title = lane === undefined ? ruleTitle(v) : ruleTitle({ rule: lane.rule, title: lane.title, titleZh: lane.titleZh });
   const tz = s.storeTz(v.storeId);
   const actionable = s.canWrite;
   const when = v.start !== null
@@ -106,7 +107,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
       <header class="detail-head">
         <button type="button" class="back" onClick={onBack}>{t('common.back')}</button>
         <div>
-          <h2 id="alert-title">{title}{v.step !== null && <span class="step"> · {t('alert.step')} {v.step}</span>}</h2>
+          <h2 id="alert-title"><span data-user-text="">{title}</span></h2>
           <p class="badges">
             <SeverityBadge severity={v.severity} />
             <StatusBadge status={v.status} />
@@ -119,15 +120,23 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
       <div class="alert-body">
         <AlertMedia v={v} title={title} />
         <div class="alert-side">
-          <p class="message">{v.message}</p>
+          <p class="message"><Message parts={v.messageParts} text={v.message} /></p>
 
           <dl class="facts">
             <div><dt>{t('alert.when')}</dt><dd>{when}{clip !== undefined && <span class="muted"> · {t('alert.uploaded', { at: dateTime(clip.createdAt, locale, tz) })}</span>}</dd></div>
             <div><dt>{t('alert.camera')}</dt><dd>{s.cameraName(v.cameraId)}</dd></div>
             <div><dt>{t('alert.store')}</dt><dd>{s.storeName(v.storeId)}</dd></div>
-            <div><dt>{t('alert.sop')}</dt><dd><span class="mono">{v.sop}</span>{v.sopVersion !== null && ` v${v.sopVersion}`}</dd></div>
-            <div><dt>{t('alert.decidedBy')}</dt><dd><DecidedBy value={v.decidedBy} /> · {t('alert.confidence', { value: percent(v.confidence, locale) })}</dd></div>
+            <div><dt>{t('alert.decidedBy')}</dt><dd><DecidedBy value={v.decidedBy} /></dd></div>
           </dl>
+          <details class="alert-codes">
+            <summary>{t('words.details')}</summary>
+            <dl class="code-facts">
+              <div><dt>{t('alert.sop')}</dt><dd><span class="mono" data-user-text="">{v.sop}</span>{v.sopVersion !== null && ` v${v.sopVersion}`}</dd></div>
+              <div><dt>{t('words.rule')}</dt><dd><span class="mono" data-user-text="">{v.rule}{v.step !== null ? ` / ${v.step}` : ''}</span></dd></div>
+              <div><dt>{t('words.code')}</dt><dd><span class="mono" data-user-text="">{v.kind}</span></dd></div>
+              <div><dt>{t('alert.decidedBy')}</dt><dd><span class="mono" data-user-text="">{v.decidedBy}</span> · {t('alert.confidence', { value: percent(v.confidence, locale) })}</dd></div>
+            </dl>
+          </details>
 
           <section class="decision" aria-label={t('alert.decision')}>
             {!actionable ? (

@@ -5,7 +5,7 @@ import type { Clip } from '../../../services/api/schemas/clip.ts';
 import type { ReviewItem, Violation } from '../../../services/api/schemas/violation.ts';
 import type { ClipSummary } from '../../api-schemas.ts';
 import { api, qs, seg } from '../api.ts';
-import { locale, t, tOr } from '../i18n/index.ts';
+import { locale, t } from '../i18n/index.ts';
 import { bytes, clipTime, dateTime, percent } from '../lib/format.ts';
 import { layoutTimeline } from '../lib/timeline-model.ts';
 import { useLive } from '../live.ts';
@@ -15,6 +15,7 @@ import { TimelineView, type TimelineSelection } from '../components/timeline.tsx
 import { ClipLabels, keepAsNotViolation } from '../components/clip-labels.tsx';
 import type { ClipLabel } from '../../../services/api/schemas/clip-label.ts';
 import { ErrorNote, Loading, Progress, SeverityBadge, StatusBadge, ruleTitle, toast, hideBroken } from '../components/ui.tsx';
+import { Message } from '../components/message.tsx';
 
 export function ClipDetail({ clipId }: { clipId: string }) {
   const s = useSession();
@@ -65,7 +66,7 @@ export function ClipDetail({ clipId }: { clipId: string }) {
       <header class="page-head split">
         <div>
           <a class="back-link" href="/clips" onClick={onLink}>{t('clip.all')}</a>
-          <h1>{clip.filename}</h1>
+          <h1 data-user-text="">{clip.filename}</h1>
           <p class="muted">
             {clip.cameraId === null ? '—' : s.cameraName(clip.cameraId)} · {s.storeName(clip.storeId)} · {bytes(clip.bytes, locale)}
             {summary !== undefined && summary.durationS !== null && <> · {clipTime(summary.durationS)}</>} · {dateTime(clip.createdAt, locale, tz)}
@@ -102,7 +103,7 @@ export function ClipDetail({ clipId }: { clipId: string }) {
               {violations.map((v) => (
                 <li key={v.id}>
                   <a class="row" href={href('/alerts', { status: 'all', v: v.id })} onClick={onLink}>
-                    <span class="row-main"><strong>{ruleTitle(v)}</strong><span class="muted">{tOr(`kind.${v.kind}`, v.kind)} · {clipTime(v.start ?? 0)}–{clipTime(v.end ?? 0)} · {v.message}</span></span>
+                    <span class="row-main"><strong data-user-text="">{ruleTitle(v)}</strong><span class="muted">{clipTime(v.start ?? 0)}–{clipTime(v.end ?? 0)} · <Message parts={v.messageParts} text={v.message} /></span></span>
                     <span class="row-side"><SeverityBadge severity={v.severity} /><StatusBadge status={v.status} /></span>
                   </a>
                   {s.canWrite && v.status === 'dismissed' && !labels.some((l) => l.violationId === v.id) && (

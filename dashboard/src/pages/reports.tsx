@@ -52,6 +52,9 @@ export function Reports() {
   const setRange = (f: string, tt: string): void => navigate('/reports', { from: f, to: tt }, true);
   const preset = (days: number): void => setRange(isoDay(Date.parse(`${today}T00:00:00Z`) - (days - 1) * DAY_MS), today);
   const csv = `/api/reports/compliance.csv${qs({ from, to, storeId: s.session.storeId })}`;
+  const alertsCsv = `/api/reports/alerts.csv${qs({ from, to, storeId: s.session.storeId })}`;
+  const scopeIds = new Set(s.scope.map((st) => st.id));
+  const liveCameras = s.session.cameras.filter((c) => scopeIds.has(c.storeId) && c.host !== null).length;
 
   const days = data === undefined ? [] : daysBetween(data.from, data.to);
   const storeIds = s.scope.map((st) => st.id);
@@ -69,7 +72,10 @@ export function Reports() {
     <main class="page" id="main">
       <header class="page-head split">
         <div><h1>{t('nav.reports')}</h1><p class="lead">{t('report.lead')}</p></div>
-        <a class="button" href={csv} download>{t('report.csv')}</a>
+        <div class="actions">
+          <a class="button" href={csv} download>{t('report.csv')}</a>
+          <a class="button" href={alertsCsv} download>{t('words.alertsCsv')}</a>
+        </div>
       </header>
       <form class="range" onSubmit={(e) => e.preventDefault()} aria-label={t('report.range')}>
         <label class="field inline"><span>{t('report.from')}</span><input type="date" value={from} max={to} onChange={(e) => setRange(e.currentTarget.value, to)} /></label>
@@ -119,7 +125,7 @@ export function Reports() {
             </section>
           )}
           <AccuracySection from={data.from} to={data.to} storeId={s.session.storeId} multiStore={s.scope.length > 1} />
-          <UnmonitoredTable rows={data.notMonitored} multiStore={s.scope.length > 1} />
+          <UnmonitoredTable rows={data.notMonitored} multiStore={s.scope.length > 1} liveCameras={liveCameras} />
           <p class="muted fineprint">{t('report.monitoredNote')}</p>
         </>
       )}

@@ -12,17 +12,22 @@ import { Empty, ErrorNote, Loading, SeverityBadge, prettyId, hideBroken, toast }
 import { MomentVideo } from '../components/moment-video.tsx';
 import { useQueueKeys } from './queue-keys.ts';
 import { NextStep } from '../components/next-step.tsx';
+import { Message } from '../components/message.tsx';
 
 type Decision = 'violation' | 'no_violation';
 
 function Answer({ a }: { a: ReviewItem['answer'] }) {
   if (a === null) return <span class="muted">{t('review.noAnswer')}</span>;
+  // Nobody answered: the reason below already says so, once.
+  if (a.decidedBy === 'none') return <span class="muted">{t('words.noModel')}</span>;
   return (
     <>
       <strong>{t(`answer.${a.answer}`)}</strong>
-      {' · '}{t('alert.confidence', { value: percent(a.confidence, locale) })}
-      {a.reason !== '' && ` — ${a.reason}`}
-      <span class="muted mono"> ({a.decidedBy})</span>
+      {a.reason !== '' && <> — <span data-user-text="">{a.reason}</span></>}
+      <details class="alert-codes">
+        <summary>{t('words.details')}</summary>
+        <span class="muted mono" data-user-text="">{a.decidedBy}</span> · {t('alert.confidence', { value: percent(a.confidence, locale) })}
+      </details>
     </>
   );
 }
@@ -121,11 +126,11 @@ export function ReviewQueue() {
             </div>
             {r.question !== null && (
               <div class="qa">
-                <p class="q"><span class="qa-label">{t('review.question')}</span> {r.question}</p>
+                <p class="q"><span class="qa-label">{t('review.question')}</span> <span data-user-text="">{r.question}</span></p>
                 <p class="a"><span class="qa-label">{t('review.answer')}</span> <Answer a={r.answer} /></p>
               </div>
             )}
-            <p class="why">{r.reason}</p>
+            {!(r.answer?.decidedBy === 'none' && r.question === null) && <p class="why"><Message parts={r.reasonParts} text={r.reason} /></p>}
             <p class="meta muted">
               {s.cameraName(r.cameraId)} · {s.storeName(r.storeId)}
               {r.start !== null && <> · {clipTime(r.start)}–{clipTime(r.end ?? r.start)}</>}

@@ -5,7 +5,7 @@ import type { Clip } from '../../../services/api/schemas/clip.ts';
 import type { SopFile, SopFileBody } from '../../../services/api/schemas/sop-file.ts';
 import type { DryRun, SopExplained } from '../../api-schemas.ts';
 import { api, qs, seg } from '../api.ts';
-import { locale, t, tOr } from '../i18n/index.ts';
+import { lang, locale, t, tOr } from '../i18n/index.ts';
 import { dateTime } from '../lib/format.ts';
 import { layoutTimeline } from '../lib/timeline-model.ts';
 import { setRuleShadow } from '../lib/yaml-rules.ts';
@@ -14,7 +14,7 @@ import { useSession } from '../session.tsx';
 import { Explanation } from '../components/explanation.tsx';
 import { SopEditor } from '../components/sop-editor.tsx';
 import { TimelineView } from '../components/timeline.tsx';
-import { ErrorNote, Loading, SeverityBadge, toast } from '../components/ui.tsx';
+import { ErrorNote, Loading, SeverityBadge, ruleTitle, toast } from '../components/ui.tsx';
 
 const TABS = ['explain', 'yaml', 'versions', 'dryrun'] as const;
 type Tab = (typeof TABS)[number];
@@ -71,7 +71,7 @@ export function SopDetail({ storeId, sopId, onChanged }: { storeId: string; sopI
       <header class="detail-head">
         <button type="button" class="link back-link" onClick={() => navigate('/sops', {})}>{t('common.back')}</button>
         <div>
-          <h2>{ex.title}</h2>
+          <h2 data-user-text="">{lang === 'zh' ? ex.titleZh ?? ex.title : ex.title}</h2>
           <p class="muted"><span class="mono">{sopId}</span> · {s.storeName(storeId)} · {inForce ? t('sops.inForce', { version: inForce.version }) : t('sops.off')}</p>
         </div>
       </header>
@@ -81,13 +81,14 @@ export function SopDetail({ storeId, sopId, onChanged }: { storeId: string; sopI
       <ErrorNote error={error} />
       {tab === 'explain' && (
         <section role="tabpanel">
-          <Explanation text={ex.explanation} />
-          <table class="table">
+          <Explanation text={lang === 'zh' ? ex.explanationZh : ex.explanation} />
+          <div class="table-scroll">
+          <table class="table rules-table">
             <thead><tr><th>{t('sops.rule')}</th><th>{t('sops.kind')}</th><th>{t('sops.severity')}</th><th>{t('sops.mode')}</th></tr></thead>
             <tbody>
               {ex.rules.map((r) => (
                 <tr key={r.rule}>
-                  <td><strong>{r.title}</strong><br /><span class="mono muted">{r.rule}</span></td>
+                  <td><strong data-user-text="">{ruleTitle(r)}</strong><br /><span class="mono muted" data-user-text="">{r.rule}</span></td>
                   <td>{tOr(`ruleKind.${r.kind}`, r.kind)}</td>
                   <td><SeverityBadge severity={r.severity} /></td>
                   <td>
@@ -98,6 +99,7 @@ export function SopDetail({ storeId, sopId, onChanged }: { storeId: string; sopI
               ))}
             </tbody>
           </table>
+          </div>
           <p class="muted fineprint">{t('sops.shadowNote')}</p>
         </section>
       )}

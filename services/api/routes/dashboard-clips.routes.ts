@@ -10,7 +10,7 @@ import { ClipSummary, type RuleLane } from '../../../dashboard/api-schemas.ts';
 
 export function ruleLanes(sop: CompiledSop, version: number): RuleLane[] {
   return sop.rules.map((r) => ({
-    sop: sop.id, sopTitle: sop.title, sopVersion: version, rule: r.id, title: r.title, kind: r.kind, severity: r.severity,
+    sop: sop.id, sopTitle: sop.title, sopVersion: version, rule: r.id, title: r.title, titleZh: r.titleZh ?? null, kind: r.kind, severity: r.severity,
     shadow: r.shadow, enabled: r.enabled, steps: r.kind === 'sequence' ? r.steps.map((s) => s.id) : [],
   }));
 }

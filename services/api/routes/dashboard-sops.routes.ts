@@ -6,6 +6,7 @@ import { analyzeClip } from '../../analysis/index.ts';
 import { InputError, UsageError } from '../../core/errors.ts';
 import { loadSopText, type SopLoad } from '../../rules/sop-loader.ts';
 import { explainSop } from '../../rules/sop-explain.ts';
+import { explainSopZh } from '../../rules/sop-explain-zh.ts';
 import { ErrorBody, errorResponses } from '../schemas/common.ts';
 import { SopParams, SopUpload, SopVersionQuery } from '../schemas/sop-file.ts';
 import { StoreParams } from '../schemas/store.ts';
@@ -22,7 +23,7 @@ function storedAlerts(rows: readonly ViolationRecord[]): StoredAlert[] {
 function explained(load: Extract<SopLoad, { ok: true }>, version: number | null): SopExplained {
   const sop = load.sop;
   return {
-    sopId: sop.id, title: sop.title, version, explanation: explainSop(sop), cameras: sop.cameras,
+    sopId: sop.id, title: sop.title, titleZh: sop.titleZh ?? null, version, explanation: explainSop(sop), explanationZh: explainSopZh(sop), cameras: sop.cameras,
     zones: sop.zones as SopExplained['zones'], rules: ruleLanes(sop, version ?? 0),
   };
 }

@@ -11,20 +11,26 @@ import { shadowSummary } from '../../eval/shadow-summary.ts';
 import { ClipLabelRepository } from '../../core/storage/clip-labels.repository.ts';
 import { ShadowReportRepository } from '../../core/storage/shadow-report.repository.ts';
 import { CameraUnmonitoredRepository } from '../../core/storage/camera-unmonitored.repository.ts';
+import { ALERT_EXPORT_MAX, AlertExportRepository } from '../../core/storage/alert-export.repository.ts';
 
 const DAY_MS = 86_400_000;
 /** Local days of any time zone fall within UTC days widened by this much on each side. */
 const TZ_SLACK_MS = 15 * 3600_000;
 const MAX_DAYS = 366;
 
-async function build(app: FastifyInstance, req: FastifyRequest, query: ReportQuery) {
+/** The local days asked for, and the UTC range that holds them in every time zone. */
+function daysOf(req: FastifyRequest, query: ReportQuery) {
   const to = query.to ?? new Date().toISOString().slice(0, 10);
   const from = query.from ?? new Date(Date.parse(to) - 6 * DAY_MS).toISOString().slice(0, 10);
   const fromMs = Date.parse(`${from}T00:00:00Z`);
   const toMs = Date.parse(`${to}T00:00:00Z`);
   if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs > toMs) throw badRequest('from must be a day on or before to');
   if ((toMs - fromMs) / DAY_MS >= MAX_DAYS) throw badRequest(`a report covers at most ${MAX_DAYS} days`);
-  const range = { storeIds: storeScope(req, query.storeId), from: new Date(fromMs - TZ_SLACK_MS), to: new Date(toMs + DAY_MS + TZ_SLACK_MS) };
+  return { from, to, range: { storeIds: storeScope(req, query.storeId), from: new Date(fromMs - TZ_SLACK_MS), to: new Date(toMs + DAY_MS + TZ_SLACK_MS) } };
+}
+
+async function build(app: FastifyInstance, req: FastifyRequest, query: ReportQuery) {
+  const { from, to, range } = daysOf(req, query);
   const rows = await app.sopwatch.repos.violationQueries.compliance(range);
   const notMonitored = await new CameraUnmonitoredRepository(app.sopwatch.deps.db).byDay(range);
   const inRange = <T extends { day: string }>(r: T): boolean => r.day >= from && r.day <= to;
@@ -85,6 +91,33 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="compliance-${report.from}-${report.to}.csv"`)
+      .send(csv);
+  });
+
+  app.get<{ Querystring: ReportQuery }>('/api/reports/alerts.csv', {
+    schema: {
+      tags: ['reports'], querystring: ReportQuery, produces: ['text/csv'],
+      summary: 'Every alert of the days asked (store-local), oldest first, with the standing decision, its reason and comment',
+    },
+  }, async (req, reply) => {
+    const { from, to, range } = daysOf(req, req.query);
+    const found = await new AlertExportRepository(app.sopwatch.deps.db).list(range);
+    const rows = found.filter((r) => r.day >= from && r.day <= to);
+    if (found.length > ALERT_EXPORT_MAX) throw badRequest(`more than ${ALERT_EXPORT_MAX} alerts: ask for fewer days`);
+    const caller = callerOf(req);
+    for (const storeId of range.storeIds) {
+      await repos.audit.append({ actor: caller.userId, storeId, action: 'report.export', detail: { from, to, format: 'csv', what: 'alerts' } });
+    }
+    const csv = toCsv(
+      ['time', 'time_utc', 'store', 'camera', 'sop', 'rule', 'rule_title', 'rule_title_zh', 'severity', 'status', 'decision', 'reason', 'comment', 'message'],
+      rows.map((r) => [
+        r.localTime, r.at.toISOString(), r.storeName, r.cameraName, r.sopId, r.rule, r.ruleTitle ?? r.rule, r.ruleTitleZh ?? '',
+        r.severity, r.status, r.decision, r.reasonCode, r.comment, r.message,
+      ]),
+    );
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="alerts-${from}-${to}.csv"`)
       .send(csv);
   });
 }

@@ -13,6 +13,7 @@ export const SopFile = Type.Object({
   sopId: Type.String({ description: 'The `id:` of the file' }),
   version: Type.Integer({ minimum: 1, description: 'Upload number of this SOP id in this store' }),
   title: Type.String(),
+  titleZh: Type.Union([Type.String(), Type.Null()], { description: 'The title in Simplified Chinese (`title_zh`), when the file gives one' }),
   enabled: Type.Boolean(),
   cameraIds: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'null: every camera the file names' }),
   createdAt: Type.String({ format: 'date-time' }),

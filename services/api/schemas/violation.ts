@@ -11,6 +11,15 @@ export const ShadowFilter = Type.Union([Type.Literal('exclude'), Type.Literal('o
 });
 export type ShadowFilter = Static<typeof ShadowFilter>;
 
+/** A generated message as data, rendered in the reader's language by services/rules/message-text.ts. */
+export const MessageParts = Type.Union([
+  Type.Object({
+    code: Type.String({ description: 'What the message says, e.g. too_short, gap, model_unsure' }),
+    values: Type.Record(Type.String(), Type.Unknown(), { description: 'Its values: durations in ms, the condition, step names' }),
+  }),
+  Type.Null(),
+], { description: 'The message as a code and its values, for any language; null for records written before it was kept' });
+
 export const Violation = Type.Object({
   id: Type.String({ description: 'Stable id (contains /: percent-encode it in URLs)' }),
   storeId: Type.String(),
@@ -20,6 +29,7 @@ export const Violation = Type.Object({
   sopVersion: Type.Union([Type.Integer(), Type.Null()]),
   rule: Type.String(),
   title: Type.Union([Type.String(), Type.Null()], { description: 'The rule\'s title in its SOP file, for people' }),
+  titleZh: Type.Union([Type.String(), Type.Null()], { description: 'The rule\'s title in Simplified Chinese (`title_zh` in its SOP file), when given' }),
   step: Type.Union([Type.String(), Type.Null()]),
   kind: Type.String(),
   severity: Severity,
@@ -27,7 +37,8 @@ export const Violation = Type.Object({
   end: Type.Union([Type.Number(), Type.Null()]),
   startAt: Type.Union([IsoTime, Type.Null()], { description: 'Live cameras: wall-clock start' }),
   endAt: Type.Union([IsoTime, Type.Null()]),
-  message: Type.String(),
+  message: Type.String({ description: 'The message in English' }),
+  messageParts: MessageParts,
   decidedBy: Type.String(),
   confidence: Type.Number(),
   evidence: Type.Array(Type.String(), { description: 'Keyframe names: GET /api/violations/{id}/evidence/{name}' }),
@@ -87,7 +98,8 @@ export const ReviewItem = Type.Object({
   severity: Severity,
   start: Type.Union([Type.Number(), Type.Null()]),
   end: Type.Union([Type.Number(), Type.Null()]),
-  reason: Type.String(),
+  reason: Type.String({ description: 'Why a person must decide, in English' }),
+  reasonParts: MessageParts,
   question: Type.Union([Type.String(), Type.Null()], { description: 'The closed question the model was asked' }),
   answer: Type.Union([ReviewAnswer, Type.Null()], { description: 'What the model answered, when one was asked' }),
   status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),

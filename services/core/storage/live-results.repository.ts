@@ -1,5 +1,5 @@
 // What a live camera adds to a violation after it was raised (its end, its evidence) and its review cases, on wall-clock time.
-import type { Severity } from '../contracts.ts';
+import type { MessageParts, Severity } from '../contracts.ts';
 import type { Queryable } from './database.ts';
 import { violationKey } from './violations.repository.ts';
 
@@ -17,6 +17,8 @@ export interface LiveReviewItem {
   startMs: number;
   endMs: number;
   reason: string;
+  /** `reason` as data, for other languages. */
+  reasonParts?: MessageParts;
   question?: string;
   answer?: unknown;
   /** The rule is in shadow mode. */
@@ -31,16 +33,17 @@ export class LiveResultRepository {
     const id = violationKey({ storeId: item.storeId, cameraId: item.cameraId, engineId: item.engineId });
     await this.db.query(
       `INSERT INTO review_items (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, severity,
-         start_at, end_at, reason, question, answer, shadow)
-       VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14)
+         start_at, end_at, reason, question, answer, shadow, reason_parts)
+       VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb)
        ON CONFLICT (id) DO UPDATE SET sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
-         start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, reason = EXCLUDED.reason, question = EXCLUDED.question,
+         start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, reason = EXCLUDED.reason, reason_parts = EXCLUDED.reason_parts, question = EXCLUDED.question,
          answer = EXCLUDED.answer, shadow = EXCLUDED.shadow
        WHERE review_items.store_id = EXCLUDED.store_id`,
       [
         id, item.storeId, item.cameraId, item.sopId, item.sopVersion ?? null, item.rule, item.step ?? null, item.severity,
         new Date(item.startMs), new Date(Math.max(item.startMs, item.endMs)), item.reason, item.question ?? null,
         item.answer === undefined ? null : JSON.stringify(item.answer), item.shadow === true,
+        item.reasonParts === undefined ? null : JSON.stringify(item.reasonParts),
       ],
     );
     return id;

@@ -1,5 +1,5 @@
 // Cases the engine could not decide alone (no model, an unsure answer): stored for a person, never dropped.
-import type { Severity } from '../contracts.ts';
+import type { MessageParts, Severity } from '../contracts.ts';
 import type { Queryable, Row } from './database.ts';
 
 export interface ReviewItemUpsert {
@@ -17,6 +17,8 @@ export interface ReviewItemUpsert {
   startS: number;
   endS: number;
   reason: string;
+  /** `reason` as data, for other languages. */
+  reasonParts?: MessageParts;
   question?: string;
   answer?: unknown;
   /** The rule is in shadow mode: the case is kept for a look, out of the review queue by default. */
@@ -35,6 +37,8 @@ export interface ReviewItemRecord {
   startS: number | null;
   endS: number | null;
   reason: string;
+  /** Null for rows written before schema v14. */
+  reasonParts: MessageParts | null;
   question: string | null;
   /** The model's answer as the engine stored it (a VerifyAnswer), when a model was asked. */
   answer: unknown;
@@ -60,6 +64,7 @@ function toRecord(r: Row): ReviewItemRecord {
     startS: r.start_s === null ? null : Number(r.start_s),
     endS: r.end_s === null ? null : Number(r.end_s),
     reason: r.reason as string,
+    reasonParts: (r.reason_parts as MessageParts | null | undefined) ?? null,
     question: (r.question as string | null) ?? null,
     answer: r.answer ?? null,
     status: r.status as 'open' | 'resolved',
@@ -76,16 +81,17 @@ export class ReviewItemRepository {
   async upsert(item: ReviewItemUpsert): Promise<void> {
     await this.db.query(
       `INSERT INTO review_items (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, severity,
-         start_s, end_s, reason, question, answer, shadow)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)
+         start_s, end_s, reason, question, answer, shadow, reason_parts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16::jsonb)
        ON CONFLICT (id) DO UPDATE SET sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
-         start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s, reason = EXCLUDED.reason, question = EXCLUDED.question,
+         start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s, reason = EXCLUDED.reason, reason_parts = EXCLUDED.reason_parts, question = EXCLUDED.question,
          answer = EXCLUDED.answer, shadow = EXCLUDED.shadow
        WHERE review_items.store_id = EXCLUDED.store_id`,
       [
         `clip/${item.clipId}/${item.engineId}`, item.storeId, item.cameraId, item.clipId, item.sopId, item.sopVersion ?? null,
         item.rule, item.step ?? null, item.severity, item.startS, item.endS, item.reason, item.question ?? null,
         item.answer === undefined ? null : JSON.stringify(item.answer), item.shadow === true,
+        item.reasonParts === undefined ? null : JSON.stringify(item.reasonParts),
       ],
     );
   }

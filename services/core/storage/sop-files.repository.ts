@@ -9,6 +9,8 @@ export interface SopFileRecord {
   sopId: string;
   version: number;
   title: string;
+  /** `title_zh` of the file, when given. */
+  titleZh: string | null;
   enabled: boolean;
   /** NULL: every camera of the store the file names; otherwise only these camera ids. */
   cameraIds: string[] | null;
@@ -36,13 +38,14 @@ export interface Enablement {
 }
 
 function toRecord(r: Row): SopFileRecord {
-  const compiled = r.compiled as { title?: unknown } | null;
+  const compiled = r.compiled as { title?: unknown; titleZh?: unknown } | null;
   return {
     id: r.id as string,
     storeId: r.store_id as string,
     sopId: r.sop_id as string,
     version: Number(r.version),
     title: typeof compiled?.title === 'string' ? compiled.title : (r.sop_id as string),
+    titleZh: typeof compiled?.titleZh === 'string' ? compiled.titleZh : null,
     enabled: Boolean(r.enabled),
     cameraIds: (r.camera_ids as string[] | null) ?? null,
     createdAt: r.created_at as Date,

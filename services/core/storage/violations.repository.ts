@@ -1,5 +1,5 @@
 // Violations: idempotent upsert from the rule engine, lists within a caller's stores, and human review.
-import type { Severity, Violation, ViolationKind } from '../contracts.ts';
+import type { MessageParts, Severity, Violation, ViolationKind } from '../contracts.ts';
 import type { Database, Row } from './database.ts';
 import { DatabaseError, NotFoundError } from './storage-errors.ts';
 
@@ -38,6 +38,10 @@ export interface ViolationRecord {
   happenedAt: Date | null;
   /** The rule's title in its SOP file (read queries only). */
   ruleTitle: string | null;
+  /** Its Chinese title, when the SOP file gives one (read queries only). */
+  ruleTitleZh: string | null;
+  /** `message` as data, for other languages; null for rows written before schema v14. */
+  messageParts: MessageParts | null;
 }
 
 /** SQL for when a violation happened (aliases: v = violations, c = its clip, LEFT JOINed): filters, order, report days. */
@@ -48,8 +52,11 @@ export const RULE_TITLE = `(SELECT r->>'title' FROM sop_files sf, jsonb_array_el
   WHERE sf.store_id = v.store_id AND sf.sop_id = v.sop_id AND (v.sop_version IS NULL OR sf.version = v.sop_version) AND r->>'id' = v.rule
   ORDER BY sf.version DESC LIMIT 1)`;
 
+/** SQL for the rule's Chinese title (`title_zh`), as RULE_TITLE. */
+export const RULE_TITLE_ZH = RULE_TITLE.replace(`r->>'title'`, `r->>'titleZh'`);
+
 /** The columns read queries add to `v.*`. */
-export const READ_COLUMNS = `${EVENT_AT} AS happened_at, ${RULE_TITLE} AS rule_title`;
+export const READ_COLUMNS = `${EVENT_AT} AS happened_at, ${RULE_TITLE} AS rule_title, ${RULE_TITLE_ZH} AS rule_title_zh`;
 
 export interface ViolationUpsert {
   storeId: string;
@@ -121,6 +128,8 @@ function toRecord(r: Row): ViolationRecord {
     updatedAt: r.updated_at as Date,
     happenedAt: (r.happened_at as Date | null | undefined) ?? null,
     ruleTitle: (r.rule_title as string | null | undefined) ?? null,
+    ruleTitleZh: (r.rule_title_zh as string | null | undefined) ?? null,
+    messageParts: (r.message_parts as MessageParts | null | undefined) ?? null,
   };
 }
 
@@ -142,12 +151,12 @@ export class ViolationRepository {
     const clip = input.clipId !== undefined;
     const r = await this.db.query(
       `INSERT INTO violations (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, kind, severity,
-         start_at, end_at, start_s, end_s, subject, ongoing, message, decided_by, confidence, evidence, status, shadow)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21, $22)
+         start_at, end_at, start_s, end_s, subject, ongoing, message, decided_by, confidence, evidence, status, shadow, message_parts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21, $22, $23::jsonb)
        ON CONFLICT (id) DO UPDATE SET
          sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
          start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s,
-         ongoing = EXCLUDED.ongoing, message = EXCLUDED.message, decided_by = EXCLUDED.decided_by,
+         ongoing = EXCLUDED.ongoing, message = EXCLUDED.message, message_parts = EXCLUDED.message_parts, decided_by = EXCLUDED.decided_by,
          confidence = EXCLUDED.confidence, evidence = EXCLUDED.evidence, shadow = EXCLUDED.shadow,
          status = CASE WHEN violations.status IN ('confirmed', 'dismissed') THEN violations.status ELSE EXCLUDED.status END,
          updated_at = now()
@@ -159,7 +168,7 @@ export class ViolationRepository {
         clip ? atClipTime(input.clipRecordedAt, v.startMs) : new Date(v.startMs), clip ? atClipTime(input.clipRecordedAt, v.endMs) : new Date(v.endMs),
         clip ? v.startMs / 1000 : null, clip ? v.endMs / 1000 : null,
         v.subject, v.ongoing ?? false, v.message, v.decidedBy, Math.min(Math.max(v.confidence, 0), 1),
-        JSON.stringify(v.evidence), input.status ?? 'open', v.shadow === true,
+        JSON.stringify(v.evidence), input.status ?? 'open', v.shadow === true, v.parts === undefined ? null : JSON.stringify(v.parts),
       ],
     );
     const row = r.rows[0];

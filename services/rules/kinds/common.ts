@@ -1,5 +1,6 @@
 // What every rule kind shares: the runner interface, deterministic ids, verdict builders, readable times.
-import type { ReviewItem, Verdict, VerifyAnswer, VerifyRequest, Violation, ViolationKind } from '../../core/contracts.ts';
+import type { MessageParts, ReviewItem, Verdict, VerifyAnswer, VerifyRequest, Violation, ViolationKind } from '../../core/contracts.ts';
+import { parts, type StepRef } from '../message-text.ts';
 import type { FrameFacts } from '../condition.ts';
 import type { CompiledSop, Rule, Verify } from '../compiled.ts';
 
@@ -40,6 +41,8 @@ export interface ViolationFacts {
   startMs: number;
   endMs: number;
   message: string;
+  /** The message as data, for readers in other languages. */
+  parts?: MessageParts;
   ongoing?: boolean;
   /** Absent: decided by the detector alone. */
   answer?: NormalAnswer;
@@ -78,6 +81,7 @@ export function violation(ctx: RuleContext, f: ViolationFacts): Verdict {
   };
   if (f.step !== undefined) v.step = f.step;
   if (f.ongoing === true) v.ongoing = true;
+  if (f.parts !== undefined) v.parts = f.parts;
   if (ctx.rule.shadow) v.shadow = true;
   return { type: 'violation', violation: withGroup(v, f.group) };
 }
@@ -88,6 +92,7 @@ export interface ReviewFacts {
   startMs: number;
   endMs: number;
   reason: string;
+  reasonParts?: MessageParts;
   question?: string;
   answer?: VerifyAnswer;
   group?: Group;
@@ -107,6 +112,7 @@ export function review(ctx: RuleContext, f: ReviewFacts): Verdict {
   if (f.step !== undefined) item.step = f.step;
   if (f.question !== undefined) item.question = f.question;
   if (f.answer !== undefined) item.answer = f.answer;
+  if (f.reasonParts !== undefined) item.reasonParts = f.reasonParts;
   if (ctx.rule.shadow) item.shadow = true;
   return { type: 'needs_review', item: withGroup(item, f.group) };
 }
@@ -154,6 +160,18 @@ export function unsureReason(a: NormalAnswer, label?: string): string {
   const nobody = a.decidedBy === 'none';
   if (label === undefined) return nobody ? `no model could answer: ${a.reason}` : `the model was unsure: ${a.reason}`;
   return nobody ? `${label}: no model could answer (${a.reason})` : `${label}: the model was unsure (${a.reason})`;
+}
+
+/** unsureReason as data: no model at all says so once, without the placeholder reason. */
+export function unsureParts(a: NormalAnswer, step?: StepRef): MessageParts {
+  const at = step === undefined ? {} : { step };
+  return a.decidedBy === 'none' ? parts('no_model', at) : parts('model_unsure', { ...at, reason: a.reason });
+}
+
+/** A step as messages name it (its title when written, else its id). */
+export function stepRef(step: { id: string; title: string; titleZh?: string }): StepRef {
+  const en = step.title !== '' ? step.title : step.id;
+  return step.titleZh === undefined ? (step.title !== '' ? { id: step.id, title: step.title } : { id: step.id }) : { id: step.id, title: { en, 'zh-CN': step.titleZh } };
 }
 
 /** An answer as the engine trusts it: anything malformed, or from nobody, is `unsure`. */

@@ -3,6 +3,7 @@ import { ViolationKind, type Verdict } from '../../core/contracts.ts';
 import { describeCondition, type FrameFacts } from '../condition.ts';
 import type { DurationRule } from '../compiled.ts';
 import { Hysteresis, type Episode } from '../smoothing.ts';
+import { parts } from '../message-text.ts';
 import { formatDuration, review, violation, violationEnd, type RuleContext, type RuleRunner } from './common.ts';
 
 export function durationRunner(ctx: RuleContext<DurationRule>): RuleRunner {
@@ -18,6 +19,9 @@ export function durationRunner(ctx: RuleContext<DurationRule>): RuleRunner {
       message: ongoing
         ? `${what} for longer than the ${formatDuration(rule.maxMs ?? 0)} the SOP allows`
         : `${what} for ${formatDuration(endMs - startMs)}, the SOP allows at most ${formatDuration(rule.maxMs ?? 0)}`,
+      parts: ongoing
+        ? parts('too_long_ongoing', { what: rule.when, maxMs: rule.maxMs ?? 0 })
+        : parts('too_long', { what: rule.when, durationMs: endMs - startMs, maxMs: rule.maxMs ?? 0 }),
     });
     if (ongoing && v.type === 'violation') tooLong.set(key, { id: v.violation.id, startMs });
     return v;
@@ -39,11 +43,13 @@ export function durationRunner(ctx: RuleContext<DurationRule>): RuleRunner {
         out.push(review(ctx, {
           subject: ep.key, startMs: ep.startMs, endMs: ep.endMs,
           reason: `the recording ended during ${what} (${formatDuration(durationMs)} so far); the SOP asks at least ${formatDuration(rule.minMs)}`,
+          reasonParts: parts('recording_ended_short', { what: rule.when, durationMs, minMs: rule.minMs }),
         }));
       } else {
         out.push(violation(ctx, {
           kind: ViolationKind.TooShort, subject: ep.key, startMs: ep.startMs, endMs: ep.endMs,
           message: `${what} for ${formatDuration(durationMs)}, the SOP asks at least ${formatDuration(rule.minMs)}`,
+          parts: parts('too_short', { what: rule.when, durationMs, minMs: rule.minMs }),
         }));
       }
     }

@@ -5,8 +5,9 @@ import { ViolationKind, type Verdict, type VerifyAnswer, type VerifyRequest } fr
 import { describeCondition, SCENE, type FrameFacts } from '../condition.ts';
 import type { ForbiddenRule } from '../compiled.ts';
 import { Hysteresis, type Episode } from '../smoothing.ts';
+import { parts } from '../message-text.ts';
 import {
-  formatDuration, judge, normaliseAnswer, review, unsureReason, verifyRequest, violation, violationEnd, type Group,
+  formatDuration, judge, normaliseAnswer, review, unsureParts, unsureReason, verifyRequest, violation, violationEnd, type Group,
   type RuleContext, type RuleRunner,
 } from './common.ts';
 
@@ -93,6 +94,7 @@ export function forbiddenRunner(ctx: RuleContext<ForbiddenRule>): RuleRunner {
       const v = violation(ctx, {
         kind: ViolationKind.Forbidden, subject: key, startMs, endMs: lastTrueMs, ongoing: true, ...(group ? { group } : {}),
         message: rule.forMs > 0 ? `${what} for ${formatDuration(heldFor)}${atOnce(group)}: not allowed` : `${what}${atOnce(group)}: not allowed`,
+        parts: parts('forbidden', { what: rule.when, ...(rule.forMs > 0 ? { durationMs: heldFor } : {}), ...(group !== undefined && group.count > 1 ? { count: group.count } : {}) }),
       });
       if (v.type === 'violation') rec.violationId = v.violation.id;
       return v;
@@ -136,11 +138,15 @@ export function forbiddenRunner(ctx: RuleContext<ForbiddenRule>): RuleRunner {
         case 'pass':
           return [];
         case 'review':
-          return [review(ctx, { ...where, reason: unsureReason(a), question: p.request.question, answer: a })];
+          return [review(ctx, { ...where, reason: unsureReason(a), reasonParts: unsureParts(a), question: p.request.question, answer: a })];
         case 'fail': {
           const v = violation(ctx, {
             ...where, kind: ViolationKind.Forbidden, ongoing, answer: a,
             message: `${what} for ${formatDuration(endMs - p.startMs)}${atOnce(group)}: the model answered ${a.answer} (${a.reason})`,
+            parts: parts('forbidden_answered', {
+              what: rule.when, durationMs: endMs - p.startMs, answer: a.answer, reason: a.reason,
+              ...(group !== undefined && group.count > 1 ? { count: group.count } : {}),
+            }),
           });
           if (ongoing && live !== undefined && v.type === 'violation') live.violationId = v.violation.id;
           return [v];

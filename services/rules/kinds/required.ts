@@ -4,6 +4,7 @@ import { describeCondition, SCENE, type FrameFacts } from '../condition.ts';
 import type { RequiredRule } from '../compiled.ts';
 import { ScheduleWindows, type TimeWindow } from '../schedule.ts';
 import { Hysteresis } from '../smoothing.ts';
+import { parts } from '../message-text.ts';
 import { formatDuration, violation, violationEnd, type RuleContext, type RuleRunner } from './common.ts';
 
 const ALWAYS: TimeWindow = { startMs: Number.NEGATIVE_INFINITY, endMs: Number.POSITIVE_INFINITY };
@@ -47,6 +48,9 @@ export function requiredRunner(ctx: RuleContext<RequiredRule>): RuleRunner {
       message: ongoing
         ? `${what}: not seen for more than ${formatDuration(rule.maxGapMs)}, the longest gap the SOP allows`
         : `${what}: not seen for ${formatDuration(endMs - g.startMs)}, the SOP allows at most ${formatDuration(rule.maxGapMs)}`,
+      parts: ongoing
+        ? parts('gap_ongoing', { what: rule.when, maxGapMs: rule.maxGapMs })
+        : parts('gap', { what: rule.when, durationMs: endMs - g.startMs, maxGapMs: rule.maxGapMs }),
     });
     if (ongoing && v.type === 'violation') g.ongoingId = v.violation.id;
     return v;

@@ -3,7 +3,8 @@ import { ViolationKind, type SequenceRun, type StepSeen, type Verdict } from '..
 import { isPersonKey, SCENE } from '../condition.ts';
 import type { SequenceRule } from '../compiled.ts';
 import type { Hysteresis } from '../smoothing.ts';
-import { formatDuration, review, stepName, violation, violationId, type RuleContext } from './common.ts';
+import { parts, type StepRef } from '../message-text.ts';
+import { formatDuration, review, stepName, stepRef, violation, violationId, type RuleContext } from './common.ts';
 
 /** Remembered holds per step and run: enough for any real procedure, bounded for a stuck stream. */
 const MAX_HOLDS = 32;
@@ -103,10 +104,18 @@ export function judgeRun(ctx: RuleContext<SequenceRule>, run: Run, reason: Close
     .sort((a, b) => a.x.startMs - b.x.startMs || a.x.doneMs - b.x.doneMs || a.k - b.k)
     .map(({ k }) => name(k)).join(', ');
   const asked = steps.map((_, k) => name(k)).join(', ');
+  const ref = (k: number): StepRef => {
+    const step = steps[k];
+    return step === undefined ? { id: `step ${k + 1}` } : stepRef(step);
+  };
+  const observedRefs = (): StepRef[] => s.flatMap((x, k) => (x === undefined ? [] : [{ x, k }]))
+    .sort((a, b) => a.x.startMs - b.x.startMs || a.x.doneMs - b.x.doneMs || a.k - b.k)
+    .map(({ k }) => ref(k));
   const firstUncounted = run.counted.findIndex((c) => c === undefined);
   const outOfOrder = (): Verdict => violation(ctx, {
     ...base, kind: ViolationKind.OutOfOrder, step: steps[firstUncounted]?.id,
     message: `steps out of order: seen ${observed()}; the SOP asks ${asked}`,
+    parts: parts('out_of_order', { seen: observedRefs(), asked: steps.map((_, k) => ref(k)) }),
   });
 
   if (reason === 'end') {
@@ -116,6 +125,7 @@ export function judgeRun(ctx: RuleContext<SequenceRule>, run: Run, reason: Close
       ...base,
       reason: `the recording ended ${formatDuration(endMs - run.startMs)} into the run; ` +
         (missing !== '' ? `not seen yet: ${missing}` : `steps seen out of order so far: ${observed()}`),
+      reasonParts: parts('recording_ended_run', { afterMs: endMs - run.startMs, missing: unseen.map(ref), seen: observedRefs() }),
     })];
   }
   run.violated = true;
@@ -127,6 +137,7 @@ export function judgeRun(ctx: RuleContext<SequenceRule>, run: Run, reason: Close
         return violation(ctx, {
           ...base, kind: ViolationKind.MissingStep, step: steps[k]?.id,
           message: `${name(k)}: not seen, though ${name(later)} was (within ${formatDuration(rule.withinMs)})`,
+          parts: parts('missing_step_skipped', { step: ref(k), later: ref(later), withinMs: rule.withinMs }),
         });
       });
     }
@@ -135,12 +146,14 @@ export function judgeRun(ctx: RuleContext<SequenceRule>, run: Run, reason: Close
     return [violation(ctx, {
       ...base, kind: ViolationKind.Timeout, step: steps[k]?.id,
       message: `${name(k)}: not seen within ${formatDuration(rule.withinMs)}`,
+      parts: parts('timeout', { step: ref(k), withinMs: rule.withinMs }),
     })];
   }
   if (unseen.length === 0) return [outOfOrder()];
   return unseen.map((k) => violation(ctx, {
     ...base, kind: ViolationKind.MissingStep, step: steps[k]?.id,
     message: `${name(k)}: not seen before the run ended (no activity for ${formatDuration(rule.idleMs)})`,
+    parts: parts('missing_step_idle', { step: ref(k), idleMs: rule.idleMs }),
   }));
 }
 

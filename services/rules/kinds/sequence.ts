@@ -3,8 +3,9 @@ import { ViolationKind, type Verdict, type VerifyAnswer, type VerifyRequest } fr
 import { describeCondition, isPersonKey, SCENE, type FrameFacts } from '../condition.ts';
 import type { SequenceRule, SequenceStep } from '../compiled.ts';
 import { Hysteresis } from '../smoothing.ts';
+import { parts } from '../message-text.ts';
 import {
-  formatDuration, judge, normaliseAnswer, requestId, review, stepName, unsureReason, verifyRequest, violation,
+  formatDuration, judge, normaliseAnswer, requestId, review, stepName, stepRef, unsureParts, unsureReason, verifyRequest, violation,
   type NormalAnswer, type RuleContext, type RuleRunner,
 } from './common.ts';
 import { countSteps, judgeRun, newRun, recordHolds, runVerdict, type CloseReason, type Run } from './sequence-run.ts';
@@ -152,11 +153,12 @@ export function sequenceRunner(ctx: RuleContext<SequenceRule>): RuleRunner {
       const where = { step: a.step.id, subject: request.subject, startMs: request.startMs, endMs: request.endMs };
       const j = judge(request, a.answer);
       if (j === 'review') {
-        out.push(review(ctx, { ...where, question: request.question, answer: a.answer, reason: unsureReason(a.answer, stepName(a.step)) }));
+        out.push(review(ctx, { ...where, question: request.question, answer: a.answer, reason: unsureReason(a.answer, stepName(a.step)), reasonParts: unsureParts(a.answer, stepRef(a.step)) }));
       } else if (j === 'fail') {
         out.push(violation(ctx, {
           ...where, kind: ViolationKind.VerifyFailed, answer: a.answer,
           message: `${stepName(a.step)}: the model answered ${a.answer.answer} (${a.answer.reason})`,
+          parts: parts('step_answered', { step: stepRef(a.step), answer: a.answer.answer, reason: a.answer.reason }),
         }));
       }
       for (const run of a.waiters) {

@@ -9,8 +9,9 @@ import { clipRecordingTime } from './0007-clip-recording-time.ts';
 import { reviewUndo } from './0008-review-undo.ts';
 import { clipLabels } from './0010-clip-labels.ts';
 import { storeVideo } from './0013-store-video.ts';
+import { messageParts } from './0014-message-parts.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, clipLabels, storeVideo];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, clipLabels, storeVideo, messageParts];
