@@ -118,6 +118,36 @@ describe('errors as providers document them', () => {
   });
 });
 
+describe('Azure OpenAI', () => {
+  it('sends the key in the api-key header, never Authorization, to the deployment URL with api-version', async () => {
+    double.setScript([{ kind: 'content', content: JSON_ANSWER, usage: false }], {});
+    const from = double.log.length;
+    const resource = double.url.replace(/\/v1$/, '');
+    const agent = createVlmAgent(configFromObject({
+      vlm: { providers: [{ id: 'az', baseUrl: resource, model: 'gpt-4o', apiKeyEnv: 'AZURE_OPENAI_API_KEY', timeoutMs: 5_000, azure: { deployment: 'gpt4o-prod', apiVersion: '2024-10-21' } }] },
+    }).vlm, { ...quiet, secret: (name) => (name === 'AZURE_OPENAI_API_KEY' ? 'azure-secret-1' : undefined) });
+    const result = await agent.verify(ctx());
+    expect(result.answer, result.reason).toBe('no');
+    const [request, ...more] = double.log.slice(from);
+    expect(more).toEqual([]);
+    expect(request?.path).toBe('/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21');
+    expect(request?.apiKey).toBe('azure-secret-1');
+    expect(request?.authorization).toBeUndefined();
+  });
+
+  it('an OpenAI-style provider still sends Authorization and no api-key', async () => {
+    double.setScript([{ kind: 'content', content: JSON_ANSWER }], {});
+    const from = double.log.length;
+    const agent = createVlmAgent(configFromObject({
+      vlm: { providers: [{ id: 'oa', baseUrl: double.url, model: 'm', apiKeyEnv: 'OPENAI_API_KEY', timeoutMs: 5_000 }] },
+    }).vlm, { ...quiet, secret: () => 'sk-test' });
+    await agent.verify(ctx());
+    const request = double.log[from];
+    expect(request).toMatchObject({ path: '/v1/chat/completions', authorization: 'Bearer sk-test' });
+    expect(request?.apiKey).toBeUndefined();
+  });
+});
+
 describe('provider kinds', () => {
   it.each([
     ['https://api.openai.com/v1', 'OpenAI'], ['https://my.openai.azure.com/openai/deployments/x', 'Azure OpenAI'],
