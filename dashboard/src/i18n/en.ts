@@ -363,6 +363,12 @@ export const en = {
   'report.seg.needsReview': 'Needs review',
   'report.seg.dismissed': 'Dismissed',
 
+  'alertSubjects.who': 'Who',
+  'alertSubjects.people': '{n} people',
+  'alertSubjects.subjects': '{n} subjects',
+  'alertSubjects.track': '{id} from +{from} s to +{to} s',
+  'alertSubjects.boxes': 'The {n} in this alert, outlined',
+
   'error.network': 'The server could not be reached. Check the connection and try again.',
   'error.signedOut': 'Your session has ended: sign in again.',
   'error.readOnly': 'Your account is read-only.',

@@ -365,6 +365,12 @@ export const zh: Record<keyof typeof en, string> = {
   'report.seg.needsReview': '待复核',
   'report.seg.dismissed': '已驳回',
 
+  'alertSubjects.who': '涉及人员',
+  'alertSubjects.people': '{n} 人',
+  'alertSubjects.subjects': '{n} 个对象',
+  'alertSubjects.track': '{id}：+{from} 秒至 +{to} 秒',
+  'alertSubjects.boxes': '本次告警涉及的 {n} 个对象（已框出）',
+
   'error.network': '无法连接服务器，请检查网络后重试。',
   'error.signedOut': '您的会话已结束，请重新登录。',
   'error.readOnly': '您的账号为只读。',

@@ -7,8 +7,9 @@ import { cameraSecrets } from './0005-camera-secrets.ts';
 import { shadowMode } from './0006-shadow-mode.ts';
 import { clipRecordingTime } from './0007-clip-recording-time.ts';
 import { reviewUndo } from './0008-review-undo.ts';
+import { violationSubjects } from './0009-violation-subjects.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, violationSubjects];
