@@ -46,6 +46,12 @@ export const VlmConfigSchema = Type.Object({
   cache: Type.Object({
     maxEntries: Type.Integer({ minimum: 0, default: 1_000, description: 'Answers kept in memory for identical questions on identical crops (0 turns the cache off).' }),
   }, { ...strict, default: {} }),
+  reuse: Type.Object({
+    maxEntries: Type.Integer({ minimum: 0, default: 256, description: 'Scenes remembered, one per rule and camera, to reuse the answer while nothing changes (0 turns reuse off).' }),
+    maxAgeMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 180_000, description: 'A reused answer is never older than this (footage time) from the question the model answered; at most 10 minutes.' }),
+    maxBoxShift: Type.Number({ minimum: 0, maximum: 0.2, default: 0.03, description: 'Largest move of a subject\'s box edge (share of the image) that counts as not moved.' }),
+    maxPixelDiff: Type.Number({ minimum: 0, maximum: 64, default: 6, description: 'Largest mean gray-level difference (0-255) of the keyframes\' 16x16 thumbnails that counts as the same picture.' }),
+  }, { ...strict, default: {}, description: 'An unchanged scene (same subjects, nothing moved, nearly the same pixels) reuses the rule\'s last answer instead of asking again.' }),
   breaker: Type.Object({
     failures: Type.Integer({ minimum: 1, default: 3, description: 'Consecutive failures that open a provider\'s circuit.' }),
     coolDownMs: Type.Integer({ minimum: 0, default: 30_000, description: 'How long an open circuit waits before letting one probe through.' }),
