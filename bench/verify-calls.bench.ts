@@ -1,5 +1,7 @@
 // Model calls per camera-hour of the verify SOP (a gated scene question) on the generated demo and real clips.
 // Run: npx tsx bench/verify-calls.bench.ts [--fps 2]   (one table row per clip; results go in BENCHMARKS.md)
+//      npx tsx bench/verify-calls.bench.ts --long 30   (only long footage: the intel person clip looped to >= 30 min
+//      with ffmpeg into a temp file, nothing committed)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -18,7 +20,7 @@ import { optInLoopback } from '../test/doubles/outbound.ts';
 // The model double listens on 127.0.0.1: opt in to loopback as an operator would for a local model.
 optInLoopback();
 
-const { values } = parseArgs({ options: { fps: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { fps: { type: 'string', default: '2' }, long: { type: 'string' } } });
 const fps = Number(values.fps);
 const media = resolve(import.meta.dirname, '../../shared/media');
 
@@ -33,25 +35,35 @@ function verifySop(camera: string, zone: ReadonlyArray<readonly [number, number]
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'sopwatch-bench-'));
-const demo = await generateSampleClip(join(dir, 'demo.mp4'));
-const cases: Array<{ name: string; clip: string; sops: CompiledSop[] }> = [
-  { name: 'generated demo (one person, two sink visits)', clip: demo.path, sops: verifySop('demo-1', SAMPLE_ZONES.sink) },
-];
-if (existsSync(media)) {
+const cases: Array<{ name: string; clip: string; sops: CompiledSop[] }> = [];
+if (values.long !== undefined) {
+  // Long footage without committing media: the 139.4 s person clip looped (stream copy) to at least --long minutes.
+  const minutes = Number(values.long);
+  const source = join(media, 'intel_one-by-one-person-detection.mp4');
+  if (!existsSync(source) || !(minutes > 0)) throw new Error(`--long needs a positive number of minutes and ${source}`);
+  const loops = Math.ceil((minutes * 60) / 139.4);
+  const long = join(dir, 'intel-person-long.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-stream_loop', String(loops - 1), '-i', source, '-c', 'copy', long]);
+  cases.push({ name: `intel person looped ${loops}x`, clip: long, sops: verifySop('cam-1', WHOLE) });
+} else {
+  const demo = await generateSampleClip(join(dir, 'demo.mp4'));
+  cases.push({ name: 'generated demo (one person, two sink visits)', clip: demo.path, sops: verifySop('demo-1', SAMPLE_ZONES.sink) });
+}
+if (values.long === undefined && existsSync(media)) {
   // Four workers standing still: the photo held for 4 s as a clip (aws-samples/amazon-rekognition-ppe, MIT-0).
   const group = join(dir, 'ppe-group.mp4');
   execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(media, 'aws_ppe-image-group.jpg'), '-t', '4', '-r', '10', '-vf', 'scale=640:-2', '-pix_fmt', 'yuv420p', group]);
   cases.push({ name: 'four workers (ppe group photo, 4 s)', clip: group, sops: verifySop('cam-1', WHOLE) });
   cases.push({ name: 'intel person (six visits, 139 s)', clip: join(media, 'intel_one-by-one-person-detection.mp4'), sops: verifySop('cam-1', WHOLE) });
   cases.push({ name: 'intel store aisle (shoppers, 4.5 s)', clip: join(media, 'intel_store-aisle-detection.gif'), sops: verifySop('cam-1', WHOLE) });
-} else {
+} else if (values.long === undefined) {
   console.log(`(${media} is absent: only the generated clip is measured)`);
 }
 
 const double = await startOpenAiDouble({ name: 'bench', script: [{ kind: 'answer', answer: 'yes', reason: 'frame 1: gloves on' }] });
 console.log(`fps ${fps}; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('| clip | duration s | verify episodes (violations + reviews + passes) | model calls | HTTP requests | calls per camera-hour |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log('| clip | duration s | verify episodes (violations + reviews + passes) | model calls | HTTP requests | calls per camera-hour | detector calls | wall s |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 try {
   for (const c of cases) {
     const before = double.log.length;
@@ -59,7 +71,8 @@ try {
     const r = await analyzeClip({ clipPath: c.clip, sops: c.sops, fps, agent });
     const perHour = (r.stats.modelCalls / r.durationS) * 3600;
     const s = agent.stats();
-    console.log(`| ${c.name} | ${r.durationS.toFixed(1)} | ${s.verifies} | ${r.stats.modelCalls} | ${double.log.length - before} | ${perHour.toFixed(0)} |`);
+    const wallS = (r.stats.wallMs / 1000).toFixed(0);
+    console.log(`| ${c.name} | ${r.durationS.toFixed(1)} | ${s.verifies} | ${r.stats.modelCalls} | ${double.log.length - before} | ${perHour.toFixed(1)} | ${r.stats.detectorCalls ?? '?'} | ${wallS} |`);
   }
 } finally {
   await double.close();

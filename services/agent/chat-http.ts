@@ -82,15 +82,31 @@ export function errorMessage(res: RawResponse): string {
 }
 
 /**
- * One POST {baseUrl}/chat/completions, bounded by the provider's timeout and the caller's signal, to an address the
+ * Where a provider's chat completions are and how its key travels: `{baseUrl}/chat/completions` with
+ * `Authorization: Bearer <key>`, or for Azure OpenAI `{baseUrl}/openai/deployments/<d>/chat/completions?api-version=<v>`
+ * with `api-key: <key>` and no Authorization header.
+ */
+export function chatEndpoint(p: VlmProviderConfig, key: string | undefined): { url: string; headers: Record<string, string> } {
+  const base = p.baseUrl.replace(/\/+$/, '');
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (p.azure !== undefined) {
+    if (key !== undefined) headers['api-key'] = key;
+    const { deployment, apiVersion } = p.azure;
+    return { url: `${base}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${encodeURIComponent(apiVersion)}`, headers };
+  }
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  return { url: `${base}/chat/completions`, headers };
+}
+
+/**
+ * One POST to the provider's chat completions (chatEndpoint), bounded by the provider's timeout and the caller's signal, to an address the
  * outbound policy allows (default: the environment's service policy), pinned; redirects are not followed.
  */
 export async function postChat(p: VlmProviderConfig, key: string | undefined, body: Record<string, unknown>, signal?: AbortSignal, policy: OutboundPolicy = outboundPolicies().service): Promise<RawResponse> {
   const signals = [AbortSignal.timeout(p.timeoutMs)];
   if (signal) signals.push(signal);
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (key !== undefined) headers.authorization = `Bearer ${key}`;
-  return pinnedRequest(policy, `${p.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+  const { url, headers } = chatEndpoint(p, key);
+  return pinnedRequest(policy, url, {
     method: 'POST',
     headers,
     body: JSON.stringify(body),

@@ -9,6 +9,7 @@ export { createVlmAgent, type AgentDeps, type VlmAgent } from './verify.service.
 export { MemoryBudgetLedger, utcDay } from './budget.ts';
 export { MemoryAnswerCache, answerCacheKey } from './answer-cache.ts';
 export { PROMPT_VERSION } from './prompt.ts';
+export { SceneMemory, sceneDifference, type SceneReuseOptions, type SceneSignature } from './scene-reuse.ts';
 export { VlmAbortedError, VlmAuthError, VlmRateLimitError, VlmRequestError, VlmTransportError, VlmUnavailableError } from './errors.ts';
 export type {
   AgentStats,

@@ -1,6 +1,7 @@
 // Public types of the VLM agent: what the engine hands in, what comes back, and the injected ledger and cache.
 import type { StructuredOutput } from '../core/config.ts';
 import type { VerifyAnswer, VerifyRequest } from '../core/contracts.ts';
+import type { SceneSignature } from './scene-reuse.ts';
 
 /** One keyframe, already cropped, downscaled and face-blurred by the caller. */
 export interface Keyframe {
@@ -17,6 +18,8 @@ export interface VerifyContext {
   storeId?: string;
   /** Cancels the model calls (e.g. the job was cancelled). */
   signal?: AbortSignal;
+  /** What the keyframes show (subjects, boxes, thumbnails): an unchanged scene reuses the rule's last answer. */
+  scene?: SceneSignature;
 }
 
 export type CallPurpose = 'answer' | 'repair' | 'confirm';
@@ -72,8 +75,8 @@ export type UnsureReason =
 
 export interface VerifyResult extends VerifyAnswer {
   unsureReason?: UnsureReason;
-  /** Where the answer came from: a model call, the cache, or an identical question already in flight. */
-  via: 'model' | 'cache' | 'single_flight' | 'none';
+  /** Where the answer came from: a model call, the cache, an identical question in flight, or an unchanged scene. */
+  via: 'model' | 'cache' | 'single_flight' | 'reused' | 'none';
   /** HTTP calls this verify() made itself (empty for cache hits and shared flights). */
   calls: CallRecord[];
   costUsd: number;
@@ -98,6 +101,8 @@ export interface AgentStats {
   verifies: number;
   cacheHits: number;
   sharedFlights: number;
+  /** Answers reused from an earlier question about the same, unchanged scene. */
+  reused: number;
   calls: number;
   costUsd: number;
   answers: Record<VerifyAnswer['answer'], number>;

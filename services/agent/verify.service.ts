@@ -9,6 +9,7 @@ import { VlmAbortedError, VlmUnavailableError } from './errors.ts';
 import { buildRepairRequest, buildVerifyRequest, PROMPT_VERSION } from './prompt.ts';
 import type { AgentStats, AnswerCache, BudgetLedger, CallPurpose, CallRecord, Keyframe, Logger, UnsureReason, VerifyContext, VerifyResult } from './types.ts';
 import { VlmRepository, type CallBudget, type ChatReply } from './vlm.repository.ts';
+import { SceneMemory } from './scene-reuse.ts';
 
 export interface AgentDeps {
   now?: () => number;
@@ -52,8 +53,9 @@ export function createVlmAgent(config: VlmConfig, deps: AgentDeps = {}): VlmAgen
     log,
     ...(deps.outbound === undefined ? {} : { outbound: deps.outbound }),
   });
+  const scenes = new SceneMemory(config.reuse);
   const inFlight = new Map<string, Promise<VerifyResult>>();
-  const stats: Omit<AgentStats, 'providers'> = { verifies: 0, cacheHits: 0, sharedFlights: 0, calls: 0, costUsd: 0, answers: { yes: 0, no: 0, unsure: 0 } };
+  const stats: Omit<AgentStats, 'providers'> = { verifies: 0, cacheHits: 0, sharedFlights: 0, reused: 0, calls: 0, costUsd: 0, answers: { yes: 0, no: 0, unsure: 0 } };
 
   function budgetFor(store: string): CallBudget {
     return {
@@ -148,6 +150,16 @@ export function createVlmAgent(config: VlmConfig, deps: AgentDeps = {}): VlmAgen
       const { evidenceFrames, ...rest } = hit;
       return finish({ ...rest, evidence: evidenceIds(frames, evidenceFrames) }, [], 'cache');
     }
+    // The same rule asked again about a scene that has not changed: the earlier answer stands, and says so.
+    const earlier = ctx.scene === undefined ? undefined : scenes.find(ctx.request, ctx.scene);
+    if (earlier !== undefined) {
+      stats.reused++;
+      const { evidenceFrames, ...rest } = earlier.answer;
+      return finish({
+        ...rest, reason: `${rest.reason} (reused from ${earlier.requestId}: same subjects, nothing moved)`,
+        evidence: evidenceIds(frames, evidenceFrames), reusedFrom: earlier.requestId,
+      }, [], 'reused');
+    }
     const running = inFlight.get(key);
     if (running) {
       stats.sharedFlights++;
@@ -162,9 +174,9 @@ export function createVlmAgent(config: VlmConfig, deps: AgentDeps = {}): VlmAgen
       if (partial.answer !== 'unsure') {
         const byId = new Map(frames.map((f, i) => [f.id, i]));
         const evidenceFrames = partial.evidence.map((id) => byId.get(id)).filter((i): i is number => i !== undefined);
-        await cache
-          .set(key, { answer: partial.answer, confidence: partial.confidence, reason: partial.reason, decidedBy: partial.decidedBy, evidenceFrames })
-          .catch((err: unknown) => log('warn', `answer cache write failed: ${String(err)}`));
+        const decided = { answer: partial.answer, confidence: partial.confidence, reason: partial.reason, decidedBy: partial.decidedBy, evidenceFrames };
+        await cache.set(key, decided).catch((err: unknown) => log('warn', `answer cache write failed: ${String(err)}`));
+        if (ctx.scene !== undefined && calls.length > 0) scenes.remember(ctx.request, ctx.scene, decided);
       }
       return finish(partial, calls, calls.length > 0 ? 'model' : 'none');
     })();

@@ -108,6 +108,10 @@ export function collect(into: Collected, engine: RuleEngine, verdicts: ReturnTyp
         if (open) {
           open.endMs = v.endMs;
           delete open.ongoing;
+          // Who came in after the violation was raised, up to the last one out.
+          if (v.subjects !== undefined) open.subjects = [...v.subjects];
+          if (v.count !== undefined) open.count = v.count;
+          if (v.spans !== undefined) open.spans = v.spans.map((s) => ({ ...s }));
         }
         break;
       }

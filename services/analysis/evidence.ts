@@ -1,11 +1,12 @@
 // Writes the evidence of a clip analysis: keyframes per violation and a timeline strip of the whole clip.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { Detections, Frame, Polygon, Violation } from '../core/contracts.ts';
-import { composeKeyframe, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
+import type { Detections, Frame, KeyframeBoxes, Polygon, Violation } from '../core/contracts.ts';
+import { captionHeight, composeKeyframe, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
 import { createFaceFinder, type FaceFinder } from './face-finder.ts';
 import type { Rule } from '../rules/compiled.ts';
 import { ruleZones } from '../rules/rule-conditions.ts';
+import { subjectOfDetection } from '../rules/observe.ts';
 import { frameAt, nearestDetections, spreadTimes } from './frames.ts';
 
 /** Where keyframes come from: the frame nearest a time (the analysis' frame ring, or a decode of the clip). */
@@ -42,6 +43,18 @@ const clock = (ms: number): string => {
   return `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
 };
 
+/** The boxes of an episode's subjects in the detections nearest a keyframe (one box per subject: persons before hands). */
+export function subjectBoxes(v: Pick<Violation, 'subjects'>, detections: Detections | undefined): KeyframeBoxes['boxes'] {
+  const wanted = new Set(v.subjects ?? []);
+  const out = new Map<string, KeyframeBoxes['boxes'][number]>();
+  for (const item of detections?.items ?? []) {
+    const subject = subjectOfDetection(item);
+    if (subject === undefined || !wanted.has(subject) || (out.has(subject) && item.kind === 'hand')) continue;
+    out.set(subject, { subject, box: [item.box[0], item.box[1], item.box[2], item.box[3]] });
+  }
+  return (v.subjects ?? []).flatMap((s) => { const b = out.get(s); return b === undefined ? [] : [b]; });
+}
+
 /** Keyframes of one violation (faces blurred and checked), their names pushed on `v.evidence`; problems go to `errors`. */
 export async function writeViolationEvidence(ctx: EvidenceContext, v: Violation, errors: string[]): Promise<void> {
   await mkdir(ctx.dir, { recursive: true });
@@ -75,6 +88,13 @@ export async function writeViolationEvidence(ctx: EvidenceContext, v: Violation,
       await writeFileAtomic(outPath, jpeg);
       const name = evidenceName(v.id, k + 1);
       if (!v.evidence.includes(name)) v.evidence.push(name);
+      if (v.subjects !== undefined && v.subjects.length > 0) {
+        // Where each of the episode's subjects is on this keyframe image (the caption band below the frame included),
+        // for the dashboard to draw.
+        const share = frame.height / (frame.height + captionHeight(spec.caption.length, frame.width));
+        const boxes = subjectBoxes(v, detections).map((b) => ({ subject: b.subject, box: [b.box[0], b.box[1] * share, b.box[2], b.box[3] * share] as const }));
+        v.keyframeBoxes = [...(v.keyframeBoxes ?? []).filter((b) => b.evidence !== name), { evidence: name, tMs, boxes }];
+      }
     } catch (err) {
       // No image is better than an unblurred one: the violation keeps its reason and says why it has no picture.
       errors.push(`${v.id} keyframe ${k + 1}: ${err instanceof Error ? err.message : String(err)}`);

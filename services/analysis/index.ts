@@ -3,4 +3,5 @@ export { analyzeClip, type ClipAnalysisOptions, type ClipAnalysisResult, type An
 export { modelNeedsFor, type ModelNeeds } from './detector-needs.ts';
 export { resolveCamera } from './camera.ts';
 export { formatReport } from './report.ts';
-export type { ViolationJson, ReviewJson, RunJson } from './violation-json.ts';
+export type { ViolationJson, ReviewJson, RunJson, SubjectsJson } from './violation-json.ts';
+export { subjectsFromJson } from './violation-json.ts';

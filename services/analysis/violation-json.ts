@@ -1,6 +1,16 @@
 // Turns engine output (ms in the stream's time base) into the spec's JSON shapes (seconds from the clip start).
 import type { MessageParts, ReviewItem, SequenceRun, Violation } from '../core/contracts.ts';
 
+/**
+ * The subjects of an episode (`forbidden` judged per episode): the most at once, each track's first-in and last-out
+ * time, and their boxes `[x, y, w, h]` (normalised) on each evidence keyframe. Times in seconds from the clip start.
+ */
+export interface SubjectsJson {
+  count: number;
+  tracks: Array<{ id: string; first: number; last: number }>;
+  keyframes: Array<{ evidence: string; at: number; boxes: Array<{ id: string; box: [number, number, number, number] }> }>;
+}
+
 /** The violation JSON of shared/spec/sop-rules.md, plus `id` and `shadow` (project extensions). */
 export interface ViolationJson {
   id: string;
@@ -22,6 +32,8 @@ export interface ViolationJson {
   shadow?: boolean;
   /** `message` as data (project extension), for readers in other languages. */
   parts?: MessageParts;
+  /** Project extension: who took part in the episode (see SubjectsJson). */
+  subjects?: SubjectsJson;
 }
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -52,7 +64,37 @@ export function violationJson(v: Violation, originMs?: number): ViolationJson {
   }
   if ((v as Violation & { shadow?: boolean }).shadow === true) out.shadow = true;
   if (v.parts !== undefined) out.parts = v.parts;
+  const subjects = subjectsJson(v);
+  if (subjects !== undefined) out.subjects = subjects;
   return out;
+}
+
+export function subjectsJson(v: Violation): SubjectsJson | undefined {
+  if (v.subjects === undefined || v.subjects.length === 0) return undefined;
+  const spans = new Map((v.spans ?? []).map((s) => [s.subject, s]));
+  return {
+    count: v.count ?? v.subjects.length,
+    tracks: v.subjects.map((id) => {
+      const s = spans.get(id);
+      return { id, first: seconds(s?.firstMs ?? v.startMs), last: seconds(s?.lastMs ?? v.endMs) };
+    }),
+    keyframes: (v.keyframeBoxes ?? []).map((k) => ({
+      evidence: k.evidence,
+      at: seconds(k.tMs),
+      boxes: k.boxes.map((b) => ({ id: b.subject, box: [b.box[0], b.box[1], b.box[2], b.box[3]] })),
+    })),
+  };
+}
+
+/** The engine's fields back from SubjectsJson (seconds to ms). */
+export function subjectsFromJson(j: SubjectsJson): Pick<Violation, 'subjects' | 'count' | 'spans' | 'keyframeBoxes'> {
+  const ms = (s: number): number => Math.round(s * 1000);
+  return {
+    subjects: j.tracks.map((t) => t.id),
+    count: j.count,
+    spans: j.tracks.map((t) => ({ subject: t.id, firstMs: ms(t.first), lastMs: ms(t.last) })),
+    keyframeBoxes: j.keyframes.map((k) => ({ evidence: k.evidence, tMs: ms(k.at), boxes: k.boxes.map((b) => ({ subject: b.id, box: b.box })) })),
+  };
 }
 
 export interface ReviewJson {

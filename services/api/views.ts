@@ -39,7 +39,7 @@ export const violationView = (v: ViolationRecord): Violation => ({
   id: v.id, storeId: v.storeId, cameraId: v.cameraId, clipId: v.clipId, sop: v.sopId, sopVersion: v.sopVersion, rule: v.rule, title: v.ruleTitle, titleZh: v.ruleTitleZh,
   step: v.step, kind: v.kind, severity: v.severity, start: v.startS, end: v.endS, startAt: isoOrNull(v.startAt), endAt: isoOrNull(v.endAt),
   message: v.message, messageParts: v.messageParts, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence.map((e) => e.split('/').pop() ?? e),
-  status: v.status, shadow: v.shadow, createdAt: iso(v.createdAt), happenedAt: iso(v.happenedAt ?? v.startAt ?? v.createdAt),
+  status: v.status, shadow: v.shadow, subjects: v.subjects, createdAt: iso(v.createdAt), happenedAt: iso(v.happenedAt ?? v.startAt ?? v.createdAt),
 });
 
 export const reviewView = (r: ReviewRecord): Review => ({

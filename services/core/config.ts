@@ -14,7 +14,7 @@ export type StructuredOutput = (typeof STRUCTURED_OUTPUT)[number];
 
 export const VlmProviderSchema = Type.Object({
   id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'Short name of this provider, [a-z0-9_-]; it appears in `decidedBy` as vlm:<id>/<model>.' }),
-  baseUrl: Type.String({ pattern: '^https?://[^\\s]+$', description: 'OpenAI-compatible base URL; requests go to {baseUrl}/chat/completions.' }),
+  baseUrl: Type.String({ pattern: '^https?://[^\\s]+$', description: 'OpenAI-compatible base URL; requests go to {baseUrl}/chat/completions (Azure OpenAI: the resource endpoint, see azure).' }),
   model: Type.String({ minLength: 1, description: 'Model name sent in every request (pin a dated snapshot where the vendor offers one).' }),
   apiKeyEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the environment variable that holds the API key. The key itself never goes in this file. Omit for keyless local servers.' })),
   timeoutMs: Type.Integer({ minimum: 100, default: 20_000, description: 'Give up on one request after this many milliseconds.' }),
@@ -25,6 +25,14 @@ export const VlmProviderSchema = Type.Object({
   region: Type.Optional(Type.String({ minLength: 1, description: 'Where this endpoint processes data (e.g. cn, us, eu, local): shown in reports and privacy exports.' })),
   imageTokens: Type.Integer({ minimum: 1, default: 1_100, description: 'Upper estimate of the input tokens one image costs on this model, used to reserve budget before a call.' }),
   maxTokens: Type.Integer({ minimum: 16, default: 400, description: 'max_tokens of the answer; bounds the output cost of a call.' }),
+  azure: Type.Optional(Type.Object({
+    deployment: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'The deployment name chosen in Azure (it picks the model; `model` is still sent and shown in decidedBy).' }),
+    apiVersion: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$', description: 'The api-version query parameter, e.g. 2024-10-21.' }),
+  }, {
+    ...strict,
+    description: 'Azure OpenAI: baseUrl is the resource endpoint (https://<resource>.openai.azure.com); requests go to ' +
+      '{baseUrl}/openai/deployments/{deployment}/chat/completions?api-version={apiVersion} with the key in the api-key header, never in Authorization.',
+  })),
 }, { ...strict, description: 'One OpenAI-compatible vision model endpoint.' });
 export type VlmProviderConfig = Static<typeof VlmProviderSchema>;
 
@@ -38,6 +46,12 @@ export const VlmConfigSchema = Type.Object({
   cache: Type.Object({
     maxEntries: Type.Integer({ minimum: 0, default: 1_000, description: 'Answers kept in memory for identical questions on identical crops (0 turns the cache off).' }),
   }, { ...strict, default: {} }),
+  reuse: Type.Object({
+    maxEntries: Type.Integer({ minimum: 0, default: 256, description: 'Scenes remembered, one per rule and camera, to reuse the answer while nothing changes (0 turns reuse off).' }),
+    maxAgeMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 180_000, description: 'A reused answer is never older than this (footage time) from the question the model answered; at most 10 minutes.' }),
+    maxBoxShift: Type.Number({ minimum: 0, maximum: 0.2, default: 0.03, description: 'Largest move of a subject\'s box edge (share of the image) that counts as not moved.' }),
+    maxPixelDiff: Type.Number({ minimum: 0, maximum: 64, default: 6, description: 'Largest mean gray-level difference (0-255) of the keyframes\' 16x16 thumbnails that counts as the same picture.' }),
+  }, { ...strict, default: {}, description: 'An unchanged scene (same subjects, nothing moved, nearly the same pixels) reuses the rule\'s last answer instead of asking again.' }),
   breaker: Type.Object({
     failures: Type.Integer({ minimum: 1, default: 3, description: 'Consecutive failures that open a provider\'s circuit.' }),
     coolDownMs: Type.Integer({ minimum: 0, default: 30_000, description: 'How long an open circuit waits before letting one probe through.' }),
@@ -148,6 +162,7 @@ function semanticProblems(config: SopwatchConfig): Array<{ path: string[]; messa
   config.vlm.providers.forEach((p, i) => {
     if (seen.has(p.id)) out.push({ path: ['vlm', 'providers', String(i), 'id'], message: `duplicate provider id "${p.id}"` });
     seen.add(p.id);
+    out.push(...azureProblems(p).map(([key, message]) => ({ path: ['vlm', 'providers', String(i), key], message })));
   });
   const confirm = config.vlm.confirmFailWith;
   if (confirm !== undefined) {
@@ -158,6 +173,27 @@ function semanticProblems(config: SopwatchConfig): Array<{ path: string[]; messa
     }
   }
   out.push(...notifyProblems(config.notify));
+  return out;
+}
+
+/** An Azure OpenAI provider: the resource endpoint as baseUrl (the path and query are built), a key for the api-key header. */
+function azureProblems(p: VlmProviderConfig): Array<[key: string, message: string]> {
+  if (p.azure === undefined) {
+    return /\/openai\/deployments\//i.test(p.baseUrl)
+      ? [['baseUrl', 'an Azure OpenAI deployment URL: set baseUrl to the resource endpoint (https://<resource>.openai.azure.com) and add azure: { deployment, apiVersion }']]
+      : [];
+  }
+  const out: Array<[string, string]> = [];
+  let url: URL | undefined;
+  try {
+    url = new URL(p.baseUrl);
+  } catch {
+    out.push(['baseUrl', `baseUrl "${p.baseUrl}" is not a URL`]);
+  }
+  if (url !== undefined && (url.pathname.replace(/\/+$/, '') !== '' || url.search !== '')) {
+    out.push(['baseUrl', `with azure, baseUrl is the resource endpoint only (${url.protocol}//${url.host}); the /openai/deployments/... path and api-version are built from azure`]);
+  }
+  if (p.apiKeyEnv === undefined) out.push(['azure', 'an Azure OpenAI provider needs apiKeyEnv: its key is sent in the api-key header']);
   return out;
 }
 

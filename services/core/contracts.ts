@@ -140,6 +140,8 @@ export interface VerifyAnswer {
   decidedBy: string;
   /** Keyframe ids the answer is about. */
   evidence: string[];
+  /** The answer was not asked again: it is the one given to this earlier question (same rule, unchanged scene). */
+  reusedFrom?: string;
 }
 
 /** A violation as the engine raises it (times in ms, the stream's time base). */
@@ -172,6 +174,24 @@ export interface Violation {
   count?: number;
   /** `message` as data (services/rules/message-text.ts), so that each reader gets it in its own language. */
   parts?: MessageParts;
+  /** With `subjects`: when each was first and last seen in the episode (first in, last out). */
+  spans?: SubjectSpan[];
+  /** With `subjects`: their boxes on each evidence keyframe, added when the keyframes are written. */
+  keyframeBoxes?: KeyframeBoxes[];
+}
+
+/** One subject of an episode: first in, last out, in the stream's time base. */
+export interface SubjectSpan {
+  subject: string;
+  firstMs: number;
+  lastMs: number;
+}
+
+/** The episode's subjects as boxes on one evidence keyframe (`evidence` is its file name). */
+export interface KeyframeBoxes {
+  evidence: string;
+  tMs: number;
+  boxes: Array<{ subject: string; box: Box }>;
 }
 
 /** A case the engine could not decide alone: a person decides. */
@@ -189,11 +209,12 @@ export interface ReviewItem {
   answer?: VerifyAnswer;
   /** The rule is in shadow mode (see Violation.shadow). */
   shadow?: boolean;
-  /** As Violation.subjects / count. */
+  /** As Violation.subjects / count / spans. */
   subjects?: string[];
   count?: number;
   /** `reason` as data, as Violation.parts. */
   reasonParts?: MessageParts;
+  spans?: SubjectSpan[];
 }
 
 export interface StepSeen {
@@ -220,7 +241,7 @@ export interface SequenceRun {
 export type Verdict =
   | { type: 'violation'; violation: Violation }
   /** An ongoing violation's end moved, or it ended. */
-  | { type: 'violation_end'; id: string; endMs: number; subjects?: string[]; count?: number }
+  | { type: 'violation_end'; id: string; endMs: number; subjects?: string[]; count?: number; spans?: SubjectSpan[] }
   | { type: 'needs_review'; item: ReviewItem }
   | { type: 'pending_verify'; request: VerifyRequest }
   | { type: 'run'; run: SequenceRun };

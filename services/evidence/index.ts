@@ -11,3 +11,5 @@ export { composeTimeline, renderTimeline, SEVERITY_COLOUR, type TimelineSpan, ty
 export { formatClipTime, thinEvenly, timelineLayout, MAX_THUMBNAILS, type Lane, type Rect, type TimelineLayout } from './timeline-layout.ts';
 export { writeFileAtomic, TEMP_SUFFIX } from './atomic-write.ts';
 export { cropAround } from './crop-box.ts';
+export { grayThumbnail } from './thumbnail.ts';
+export { captionHeight } from './overlay.ts';

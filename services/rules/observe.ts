@@ -51,6 +51,21 @@ function idPart(trackId: string): string {
   return /^[a-z]+(\d+)$/i.exec(trackId)?.[1] ?? trackId;
 }
 
+/** The subject a tracked person or object is in observations (`p:3`, `o:12`), for drawing an episode's subjects. */
+export function subjectOfDetection(d: Detection): string | undefined {
+  if (d.trackId === undefined) return undefined;
+  switch (d.kind) {
+    case 'person':
+      return `p:${idPart(d.trackId)}`;
+    case 'object':
+      return `o:${idPart(d.trackId)}`;
+    case 'hand':
+      return d.ownerTrackId !== undefined ? `p:${idPart(d.ownerTrackId)}` : `h:${idPart(d.trackId)}`;
+    case 'face':
+      return undefined;
+  }
+}
+
 function wristPoints(d: Detection, minScore: number): Array<{ point: Point; score: number }> {
   return (d.keypoints ?? []).filter((k) => /wrist/i.test(k.part) && k.score >= minScore);
 }

@@ -1,7 +1,7 @@
 // Stores what one clip analysis found: violations (upserted), their evidence files, review items and frames counted.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ClipAnalysisResult, ViolationJson } from '../analysis/index.ts';
+import { subjectsFromJson, type ClipAnalysisResult, type ViolationJson } from '../analysis/index.ts';
 import type { Severity, Violation, ViolationKind } from '../core/contracts.ts';
 import { ViolationRepository, type Clip, type Database } from '../core/storage/index.ts';
 import type { Camera } from '../core/storage/cameras.repository.ts';
@@ -22,6 +22,7 @@ function toViolation(v: ViolationJson, camera: Camera): Violation {
     cameraId: camera.id, startMs: Math.round(v.start * 1000), endMs: Math.round(v.end * 1000), severity: v.severity as Severity,
     message: v.message, decidedBy: v.decidedBy, confidence: v.confidence, evidence: v.evidence, subject: subjectOf(v.id),
     ...(v.shadow === true ? { shadow: true } : {}), ...(v.parts === undefined ? {} : { parts: v.parts }),
+    ...(v.subjects === undefined ? {} : subjectsFromJson(v.subjects)),
   };
 }
 

@@ -56,6 +56,8 @@ export interface DoubleRequest {
   path: string;
   model: string;
   authorization?: string;
+  /** Azure OpenAI's key header, when sent. */
+  apiKey?: string;
   images: number;
   /** The decoded bytes of each data-URL image (JPEG for the agent): for face-blur and crop assertions. */
   imageBytes: Buffer[];
@@ -245,6 +247,7 @@ export async function startOpenAiDouble(opts: OpenAiDoubleOptions = {}): Promise
       path: req.url ?? '',
       model: typeof body.model === 'string' ? body.model : '',
       ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+      ...(typeof req.headers['api-key'] === 'string' ? { apiKey: req.headers['api-key'] } : {}),
       ...parseRequest(body),
       ...(rf?.type !== undefined ? { responseFormat: rf.type } : {}),
       ...(typeof body.max_tokens === 'number' ? { maxTokens: body.max_tokens } : {}),
@@ -253,7 +256,7 @@ export async function startOpenAiDouble(opts: OpenAiDoubleOptions = {}): Promise
       behaviour: '',
     };
     log.push(entry);
-    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+    if (req.method !== 'POST' || !new URL(req.url ?? '/', 'http://double').pathname.endsWith('/chat/completions')) {
       entry.behaviour = 'not_found';
       return error(res, entry, 404, `no route ${req.method} ${req.url}`);
     }

@@ -1,6 +1,8 @@
 // Contract tests: replies and errors shaped as each provider documents them (services/agent/README.md), replayed by
 // the loopback double over HTTP; the agent must decide every well-formed answer and handle every documented error.
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVlmAgent, type Keyframe, type VerifyContext } from '../../services/agent/index.ts';
 import { providerKind } from '../../services/agent/provider-kinds.ts';
@@ -115,6 +117,77 @@ describe('errors as providers document them', () => {
         }
         break;
     }
+  });
+});
+
+describe('Azure OpenAI', () => {
+  it('sends the key in the api-key header, never Authorization, to the deployment URL with api-version', async () => {
+    double.setScript([{ kind: 'content', content: JSON_ANSWER, usage: false }], {});
+    const from = double.log.length;
+    const resource = double.url.replace(/\/v1$/, '');
+    const agent = createVlmAgent(configFromObject({
+      vlm: { providers: [{ id: 'az', baseUrl: resource, model: 'gpt-4o', apiKeyEnv: 'AZURE_OPENAI_API_KEY', timeoutMs: 5_000, azure: { deployment: 'gpt4o-prod', apiVersion: '2024-10-21' } }] },
+    }).vlm, { ...quiet, secret: (name) => (name === 'AZURE_OPENAI_API_KEY' ? 'azure-secret-1' : undefined) });
+    const result = await agent.verify(ctx());
+    expect(result.answer, result.reason).toBe('no');
+    const [request, ...more] = double.log.slice(from);
+    expect(more).toEqual([]);
+    expect(request?.path).toBe('/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21');
+    expect(request?.apiKey).toBe('azure-secret-1');
+    expect(request?.authorization).toBeUndefined();
+  });
+
+  it('an OpenAI-style provider still sends Authorization and no api-key', async () => {
+    double.setScript([{ kind: 'content', content: JSON_ANSWER }], {});
+    const from = double.log.length;
+    const agent = createVlmAgent(configFromObject({
+      vlm: { providers: [{ id: 'oa', baseUrl: double.url, model: 'm', apiKeyEnv: 'OPENAI_API_KEY', timeoutMs: 5_000 }] },
+    }).vlm, { ...quiet, secret: () => 'sk-test' });
+    await agent.verify(ctx());
+    const request = double.log[from];
+    expect(request).toMatchObject({ path: '/v1/chat/completions', authorization: 'Bearer sk-test' });
+    expect(request?.apiKey).toBeUndefined();
+  });
+});
+
+describe("docker-compose.yml's local model (Ollama), replayed like the others", () => {
+  const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+  // The provider entry the compose file documents for its ollama service (a commented sopwatch.yaml line).
+  const line = /^\s*#\s*- (\{ id: local, baseUrl: "http:\/\/ollama:11434\/v1".*\})\s*$/m.exec(compose)?.[1];
+  const documented = parseYaml(line ?? '{}') as Record<string, unknown>;
+  const asLocal = async (script: Behaviour[]) => {
+    double.setScript(script, {});
+    const from = double.log.length;
+    const agent = createVlmAgent(configFromObject({ vlm: { providers: [{ ...documented, baseUrl: double.url, timeoutMs: 5_000 }], retryAfterMaxMs: 1_500 } }).vlm, quiet);
+    const result = await agent.verify(ctx());
+    return { result, requests: double.log.slice(from) };
+  };
+
+  it('is the ollama service, documented as provider "local" with json_object', () => {
+    expect(compose).toMatch(/^ {2}ollama:\n {4}image: ollama\/ollama:/m);
+    expect(documented).toMatchObject({ id: 'local', baseUrl: 'http://ollama:11434/v1', structuredOutput: 'json_object' });
+    expect(providerKind(String(documented.baseUrl))?.name).toBe('Ollama');
+  });
+
+  it.each([
+    ['a plain reply', { kind: 'content', content: JSON_ANSWER }],
+    ['a thinking model: reasoning field beside the answer', { kind: 'content', content: JSON_ANSWER, reasoning: { field: 'reasoning', text: 'the left hand...' } }],
+    ['a reply in capitals inside a fence', { kind: 'content', content: '```json\n' + JSON.stringify({ ...ANSWER, answer: 'NO' }) + '\n```' }],
+  ] as Array<[string, Behaviour]>)('%s: decided in one call, sent as json_object', async (_name, behaviour) => {
+    const { result, requests } = await asLocal([behaviour]);
+    expect(result.answer, result.reason).toBe('no');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ model: documented.model, responseFormat: 'json_object' });
+  });
+
+  it.each([
+    ['404 model not pulled', { kind: 'raw', status: 404, body: { error: { message: `model "${String(documented.model)}" not found, try pulling it first`, type: 'api_error', param: null, code: null } } }, 'try pulling it first'],
+    ['400 invalid image', { kind: 'raw', status: 400, body: { error: { message: 'invalid image input', type: 'invalid_request_error', param: null, code: null } } }, 'invalid image input'],
+    ['500 out of memory', { kind: 'raw', status: 500, body: { error: { message: 'model requires more system memory (9.1 GiB) than is available (4.0 GiB)', type: 'api_error', param: null, code: null } } }, 'more system memory'],
+  ] as Array<[string, Behaviour, string]>)('%s: unsure with the server\'s words', async (_name, error, words) => {
+    const { result } = await asLocal([error, error, error, error]);
+    expect(result.answer).toBe('unsure');
+    expect(result.reason).toContain(words);
   });
 });
 

@@ -60,6 +60,19 @@ describe('config', () => {
     expect(problems(`vlm:\n  providers:\n${provider()}${provider()}`)).toEqual(['sopwatch.yaml:6:11: duplicate provider id "qwen"']);
   });
 
+  it('Azure OpenAI: the resource endpoint plus deployment and api-version, a key for the api-key header', () => {
+    const azure = (base: string, extra = '      apiKeyEnv: AZURE_OPENAI_API_KEY\n') =>
+      `vlm:\n  providers:\n    - id: az\n      baseUrl: ${base}\n      model: gpt-4o\n${extra}      azure: { deployment: gpt4o-prod, apiVersion: 2024-10-21 }\n`;
+    expect(parseConfig(azure('https://res.openai.azure.com'), 'f.yaml').vlm.providers[0]?.azure).toEqual({ deployment: 'gpt4o-prod', apiVersion: '2024-10-21' });
+    expect(problems(azure('https://res.openai.azure.com/openai/deployments/gpt4o-prod'))).toEqual([
+      'sopwatch.yaml:4:16: with azure, baseUrl is the resource endpoint only (https://res.openai.azure.com); the /openai/deployments/... path and api-version are built from azure',
+    ]);
+    expect(problems(azure('https://res.openai.azure.com', ''))).toEqual(['sopwatch.yaml:6:14: an Azure OpenAI provider needs apiKeyEnv: its key is sent in the api-key header']);
+    expect(problems(`vlm:\n  providers:\n    - id: az\n      baseUrl: https://res.openai.azure.com/openai/deployments/d?api-version=2024-10-21\n      model: m\n`)[0])
+      .toMatch(/^sopwatch\.yaml:4:16: an Azure OpenAI deployment URL: set baseUrl to the resource endpoint/);
+    expect(problems(azure('https://res.openai.azure.com').replace('2024-10-21', 'latest'))[0]).toMatch(/azure\.apiVersion: expected string to match/);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('vlm:\n  providers: [\n')[0]).toMatch(/^sopwatch\.yaml:\d+:\d+: /);
   });

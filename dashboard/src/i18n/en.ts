@@ -369,6 +369,11 @@ export const en = {
   'upload.resumable': 'An earlier upload of this file stopped at {pct}: it can go on from there.',
   'upload.resume': 'Resume the upload ({pct} sent)',
   'upload.restart': 'Start over',
+  'alertSubjects.who': 'Who',
+  'alertSubjects.people': '{n} people',
+  'alertSubjects.subjects': '{n} subjects',
+  'alertSubjects.track': '{id} from +{from} s to +{to} s',
+  'alertSubjects.boxes': 'The {n} in this alert, outlined',
 
   'error.network': 'The server could not be reached. Check the connection and try again.',
   'error.signedOut': 'Your session has ended: sign in again.',

@@ -371,6 +371,11 @@ export const zh: Record<keyof typeof en, string> = {
   'upload.resumable': '此文件之前的上传停在 {pct}：可从那里继续。',
   'upload.resume': '继续上传（已发送 {pct}）',
   'upload.restart': '重新开始',
+  'alertSubjects.who': '涉及人员',
+  'alertSubjects.people': '{n} 人',
+  'alertSubjects.subjects': '{n} 个对象',
+  'alertSubjects.track': '{id}：+{from} 秒至 +{to} 秒',
+  'alertSubjects.boxes': '本次告警涉及的 {n} 个对象（已框出）',
 
   'error.network': '无法连接服务器，请检查网络后重试。',
   'error.signedOut': '您的会话已结束，请重新登录。',

@@ -38,6 +38,27 @@ function DecidedBy({ value }: { value: string }) {
   }
 }
 
+/** "2 people" (or "3 subjects" when not all are persons): who took part in the episode. */
+export function subjectsWord(v: Violation): string | undefined {
+  const subjects = v.subjects;
+  if (subjects === null || subjects === undefined) return undefined;
+  const people = subjects.tracks.every((tr) => tr.id.startsWith('p:'));
+  return t(people ? 'alertSubjects.people' : 'alertSubjects.subjects', { n: subjects.count });
+}
+
+/** The episode's subjects outlined on one evidence keyframe (boxes normalised to the keyframe image). */
+function SubjectBoxes({ v, evidence }: { v: Violation; evidence: string }) {
+  const frame = v.subjects?.keyframes.find((k) => k.evidence === evidence);
+  if (frame === undefined || frame.boxes.length === 0) return null;
+  return (
+    <svg class="subject-boxes" viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label={t('alertSubjects.boxes', { n: frame.boxes.length })}>
+      {frame.boxes.map((b) => (
+        <rect key={b.id} data-subject={b.id} x={(b.box[0] ?? 0) * 100} y={(b.box[1] ?? 0) * 100} width={(b.box[2] ?? 0) * 100} height={(b.box[3] ?? 0) * 100} vector-effect="non-scaling-stroke" />
+      ))}
+    </svg>
+  );
+}
+
 /** The evidence frames (their names come from the violation) and the strip of the whole clip. */
 function AlertMedia({ v, title }: { v: Violation; title: string }) {
   const [shown, setShown] = useState(0);
@@ -48,7 +69,10 @@ function AlertMedia({ v, title }: { v: Violation; title: string }) {
       <MomentVideo base={`/api/violations/${seg(v.id)}/video`} title={title} />
       {evidence !== undefined ? (
         <figure class="evidence">
-          <img src={`/api/violations/${seg(v.id)}/evidence/${encodeURIComponent(evidence)}`} alt={t('alert.evidenceAlt', { rule: title, n: shown + 1, total: v.evidence.length })} />
+          <div class="evidence-frame">
+            <img src={`/api/violations/${seg(v.id)}/evidence/${encodeURIComponent(evidence)}`} alt={t('alert.evidenceAlt', { rule: title, n: shown + 1, total: v.evidence.length })} />
+            <SubjectBoxes v={v} evidence={evidence} />
+          </div>
           {v.evidence.length > 1 && (
             <div class="frames" role="group" aria-label={t('alert.frames')}>
               {v.evidence.map((name, i) => (
@@ -124,6 +148,11 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
 
           <dl class="facts">
             <div><dt>{t('alert.when')}</dt><dd>{when}{clip !== undefined && <span class="muted"> · {t('alert.uploaded', { at: dateTime(clip.createdAt, locale, tz) })}</span>}</dd></div>
+            {subjectsWord(v) !== undefined && (
+              <div class="subjects"><dt>{t('alertSubjects.who')}</dt><dd>{subjectsWord(v)}
+                <span class="muted"> · {v.subjects?.tracks.map((tr) => t('alertSubjects.track', { id: tr.id, from: tr.inS.toFixed(1), to: tr.outS.toFixed(1) })).join(', ')}</span>
+              </dd></div>
+            )}
             <div><dt>{t('alert.camera')}</dt><dd>{s.cameraName(v.cameraId)}</dd></div>
             <div><dt>{t('alert.store')}</dt><dd>{s.storeName(v.storeId)}</dd></div>
             <div><dt>{t('alert.decidedBy')}</dt><dd><DecidedBy value={v.decidedBy} /></dd></div>

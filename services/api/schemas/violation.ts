@@ -19,6 +19,22 @@ export const MessageParts = Type.Union([
   }),
   Type.Null(),
 ], { description: 'The message as a code and its values, for any language; null for records written before it was kept' });
+const NormalisedBox = Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { minItems: 4, maxItems: 4, description: '[x, y, w, h], normalised to the image (0..1, origin top-left)' });
+
+/** Who took part in an episode several subjects could share (forbidden rules judged per episode). */
+export const ViolationSubjects = Type.Object({
+  count: Type.Integer({ minimum: 1, description: 'The most subjects seen at once' }),
+  tracks: Type.Array(Type.Object({
+    id: Type.String({ description: 'Tracked subject (`p:3` a person track): a station and a time, never a named person' }),
+    inS: Type.Number({ minimum: 0, description: 'First seen: seconds after the violation\'s start' }),
+    outS: Type.Number({ minimum: 0, description: 'Last seen: seconds after the violation\'s start' }),
+  }), { description: 'Every subject, in order of arrival' }),
+  keyframes: Type.Array(Type.Object({
+    evidence: Type.String({ description: 'Keyframe name, as in evidence' }),
+    boxes: Type.Array(Type.Object({ id: Type.String(), box: NormalisedBox })),
+  }), { description: 'Where the subjects are on each evidence keyframe' }),
+}, { description: 'The subjects of the episode' });
+export type ViolationSubjects = Static<typeof ViolationSubjects>;
 
 export const Violation = Type.Object({
   id: Type.String({ description: 'Stable id (contains /: percent-encode it in URLs)' }),
@@ -44,6 +60,7 @@ export const Violation = Type.Object({
   evidence: Type.Array(Type.String(), { description: 'Keyframe names: GET /api/violations/{id}/evidence/{name}' }),
   status: ViolationStatus,
   shadow: Type.Boolean({ description: 'Found by a rule in shadow mode: recorded, never alerted, not counted in reports' }),
+  subjects: Type.Union([ViolationSubjects, Type.Null()], { description: 'Who took part, when several could (null: a rule judged per subject, or a scene condition)' }),
   createdAt: IsoTime,
   happenedAt: IsoTime,
 });

@@ -3,6 +3,16 @@ import type { MessageParts, Severity, Violation, ViolationKind } from '../contra
 import type { Database, Row } from './database.ts';
 import { DatabaseError, NotFoundError } from './storage-errors.ts';
 
+/**
+ * Who took part in an episode: the most at once, each track's first-in and last-out time (seconds from the violation's
+ * start), and their boxes `[x, y, w, h]` (normalised) on each evidence keyframe.
+ */
+export interface ViolationSubjects {
+  count: number;
+  tracks: Array<{ id: string; inS: number; outS: number }>;
+  keyframes: Array<{ evidence: string; boxes: Array<{ id: string; box: [number, number, number, number] }> }>;
+}
+
 export type ViolationStatus = 'open' | 'confirmed' | 'dismissed' | 'needs_review';
 export type ReviewDecision = 'confirmed' | 'dismissed';
 
@@ -32,6 +42,8 @@ export interface ViolationRecord {
   status: ViolationStatus;
   /** The rule is in shadow mode: recorded for a look, never alerted, never counted as a violation. */
   shadow: boolean;
+  /** The episode's subjects, when several could take part (forbidden rules judged per episode). */
+  subjects: ViolationSubjects | null;
   createdAt: Date;
   updatedAt: Date;
   /** When it happened: the wall-clock start, or the clip's time plus the offset in the clip (read queries only). */
@@ -124,12 +136,37 @@ function toRecord(r: Row): ViolationRecord {
     evidence: (r.evidence as string[] | null) ?? [],
     status: r.status as ViolationStatus,
     shadow: r.shadow === true,
+    subjects: (r.subjects as ViolationSubjects | null | undefined) ?? null,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     happenedAt: (r.happened_at as Date | null | undefined) ?? null,
     ruleTitle: (r.rule_title as string | null | undefined) ?? null,
     ruleTitleZh: (r.rule_title_zh as string | null | undefined) ?? null,
     messageParts: (r.message_parts as MessageParts | null | undefined) ?? null,
+  };
+}
+
+function subjectsParam(v: Violation): string | null {
+  const s = storedSubjects(v);
+  return s === null ? null : JSON.stringify(s);
+}
+
+const offsetS = (ms: number, startMs: number): number => Math.round(Math.max(0, ms - startMs)) / 1000;
+
+/** The stored form of an engine violation's subjects (times relative to its start), or null when it has none. */
+export function storedSubjects(v: Violation): ViolationSubjects | null {
+  if (v.subjects === undefined || v.subjects.length === 0) return null;
+  const spans = new Map((v.spans ?? []).map((s) => [s.subject, s]));
+  return {
+    count: v.count ?? v.subjects.length,
+    tracks: v.subjects.map((id) => {
+      const s = spans.get(id);
+      return { id, inS: offsetS(s?.firstMs ?? v.startMs, v.startMs), outS: offsetS(s?.lastMs ?? v.endMs, v.startMs) };
+    }),
+    keyframes: (v.keyframeBoxes ?? []).map((k) => ({
+      evidence: k.evidence,
+      boxes: k.boxes.map((b) => ({ id: b.subject, box: [b.box[0], b.box[1], b.box[2], b.box[3]] })),
+    })),
   };
 }
 
@@ -151,13 +188,14 @@ export class ViolationRepository {
     const clip = input.clipId !== undefined;
     const r = await this.db.query(
       `INSERT INTO violations (id, store_id, camera_id, clip_id, sop_id, sop_version, rule, step, kind, severity,
-         start_at, end_at, start_s, end_s, subject, ongoing, message, decided_by, confidence, evidence, status, shadow, message_parts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21, $22, $23::jsonb)
+         start_at, end_at, start_s, end_s, subject, ongoing, message, decided_by, confidence, evidence, status, shadow, message_parts, subjects)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21, $22, $23::jsonb, $24::jsonb)
        ON CONFLICT (id) DO UPDATE SET
          sop_version = EXCLUDED.sop_version, severity = EXCLUDED.severity,
          start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s,
          ongoing = EXCLUDED.ongoing, message = EXCLUDED.message, message_parts = EXCLUDED.message_parts, decided_by = EXCLUDED.decided_by,
          confidence = EXCLUDED.confidence, evidence = EXCLUDED.evidence, shadow = EXCLUDED.shadow,
+         subjects = COALESCE(EXCLUDED.subjects, violations.subjects),
          status = CASE WHEN violations.status IN ('confirmed', 'dismissed') THEN violations.status ELSE EXCLUDED.status END,
          updated_at = now()
        WHERE violations.store_id = EXCLUDED.store_id
@@ -168,7 +206,7 @@ export class ViolationRepository {
         clip ? atClipTime(input.clipRecordedAt, v.startMs) : new Date(v.startMs), clip ? atClipTime(input.clipRecordedAt, v.endMs) : new Date(v.endMs),
         clip ? v.startMs / 1000 : null, clip ? v.endMs / 1000 : null,
         v.subject, v.ongoing ?? false, v.message, v.decidedBy, Math.min(Math.max(v.confidence, 0), 1),
-        JSON.stringify(v.evidence), input.status ?? 'open', v.shadow === true, v.parts === undefined ? null : JSON.stringify(v.parts),
+        JSON.stringify(v.evidence), input.status ?? 'open', v.shadow === true, v.parts === undefined ? null : JSON.stringify(v.parts), subjectsParam(v),
       ],
     );
     const row = r.rows[0];

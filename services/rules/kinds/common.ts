@@ -1,5 +1,5 @@
 // What every rule kind shares: the runner interface, deterministic ids, verdict builders, readable times.
-import type { MessageParts, ReviewItem, Verdict, VerifyAnswer, VerifyRequest, Violation, ViolationKind } from '../../core/contracts.ts';
+import type { MessageParts, ReviewItem, SubjectSpan, Verdict, VerifyAnswer, VerifyRequest, Violation, ViolationKind } from '../../core/contracts.ts';
 import { parts, type StepRef } from '../message-text.ts';
 import type { FrameFacts } from '../condition.ts';
 import type { CompiledSop, Rule, Verify } from '../compiled.ts';
@@ -53,12 +53,15 @@ export interface ViolationFacts {
 export interface Group {
   subjects: string[];
   count: number;
+  /** First in and last out of each subject, when known. */
+  spans?: SubjectSpan[];
 }
 
-function withGroup<T extends { subjects?: string[]; count?: number }>(target: T, group: Group | undefined): T {
+function withGroup<T extends { subjects?: string[]; count?: number; spans?: SubjectSpan[] }>(target: T, group: Group | undefined): T {
   if (group !== undefined && group.subjects.length > 0) {
     target.subjects = [...group.subjects];
     target.count = group.count;
+    if (group.spans !== undefined && group.spans.length > 0) target.spans = group.spans.map((s) => ({ ...s }));
   }
   return target;
 }

@@ -17,6 +17,8 @@ interface Members {
   sinceMs: number;
   subjects: string[];
   count: number;
+  /** First and last frame each subject was seen in the stretch. */
+  seen: Map<string, { firstMs: number; lastMs: number }>;
 }
 
 interface EpisodeRecord {
@@ -45,7 +47,12 @@ export function forbiddenRunner(ctx: RuleContext<ForbiddenRule>): RuleRunner {
 
   const groupOf = (key: string): Group | undefined => {
     const m = members.get(key);
-    return m === undefined ? undefined : { subjects: [...m.subjects], count: m.count };
+    if (m === undefined) return undefined;
+    const spans = m.subjects.flatMap((subject) => {
+      const at = m.seen.get(subject);
+      return at === undefined ? [] : [{ subject, ...at }];
+    });
+    return { subjects: [...m.subjects], count: m.count, spans };
   };
 
   /** Records who is in each key's stretch this frame (subjects are tracks; `*` is not a subject). */
@@ -57,11 +64,16 @@ export function forbiddenRunner(ctx: RuleContext<ForbiddenRule>): RuleRunner {
       const sinceMs = h.on ? h.startMs : (h.runStartMs ?? tMs);
       let m = members.get(key);
       if (m?.sinceMs !== sinceMs) {
-        m = { sinceMs, subjects: [], count: 0 };
+        m = { sinceMs, subjects: [], count: 0, seen: new Map() };
         members.set(key, m);
       }
       const here = perEpisode ? present : present.filter((k) => k === key);
-      for (const s of here) if (!m.subjects.includes(s)) m.subjects.push(s);
+      for (const s of here) {
+        if (!m.subjects.includes(s)) m.subjects.push(s);
+        const at = m.seen.get(s);
+        if (at === undefined) m.seen.set(s, { firstMs: tMs, lastMs: tMs });
+        else at.lastMs = tMs;
+      }
       m.count = Math.max(m.count, here.length);
     }
     for (const key of [...members.keys()]) if (smoother.get(key) === undefined) members.delete(key);

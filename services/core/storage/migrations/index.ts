@@ -7,6 +7,7 @@ import { cameraSecrets } from './0005-camera-secrets.ts';
 import { shadowMode } from './0006-shadow-mode.ts';
 import { clipRecordingTime } from './0007-clip-recording-time.ts';
 import { reviewUndo } from './0008-review-undo.ts';
+import { violationSubjects } from './0009-violation-subjects.ts';
 import { clipLabels } from './0010-clip-labels.ts';
 import { storeVideo } from './0013-store-video.ts';
 import { messageParts } from './0014-message-parts.ts';
@@ -14,4 +15,4 @@ import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, clipLabels, storeVideo, messageParts];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, violationSubjects, clipLabels, storeVideo, messageParts];
