@@ -16,7 +16,7 @@ const iso = (d: Date): string => d.toISOString();
 const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
 export const storeView = (s: StoreRecord): Store => ({
-  id: s.id, name: s.name, franchise: s.franchise, tz: s.tz, retentionDays: s.retentionDays, keepVideo: s.keepVideo, createdAt: iso(s.createdAt),
+  id: s.id, name: s.name, franchise: s.franchise, tz: s.tz, retentionDays: s.retentionDays, keepVideo: s.keepVideo, allowClipExport: s.allowClipExport, createdAt: iso(s.createdAt),
 });
 
 export const cameraView = (c: CameraRecord): Camera => ({

@@ -126,7 +126,8 @@ function checkConsistent(verdicts: Verdict[]): void {
   expect([...ongoing.keys()]).toEqual([]);
 }
 
-const TIME_KEYS = new Set(['startMs', 'endMs', 'doneMs', 'violationStartMs', 'violationEndMs']);
+// Every time the engine writes: a violation's span, a run's steps, and an episode's subjects (first in, last out).
+const TIME_KEYS = new Set(['startMs', 'endMs', 'doneMs', 'violationStartMs', 'violationEndMs', 'firstMs', 'lastMs']);
 
 /** Moves every time in a verdict (including the start at the end of ids) back by `shiftMs`. */
 function unshift(value: unknown, shiftMs: number): unknown {

@@ -31,14 +31,16 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-export async function sendRangedFile(req: FastifyRequest, reply: FastifyReply, path: string, contentType: string, downloadName: string): Promise<FastifyReply> {
+export async function sendRangedFile(
+  req: FastifyRequest, reply: FastifyReply, path: string, contentType: string, downloadName: string, disposition: 'inline' | 'attachment' = 'inline',
+): Promise<FastifyReply> {
   let size: number;
   try {
     const s = await stat(path);
     if (!s.isFile()) throw new Error('not a file');
     size = s.size;
   } catch {
-    throw notFound('video file');
+    throw notFound(contentType.startsWith('video/mp4') ? 'video file' : 'file');
   }
   const range = parseRange(req.headers.range, size);
   if (range === 'unsatisfiable') {
@@ -51,7 +53,7 @@ export async function sendRangedFile(req: FastifyRequest, reply: FastifyReply, p
     .header('accept-ranges', 'bytes')
     .header('cache-control', 'private, no-store')
     .header('x-content-type-options', 'nosniff')
-    .header('content-disposition', `inline; filename="${downloadName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
+    .header('content-disposition', `${disposition}; filename="${downloadName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
   if (range === undefined) return reply.header('content-length', String(size)).send(createReadStream(path));
   return reply
     .code(206)

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { callerOf } from '../access.ts';
 import { badRequest, forbidden, notFound } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
-import { AuditEntry, NewStore, Store, StoreParams } from '../schemas/store.ts';
+import { AuditEntry, NewStore, Store, StoreParams, StorePrivacy } from '../schemas/store.ts';
 import { storeView } from '../views.ts';
 
 const AuditQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false });
@@ -41,6 +41,17 @@ export async function storeRoutes(app: FastifyInstance): Promise<void> {
   }, async (req) => {
     const store = await repos.stores.get(req.params.storeId, callerOf(req).storeIds);
     if (!store) throw notFound('store');
+    return storeView(store);
+  });
+
+  app.patch<{ Params: StoreParams; Body: StorePrivacy }>('/api/stores/:storeId/privacy', {
+    config: { access: 'owner' },
+    schema: { tags: ['stores'], summary: 'Change a store\'s privacy settings (owners): video around alerts, export of original clips', params: StoreParams, body: StorePrivacy, response: { 200: Store, ...errorResponses } },
+  }, async (req) => {
+    const caller = callerOf(req);
+    const store = await repos.stores.setPrivacy(req.params.storeId, req.body);
+    if (!store) throw notFound('store');
+    await repos.audit.append({ actor: caller.userId, storeId: store.id, action: 'store.privacy', target: store.id, detail: { ...req.body } });
     return storeView(store);
   });
 

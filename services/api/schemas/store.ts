@@ -8,6 +8,7 @@ export const Store = Type.Object({
   tz: Type.String({ description: 'IANA time zone; report days are local days' }),
   retentionDays: Type.Integer(),
   keepVideo: Type.Boolean({ description: 'Video around alerts is cut, kept and served (privacy setting)' }),
+  allowClipExport: Type.Boolean({ description: 'An owner may download the original clips, faces not blurred (privacy setting, default false)' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type Store = Static<typeof Store>;
@@ -19,6 +20,12 @@ export const NewStore = Type.Object({
   keepVideo: Type.Optional(Type.Boolean({ description: 'Video around alerts (default true); false forbids cutting, keeping and serving it' })),
 }, { additionalProperties: false });
 export type NewStore = Static<typeof NewStore>;
+
+export const StorePrivacy = Type.Object({
+  keepVideo: Type.Optional(Type.Boolean({ description: 'Video around alerts is cut, kept and served' })),
+  allowClipExport: Type.Optional(Type.Boolean({ description: 'An owner may download the original clips (faces not blurred)' })),
+}, { additionalProperties: false, minProperties: 1 });
+export type StorePrivacy = Static<typeof StorePrivacy>;
 
 export const StoreParams = Type.Object({ storeId: Type.String({ minLength: 1, maxLength: 200 }) });
 export type StoreParams = Static<typeof StoreParams>;

@@ -10,6 +10,8 @@ export interface Store {
   retentionDays: number;
   /** Privacy setting: false forbids cutting, keeping and serving video around alerts. */
   keepVideo: boolean;
+  /** Privacy setting: true lets an owner download the original clips (faces not blurred). Default false. */
+  allowClipExport: boolean;
   createdAt: Date;
 }
 
@@ -29,6 +31,7 @@ function toStore(r: Row): Store {
     tz: r.tz as string,
     retentionDays: Number(r.retention_days),
     keepVideo: r.keep_video !== false,
+    allowClipExport: r.allow_clip_export === true,
     createdAt: r.created_at as Date,
   };
 }
@@ -62,6 +65,15 @@ export class StoreRepository {
     const r = await this.db.query(
       'SELECT * FROM stores WHERE franchise = $1 AND (id = $2 OR name = $2) ORDER BY (id = $2) DESC LIMIT 1',
       [franchise, idOrName],
+    );
+    return r.rows[0] === undefined ? undefined : toStore(r.rows[0]);
+  }
+
+  /** Changes the privacy settings given; undefined when the store does not exist. */
+  async setPrivacy(id: string, change: { keepVideo?: boolean; allowClipExport?: boolean }): Promise<Store | undefined> {
+    const r = await this.db.query(
+      'UPDATE stores SET keep_video = COALESCE($2, keep_video), allow_clip_export = COALESCE($3, allow_clip_export) WHERE id = $1 RETURNING *',
+      [id, change.keepVideo ?? null, change.allowClipExport ?? null],
     );
     return r.rows[0] === undefined ? undefined : toStore(r.rows[0]);
   }

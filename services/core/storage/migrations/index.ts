@@ -11,8 +11,9 @@ import { violationSubjects } from './0009-violation-subjects.ts';
 import { clipLabels } from './0010-clip-labels.ts';
 import { storeVideo } from './0013-store-video.ts';
 import { messageParts } from './0014-message-parts.ts';
+import { storeClipExport } from './0015-store-clip-export.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, violationSubjects, clipLabels, storeVideo, messageParts];
+export const migrations: readonly Migration[] = [initial, accountsApi, notifyRetention, cameraLive, cameraSecrets, shadowMode, clipRecordingTime, reviewUndo, violationSubjects, clipLabels, storeVideo, messageParts, storeClipExport];
