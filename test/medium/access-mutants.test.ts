@@ -230,6 +230,11 @@ describe('ids in bodies, which the guard never sees, are loaded within the calle
     const refused = await enable([ids.camA1, ids.camA2]);
     expect(refused.statusCode).toBe(422);
     expect(refused.json<{ message: string }>().message).toBe(`not cameras of this store: ${ids.camA2}`);
+    expect(refused.json<{ details?: unknown }>().details).toEqual({ cameraIds: [ids.camA2] });
+    // No camera list (every camera) and an explicit null skip the check and reach the SOP lookup.
+    for (const payload of [{ enabled: true }, { enabled: true, cameraIds: null }]) {
+      expect(answer(await call('owner', 'PUT', `/api/stores/${ids.a1}/sops/no-such-sop/enablement`, { payload }))).toBe('404 not found or no access');
+    }
     // Past the check, the SOP itself is looked up: this one does not exist.
     expect(answer(await enable([ids.camA1]))).toBe('404 not found or no access');
   });
