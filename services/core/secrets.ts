@@ -1,7 +1,7 @@
 // Secrets stored in the database (camera passwords): sealed with AES-256-GCM under one key, which comes from
 // SOPWATCH_SECRET_KEY or else from a key file (mode 0600) created in the data directory on first start.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SopwatchError, UsageError } from './errors.ts';
 
@@ -109,12 +109,18 @@ export async function loadSecretKey(o: { envKey?: Buffer; dataDir: string }): Pr
   }
   await mkdir(o.dataDir, { recursive: true });
   const key = newSecretKey();
+  // Written whole under a private name, then linked into place: a process starting beside this one (an API and a
+  // worker on one data directory) sees no key file or a complete one, never a half-written one.
+  const staged = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeKeyFile(path, key, true);
+    await writeKeyFile(staged, key, true);
+    await link(staged, path);
   } catch (err) {
     // Another process created it first: use theirs.
     if ((err as { code?: string }).code === 'EEXIST') return { key: await readKeyFile(path), source: { kind: 'file', path, created: false } };
     throw err;
+  } finally {
+    await rm(staged, { force: true });
   }
   return { key, source: { kind: 'file', path, created: true } };
 }

@@ -16,7 +16,8 @@ beforeAll(async () => {
   f = await apiFixture();
   // The fixture's clip row points at clips/x.mp4: give it content to take out.
   await writeFile(join(f.dataDir, 'clips', 'x.mp4'), bytes);
-  [owner1, owner2, manager, auditor] = await Promise.all([USERS.owner1, USERS.owner2, USERS.managerA, USERS.auditorA].map((u) => f.login(u)));
+  const sessions = await Promise.all([USERS.owner1, USERS.owner2, USERS.managerA, USERS.auditorA].map((u) => f.login(u)));
+  [owner1, owner2, manager, auditor] = sessions as [Session, Session, Session, Session];
 });
 afterAll(async () => {
   await f?.close();

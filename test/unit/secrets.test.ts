@@ -1,6 +1,6 @@
 // Sealed secrets: AES-256-GCM round trip bound to its owner, refused under another key or when altered, keys parsed
 // without echoing them, and the key file created once with mode 0600.
-import { mkdtemp, readFile, rm, stat, chmod } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,17 @@ describe('keys', () => {
     expect(again.key.equals(first.key)).toBe(true);
     const envKey = newSecretKey();
     expect((await loadSecretKey({ dataDir: data, envKey })).key.equals(envKey)).toBe(true);
+  });
+
+  it('gives processes starting together one key: a reader never sees a half-written file', async () => {
+    // Many first starts at once on one data directory (an API and its workers): one creates, all read the same key.
+    for (let round = 0; round < 5; round++) {
+      const data = join(dir, `together-${round}`);
+      const all = await Promise.all(Array.from({ length: 12 }, () => loadSecretKey({ dataDir: data })));
+      expect(all.filter((k) => k.source.kind === 'file' && k.source.created)).toHaveLength(1);
+      expect(all.every((k) => k.key.equals(all[0]?.key as Buffer))).toBe(true);
+      expect(await readdir(data)).toEqual([KEY_FILE]);
+    }
   });
 
   it('refuses a key file others can read', async () => {

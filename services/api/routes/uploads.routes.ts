@@ -7,7 +7,7 @@ import { Metadata, Server, type Upload } from '@tus/server';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { callerOf } from '../access.ts';
-import { HttpError, badRequest, conflict, notFound, tooLarge } from '../http-errors.ts';
+import { HttpError, badRequest, conflict, forbidden, notFound, tooLarge } from '../http-errors.ts';
 import { ClipUploadQuery } from '../schemas/clip.ts';
 import { ErrorBody, errorResponses } from '../schemas/common.ts';
 import { StoreParams } from '../schemas/store.ts';
@@ -145,6 +145,8 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   app.options<{ Params: StoreParams }>('/api/stores/:storeId/uploads', {
     schema: { tags: ['uploads'], summary: 'tus discovery: version, extensions and the largest upload', params: StoreParams, response: errorResponses },
   }, async (req, reply) => {
+    // A safe method, so the hook lets read-only callers through: discovery is for those who may upload.
+    if (callerOf(req).role === 'auditor') throw forbidden('auditors have read-only access');
     // Answered here: deferred lengths (which the file store could take) are refused by the POST below.
     return reply.code(204).headers({
       ...HEADERS, 'tus-resumable': '1.0.0', 'tus-version': '1.0.0', 'tus-max-size': String(config.maxUploadBytes),
