@@ -1,22 +1,14 @@
 // Per-rule accuracy from people's decisions and labels (pure): precision, misses and recall, share decided, the trend
 // over day or week buckets, and a flag with a hint for weak rules.
+import type { ComplianceRow } from '../core/storage/violation-queries.repository.ts';
 
 /** Alert counts of one store, SOP and rule (one compliance row, or several summed); `missed` from "missed here" labels. */
-export interface DecisionCounts {
-  storeId: string;
-  storeName: string;
-  sopId: string;
-  rule: string;
-  violations: number;
-  open: number;
-  needsReview: number;
-  confirmed: number;
-  dismissed: number;
+export type DecisionCounts = Omit<ComplianceRow, 'day' | 'high'> & {
   /** Violations people marked on a clip's timeline that the rule did not raise. */
   missed?: number;
   /** The store's local day (YYYY-MM-DD) the row is about, for the trend. */
   day?: string;
-}
+};
 
 export type AccuracyFlag = 'low_precision' | 'many_missed' | 'few_decided';
 export type Bucket = 'day' | 'week';

@@ -1,18 +1,9 @@
 // What a rule in shadow mode would have done on the store's cameras (pure): alerts it would have sent, and how people judged them.
 
-export interface ShadowDayRow {
-  day: string;
-  storeId: string;
-  storeName: string;
-  sopId: string;
-  rule: string;
-  wouldHaveAlerted: number;
-  onLiveCameras: number;
-  open: number;
-  needsReview: number;
-  confirmed: number;
-  dismissed: number;
-}
+import type { ShadowRow } from '../core/storage/shadow-report.repository.ts';
+
+/** One store-local day of a shadow rule: the repository's row (type only: this module stays pure). */
+export type ShadowDayRow = ShadowRow;
 
 export interface ShadowRule extends Omit<ShadowDayRow, 'day'> {
   /** Local days with at least one. */

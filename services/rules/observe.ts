@@ -53,6 +53,8 @@ function idPart(trackId: string): string {
 
 /** The subject a tracked person or object is in observations (`p:3`, `o:12`), for drawing an episode's subjects. */
 export function subjectOfDetection(d: Detection): string | undefined {
+  // A hand belongs to its person when the pose gave it one, tracked or not.
+  if (d.kind === 'hand' && d.ownerTrackId !== undefined) return `p:${idPart(d.ownerTrackId)}`;
   if (d.trackId === undefined) return undefined;
   switch (d.kind) {
     case 'person':
@@ -60,7 +62,7 @@ export function subjectOfDetection(d: Detection): string | undefined {
     case 'object':
       return `o:${idPart(d.trackId)}`;
     case 'hand':
-      return d.ownerTrackId !== undefined ? `p:${idPart(d.ownerTrackId)}` : `h:${idPart(d.trackId)}`;
+      return `h:${idPart(d.trackId)}`;
     case 'face':
       return undefined;
   }
@@ -110,8 +112,8 @@ export function observe(d: Detections, zones: Record<string, Polygon>, options: 
   for (const item of d.items) {
     switch (item.kind) {
       case 'person': {
-        if (item.trackId === undefined) break;
-        const subject = `p:${idPart(item.trackId)}`;
+        const subject = subjectOfDetection(item);
+        if (subject === undefined || item.trackId === undefined) break;
         emit('person', 'person', subject, [footPoint(item.box)], item.score);
         if (!personsWithHandBoxes.has(item.trackId)) {
           for (const w of wristPoints(item, minScore)) emit('hand', 'hand', subject, [w.point], w.score);
@@ -119,16 +121,16 @@ export function observe(d: Detections, zones: Record<string, Polygon>, options: 
         break;
       }
       case 'hand': {
-        const subject =
-          item.ownerTrackId !== undefined ? `p:${idPart(item.ownerTrackId)}` : item.trackId !== undefined ? `h:${idPart(item.trackId)}` : undefined;
+        const subject = subjectOfDetection(item);
         if (subject === undefined) break;
         emit('hand', 'hand', subject, [boxCentre(item.box), ...wristPoints(item, minScore).map((w) => w.point)], item.score);
         break;
       }
-      case 'object':
-        if (item.trackId === undefined) break;
-        emit('object', item.label, `o:${idPart(item.trackId)}`, [boxCentre(item.box)], item.score);
+      case 'object': {
+        const subject = subjectOfDetection(item);
+        if (subject !== undefined) emit('object', item.label, subject, [boxCentre(item.box)], item.score);
         break;
+      }
       case 'face':
         break;
     }
