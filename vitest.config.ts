@@ -1,5 +1,6 @@
 // Test runner settings: tiers live under test/{unit,medium,e2e}; slow model tests get generous timeouts.
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/fixtures/longest-first.ts';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Longest files first (a cold CI run has no timing cache): the two workers end together.
+    sequence: { sequencer: LongestFirst },
     // The skip report prints how many tests were skipped and why, and fails CI when one on real footage was.
     reporters: ['default', './test/fixtures/skip-report.ts'],
   },
