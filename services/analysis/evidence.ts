@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Detections, Frame, KeyframeBoxes, Polygon, Violation } from '../core/contracts.ts';
-import { captionHeight, composeKeyframe, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
+import { captionHeight, composeKeyframe, MAX_THUMBNAILS, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
 import { createFaceFinder, type FaceFinder } from './face-finder.ts';
 import type { Rule } from '../rules/compiled.ts';
 import { ruleZones } from '../rules/rule-conditions.ts';
@@ -140,9 +140,16 @@ export async function writeTimeline(
   }
 }
 
-/** The times of the timeline's thumbnails. */
-export function timelineTimes(durationMs: number, count = 10): number[] {
-  return spreadTimes(0, durationMs, count);
+/** The timeline shows at most one thumbnail per this much of the clip: a short clip's neighbours would look alike. */
+const MIN_THUMBNAIL_SPACING_MS = 1000;
+
+/**
+ * The times of the timeline's thumbnails: `count` (the layout's maximum by default), fewer on a clip too short for
+ * them to differ. Each one costs a face scrub, the dearest step of the evidence.
+ */
+export function timelineTimes(durationMs: number, count = MAX_THUMBNAILS): number[] {
+  const fit = Math.max(1, Math.ceil(durationMs / MIN_THUMBNAIL_SPACING_MS));
+  return spreadTimes(0, durationMs, Math.min(count, fit));
 }
 
 /** Keyframes of every violation and the timeline strip, in one go. */

@@ -29,29 +29,48 @@ export interface FaceFinder {
 /** Blur passes before giving up: the first covers faces and heads, later ones whatever the detector still sees. */
 const MAX_PASSES = 3;
 
-/** A one-thread detector with the face, person and pose models, created on first use. */
+/** What the first look at a frame runs: faces, and persons with their pose for the heads the face model misses. */
+const LOOK = { faces: true, persons: true, pose: true, hands: false, objects: false } as const;
+/**
+ * What a check after blurring runs: the face model alone. It finds the same faces as the full set (the face model
+ * does not depend on the others) at about an eighth of the cost, and a check only ever reads faces.
+ */
+const CHECK = { faces: true, persons: false, pose: false, hands: false, objects: false } as const;
+
+/** One-thread detectors (the full look and the face-only check), each created on first use. */
 export function createFaceFinder(): FaceFinder {
-  let detector: Promise<Detector> | undefined;
+  let looker: Promise<Detector> | undefined;
+  let checker: Promise<Detector> | undefined;
   const find = async (frame: Frame): Promise<FaceRegions> => {
-    detector ??= createDetector({ needs: { faces: true, persons: true, pose: true, hands: false, objects: false }, threads: 1 });
-    const d = await (await detector).detect(frame);
+    looker ??= createDetector({ needs: LOOK, threads: 1 });
+    const d = await (await looker).detect(frame);
     return {
       faces: d.items.filter((i) => i.kind === 'face').map((i) => i.box),
       persons: d.items.filter((i) => i.kind === 'person'),
     };
+  };
+  const facesLeft = async (frame: Frame): Promise<Box[]> => {
+    checker ??= createDetector({ needs: CHECK, threads: 1 });
+    const d = await (await checker).detect(frame);
+    return d.items.filter((i) => i.kind === 'face').map((i) => i.box);
   };
   return {
     find,
     async scrub(frame, seen) {
       let rgb = frame.rgb;
       for (let pass = 0; pass < MAX_PASSES; pass++) {
-        const regions = await find({ ...frame, rgb });
-        if (pass === 0) seen?.(regions);
-        const boxes = pass === 0 ? [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)] : regions.faces;
+        let boxes: Box[];
+        if (pass === 0) {
+          const regions = await find({ ...frame, rgb });
+          seen?.(regions);
+          boxes = [...regions.faces, ...headBoxes(regions.persons, frame.width, frame.height)];
+        } else {
+          boxes = await facesLeft({ ...frame, rgb });
+        }
         if (boxes.length === 0) return { ...frame, rgb };
         rgb = await blurFaces(rgb, frame.width, frame.height, boxes);
       }
-      const left = (await find({ ...frame, rgb })).faces;
+      const left = await facesLeft({ ...frame, rgb });
       if (left.length > 0) throw new FaceBlurError(`a face was still found after ${MAX_PASSES} blur passes at ${frame.tMs} ms`);
       return { ...frame, rgb };
     },
@@ -64,14 +83,15 @@ export function createFaceFinder(): FaceFinder {
         const width = meta.width ?? 0;
         const height = Math.min(meta.height ?? 0, checkHeight ?? Number.MAX_SAFE_INTEGER);
         const { data } = await decoded.extract({ left: 0, top: 0, width, height }).raw().toBuffer({ resolveWithObject: true });
-        const found = (await find({ cameraId: 'render-check', index: 0, tMs: 0, width, height, rgb: data })).faces;
+        const found = await facesLeft({ cameraId: 'render-check', index: 0, tMs: 0, width, height, rgb: data });
         if (found.length === 0) return jpeg;
         extra.push(...found);
       }
       throw new FaceBlurError(`a face was still found in the rendered image after ${MAX_PASSES} extra blur passes`);
     },
     async close() {
-      if (detector) await (await detector).close();
+      const open = [looker, checker].filter((d): d is Promise<Detector> => d !== undefined);
+      await Promise.all(open.map(async (d) => (await d).close()));
     },
   };
 }
