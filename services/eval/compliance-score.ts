@@ -4,8 +4,9 @@
 // doubtful cases only), so passed episodes cannot be counted from what is stored. The closest honest unit that is
 // stored is the footage a rule was judged on:
 //   - an uploaded clip analysed to the end (`done`): one check per rule that applies to its camera;
-//   - a live camera: one check per rule and clock hour in which the camera was watched for at least a moment (hours
-//     entirely inside "not monitored" spans are no check: nothing was seen, so nothing there is compliant).
+//   - a live camera: one check per rule and clock hour in which the camera was watched for at least a moment, from
+//     when it was added, once a worker has reported watching it (from then on every stretch it was not watched is
+//     recorded as "not monitored"; hours entirely inside those spans are no check: nothing was seen there).
 // A rule applies to a camera as the dashboard's SOP assignment says (enabled file version, `cameras:` naming the camera
 // or `*`, the file's camera choice), from the moment the store's first version of that SOP file was added. Shadow rules
 // and shadow violations never count. A check with an open or confirmed violation of its rule is violated; one whose

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViolationKind, type Severity } from '../../services/core/contracts.ts';
 import { ClipRepository, ViolationRepository } from '../../services/core/storage/index.ts';
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
+import { CameraStatusRepository } from '../../services/core/storage/camera-status.repository.ts';
 import { CameraUnmonitoredRepository } from '../../services/core/storage/camera-unmonitored.repository.ts';
 import { NotificationRepository } from '../../services/core/storage/notifications.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
@@ -133,6 +134,9 @@ describe('compliance score and daily digest', () => {
     const a1 = f.stores.a1;
     await sop(a1, HYGIENE);
     liveCam = await camera(a1, 'bar-live', '192.168.1.20');
+    await new CameraStatusRepository(f.db).report([{ cameraId: liveCam, storeId: a1, workerId: 'w1', state: 'online', health: {} }]);
+    // A camera with an address that no worker ever watched: no hour of it is a check.
+    await camera(a1, 'never-watched', '192.168.1.21');
     const upload = await camera(a1, 'prep-upload');
     const spans = new CameraUnmonitoredRepository(f.db);
     await spans.addClosed({ storeId: a1, cameraId: liveCam, startAt: new Date('2026-03-02T10:00:00Z'), endAt: new Date('2026-03-02T13:00:00Z'), reason: 'offline' });

@@ -62,7 +62,7 @@ export function ScoreSection({ from, to, storeId, multiStore }: { from: string; 
           <ScoreChart points={data.trend} label={pointLabel} />
           <h3>{t('owner.worst')}</h3>
           {worst.length === 0 ? <p class="muted">{t('owner.noneBroken')}</p> : (
-            <ul class="rulechart score-rules">
+            <ul class="score-rules">
               {worst.map((r) => (
                 <li key={`${r.storeId}/${r.sopId}/${r.rule}`}>
                   <div class="rc-label">

@@ -13,7 +13,10 @@ export interface ScoreCamera {
   id: string;
   storeId: string;
   name: string;
-  /** It has an address, so it is watched live (otherwise it only takes uploads). */
+  /**
+   * It has an address and a worker has reported watching it at least once: from then on every stretch it was not
+   * watched is recorded as not monitored, so its other time was watched. A camera never watched has no live checks.
+   */
   live: boolean;
   createdAtMs: number;
 }
@@ -85,7 +88,12 @@ export class ComplianceFactsRepository {
   async facts(q: { storeIds: readonly string[]; from: Date; to: Date }): Promise<ComplianceFacts> {
     const ids = [q.storeIds];
     const stores = await this.db.query('SELECT id, name, tz FROM stores WHERE id = ANY($1::text[]) ORDER BY name, id', ids);
-    const cameras = await this.db.query('SELECT id, store_id, name, host, created_at FROM cameras WHERE store_id = ANY($1::text[]) ORDER BY name', ids);
+    const cameras = await this.db.query(
+      `SELECT c.id, c.store_id, c.name, c.host, c.created_at,
+              EXISTS (SELECT 1 FROM camera_status cs WHERE cs.camera_id = c.id AND cs.reported_at IS NOT NULL) AS watched
+         FROM cameras c WHERE c.store_id = ANY($1::text[]) ORDER BY c.name`,
+      ids,
+    );
     const files = await this.db.query(
       `SELECT f.store_id, f.sop_id, f.compiled, f.camera_ids,
               (SELECT min(g.created_at) FROM sop_files g WHERE g.store_id = f.store_id AND g.sop_id = f.sop_id) AS since
@@ -130,7 +138,7 @@ export class ComplianceFactsRepository {
     return {
       stores: stores.rows.map((r) => ({ id: r.id as string, name: r.name as string, tz: r.tz as string })),
       cameras: cameras.rows.map((r) => ({
-        id: r.id as string, storeId: r.store_id as string, name: r.name as string, live: r.host !== null, createdAtMs: (r.created_at as Date).getTime(),
+        id: r.id as string, storeId: r.store_id as string, name: r.name as string, live: r.host !== null && r.watched === true, createdAtMs: (r.created_at as Date).getTime(),
       })),
       rules,
       clips: clips.rows.map((r) => ({ id: r.id as string, storeId: r.store_id as string, cameraId: r.camera_id as string, atMs: (r.created_at as Date).getTime() })),
