@@ -165,11 +165,12 @@ export function complianceScore(input: ScoreInput): ComplianceScore {
   // Every check starts compliant; violations below move theirs.
   const watched = new Map<string, Set<number>>();
   const clipById = new Map(facts.clips.map((c) => [c.id, c]));
+  const clipsOf = new Map<string, ComplianceFacts['clips']>();
+  for (const c of facts.clips) clipsOf.set(c.cameraId, [...(clipsOf.get(c.cameraId) ?? []), c]);
   for (const camera of facts.cameras) {
     const tz = tzOf.get(camera.storeId) ?? 'UTC';
     const rules = facts.rules.filter((r) => applies(r, camera));
-    for (const clip of facts.clips) {
-      if (clip.cameraId !== camera.id) continue;
+    for (const clip of clipsOf.get(camera.id) ?? []) {
       const day = localDayOf(clip.atMs, tz);
       if (!inRange(day)) continue;
       footageOf(camera.storeId).clips += 1;

@@ -48,20 +48,22 @@ export async function complianceScoreRoutes(app: FastifyInstance): Promise<void>
     const startMs = zonedToUtc(store.tz, y, m, d, 0, 0);
     const endMs = zonedToUtc(store.tz, next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0);
     const message = await digestMessage(new NotifySourceRepository(db), { id: store.id, name: store.name, tz: store.tz }, { startMs, endMs });
-    const ruleTitles = await app.sopwatch.repos.sopFiles.list([store.id]);
-    const titles = [];
+    // Titles from the SOP version in force (the newest where none is enabled), as the alerts list shows them.
+    const files = await app.sopwatch.repos.sopFiles.list([store.id]);
+    const ruleTitles = [];
     for (const top of message.summary.topRules) {
-      const file = await app.sopwatch.repos.sopFiles.get(store.id, top.sop, ruleTitles.find((f) => f.sopId === top.sop && f.enabled)?.version);
-      const rules = ((file?.compiled as { rules?: Array<{ id: string; title?: string; titleZh?: string }> } | undefined)?.rules) ?? [];
+      const record = files.find((f) => f.sopId === top.sop && f.enabled) ?? files.find((f) => f.sopId === top.sop);
+      const file = record === undefined ? undefined : await app.sopwatch.repos.sopFiles.get(store.id, top.sop, record.version);
+      const rules = (file?.compiled as { rules?: Array<{ id: string; title?: string; titleZh?: string }> } | undefined)?.rules ?? [];
       const r = rules.find((x) => x.id === top.rule);
-      titles.push({ sop: top.sop, rule: top.rule, title: r?.title ?? top.rule, titleZh: r?.titleZh ?? null });
+      ruleTitles.push({ sop: top.sop, rule: top.rule, title: r?.title ?? top.rule, titleZh: r?.titleZh ?? null });
     }
     const notMonitored = (await new CameraUnmonitoredRepository(db).byDay({ storeIds: [store.id], from: new Date(startMs - 86_400_000), to: new Date(endMs + 86_400_000) }))
       .filter((n) => n.day === day)
       .map((n) => ({ cameraId: n.cameraId, cameraName: n.cameraName, seconds: n.seconds }));
     return {
       storeId: store.id, storeName: store.name, day, tz: store.tz, fromIso: message.shiftStartIso, toIso: message.shiftEndIso,
-      summary: message.summary, ruleTitles: titles, notMonitored,
+      summary: message.summary, ruleTitles, notMonitored,
     };
   });
 }
