@@ -524,6 +524,7 @@ export const en = {
   'owner.store': 'This store',
   'owner.rankAria': 'Rank {n}',
   'owner.facts': 'Checks: {checked}, with a violation: {violated}',
+  'owner.storeNothing': 'Nothing checked: no clip analysed, no live camera watched.',
   'owner.waitingN': 'waiting for a decision: {n}',
   'owner.notMonitored': 'not monitored {time}',
   'owner.digestLink': 'Daily digest',

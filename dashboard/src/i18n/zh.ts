@@ -526,6 +526,7 @@ export const zh: Record<keyof typeof en, string> = {
   'owner.store': '本店',
   'owner.rankAria': '第 {n} 名',
   'owner.facts': '{checked} 次检查，其中 {violated} 次有违规',
+  'owner.storeNothing': '未检查：没有已分析的视频片段，也没有被监控的实时摄像头。',
   'owner.waitingN': '{n} 次待判断',
   'owner.notMonitored': '未监控 {time}',
   'owner.digestLink': '每日摘要',

@@ -20,6 +20,18 @@ export const scoreText = (score: number | null): string =>
 
 const pointLabel = (p: ScorePoint): string => `${p.start}: ${p.score === null ? t('owner.nothingChecked') : `${scoreText(p.score)} (${t('owner.checkedN', { n: p.checked })})`}`;
 
+/** A store's score per bucket as a row of small bars; a bucket with nothing checked is a dash, never a full bar. */
+function Spark({ points }: { points: ScorePoint[] }) {
+  const label = points.map(pointLabel).join('; ');
+  return (
+    <span class="spark score-spark" role="img" aria-label={label} title={label}>
+      {points.map((p) => (p.score === null
+        ? <i key={p.start} class="none" />
+        : <i key={p.start} class={p.score < 0.8 ? 'miss' : ''} style={{ height: `${Math.max(10, p.score * 100)}%` }} />))}
+    </span>
+  );
+}
+
 export function ScoreSection({ from, to, storeId, multiStore }: { from: string; to: string; storeId: string; multiStore: boolean }) {
   const [data, setData] = useState<Report | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -48,13 +60,14 @@ export function ScoreSection({ from, to, storeId, multiStore }: { from: string; 
                 <div class="score-store">
                   <strong data-user-text="">{s.storeName}</strong>
                   <span class="muted">
-                    {t('owner.facts', { checked: s.checked, violated: s.violated })}
+                    {s.checked === 0 ? t('owner.storeNothing') : t('owner.facts', { checked: s.checked, violated: s.violated })}
                     {s.needsReview > 0 && <> · {t('owner.waitingN', { n: s.needsReview })}</>}
                     {s.notMonitoredSeconds > 0 && <> · <span class="warn">{t('owner.notMonitored', { time: duration(s.notMonitoredSeconds) })}</span></>}
                   </span>
+                  {s.checked > 0 && <Spark points={s.trend} />}
                   <a class="link" href={href('/reports/digest', { storeId: s.storeId, day: to })} onClick={onLink}>{t('owner.digestLink')}</a>
                 </div>
-                <span class={`score-value ${s.score !== null && s.score < 0.8 ? 'low' : ''}`}>{scoreText(s.score)}</span>
+                <span class={`score-value ${s.score === null ? 'none' : s.score < 0.8 ? 'low' : ''}`}>{scoreText(s.score)}</span>
               </li>
             ))}
           </ol>
