@@ -141,6 +141,14 @@ export interface ScoreInput {
 export function complianceScore(input: ScoreInput): ComplianceScore {
   const { from, to, facts } = input;
   const inRange = (day: string): boolean => day >= from && day <= to;
+  // Every live camera of a zone asks for the same hours: formatting each once keeps a year of hours cheap.
+  const hourDays = new Map<string, string>();
+  const hourDay = (hourMs: number, tz: string): string => {
+    const key = `${tz}|${hourMs}`;
+    let day = hourDays.get(key);
+    if (day === undefined) hourDays.set(key, (day = localDayOf(hourMs, tz)));
+    return day;
+  };
   const tzOf = new Map(facts.stores.map((s) => [s.id, s.tz]));
   const cameraById = new Map(facts.cameras.map((c) => [c.id, c]));
   const ruleByKey = new Map(facts.rules.map((r) => [`${r.storeId}|${r.sopId}/${r.rule}`, r]));
@@ -180,12 +188,22 @@ export function complianceScore(input: ScoreInput): ComplianceScore {
     const spans = facts.spans.filter((s) => s.cameraId === camera.id && s.storeId === camera.storeId)
       .map((s) => ({ startMs: s.startMs, endMs: s.endMs ?? input.nowMs }));
     const hours = watchedHours(Math.max(input.fromMs, camera.createdAtMs), Math.min(input.toMs, input.nowMs), spans)
-      .filter((h) => inRange(localDayOf(h, tz)));
+      .filter((h) => inRange(hourDay(h, tz)));
     watched.set(camera.id, new Set(hours));
     footageOf(camera.storeId).hours += hours.length;
+    const hoursByDay = new Map<string, number[]>();
     for (const h of hours) {
-      const day = localDayOf(h, tz);
-      for (const r of rules) if (r.sinceMs < h + HOUR_MS) tally(camera.storeId, r.sopId, r.rule, day).compliant += 1;
+      const day = hourDay(h, tz);
+      const list = hoursByDay.get(day);
+      if (list === undefined) hoursByDay.set(day, [h]);
+      else list.push(h);
+    }
+    // Summed per day, not per hour: a year of hours times every rule would be half a million map updates.
+    for (const [day, list] of hoursByDay) {
+      for (const r of rules) {
+        const n = r.sinceMs < (list[0] ?? 0) + HOUR_MS ? list.length : list.filter((h) => r.sinceMs < h + HOUR_MS).length;
+        if (n > 0) tally(camera.storeId, r.sopId, r.rule, day).compliant += n;
+      }
     }
   }
 
@@ -210,7 +228,7 @@ export function complianceScore(input: ScoreInput): ComplianceScore {
       const hour = Math.floor(v.startMs / HOUR_MS) * HOUR_MS;
       const camera = cameraById.get(v.cameraId);
       key = `live|${v.cameraId}|${hour}|${v.sopId}/${v.rule}`;
-      day = localDayOf(hour, tz);
+      day = hourDay(hour, tz);
       baseline = rule !== undefined && camera !== undefined && (watched.get(camera.id)?.has(hour) ?? false)
         && applies(rule, camera) && rule.sinceMs < hour + HOUR_MS;
     }
