@@ -11,6 +11,7 @@ import { Alerts } from './pages/alerts.tsx';
 import { Cameras } from './pages/cameras.tsx';
 import { Clips } from './pages/clips.tsx';
 import { Reports } from './pages/reports.tsx';
+import { DailyDigestPage } from './pages/report-digest.tsx';
 import { ReviewQueue } from './pages/review.tsx';
 import { SignIn } from './pages/signin.tsx';
 import { Sops } from './pages/sops.tsx';
@@ -52,6 +53,7 @@ function Frame({ session, onSignOut }: { session: Session; onSignOut: () => Prom
       case '/cameras': return <Cameras />;
       case '/sops': return <Sops />;
       case '/reports': return <Reports />;
+      case '/reports/digest': return <DailyDigestPage />;
       default: return <Alerts onChanged={() => setCountTick((n) => n + 1)} />;
     }
   })();
@@ -79,7 +81,7 @@ function Frame({ session, onSignOut }: { session: Session; onSignOut: () => Prom
       </header>
       <nav class="mainnav" aria-label={t('nav.label')}>
         {PAGES.map((p) => (
-          <a key={p.path} href={p.path} onClick={onLink} class={path === p.path ? 'on' : ''} aria-current={path === p.path ? 'page' : undefined}>
+          <a key={p.path} href={p.path} onClick={onLink} class={path === p.path || path.startsWith(`${p.path}/`) ? 'on' : ''} aria-current={path === p.path ? 'page' : undefined}>
             {t(p.label)}
             {p.path === '/alerts' && counts.open > 0 && <span class="count" aria-label={t('nav.openCount', { n: counts.open })}>{counts.open}</span>}
             {p.path === '/review' && counts.review > 0 && <span class="count" aria-label={t('nav.reviewCount', { n: counts.review })}>{counts.review}</span>}

@@ -10,3 +10,4 @@ export { sendMail, dotStuff, type Envelope, type SmtpOptions } from './smtp-clie
 export { buildEmail, encodeHeader, rfc5322Date } from './email-message.ts';
 export { render, toMarkdown, toPlainText, factsOf, violationLink, type NotificationMessage, type RenderedMessage, type ViolationFacts } from './message.ts';
 export { formatLocal, latestEndedShift, zonedToUtc, type ShiftWindow } from './local-time.ts';
+export { digestMessage, type DigestMessage } from './digest.ts';

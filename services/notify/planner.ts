@@ -4,7 +4,8 @@ import type { NotifyChannelConfig, NotifyConfig } from '../core/config.ts';
 import type { Queryable } from '../core/storage/database.ts';
 import { NotificationRepository } from '../core/storage/notifications.repository.ts';
 import { NotifySourceRepository, type NotifiableViolation, type StoreClock } from '../core/storage/notify-sources.repository.ts';
-import { formatLocal, latestEndedShift } from './local-time.ts';
+import { digestMessage } from './digest.ts';
+import { latestEndedShift } from './local-time.ts';
 import { factsOf, violationLink, type NotificationMessage } from './message.ts';
 
 const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
@@ -99,12 +100,7 @@ async function planDigest(
     if (serves(channel, store) && (await outbox.byDedupeKey(`digest:${store.id}:${endIso}:${channel.id}`)) === undefined) targets.push(channel);
   }
   if (targets.length === 0) return 0;
-  const summary = await sources.shiftSummary(store.id, shift.startMs, shift.endMs);
-  const base = config.dashboardUrl?.replace(/\/+$/, '');
-  const payload: NotificationMessage = {
-    type: 'digest', storeId: store.id, storeName: store.name, shiftStartIso: new Date(shift.startMs).toISOString(), shiftEndIso: endIso,
-    shiftLabel: formatLocal(shift.endMs, store.tz), summary, ...(base === undefined ? {} : { link: `${base}/stores/${encodeURIComponent(store.id)}/violations` }),
-  };
+  const payload: NotificationMessage = await digestMessage(sources, store, shift, config.dashboardUrl);
   let n = 0;
   for (const channel of targets) {
     const added = await outbox.add({ storeId: store.id, channel: channel.id, kind: 'digest', payload, dedupeKey: `digest:${store.id}:${endIso}:${channel.id}`, createdAtMs: nowMs });

@@ -95,3 +95,42 @@ export function RuleChart({ rules }: { rules: RuleBar[] }) {
     </ul>
   );
 }
+
+export interface ScorePoint {
+  start: string;
+  score: number | null;
+  checked: number;
+}
+
+/** The compliance score per day or week as bars on a 0-100 % axis; a bucket with nothing checked is hatched, never 100 %. */
+export function ScoreChart({ points, label }: { points: ScorePoint[]; label: (p: ScorePoint) => string }) {
+  const w = 10;
+  const every = Math.ceil(points.length / 10);
+  return (
+    <div class="daychart scorechart">
+      <div class="y-axis" aria-hidden="true">
+        {[0, 50, 100].map((v) => <span key={v} style={{ bottom: `${v}%` }}>{percent(v / 100, locale)}</span>)}
+      </div>
+      <div class="plot">
+        <svg viewBox={`0 0 ${points.length * w} 100`} preserveAspectRatio="none" role="img" aria-label={points.map(label).join('; ')}>
+          {[50, 100].map((v) => <line key={v} x1="0" x2={points.length * w} y1={100 - v} y2={100 - v} class="gridline" vector-effect="non-scaling-stroke" />)}
+          {points.map((p, i) => (p.score === null ? null : (
+            <rect key={p.start} x={i * w + 1} y={100 - Math.max(1, p.score * 100)} width={w - 2} height={Math.max(1, p.score * 100)} class={`score-bar ${p.score < 0.8 ? 'low' : ''}`}>
+              <title>{label(p)}</title>
+            </rect>
+          )))}
+        </svg>
+        {points.map((p, i) => (p.score !== null ? null : (
+          <div key={p.start} class="unmonitored-bar" style={{ left: `${(i / points.length) * 100}%`, width: `${100 / points.length}%` }} title={label(p)}>
+            <span>{t('report.unmonitoredShort')}</span>
+          </div>
+        )))}
+        <div class="x-labels" aria-hidden="true">
+          {points.map((p, i) => (i % every === 0
+            ? <span key={p.start} class={(i / every) % 2 === 1 ? 'x-odd' : undefined} style={{ left: `${((i + 0.5) / points.length) * 100}%` }}>{shortDay(p.start, locale)}</span>
+            : null))}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -5,12 +5,13 @@ import { api, qs } from '../api.ts';
 import { locale, t } from '../i18n/index.ts';
 import { daysBetween, localDay, percent } from '../lib/format.ts';
 import { byDay, byRule, byStore, type ComplianceRow } from '../lib/report-model.ts';
-import { navigate, useRoute } from '../router.ts';
+import { href, navigate, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { DayChart, Legend, RuleChart } from '../components/charts.tsx';
 import { Empty, ErrorNote, Loading } from '../components/ui.tsx';
 import { UnmonitoredTable, duration, type NotMonitored } from './report-unmonitored.tsx';
 import { AccuracySection } from './report-accuracy.tsx';
+import { ScoreSection } from './report-score.tsx';
 import { NextStep } from '../components/next-step.tsx';
 
 const DAY_MS = 86_400_000;
@@ -75,6 +76,7 @@ export function Reports() {
         <div class="actions">
           <a class="button" href={csv} download>{t('report.csv')}</a>
           <a class="button" href={alertsCsv} download>{t('words.alertsCsv')}</a>
+          <a class="button" href={href('/reports/digest', { storeId: s.session.storeId, day: to })} onClick={onLink}>{t('owner.digestButton')}</a>
         </div>
       </header>
       <form class="range" onSubmit={(e) => e.preventDefault()} aria-label={t('report.range')}>
@@ -87,6 +89,7 @@ export function Reports() {
       {data === undefined && error === undefined && <Loading />}
       {data !== undefined && (
         <>
+          <ScoreSection from={data.from} to={data.to} storeId={s.session.storeId} multiStore={s.scope.length > 1} />
           <div class="tiles">
             <div class="tile"><span class="tile-n">{total}</span><span class="tile-l">{t('report.total')}</span></div>
             <div class="tile"><span class="tile-n">{confirmed}</span><span class="tile-l">{t('report.confirmed')}</span></div>

@@ -5,6 +5,7 @@ import { cameraHealthRoutes } from './camera-health.routes.ts';
 import { cameraRoutes } from './cameras.routes.ts';
 import { cameraSetupRoutes } from './camera-setup.routes.ts';
 import { clipRoutes } from './clips.routes.ts';
+import { complianceScoreRoutes } from './compliance-score.routes.ts';
 import { clipLabelRoutes } from './clip-labels.routes.ts';
 import { clipLabelMarkRoutes } from './clip-label-marks.routes.ts';
 import { dashboardClipRoutes } from './dashboard-clips.routes.ts';
@@ -21,7 +22,7 @@ import { videoRoutes } from './video.routes.ts';
 import { violationRoutes } from './violations.routes.ts';
 
 export async function routes(app: FastifyInstance): Promise<void> {
-  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, uploadRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes, cameraSetupRoutes, sopGalleryRoutes, videoRoutes]) {
+  for (const plugin of [healthRoutes, authRoutes, storeRoutes, cameraRoutes, cameraHealthRoutes, sopFileRoutes, clipRoutes, uploadRoutes, violationRoutes, reviewItemRoutes, reportRoutes, eventRoutes, dashboardClipRoutes, dashboardSopRoutes, clipLabelRoutes, clipLabelMarkRoutes, cameraSetupRoutes, sopGalleryRoutes, videoRoutes, complianceScoreRoutes]) {
     await app.register(plugin);
   }
 }

@@ -19,7 +19,7 @@ const TZ_SLACK_MS = 15 * 3600_000;
 const MAX_DAYS = 366;
 
 /** The local days asked for, and the UTC range that holds them in every time zone. */
-function daysOf(req: FastifyRequest, query: ReportQuery) {
+export function daysOf(req: FastifyRequest, query: ReportQuery) {
   const to = query.to ?? new Date().toISOString().slice(0, 10);
   const from = query.from ?? new Date(Date.parse(to) - 6 * DAY_MS).toISOString().slice(0, 10);
   const fromMs = Date.parse(`${from}T00:00:00Z`);
