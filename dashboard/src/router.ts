@@ -1,17 +1,34 @@
 // A tiny history router: the path picks the page, the query string holds what is selected on it.
 import { useEffect, useState } from 'preact/hooks';
+import type { Key } from './i18n/index.ts';
 
 export interface Route {
   path: string;
   query: URLSearchParams;
 }
 
+/**
+ * Every page of the signed-in dashboard, in menu order, with the query keys that open one thing on it (a detail, a
+ * form, a tab). The frame's menu and the browser tests that visit every page both read this list.
+ */
+export const PAGES: ReadonlyArray<{ path: string; label: Key; views: readonly string[] }> = [
+  { path: '/alerts', label: 'nav.alerts', views: ['v'] },
+  { path: '/review', label: 'nav.review', views: [] },
+  { path: '/clips', label: 'nav.clips', views: ['clip'] },
+  { path: '/cameras', label: 'nav.cameras', views: ['camera', 'add'] },
+  { path: '/sops', label: 'nav.sops', views: ['sop', 'tab', 'new', 'gallery', 'file'] },
+  { path: '/reports', label: 'nav.reports', views: ['from'] },
+];
+
 const listeners = new Set<() => void>();
 const current = (): Route => ({ path: location.pathname, query: new URLSearchParams(location.search) });
 
-addEventListener('popstate', () => {
-  for (const l of listeners) l();
-});
+// Guarded so that tests in Node can read PAGES.
+if (typeof window !== 'undefined') {
+  addEventListener('popstate', () => {
+    for (const l of listeners) l();
+  });
+}
 
 export function href(path: string, query: Record<string, string | undefined> = {}): string {
   const q = new URLSearchParams();

@@ -21,6 +21,11 @@ export function Progress({ value, label, tone }: { value: number; label: string;
   );
 }
 
+/** A sentence naming keyboard keys, written `[j]` in the dictionaries: each key shown as a key cap, never translated. */
+export function KeyHint({ text }: { text: string }) {
+  return <>{text.split(/\[([^\]]+)\]/).map((part, i) => (i % 2 === 1 ? <kbd key={i} class="key-name">{part}</kbd> : part))}</>;
+}
+
 export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
   return (
     <div class="empty">

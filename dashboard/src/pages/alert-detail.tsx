@@ -160,7 +160,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
           <details class="alert-codes">
             <summary>{t('words.details')}</summary>
             <dl class="code-facts">
-              <div><dt>{t('alert.sop')}</dt><dd><span class="mono" data-user-text="">{v.sop}</span>{v.sopVersion !== null && ` v${v.sopVersion}`}</dd></div>
+              <div><dt>{t('alert.sop')}</dt><dd><span class="mono" data-user-text="">{v.sop}</span>{v.sopVersion !== null && ` ${t('zh14.version', { version: v.sopVersion })}`}</dd></div>
               <div><dt>{t('words.rule')}</dt><dd><span class="mono" data-user-text="">{v.rule}{v.step !== null ? ` / ${v.step}` : ''}</span></dd></div>
               <div><dt>{t('words.code')}</dt><dd><span class="mono" data-user-text="">{v.kind}</span></dd></div>
               <div><dt>{t('alert.decidedBy')}</dt><dd><span class="mono" data-user-text="">{v.decidedBy}</span> · {t('alert.confidence', { value: percent(v.confidence, locale) })}</dd></div>

@@ -9,7 +9,7 @@ import { ago, dateTime } from '../lib/format.ts';
 import { useLive } from '../live.ts';
 import { navigate, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { Empty, ErrorNote, Loading, SeverityBadge, StatusBadge, ruleTitle, toast } from '../components/ui.tsx';
+import { Empty, ErrorNote, KeyHint, Loading, SeverityBadge, StatusBadge, ruleTitle, toast } from '../components/ui.tsx';
 import { AlertFilters, apiQuery, filterOf, filterQuery, narrowed } from './alert-filters.tsx';
 import { BulkBar, useUndo } from './alert-bulk.tsx';
 import { HelpDialog } from '../components/help.tsx';
@@ -183,10 +183,10 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
             ))}
           </ul>
         )}
-        <p class="hint keys-hint muted">{t('alerts.keyHint')}</p>
+        <p class="hint keys-hint muted"><KeyHint text={t('alerts.keyHint')} /></p>
       </section>
       <section class="detail" aria-live="polite">
-        {selected !== undefined ? <AlertDetail v={selected} ui={ui} onBack={() => select(undefined)} /> : items.length > 0 && <Empty title={t('alerts.pick')}>{t('alerts.pickHint')}</Empty>}
+        {selected !== undefined ? <AlertDetail v={selected} ui={ui} onBack={() => select(undefined)} /> : items.length > 0 && <Empty title={t('alerts.pick')}><span class="keys-hint"><KeyHint text={t('alerts.pickHint')} /></span></Empty>}
       </section>
       {help && <HelpDialog onClose={() => setHelp(false)} />}
     </div>
