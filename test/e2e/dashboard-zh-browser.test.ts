@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUser } from '../../services/api/index.ts';
 import { PAGES } from '../../dashboard/src/router.ts';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
 import { CHROMIUM, PASSWORD, SOP_ID, USERS, launchChromium, startWorld, type World } from '../../dashboard/test/harness.ts';
@@ -73,11 +74,12 @@ rules:
 
 /** What the test seeded and a person typed: names, ids, the file name, the zone names, the model's question. */
 const CLIP_FILE = 'counter-morning.mp4';
+const EMPTY_MANAGER = 'manager@a2.test';
 const MODEL_REASON = 'The hands are hidden behind the counter';
 const SEEDED_WORDS = [
   'A1 Main St', 'A2 Harbour', 'B Station', 'counter-1', 'bar-1', CLIP_FILE, SOP_ID, 'front-counter.yaml', 'Front counter',
   'till-staffed', 'till-watched', 'back-door-clear', 'gloves-at-sink', 'back-door', 'sink', 'till',
-  USERS.owner, USERS.manager, USERS.auditor, USERS.managerB, 'Is the person at the sink wearing gloves?', MODEL_REASON,
+  USERS.owner, USERS.manager, USERS.auditor, USERS.managerB, EMPTY_MANAGER, 'Is the person at the sink wearing gloves?', MODEL_REASON,
   'seen on the floor', 'p:1', 'p:2', 'Europe/London',
 ];
 
@@ -134,6 +136,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
     await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     const a1 = world.stores.a1;
+    await addUser(world.db, { email: EMPTY_MANAGER, role: 'manager', stores: [world.stores.a2], password: PASSWORD });
     const loaded = loadSopText(SOP_ZH, 'front-counter.yaml');
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
     const sop = await new SopFileRepository(world.db).addVersion(a1, SOP_ID, SOP_ZH, loaded.sop);
@@ -268,7 +271,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
   const words = async (page: Page): Promise<string[]> => page.evaluate(() => {
     for (const d of Array.from(document.querySelectorAll('details'))) d.open = true;
     const out: string[] = [];
-    const mine = (el: Element | null): boolean => el !== null && el.closest('[data-user-text], textarea, kbd, script, style, noscript') !== null;
+    const mine = (el: Element | null): boolean => el !== null && el.closest('[data-user-text], [data-server-text], textarea, kbd, script, style, noscript') !== null;
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n !== null; n = walker.nextNode()) {
       const el = n.parentElement;
@@ -306,6 +309,46 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
     return [...left];
   };
 
+  /** States a page reaches by a click: the filters, the shortcuts, several alerts picked, the dismiss reasons, SOP problems. */
+  const states = (): Array<{ name: string; path: string; act: (page: Page) => Promise<void> }> => [
+    {
+      name: 'alerts-filters', path: '/alerts?status=all',
+      act: async (page) => {
+        await page.locator('.search-row button.link').click();
+        await page.locator('.filter-grid select').first().waitFor();
+      },
+    },
+    {
+      name: 'alerts-help', path: '/alerts',
+      act: async (page) => {
+        await page.locator('.queue-head button.icon').click();
+        await page.locator('[role=dialog]').waitFor();
+      },
+    },
+    {
+      name: 'alerts-bulk', path: '/alerts?status=all',
+      act: async (page) => {
+        await page.locator('.queue-item input[type=checkbox]').first().check();
+        await page.locator('.bulk.on').waitFor();
+      },
+    },
+    {
+      name: 'alert-dismiss', path: `/alerts?status=all&v=${encodeURIComponent(ids.open)}`,
+      act: async (page) => {
+        await page.locator('.decision .actions button:not(.primary)').click();
+        await page.locator('form.dismiss').waitFor();
+      },
+    },
+    {
+      name: 'sop-new-problems', path: `/sops?store=${world.stores.a1}&new=1`,
+      act: async (page) => {
+        await page.locator('.sop-editor textarea').fill(`id: ${SOP_ID}\ntitle: Front counter\nversion: 1\ncameras: [counter-1]\nrules:\n  - id: till-staffed\n    kind: required\n    when: { person_in: till }\n`);
+        await page.locator('.sop-editor .actions button').first().click();
+        await page.locator('.sop-editor .error-note').waitFor();
+      },
+    },
+  ];
+
   it('shows no English outside user data on any page in zh-CN, and screenshots every page in both languages at both sizes', async () => {
     const list = visits();
     const seeded = [...SEEDED_WORDS, ...(await libraryNames()), clipId, world.stores.a1, world.stores.a2, world.stores.b, world.cameras.a1, ids.open, ids.review, ids.confirmed];
@@ -313,32 +356,46 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
     const note = (where: string, what: string[]): void => {
       for (const w of what) found.set(w, (found.get(w) ?? new Set()).add(where));
     };
-    for (const lang of ['zh', 'en'] as const) {
-      for (const size of ['desktop', 'phone'] as const) {
-        const page = await open(lang, size);
-        await page.goto(`${world.url}/signin`);
+    /** Signs `email` in and visits every page; the manager of store A1 also clicks into the pages' states on a desktop. */
+    const tour = async (lang: Lang, size: Size, email: string, who: string): Promise<void> => {
+      const page = await open(lang, size);
+      const look = async (name: string): Promise<void> => {
         await settled(page);
-        if (lang === 'zh') note(`signin (${size})`, english(await words(page), seeded));
-        await shoot(page, 'signin', lang, size);
-        await page.getByLabel(/email|邮箱/i).fill(USERS.manager);
-        await page.getByLabel(/password|密码/i).fill(PASSWORD);
-        await page.getByRole('button', { name: /^(sign in|登录)$/i }).click();
-        await page.locator('nav.mainnav').waitFor();
-        for (const v of list) {
-          const q = new URLSearchParams(v.query).toString();
-          await page.goto(`${world.url}${v.path}${q === '' ? '' : `?${q}`}`);
-          await settled(page);
-          if (lang === 'zh') note(`${v.name} (${size})`, english(await words(page), seeded));
-          await shoot(page, v.name, lang, size);
-        }
-        await page.context().close();
+        if (lang === 'zh') note(`${who}${name} (${size})`, english(await words(page), seeded));
+        await shoot(page, `${who}${name}`, lang, size);
+      };
+      await page.goto(`${world.url}/signin`);
+      await look('signin');
+      await page.getByLabel(/email|邮箱/i).fill(email);
+      await page.getByLabel(/password|密码/i).fill(PASSWORD);
+      await page.getByRole('button', { name: /^(sign in|登录)$/i }).click();
+      await page.locator('nav.mainnav').waitFor();
+      for (const v of list) {
+        const q = new URLSearchParams(v.query).toString();
+        await page.goto(`${world.url}${v.path}${q === '' ? '' : `?${q}`}`);
+        await look(v.name);
       }
+      if (who === '' && size === 'desktop') {
+        for (const st of states()) {
+          await page.goto(`${world.url}${st.path}`);
+          await settled(page);
+          await st.act(page);
+          await look(st.name);
+        }
+      }
+      await page.context().close();
+    };
+    for (const lang of ['zh', 'en'] as const) {
+      for (const size of ['desktop', 'phone'] as const) await tour(lang, size, USERS.manager, '');
     }
+    // The owner of both stores ("all my stores", a store picker), and the manager of a store with nothing in it yet.
+    await tour('zh', 'desktop', USERS.owner, 'owner-');
+    await tour('zh', 'phone', EMPTY_MANAGER, 'empty-');
     const report = [...found].map(([what, where]) => `${what} on ${[...where].join(', ')}`);
-    await writeFile(join(SHOTS, '..', 'zh-scan.txt'), report.join('\n'));
+    await writeFile(join(SHOTS, '..', 'zh-scan.txt'), [...report, ...pageErrors].join('\n'));
     expect(report).toEqual([]);
     expect(pageErrors).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('an alert of two people shows the count and both subjects\' boxes on its evidence', async () => {
     for (const lang of ['en', 'zh'] as const) {

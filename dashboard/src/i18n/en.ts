@@ -518,4 +518,16 @@ export const en = {
   // zh14: every page in both languages (versions, titled files).
   'zh14.version': 'v{version}',
   'zh14.titledVersion': '{title} (v{version})',
+  'zh14.serverSaid': 'The server said: ',
+  'zh14.error.forbidden': 'Not allowed.',
+  'zh14.error.other': 'That did not work.',
+  'zh14.error.bad_request': 'The request was not valid.',
+  'zh14.error.conflict': 'That clashes with the current state.',
+  'zh14.error.invalid': 'This cannot be used as it is.',
+  'zh14.error.too_large': 'The file is too large.',
+  'zh14.error.unsupported_media': 'This file type is not supported.',
+  'zh14.error.unavailable': 'The service is not available right now; try again shortly.',
+  'zh14.error.outbound_refused': 'This address is refused by the operator\'s rules.',
+  'zh14.error.video_unavailable': 'This video cannot be shown.',
+  'zh14.error.internal': 'Something went wrong on the server.',
 } as const;

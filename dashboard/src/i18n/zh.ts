@@ -520,4 +520,16 @@ export const zh: Record<keyof typeof en, string> = {
   // zh14: every page in both languages (versions, titled files).
   'zh14.version': '第 {version} 版',
   'zh14.titledVersion': '{title}（第 {version} 版）',
+  'zh14.serverSaid': '服务器原文（英文）：',
+  'zh14.error.forbidden': '不允许这样操作。',
+  'zh14.error.other': '操作没有成功。',
+  'zh14.error.bad_request': '请求无效。',
+  'zh14.error.conflict': '与当前状态冲突。',
+  'zh14.error.invalid': '内容无效，无法使用。',
+  'zh14.error.too_large': '文件太大。',
+  'zh14.error.unsupported_media': '不支持这种文件类型。',
+  'zh14.error.unavailable': '服务暂时不可用，请稍后再试。',
+  'zh14.error.outbound_refused': '这个地址被管理员设定的规则拒绝。',
+  'zh14.error.video_unavailable': '无法显示这段视频。',
+  'zh14.error.internal': '服务器出错了。',
 };

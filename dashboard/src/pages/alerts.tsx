@@ -34,7 +34,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [checked, setChecked] = useState<Set<string>>(new Set());
-  const [rules, setRules] = useState<string[]>([]);
+  const [rules, setRules] = useState<ReadonlyMap<string, string>>(new Map());
   const [decisionError, setDecisionError] = useState<unknown>(undefined);
   const commentRef = useRef<HTMLTextAreaElement | null>(null);
   const listRef = useRef<HTMLUListElement | null>(null);
@@ -48,7 +48,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
     setChecked(new Set());
     api<Violation[]>('GET', `/api/violations${qs({ ...apiQuery(f), storeId: s.session.storeId, limit: 200 })}`).then((l) => {
       setList(l);
-      setRules((old) => [...new Set([...old, ...l.map((v) => v.rule)])]);
+      setRules((old) => new Map([...old, ...l.map((v): [string, string] => [v.rule, ruleTitle(v)])]));
     }, setError);
   }, [filterKey, s.session.storeId]);
 
