@@ -186,7 +186,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
         <p class="hint keys-hint muted"><KeyHint text={t('alerts.keyHint')} /></p>
       </section>
       <section class="detail" aria-live="polite">
-        {selected !== undefined ? <AlertDetail v={selected} ui={ui} onBack={() => select(undefined)} /> : items.length > 0 && <Empty title={t('alerts.pick')}><span class="keys-hint"><KeyHint text={t('alerts.pickHint')} /></span></Empty>}
+        {selected !== undefined ? <AlertDetail v={selected} ui={ui} onBack={() => select(undefined)} /> : items.length > 0 && <Empty title={t('alerts.pick')}><span class="keys-only"><KeyHint text={t('alerts.pickHint')} /></span></Empty>}
       </section>
       {help && <HelpDialog onClose={() => setHelp(false)} />}
     </div>
