@@ -361,8 +361,9 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       const page = await open(lang, size);
       const look = async (name: string): Promise<void> => {
         await settled(page);
-        if (lang === 'zh') note(`${who}${name} (${size})`, english(await words(page), seeded));
+        // The picture first: the scan opens every <details>.
         await shoot(page, `${who}${name}`, lang, size);
+        if (lang === 'zh') note(`${who}${name} (${size})`, english(await words(page), seeded));
       };
       await page.goto(`${world.url}/signin`);
       await look('signin');

@@ -519,6 +519,7 @@ export const en = {
   'zh14.version': 'v{version}',
   'zh14.titledVersion': '{title} (v{version})',
   'zh14.serverSaid': 'The server said: ',
+  'zh14.modelWords': 'in its own words: ',
   'zh14.error.forbidden': 'Not allowed.',
   'zh14.error.other': 'That did not work.',
   'zh14.error.bad_request': 'The request was not valid.',

@@ -521,6 +521,7 @@ export const zh: Record<keyof typeof en, string> = {
   'zh14.version': '第 {version} 版',
   'zh14.titledVersion': '{title}（第 {version} 版）',
   'zh14.serverSaid': '服务器原文（英文）：',
+  'zh14.modelWords': '模型原话：',
   'zh14.error.forbidden': '不允许这样操作。',
   'zh14.error.other': '操作没有成功。',
   'zh14.error.bad_request': '请求无效。',

@@ -23,7 +23,7 @@ function Answer({ a }: { a: ReviewItem['answer'] }) {
   return (
     <>
       <strong>{t(`answer.${a.answer}`)}</strong>
-      {a.reason !== '' && <> — <span data-user-text="">{a.reason}</span></>}
+      {a.reason !== '' && <> — <span class="muted">{t('zh14.modelWords')}</span><q data-user-text="">{a.reason}</q></>}
       <details class="alert-codes">
         <summary>{t('words.details')}</summary>
         <span class="muted mono" data-user-text="">{a.decidedBy}</span> · {t('alert.confidence', { value: percent(a.confidence, locale) })}
