@@ -22,6 +22,7 @@ import { ReviewItemRepository } from '../../services/core/storage/review-items.r
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import { UserRepository } from '../../services/core/storage/users.repository.ts';
 import { composeFrame, sampleMaterial } from '../../services/demo/index.ts';
+import { captionHeight, composeKeyframe } from '../../services/evidence/index.ts';
 import { parts } from '../../services/rules/message-text.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 
@@ -130,6 +131,8 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   let clipId = '';
+  /** The camera picture's share of a keyframe's height (the rest is the caption band). */
+  let bandShare = 1;
   const ids = { open: '', review: '', confirmed: '' };
 
   beforeAll(async () => {
@@ -150,17 +153,20 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
     await clips.finish(clip.id);
     clipId = clip.id;
     const { background, photo } = await sampleMaterial(640, 360);
-    const jpeg = await sharp(composeFrame(background, photo, 5_000, 640, 360), { raw: { width: 640, height: 360, channels: 3 } }).jpeg().toBuffer();
+    const rgb = composeFrame(background, photo, 5_000, 640, 360);
+    const jpeg = await sharp(rgb, { raw: { width: 640, height: 360, channels: 3 } }).jpeg().toBuffer();
     const dir = join(world.dataDir, 'evidence', clip.id);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'timeline.jpg'), jpeg);
+    // Keyframes as the worker writes them: the picture, then a caption band in English below it.
+    const caption = ['Nobody loiters at the back door', 'forbidden · low · 0:00.5–0:03.5 · frame at 0:01.0', 'a person at back-door for 3 s, 2 at once: the SOP does not allow this'];
+    const keyframe = await composeKeyframe({ frame: { cameraId: 'counter-1', index: 0, tMs: 1_000, width: 640, height: 360, rgb }, zones: {}, caption, faceBoxes: [], outPath: join(dir, 'unused.jpg') });
+    bandShare = 360 / (360 + captionHeight(caption.length, 640));
 
     const violations = new ViolationRepository(world.db);
     const evidence = new EvidenceRepository(world.db);
     const store = async (v: Omit<Violation, 'cameraId' | 'confidence' | 'decidedBy'>, status?: 'needs_review'): Promise<string> => {
-      for (const name of v.evidence) {
-        await writeFile(join(dir, name), jpeg);
-      }
+      for (const name of v.evidence) await writeFile(join(dir, name), keyframe);
       const { violation } = await violations.upsert({
         storeId: a1, clipId: clip.id, sopVersion: sop.version, ...(status === undefined ? {} : { status }),
         violation: { ...v, cameraId: world.cameras.a1, confidence: 0.82, decidedBy: 'detector' },
@@ -177,7 +183,8 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       evidence: ['back-door-1.jpg', 'back-door-2.jpg'], parts: parts('forbidden', { what: back, durationMs: 3_000, count: 2 }),
       subjects: ['p:1', 'p:2'], count: 2, spans: [{ subject: 'p:1', firstMs: 500, lastMs: 3_500 }, { subject: 'p:2', firstMs: 900, lastMs: 3_200 }],
       keyframeBoxes: ['back-door-1.jpg', 'back-door-2.jpg'].map((name, i) => ({
-        evidence: name, tMs: 1_000 + i * 1_000, boxes: [{ subject: 'p:1', box: [0.1, 0.35, 0.2, 0.6] }, { subject: 'p:2', box: [0.55, 0.4, 0.18, 0.55] }],
+        // Normalised to the keyframe image, caption band included, as evidence.ts stores them.
+        evidence: name, tMs: 1_000 + i * 1_000, boxes: [{ subject: 'p:1', box: [0.1, 0.35 * bandShare, 0.2, 0.6 * bandShare] }, { subject: 'p:2', box: [0.55, 0.4 * bandShare, 0.18, 0.55 * bandShare] }],
       })),
     });
     ids.review = await store({
@@ -413,14 +420,20 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       const boxes = page.locator('.evidence-frame svg.subject-boxes rect');
       await expect.poll(() => boxes.count()).toBe(2);
       expect(await boxes.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-subject')))).toEqual(['p:1', 'p:2']);
-      // Each box is drawn where the keyframe has it: p:2 starts at 55 % of the picture's width.
-      const img = await page.locator('.evidence-frame img').boundingBox();
+      // The English caption band below the picture is cut off: the frame shows the camera's 16:9 picture only.
+      const frame = page.locator('.evidence-frame');
+      await expect.poll(async () => (await frame.getAttribute('class')) ?? '').toContain('cut');
+      const shown = await frame.boundingBox();
+      expect(shown).not.toBeNull();
+      if (shown !== null) expect(shown.width / shown.height).toBeCloseTo(640 / 360, 1);
+      // Each box is drawn where the picture has it: p:2 from 55 % of its width and 40 % of its height, 55 % high.
       const p2 = await boxes.nth(1).boundingBox();
-      expect(img).not.toBeNull();
       expect(p2).not.toBeNull();
-      if (img !== null && p2 !== null) {
-        expect((p2.x - img.x) / img.width).toBeCloseTo(0.55, 1);
-        expect(p2.width / img.width).toBeCloseTo(0.18, 1);
+      if (shown !== null && p2 !== null) {
+        expect((p2.x - shown.x) / shown.width).toBeCloseTo(0.55, 1);
+        expect(p2.width / shown.width).toBeCloseTo(0.18, 1);
+        expect((p2.y - shown.y) / shown.height).toBeCloseTo(0.4, 1);
+        expect(p2.height / shown.height).toBeCloseTo(0.55, 1);
       }
       // The second keyframe has its own boxes.
       await page.locator('.frames button').nth(1).click();
