@@ -76,9 +76,10 @@ rules:
 /** What the test seeded and a person typed: names, ids, the file name, the zone names, the model's question. */
 const CLIP_FILE = 'counter-morning.mp4';
 const EMPTY_MANAGER = 'manager@a2.test';
+const BROKEN_FILE = 'till-evening.mp4';
 const MODEL_REASON = 'The hands are hidden behind the counter';
 const SEEDED_WORDS = [
-  'A1 Main St', 'A2 Harbour', 'B Station', 'counter-1', 'bar-1', CLIP_FILE, SOP_ID, 'front-counter.yaml', 'Front counter',
+  'A1 Main St', 'A2 Harbour', 'B Station', 'counter-1', 'bar-1', CLIP_FILE, BROKEN_FILE, SOP_ID, 'front-counter.yaml', 'Front counter',
   'till-staffed', 'till-watched', 'back-door-clear', 'gloves-at-sink', 'back-door', 'sink', 'till',
   USERS.owner, USERS.manager, USERS.auditor, USERS.managerB, EMPTY_MANAGER, 'Is the person at the sink wearing gloves?', MODEL_REASON,
   'seen on the floor', 'p:1', 'p:2', 'Europe/London',
@@ -120,7 +121,7 @@ async function libraryNames(): Promise<string[]> {
 const ALLOWED = new Set([
   'sopwatch', 'sw', 'SOP', 'YAML', 'ONVIF', 'RTSP', 'CSV',
   'mp4', 'mov', 'mkv', 'avi', 'ts', 'ps', 'dav', 'h264', 'h265', 'flv',
-  's', 'ms', 'fps', 'px', 'KB', 'MB', 'GB',
+  's', 'ms', 'fps', 'px', 'B', 'KB', 'MB', 'GB',
 ]);
 
 interface Visit { name: string; path: string; query: Record<string, string> }
@@ -131,6 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   let clipId = '';
+  let failedClipId = '';
   /** The camera picture's share of a keyframe's height (the rest is the caption band). */
   let bandShare = 1;
   const ids = { open: '', review: '', confirmed: '' };
@@ -152,6 +154,11 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
     await clips.startAnalysis(clip.id);
     await clips.finish(clip.id);
     clipId = clip.id;
+    // A clip whose analysis failed: the server's reason is English, shown labelled as its words.
+    const broken = await clips.create({ storeId: a1, cameraId: world.cameras.a1, filename: BROKEN_FILE, path: join(world.dataDir, 'clips', BROKEN_FILE), bytes: 10 });
+    await clips.startAnalysis(broken.id);
+    await clips.fail(broken.id, 'the file ends before its first video frame');
+    failedClipId = broken.id;
     const { background, photo } = await sampleMaterial(640, 360);
     const rgb = composeFrame(background, photo, 5_000, 640, 360);
     const jpeg = await sharp(rgb, { raw: { width: 640, height: 360, channels: 3 } }).jpeg().toBuffer();
@@ -229,7 +236,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
         { name: 'alert-review', query: { status: 'all', v: ids.review } },
         { name: 'alert-confirmed', query: { status: 'all', v: ids.confirmed } },
       ],
-      clip: [{ name: 'clip', query: { clip: clipId } }],
+      clip: [{ name: 'clip', query: { clip: clipId } }, { name: 'clip-failed', query: { clip: failedClipId } }],
       camera: [{ name: 'camera', query: { camera: world.cameras.a1 } }],
       add: [{ name: 'camera-add', query: { add: '1' } }],
       sop: [{ name: 'sop', query: { store: a1, sop: SOP_ID } }],
@@ -358,7 +365,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
 
   it('shows no English outside user data on any page in zh-CN, and screenshots every page in both languages at both sizes', async () => {
     const list = visits();
-    const seeded = [...SEEDED_WORDS, ...(await libraryNames()), clipId, world.stores.a1, world.stores.a2, world.stores.b, world.cameras.a1, ids.open, ids.review, ids.confirmed];
+    const seeded = [...SEEDED_WORDS, ...(await libraryNames()), clipId, failedClipId, world.stores.a1, world.stores.a2, world.stores.b, world.cameras.a1, ids.open, ids.review, ids.confirmed];
     const found = new Map<string, Set<string>>();
     const note = (where: string, what: string[]): void => {
       for (const w of what) found.set(w, (found.get(w) ?? new Set()).add(where));

@@ -26,6 +26,18 @@ export function KeyHint({ text }: { text: string }) {
   return <>{text.split(/\[([^\]]+)\]/).map((part, i) => (i % 2 === 1 ? <kbd key={i} class="key-name">{part}</kbd> : part))}</>;
 }
 
+/**
+ * Words the server wrote in English (an analysis error, why a camera was not watched, a warning): as they are for
+ * English readers; for others labelled as the server's own words, after a sentence of ours where there is one.
+ */
+export function ServerText({ text }: { text: string }) {
+  if (lang === 'en') return <>{text}</>;
+  return <><span class="muted">{t('zh14.serverSaid')}</span><span class="server-text" lang="en" data-server-text="">{text}</span></>;
+}
+
+/** ServerText as a plain string (toasts, Error messages). */
+export const serverSaid = (text: string): string => (lang === 'en' ? text : `${t('zh14.serverSaid')}${text}`);
+
 export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
   return (
     <div class="empty">
