@@ -20,6 +20,9 @@ export const PAGES: ReadonlyArray<{ path: string; label: Key; views: readonly st
   { path: '/reports', label: 'nav.reports', views: ['from'] },
 ];
 
+/** Pages reached from one of PAGES rather than from the menu (a report's own page), with their views' query keys. */
+export const SUBPAGES: ReadonlyArray<{ path: string; views: readonly string[] }> = [];
+
 const listeners = new Set<() => void>();
 const current = (): Route => ({ path: location.pathname, query: new URLSearchParams(location.search) });
 

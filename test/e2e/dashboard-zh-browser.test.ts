@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../services/api/index.ts';
-import { PAGES } from '../../dashboard/src/router.ts';
+import { PAGES, SUBPAGES } from '../../dashboard/src/router.ts';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
 import { CHROMIUM, PASSWORD, SOP_ID, USERS, launchChromium, startWorld, type World } from '../../dashboard/test/harness.ts';
 import { ViolationKind, type Violation } from '../../services/core/contracts.ts';
@@ -247,8 +247,8 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       from: [{ name: 'reports-30d', query: { from: new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }],
     };
     const out: Visit[] = [];
-    for (const p of PAGES) {
-      out.push({ name: p.path.slice(1), path: p.path, query: {} });
+    for (const p of [...PAGES, ...SUBPAGES]) {
+      out.push({ name: p.path.slice(1).replace(/\//g, '-'), path: p.path, query: {} });
       for (const key of p.views) {
         const list = views[key];
         if (list === undefined) throw new Error(`no seeded view for "${key}" of ${p.path}: add one to this test`);
@@ -362,6 +362,14 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       },
     },
   ];
+
+  it('knows every page the frame routes to (app.tsx) from the router\'s lists', async () => {
+    const app = await readFile(resolve(import.meta.dirname, '../../dashboard/src/app.tsx'), 'utf8');
+    const routed = [...app.matchAll(/case '(\/[^']*)':/g)].map((m) => m[1]);
+    expect(routed.length).toBeGreaterThan(3);
+    const listed = new Set([...PAGES, ...SUBPAGES].map((p) => p.path));
+    expect(routed.filter((p) => p !== undefined && !listed.has(p)), 'pages app.tsx routes to that PAGES or SUBPAGES (router.ts) leave out').toEqual([]);
+  });
 
   it('shows no English outside user data on any page in zh-CN, and screenshots every page in both languages at both sizes', async () => {
     const list = visits();
