@@ -2,9 +2,9 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Me } from '../../services/api/schemas/auth.ts';
 import { api, ApiError, onSessionEnded, openLiveEvents, qs } from './api.ts';
-import { lang, t, type Key } from './i18n/index.ts';
+import { lang, t } from './i18n/index.ts';
 import { emitLive, useLive } from './live.ts';
-import { navigate, onLink, useRoute } from './router.ts';
+import { PAGES, navigate, onLink, useRoute } from './router.ts';
 import { SessionContext, loadSession, sessionApi, type Session } from './session.tsx';
 import { ErrorNote, Toasts } from './components/ui.tsx';
 import { Alerts } from './pages/alerts.tsx';
@@ -15,15 +15,6 @@ import { DailyDigestPage } from './pages/report-digest.tsx';
 import { ReviewQueue } from './pages/review.tsx';
 import { SignIn } from './pages/signin.tsx';
 import { Sops } from './pages/sops.tsx';
-
-const PAGES: Array<{ path: string; label: Key }> = [
-  { path: '/alerts', label: 'nav.alerts' },
-  { path: '/review', label: 'nav.review' },
-  { path: '/clips', label: 'nav.clips' },
-  { path: '/cameras', label: 'nav.cameras' },
-  { path: '/sops', label: 'nav.sops' },
-  { path: '/reports', label: 'nav.reports' },
-];
 
 function Frame({ session, onSignOut }: { session: Session; onSignOut: () => Promise<void> }) {
   const [current, setCurrent] = useState(session);

@@ -6,12 +6,18 @@ export interface Route {
   query: URLSearchParams;
 }
 
+// The page lists live in a module without preact, so that Node tests can read them without the DOM's types.
+export { PAGES, SUBPAGES } from './pages-list.ts';
+
 const listeners = new Set<() => void>();
 const current = (): Route => ({ path: location.pathname, query: new URLSearchParams(location.search) });
 
-addEventListener('popstate', () => {
-  for (const l of listeners) l();
-});
+// Guarded so that tests in Node can read PAGES.
+if (typeof window !== 'undefined') {
+  addEventListener('popstate', () => {
+    for (const l of listeners) l();
+  });
+}
 
 export function href(path: string, query: Record<string, string | undefined> = {}): string {
   const q = new URLSearchParams();

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { loadSopText } from '../rules/sop-loader.ts';
 import { explainSop } from '../rules/sop-explain.ts';
+import { explainSopZh } from '../rules/sop-explain-zh.ts';
 
 export const SOP_LIBRARY_DIR = resolve(import.meta.dirname, '../../sop-rules');
 
@@ -19,6 +20,8 @@ export interface GallerySchedule { days: string[] | null; from: string; to: stri
 export interface GalleryRule {
   id: string;
   title: string;
+  /** `title_zh` of the rule, when the file gives one. */
+  titleZh: string | null;
   kind: string;
   severity: Severity;
   durations: Partial<Record<DurationKey, string>>;
@@ -30,9 +33,11 @@ export interface GalleryEntry {
   name: string;
   sopId: string;
   title: string;
+  titleZh: string | null;
   description: string | null;
-  /** What the file checks, in plain words (the SOP explanation). */
+  /** What the file checks, in plain words (the SOP explanation), in English and in Simplified Chinese. */
   explanation: string;
+  explanationZh: string;
   /** The camera its zones are drawn for (the first of `cameras`). */
   camera: string;
   zones: string[];
@@ -63,8 +68,10 @@ function entryOf(name: string, yaml: string): GalleryEntry | undefined {
     name,
     sopId: load.sop.id,
     title: load.sop.title,
+    titleZh: load.sop.titleZh ?? null,
     description: str(raw.description)?.trim() ?? null,
     explanation: explainSop(load.sop),
+    explanationZh: explainSopZh(load.sop),
     camera,
     zones: Object.keys(zones[camera] ?? Object.values(zones)[0] ?? {}),
     rules: rules.map((r) => {
@@ -72,6 +79,7 @@ function entryOf(name: string, yaml: string): GalleryEntry | undefined {
       return {
         id: String(r.id),
         title: str(r.title) ?? String(r.id),
+        titleZh: str(r.title_zh),
         kind: String(r.kind),
         severity: (str(r.severity) ?? 'medium') as Severity,
         durations: Object.fromEntries(DURATION_KEYS.flatMap((k) => (typeof r[k] === 'string' ? [[k, r[k]]] : []))),

@@ -61,7 +61,7 @@ function answerView(a: unknown): ReviewItem['answer'] {
 }
 
 export const reviewItemView = (r: ReviewItemRecord): ReviewItem => ({
-  id: r.id, storeId: r.storeId, cameraId: r.cameraId, clipId: r.clipId, sop: r.sopId, rule: r.rule, step: r.step, severity: r.severity,
+  id: r.id, storeId: r.storeId, cameraId: r.cameraId, clipId: r.clipId, sop: r.sopId, rule: r.rule, title: r.ruleTitle, titleZh: r.ruleTitleZh, step: r.step, severity: r.severity,
   start: r.startS, end: r.endS, reason: r.reason, reasonParts: r.reasonParts, question: r.question, answer: answerView(r.answer), status: r.status,
   violationId: r.violationId, resolvedAt: isoOrNull(r.resolvedAt), shadow: r.shadow, createdAt: iso(r.createdAt),
 });

@@ -64,6 +64,9 @@ const EnvName = (description: string) => Type.String({ pattern: '^[A-Za-z_][A-Za
 const Severity = (options: { default: string; description?: string }) => Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')], options);
 export const NOTIFY_CHANNEL_TYPES = ['webhook', 'wecom', 'dingtalk', 'feishu', 'slack', 'email'] as const;
 export const NOTIFY_EVENTS = ['violation', 'escalation', 'digest'] as const;
+export const NOTIFY_LANGUAGES = ['en', 'zh-CN'] as const;
+export type NotifyLanguage = (typeof NOTIFY_LANGUAGES)[number];
+const Language = (options: { default?: NotifyLanguage; description: string }) => Type.Union(NOTIFY_LANGUAGES.map((v) => Type.Literal(v)), options);
 // A header value or an address: never a line break, so nothing can be injected into a mail header.
 const MailAddress = Type.String({ pattern: '^[^\\s<>@]+@[^\\s<>@]+$', description: 'A plain address: name@example.com.' });
 
@@ -104,10 +107,12 @@ export const NotifyConfigSchema = Type.Object({
     afterMs: Type.Integer({ minimum: 1_000, default: 1_800_000, description: 'A violation at or above minSeverity still unreviewed this long after it was recorded is escalated.' }),
     minSeverity: Severity({ default: 'high' }),
   }, { ...strict, default: {}, description: 'Escalation to the channels whose events include "escalation".' }),
+  language: Language({ default: 'en', description: 'The language of messages: en (English) or zh-CN (Simplified Chinese); a store may set its own.' }),
   digestGraceMs: Type.Integer({ minimum: 0, default: 7_200_000, description: 'A shift that ended longer ago than this when first noticed gets no digest (after a long stop).' }),
   stores: Type.Array(Type.Object({
     store: Type.String({ minLength: 1, description: 'Store id or name.' }),
     shiftEnds: Type.Array(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), { default: [], description: 'Local times (HH:MM, the store\'s time zone) at which a shift ends and its digest is sent.' }),
+    language: Type.Optional(Language({ description: 'The language of this store\'s messages (default: notify.language).' })),
   }, strict), { default: [], description: 'Per-store settings.' }),
   channels: Type.Array(NotifyChannelSchema, { default: [], description: 'Where notifications go.' }),
 }, { ...strict, default: {}, description: 'Telling managers without the dashboard: chat bots, webhooks, e-mail. Secrets only by environment variable name.' });

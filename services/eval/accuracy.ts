@@ -3,7 +3,7 @@
 import type { ComplianceRow } from '../core/storage/violation-queries.repository.ts';
 
 /** Alert counts of one store, SOP and rule (one compliance row, or several summed); `missed` from "missed here" labels. */
-export type DecisionCounts = Omit<ComplianceRow, 'day' | 'high'> & {
+export type DecisionCounts = Omit<ComplianceRow, 'day' | 'high' | 'ruleTitle' | 'ruleTitleZh'> & {
   /** Violations people marked on a clip's timeline that the rule did not raise. */
   missed?: number;
   /** The store's local day (YYYY-MM-DD) the row is about, for the trend. */

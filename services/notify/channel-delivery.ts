@@ -7,6 +7,7 @@ import type { DeliveryResult } from './delivery.ts';
 import { buildEmail } from './email-message.ts';
 import { postJson, type HttpTransport } from './http-delivery.ts';
 import { render, type NotificationMessage } from './message.ts';
+import type { NotifyLanguage } from './message-words.ts';
 import { sendMail, type Envelope, type SmtpOptions } from './smtp-client.ts';
 
 export interface Transports {
@@ -23,6 +24,8 @@ export interface DeliveryContext {
   transports: Transports;
   /** Extra TLS settings for SMTP (a private CA). */
   smtpTls?: SmtpOptions['tls'];
+  /** The language of the store's messages (message-words.ts languageFor); English when absent. */
+  language?: NotifyLanguage;
 }
 
 /**
@@ -47,7 +50,7 @@ function needSecret(ctx: DeliveryContext, name: string | undefined, what: string
 
 export async function deliverTo(channel: NotifyChannelConfig, row: NotificationRecord, ctx: DeliveryContext): Promise<DeliveryResult> {
   const message = row.payload as NotificationMessage;
-  const rendered = render(message);
+  const rendered = render(message, ctx.language ?? 'en');
   const idempotencyKey = idempotencyKeyOf(row.dedupeKey);
   if (channel.type === 'email') {
     const mail = channel.email;

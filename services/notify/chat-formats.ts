@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import type { NotificationMessage, RenderedMessage } from './message.ts';
 import { toMarkdown, toPlainText } from './message.ts';
+import { WORDS } from './message-words.ts';
 
 export type HttpChannelType = 'webhook' | 'wecom' | 'dingtalk' | 'feishu' | 'slack';
 
@@ -65,7 +66,7 @@ function feishu(input: FormatInput): HttpRequestPlan {
   }
   const elements: unknown[] = [{ tag: 'markdown', content: truncateBytes(toMarkdown(r, { heading: false }), 20_000) }];
   if (r.link !== undefined) {
-    elements.push({ tag: 'action', actions: [{ tag: 'button', text: { tag: 'plain_text', content: 'Open in sopwatch' }, type: 'primary', url: r.link }] });
+    elements.push({ tag: 'action', actions: [{ tag: 'button', text: { tag: 'plain_text', content: WORDS[r.language ?? 'en'].open }, type: 'primary', url: r.link }] });
   }
   return {
     url: input.url,
@@ -90,7 +91,7 @@ function slack(input: FormatInput): HttpRequestPlan {
     { type: 'section', text: { type: 'mrkdwn', text: slackEscape(r.text).slice(0, 2900) } },
   ];
   if (r.link !== undefined) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in sopwatch' }, url: r.link }] });
+    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: WORDS[r.language ?? 'en'].open }, url: r.link }] });
   }
   // `text` is the fallback shown in notifications and by clients that do not render blocks.
   return { url: input.url, body: { text: slackEscape(r.title), blocks } };

@@ -9,5 +9,6 @@ export { jsonPoster, postJson, redactUrl, type HttpPost, type HttpTransport } fr
 export { sendMail, dotStuff, type Envelope, type SmtpOptions } from './smtp-client.ts';
 export { buildEmail, encodeHeader, rfc5322Date } from './email-message.ts';
 export { render, toMarkdown, toPlainText, factsOf, violationLink, type NotificationMessage, type RenderedMessage, type ViolationFacts } from './message.ts';
+export { WORDS, languageFor, type MessageWords, type NotifyLanguage } from './message-words.ts';
 export { formatLocal, latestEndedShift, zonedToUtc, type ShiftWindow } from './local-time.ts';
 export { digestMessage, type DigestMessage } from './digest.ts';

@@ -2,7 +2,10 @@
 // It names a station and a time, never a person; it carries no image (the link leads to blurred evidence behind sign-in).
 import type { Severity } from '../core/contracts.ts';
 import type { NotifiableViolation, ShiftSummary } from '../core/storage/notify-sources.repository.ts';
+import type { MessageParts } from '../core/message-parts.ts';
+import { messageText } from '../rules/message-text.ts';
 import { formatLocal } from './local-time.ts';
+import { WORDS, type NotifyLanguage } from './message-words.ts';
 
 export interface ViolationFacts {
   violationId: string;
@@ -11,14 +14,24 @@ export interface ViolationFacts {
   cameraName: string;
   sop: string;
   rule: string;
+  /** The rule's title and `title_zh` in its SOP file, when known (rows planned before they were kept have none). */
+  ruleTitle?: string | null;
+  ruleTitleZh?: string | null;
   step: string | null;
+  /** The step's title and `title_zh`, when known. */
+  stepTitle?: string | null;
+  stepTitleZh?: string | null;
   kind: string;
   severity: Severity;
-  /** When it happened, for a reader: local wall-clock time, or the offset within an uploaded clip. */
+  /** When it happened, for a reader: local wall-clock time, or the offset within an uploaded clip (in English). */
   when: string;
+  /** For an uploaded clip: the offsets in seconds and when it was analysed, local time; `when` in any language. */
+  clip?: { startS: number; endS: number; analysed: string };
   /** Wall-clock start (live cameras); absent for clips. */
   startIso?: string;
   message: string;
+  /** `message` as data, to be said in the store's language (services/rules/message-text.ts). */
+  parts?: MessageParts | null;
 }
 
 export type NotificationMessage =
@@ -33,6 +46,8 @@ export interface RenderedMessage {
   facts: Array<[string, string]>;
   text: string;
   link?: string;
+  /** The language it is written in (default English): the formats take the link's label and punctuation from it. */
+  language?: NotifyLanguage;
 }
 
 const oneLine = (s: string, max = 300): string => s.replace(/\s+/g, ' ').trim().slice(0, max);
@@ -42,9 +57,9 @@ export function violationLink(dashboardUrl: string | undefined, violationId: str
 }
 
 export function factsOf(v: NotifiableViolation): ViolationFacts {
-  const when = v.startAt !== null
-    ? formatLocal(v.startAt.getTime(), v.storeTz)
-    : `uploaded clip, ${(v.startS ?? 0).toFixed(1)}–${(v.endS ?? v.startS ?? 0).toFixed(1)} s (analysed ${formatLocal(v.createdAt.getTime(), v.storeTz)})`;
+  const startS = v.startS ?? 0;
+  const endS = v.endS ?? v.startS ?? 0;
+  const analysed = formatLocal(v.createdAt.getTime(), v.storeTz);
   return {
     violationId: v.id,
     storeId: v.storeId,
@@ -52,57 +67,88 @@ export function factsOf(v: NotifiableViolation): ViolationFacts {
     cameraName: oneLine(v.cameraName, 120),
     sop: v.sopId,
     rule: v.rule,
+    ruleTitle: v.ruleTitle === null ? null : oneLine(v.ruleTitle, 200),
+    ruleTitleZh: v.ruleTitleZh === null ? null : oneLine(v.ruleTitleZh, 200),
     step: v.step,
+    stepTitle: v.stepTitle === null ? null : oneLine(v.stepTitle, 200),
+    stepTitleZh: v.stepTitleZh === null ? null : oneLine(v.stepTitleZh, 200),
     kind: v.kind,
     severity: v.severity,
-    when,
-    ...(v.startAt === null ? {} : { startIso: v.startAt.toISOString() }),
+    when: v.startAt !== null ? formatLocal(v.startAt.getTime(), v.storeTz) : WORDS.en.uploadedClip(startS.toFixed(1), endS.toFixed(1), analysed),
+    ...(v.startAt === null ? { clip: { startS, endS, analysed } } : { startIso: v.startAt.toISOString() }),
     message: oneLine(v.message, 1000),
+    parts: v.messageParts,
   };
 }
 
-function factLines(f: ViolationFacts): Array<[string, string]> {
+/** The rule as a reader knows it: its title in the language when the SOP file gives one, else its id. */
+function ruleName(f: ViolationFacts, language: NotifyLanguage): string {
+  const title = language === 'zh-CN' ? (f.ruleTitleZh ?? f.ruleTitle) : f.ruleTitle;
+  return title ?? f.rule;
+}
+
+function stepName(f: ViolationFacts, language: NotifyLanguage): string | null {
+  if (f.step === null) return null;
+  const title = language === 'zh-CN' ? (f.stepTitleZh ?? f.stepTitle) : f.stepTitle;
+  return title ?? f.step;
+}
+
+function when(f: ViolationFacts, language: NotifyLanguage): string {
+  if (language === 'en' || f.clip === undefined) return f.when;
+  return WORDS[language].uploadedClip(f.clip.startS.toFixed(1), f.clip.endS.toFixed(1), f.clip.analysed);
+}
+
+/** The engine's message in the language, from its parts; the stored English text when it has none. */
+function said(f: ViolationFacts, language: NotifyLanguage): string {
+  return language === 'en' ? f.message : oneLine(messageText(f.parts, 'zh', f.message), 1000);
+}
+
+function factLines(f: ViolationFacts, language: NotifyLanguage): Array<[string, string]> {
+  const w = WORDS[language];
   return [
-    ['Store', f.storeName],
-    ['Camera', f.cameraName],
-    ['SOP / rule', `${f.sop} / ${f.rule}`],
-    ...(f.step === null ? [] : [['Step', f.step] as [string, string]]),
-    ['Kind', f.kind.replace(/_/g, ' ')],
-    ['Severity', f.severity],
-    ['Time', f.when],
+    [w.store, f.storeName],
+    [w.camera, f.cameraName],
+    [w.sopRule, `${f.sop} / ${ruleName(f, language)}`],
+    ...(f.step === null ? [] : [[w.step, stepName(f, language) ?? f.step] as [string, string]]),
+    [w.kind, w.kindWord(f.kind)],
+    [w.severity, w.severityWord(f.severity)],
+    [w.time, when(f, language)],
   ];
 }
 
-export function render(m: NotificationMessage): RenderedMessage {
-  const link = m.link === undefined ? {} : { link: m.link };
+export function render(m: NotificationMessage, language: NotifyLanguage = 'en'): RenderedMessage {
+  const w = WORDS[language];
+  const base = { language, ...(m.link === undefined ? {} : { link: m.link }) };
   switch (m.type) {
     case 'violation': {
-      const what = m.facts.step === null ? m.facts.rule : `${m.facts.rule}: ${m.facts.step}`;
-      const held = m.suppressed > 0 ? `\n(+${m.suppressed} similar on this camera held back by the cooldown since the last message)` : '';
-      return { title: `[${m.facts.severity.toUpperCase()}] ${m.facts.storeName} · ${m.facts.cameraName} — ${what}`, severity: m.facts.severity, facts: factLines(m.facts), text: `${m.facts.message}${held}`, ...link };
+      const rule = ruleName(m.facts, language);
+      const step = stepName(m.facts, language);
+      const what = step === null ? rule : `${rule}${w.colon}${step}`;
+      const held = m.suppressed > 0 ? `\n${w.held(m.suppressed)}` : '';
+      return { title: w.violationTitle(m.facts.severity, m.facts.storeName, m.facts.cameraName, what), severity: m.facts.severity, facts: factLines(m.facts, language), text: `${said(m.facts, language)}${held}`, ...base };
     }
     case 'escalation':
       return {
-        title: `Unreviewed for ${m.unreviewedMinutes} min: [${m.facts.severity.toUpperCase()}] ${m.facts.storeName} · ${m.facts.cameraName} — ${m.facts.rule}`,
+        title: w.escalationTitle(m.unreviewedMinutes, m.facts.severity, m.facts.storeName, m.facts.cameraName, ruleName(m.facts, language)),
         severity: m.facts.severity,
-        facts: factLines(m.facts),
-        text: `${m.facts.message}\nNobody has confirmed or dismissed this ${m.facts.severity}-severity violation yet.`,
-        ...link,
+        facts: factLines(m.facts, language),
+        text: `${said(m.facts, language)}\n${w.escalationText(m.facts.severity)}`,
+        ...base,
       };
     case 'digest': {
       const s = m.summary;
-      const rules = s.topRules.map((r) => `${r.sop} / ${r.rule}: ${r.count}`).join('; ') || 'none';
+      const rules = s.topRules.map((r) => `${r.sop} / ${r.rule}: ${r.count}`).join(w.ruleSeparator) || w.none;
       return {
-        title: `Shift summary — ${m.storeName}, shift ending ${m.shiftLabel}`,
+        title: w.digestTitle(m.storeName, m.shiftLabel),
         facts: [
-          ['Store', m.storeName],
-          ['Violations', `${s.total} (high ${s.bySeverity.high}, medium ${s.bySeverity.medium}, low ${s.bySeverity.low})`],
-          ['Awaiting review', `${s.unreviewed} (of which doubtful: ${s.needsReview})`],
-          ['Held back by cooldown', String(s.suppressed)],
-          ['Most frequent', rules],
+          [w.store, m.storeName],
+          [w.violations, w.violationsValue(s.total, s.bySeverity.high, s.bySeverity.medium, s.bySeverity.low)],
+          [w.awaiting, w.awaitingValue(s.unreviewed, s.needsReview)],
+          [w.heldBack, String(s.suppressed)],
+          [w.mostFrequent, rules],
         ],
-        text: s.total === 0 ? 'No violations were recorded in this shift.' : 'Open the dashboard to review them.',
-        ...link,
+        text: s.total === 0 ? w.noViolations : w.openDashboard,
+        ...base,
       };
     }
   }
@@ -110,7 +156,8 @@ export function render(m: NotificationMessage): RenderedMessage {
 
 /** Plain text: e-mail bodies, Feishu text messages, the `text` field of the plain webhook. */
 export function toPlainText(r: RenderedMessage): string {
-  const lines = [r.title, '', ...r.facts.map(([k, v]) => `${k}: ${v}`), '', r.text];
+  const colon = WORDS[r.language ?? 'en'].colon;
+  const lines = [r.title, '', ...r.facts.map(([k, v]) => `${k}${colon}${v}`), '', r.text];
   if (r.link !== undefined) lines.push('', r.link);
   return lines.join('\n');
 }
@@ -118,7 +165,8 @@ export function toPlainText(r: RenderedMessage): string {
 /** The common markdown dialect of WeCom, DingTalk and Feishu cards: bold labels, a link at the end. */
 export function toMarkdown(r: RenderedMessage, options: { heading?: boolean } = {}): string {
   const lines = options.heading === false ? [] : [`### ${r.title}`];
-  lines.push(...r.facts.map(([k, v]) => `**${k}:** ${v}`), '', r.text.replace(/\n/g, '\n\n'));
-  if (r.link !== undefined) lines.push('', `[Open in sopwatch](${r.link})`);
+  const w = WORDS[r.language ?? 'en'];
+  lines.push(...r.facts.map(([k, v]) => `**${k}${w.colon.trim()}** ${v}`), '', r.text.replace(/\n/g, '\n\n'));
+  if (r.link !== undefined) lines.push('', `[${w.open}](${r.link})`);
   return lines.join('\n');
 }

@@ -14,6 +14,8 @@ import type { Queryable } from '../core/storage/database.ts';
 import { NotificationRepository, type NotificationRecord } from '../core/storage/notifications.repository.ts';
 import { deliverTo, resendsUnknown, type DeliveryContext, type Transports } from './channel-delivery.ts';
 import { describe, type DeliveryResult } from './delivery.ts';
+import type { NotificationMessage } from './message.ts';
+import { languageFor } from './message-words.ts';
 
 export interface SenderDeps {
   db: Queryable;
@@ -77,7 +79,9 @@ export function createSendHandler(deps: SenderDeps): JobHandler<JobName.Notifica
     }
     let result: DeliveryResult;
     try {
-      result = await deliverTo(channel, row, { secrets: deps.secrets, nowMs: deps.clock(), transports: deps.transports, ...(deps.smtpTls === undefined ? {} : { smtpTls: deps.smtpTls }) });
+      const message = row.payload as NotificationMessage;
+      const language = languageFor(deps.config, { id: row.storeId, name: message.type === 'digest' ? message.storeName : message.facts.storeName });
+      result = await deliverTo(channel, row, { secrets: deps.secrets, nowMs: deps.clock(), transports: deps.transports, language, ...(deps.smtpTls === undefined ? {} : { smtpTls: deps.smtpTls }) });
     } catch (err) {
       // The transports return values; a throw is a bug somewhere between, after which nobody knows what left.
       result = { kind: 'unknown', reason: `delivery threw: ${describe(err)}` };

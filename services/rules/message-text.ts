@@ -86,6 +86,8 @@ const COCO_ZH: Record<string, string> = {
 };
 
 const SCENE = '*';
+/** The model's reason is its own text, in whatever language it wrote: in Chinese it is quoted and labelled as such. */
+const MODEL_WORDS_ZH = '模型原话：';
 
 class Out {
   readonly segs: Segment[] = [];
@@ -242,7 +244,7 @@ function render(o: Out, code: MessageCode, v: MessageValues[MessageCode], lang: 
       condition(o, x.what, lang);
       o.text(zh ? ` ${d(x.durationMs)}` : ` for ${d(x.durationMs)}`);
       count(o, x.count, lang);
-      o.text(zh ? `；模型的回答：${answerWord(x.answer, lang)}（` : `; the model answered ${x.answer} (`).user(x.reason).text(zh ? '）' : ')');
+      o.text(zh ? `；模型的回答：${answerWord(x.answer, lang)}（${MODEL_WORDS_ZH}“` : `; the model answered ${x.answer} (`).user(x.reason).text(zh ? '”）' : ')');
       return true;
     }
     case 'out_of_order': {
@@ -276,7 +278,7 @@ function render(o: Out, code: MessageCode, v: MessageValues[MessageCode], lang: 
     case 'step_answered': {
       const x = v as MessageValues['step_answered'];
       step(o, x.step, lang);
-      o.text(zh ? `：模型的回答：${answerWord(x.answer, lang)}（` : `: the model answered ${x.answer} (`).user(x.reason).text(zh ? '）' : ')');
+      o.text(zh ? `：模型的回答：${answerWord(x.answer, lang)}（${MODEL_WORDS_ZH}“` : `: the model answered ${x.answer} (`).user(x.reason).text(zh ? '”）' : ')');
       return true;
     }
     case 'recording_ended_short': {
@@ -304,7 +306,7 @@ function render(o: Out, code: MessageCode, v: MessageValues[MessageCode], lang: 
         step(o, x.step, lang);
         o.text(zh ? '：' : ': ');
       }
-      o.text(zh ? '模型无法确定（' : 'the model was unsure (').user(x.reason).text(zh ? '）' : ')');
+      o.text(zh ? `模型无法确定（${MODEL_WORDS_ZH}“` : 'the model was unsure (').user(x.reason).text(zh ? '”）' : ')');
       return true;
     }
     case 'no_model': {

@@ -309,10 +309,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     expect(dismissedRule).not.toBe('');
     const page = await open(USERS.owner);
     await page.goto(`${world.url}/reports`);
-    const row = page.locator('.rulechart li', { hasText: dismissedRule === 'till-watched' ? 'Till watched' : 'Till staffed' });
+    // Each rule by its title in the SOP file.
+    const row = page.locator('.rulechart li', { hasText: dismissedRule === 'till-watched' ? 'The till is never left for long' : 'Someone at the till' });
     await row.waitFor();
     expect(await row.locator('.rc-share').textContent()).toBe('100% dismissed');
-    expect(await page.locator('.rulechart li', { hasText: 'Back door clear' }).locator('.rc-share').textContent()).toBe('0% dismissed');
+    expect(await page.locator('.rulechart li', { hasText: 'Nobody loiters at the back door' }).locator('.rc-share').textContent()).toBe('0% dismissed');
     // The shadow rule's finding of the test before counts nowhere in the report.
     expect(await page.locator('.rulechart li', { hasText: 'Phone at till' }).count()).toBe(0);
     expect(await page.locator('.tile', { hasText: 'Dismissed' }).locator('.tile-n').textContent()).toBe('1');

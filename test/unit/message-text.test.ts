@@ -88,7 +88,7 @@ rules:
     const p = parts('step_answered', { step: { id: 'tamp', title: { en: 'Tamp', 'zh-CN': '压粉' } }, answer: 'no', reason: 'no tamper visible' });
     expect(messageText(p, 'en', '')).toBe('Tamp: the model answered no (no tamper visible)');
     expect(renderMessage(p, 'zh')).toEqual([
-      { text: '压粉', user: true }, { text: '：模型的回答：否（' }, { text: 'no tamper visible', user: true }, { text: '）' },
+      { text: '压粉', user: true }, { text: '：模型的回答：否（模型原话：“' }, { text: 'no tamper visible', user: true }, { text: '”）' },
     ]);
   });
 

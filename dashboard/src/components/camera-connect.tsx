@@ -5,7 +5,7 @@ import type { Camera } from '../../../services/api/schemas/camera.ts';
 import type { ConnectionTest, Discovered } from '../../../services/api/schemas/camera-setup.ts';
 import { api, seg } from '../api.ts';
 import { t, tOr } from '../i18n/index.ts';
-import { ErrorNote } from './ui.tsx';
+import { ErrorNote, ServerText } from './ui.tsx';
 
 export function CameraFinder({ camera, onPick, disabled }: { camera: Camera; onPick: (host: string, port: number) => void; disabled: boolean }) {
   const [found, setFound] = useState<Discovered | undefined>(undefined);
@@ -76,7 +76,7 @@ export function ConnectionTester({ camera, save, disabled }: { camera: Camera; s
           <img class="test-picture" src={`${base}/snapshot.jpg?at=${encodeURIComponent(result.snapshotAt ?? '')}`} alt={t('onboard.testPictureAlt', { camera: camera.name })} />
         </div>
       )}
-      {result?.ok === false && <div class="error-note" role="alert"><p>{tOr(`onboard.problem.${result.problem ?? 'unreachable'}`, result.message ?? '')}</p></div>}
+      {result?.ok === false && <div class="error-note" role="alert"><p>{tOr(`onboard.problem.${result.problem ?? 'unreachable'}`, '') || <ServerText text={result.message ?? ''} />}</p></div>}
       <ErrorNote error={error} />
     </div>
   );

@@ -3,7 +3,7 @@ import { t } from '../i18n/index.ts';
 import { percent, shortDay, ticks } from '../lib/format.ts';
 import { locale } from '../i18n/index.ts';
 import type { DayBar, RuleBar } from '../lib/report-model.ts';
-import { prettyId } from './ui.tsx';
+import { ruleTitle } from './ui.tsx';
 
 const SEGMENTS = ['confirmed', 'open', 'needsReview', 'dismissed'] as const;
 
@@ -73,8 +73,8 @@ export function RuleChart({ rules }: { rules: RuleBar[] }) {
     <ul class="rulechart">
       {rules.map((r) => (
         <li key={`${r.sopId}/${r.rule}`}>
-          <div class="rc-label"><span class="rc-title">{prettyId(r.rule)}</span><span class="rc-sop">{r.sopId}</span></div>
-          <svg class="rc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label={t('report.ruleAria', { rule: r.rule, total: r.violations, dismissed: r.dismissed })}>
+          <div class="rc-label"><span class="rc-title">{ruleTitle(r)}</span><span class="rc-sop" data-user-text="">{r.sopId}</span></div>
+          <svg class="rc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label={t('report.ruleAria', { rule: ruleTitle(r), total: r.violations, dismissed: r.dismissed })}>
             {(() => {
               let x = 0;
               return SEGMENTS.map((s) => {

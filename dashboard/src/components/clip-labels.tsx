@@ -7,7 +7,7 @@ import { api, seg } from '../api.ts';
 import { t } from '../i18n/index.ts';
 import { clipTime } from '../lib/format.ts';
 import type { TimelineSelection } from './timeline.tsx';
-import { ErrorNote, prettyId, toast } from './ui.tsx';
+import { ErrorNote, prettyId, ruleTitle, toast } from './ui.tsx';
 
 const laneKey = (sop: string, rule: string): string => `${sop}/${rule}`;
 
@@ -27,7 +27,10 @@ export function ClipLabels({ clipId, rules, labels, durationS, selection, canWri
   const first = rules[0];
   const sel = selection ?? (first === undefined ? undefined : { sop: first.sop, rule: first.rule, start: 0, end: 0 });
   useEffect(() => setError(undefined), [selection]);
-  const title = (sop: string, rule: string): string => rules.find((r) => r.sop === sop && r.rule === rule)?.title ?? prettyId(rule);
+  const title = (sop: string, rule: string): string => {
+    const r = rules.find((x) => x.sop === sop && x.rule === rule);
+    return r === undefined ? prettyId(rule) : ruleTitle(r);
+  };
 
   const submit = (e: Event): void => {
     e.preventDefault();
@@ -62,7 +65,7 @@ export function ClipLabels({ clipId, rules, labels, durationS, selection, canWri
               const r = rules.find((x) => laneKey(x.sop, x.rule) === e.currentTarget.value);
               if (r) onSelect({ ...sel, sop: r.sop, rule: r.rule });
             }}>
-              {rules.map((r) => <option key={laneKey(r.sop, r.rule)} value={laneKey(r.sop, r.rule)}>{r.title}</option>)}
+              {rules.map((r) => <option key={laneKey(r.sop, r.rule)} value={laneKey(r.sop, r.rule)}>{ruleTitle(r)}</option>)}
             </select>
           </label>
           <label class="field inline"><span>{t('labels.start')}</span>

@@ -5,7 +5,7 @@ import type { SopExplained } from '../../api-schemas.ts';
 import { api, ApiError, seg } from '../api.ts';
 import { lang, t } from '../i18n/index.ts';
 import { Explanation } from './explanation.tsx';
-import { ErrorNote, toast } from './ui.tsx';
+import { ErrorNote, serverSaid, toast } from './ui.tsx';
 
 export function SopEditor({ storeId, initial, fileName, onSaved, onCancel }: {
   storeId: string; initial: string; fileName: string; onSaved: (sop: SopFile) => void; onCancel: () => void;
@@ -38,7 +38,7 @@ export function SopEditor({ storeId, initial, fileName, onSaved, onCancel }: {
       if (save) {
         const r = await api<{ sop: SopFile; warnings: string[] }>('POST', `/api/stores/${seg(storeId)}/sops`, { yaml, fileName });
         toast(t('sops.savedVersion', { version: r.sop.version }), 'ok');
-        for (const w of r.warnings) toast(w, 'warn');
+        for (const w of r.warnings) toast(serverSaid(w), 'warn');
         onSaved(r.sop);
       } else {
         setChecked(await api<SopExplained>('POST', `/api/stores/${seg(storeId)}/sops/explanation`, { yaml, fileName }));

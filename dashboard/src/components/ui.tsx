@@ -21,6 +21,23 @@ export function Progress({ value, label, tone }: { value: number; label: string;
   );
 }
 
+/** A sentence naming keyboard keys, written `[j]` in the dictionaries: each key shown as a key cap, never translated. */
+export function KeyHint({ text }: { text: string }) {
+  return <>{text.split(/\[([^\]]+)\]/).map((part, i) => (i % 2 === 1 ? <kbd key={i} class="key-name">{part}</kbd> : part))}</>;
+}
+
+/**
+ * Words the server wrote in English (an analysis error, why a camera was not watched, a warning): as they are for
+ * English readers; for others labelled as the server's own words, after a sentence of ours where there is one.
+ */
+export function ServerText({ text }: { text: string }) {
+  if (lang === 'en') return <>{text}</>;
+  return <><span class="muted">{t('zh14.serverSaid')}</span><span class="server-text" lang="en" data-server-text="">{text}</span></>;
+}
+
+/** ServerText as a plain string (toasts, Error messages). */
+export const serverSaid = (text: string): string => (lang === 'en' ? text : `${t('zh14.serverSaid')}${text}`);
+
 export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
   return (
     <div class="empty">
@@ -44,11 +61,13 @@ function problems(details: unknown): SopProblem[] {
 /** An API error in words; SOP problems listed with their line, each a button when `onLine` can take the reader there. */
 export function ErrorNote({ error, onLine }: { error: unknown; onLine?: (line: number, column: number) => void }) {
   if (error === undefined || error === null) return null;
-  const message = error instanceof ApiError ? errorMessage(error) : error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error);
+  const words = error instanceof ApiError ? errorWords(error) : { text: error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error) };
   const list = error instanceof ApiError ? problems(error.details) : [];
+  // The server writes its details in English: in another language they are shown as its own words, labelled.
+  const server = (text: string) => (lang === 'en' ? text : <span class="server-text" lang="en" data-server-text="">{text}</span>);
   return (
     <div class="error-note" role="alert">
-      <p>{message}</p>
+      <p>{words.text}{words.server !== undefined && <> <span class="muted">{t('zh14.serverSaid')}</span>{server(words.server)}</>}</p>
       {list.length > 0 && (
         <ol class="problems">
           {list.map((p) => (
@@ -58,7 +77,7 @@ export function ErrorNote({ error, onLine }: { error: unknown; onLine?: (line: n
               ) : (
                 <span class="mono">{t('sops.atLine', { line: p.line, column: p.column })}</span>
               )}{' '}
-              {p.message}
+              {server(p.message)}
             </li>
           ))}
         </ol>
@@ -67,15 +86,26 @@ export function ErrorNote({ error, onLine }: { error: unknown; onLine?: (line: n
   );
 }
 
-export function errorMessage(e: ApiError): string {
+/**
+ * An API error in the reader's words: our sentence for its status or code and, where the server's (English) message
+ * says more, that message apart (`server`), for the reader to see as the server's words.
+ */
+export function errorWords(e: ApiError): { text: string; server?: string } {
   switch (e.status) {
-    case 0: return t('error.network');
-    case 401: return t('error.signedOut');
-    case 403: return e.message.includes('auditor') ? t('error.readOnly') : t('error.forbidden', { message: e.message });
-    case 404: return t('error.notFound');
-    case 429: return t('error.rateLimited');
-    default: return e.message;
+    case 0: return { text: t('error.network') };
+    case 401: return { text: t('error.signedOut') };
+    case 403:
+      if (e.message.includes('auditor')) return { text: t('error.readOnly') };
+      return lang === 'en' ? { text: t('error.forbidden', { message: e.message }) } : { text: t('zh14.error.forbidden'), server: e.message };
+    case 404: return { text: t('error.notFound') };
+    case 429: return { text: t('error.rateLimited') };
+    default: return lang === 'en' ? { text: e.message } : { text: tOr(`zh14.error.${e.code}`, t('zh14.error.other')), server: e.message };
   }
+}
+
+export function errorMessage(e: ApiError): string {
+  const w = errorWords(e);
+  return w.server === undefined ? w.text : `${w.text} ${t('zh14.serverSaid')}${w.server}`;
 }
 
 /** A button on a toast, e.g. Undo: pressing it runs `run` and closes the toast. */

@@ -5,10 +5,10 @@ import type { SopFile, SopFileBody } from '../../../services/api/schemas/sop-fil
 import type { Static } from '@sinclair/typebox';
 import type { SopExplained } from '../../api-schemas.ts';
 import { api, seg } from '../api.ts';
-import { t } from '../i18n/index.ts';
+import { lang, t } from '../i18n/index.ts';
 import { setZonePolygon, type Point } from '../lib/yaml-zones.ts';
 import { useSession } from '../session.tsx';
-import { ErrorNote, toast } from './ui.tsx';
+import { ErrorNote, KeyHint, toast } from './ui.tsx';
 
 export interface Backdrop {
   src?: string;
@@ -112,7 +112,7 @@ export function ZoneEditor({ camera, backdrop }: { camera: Camera; backdrop: Bac
         <label class="field inline">
           <span>{t('zones.sop')}</span>
           <select value={sopId} onChange={(e) => setSopId(e.currentTarget.value)}>
-            {(files ?? []).map((a) => <option key={a.file.sopId} value={a.file.sopId}>{`${a.explained.title} (v${a.file.version})`}</option>)}
+            {(files ?? []).map((a) => <option key={a.file.sopId} value={a.file.sopId}>{t('zh14.titledVersion', { title: lang === 'zh' ? a.explained.titleZh ?? a.explained.title : a.explained.title, version: a.file.version })}</option>)}
           </select>
         </label>
         <div class="chips" role="group" aria-label={t('zones.zones')}>
@@ -154,7 +154,7 @@ export function ZoneEditor({ camera, backdrop }: { camera: Camera; backdrop: Bac
             }} />
         ))}
       </div>
-      <p class="muted fineprint">{backdrop.note} {s.canWrite && t('zones.howTo')}</p>
+      <p class="muted fineprint">{backdrop.note} {s.canWrite && <KeyHint text={t('zones.howTo')} />}</p>
       {s.canWrite && zone !== '' && (
         <div class="actions">
           <button type="button" onClick={() => {

@@ -23,6 +23,8 @@ export interface DayBar extends Tally {
 export interface RuleBar extends Tally {
   sopId: string;
   rule: string;
+  title: string | null;
+  titleZh: string | null;
   /** Dismissed over decided-or-pending violations; null when there were none. */
   dismissedShare: number | null;
 }
@@ -65,7 +67,7 @@ export function byRule(rows: readonly ComplianceRow[]): RuleBar[] {
   const map = new Map<string, RuleBar>();
   for (const r of rows) {
     const key = `${r.sopId}\u0000${r.rule}`;
-    const bar = map.get(key) ?? { sopId: r.sopId, rule: r.rule, ...zero(), dismissedShare: null };
+    const bar = map.get(key) ?? { sopId: r.sopId, rule: r.rule, title: r.ruleTitle, titleZh: r.ruleTitleZh, ...zero(), dismissedShare: null };
     add(bar, r);
     map.set(key, bar);
   }

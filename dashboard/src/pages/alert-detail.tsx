@@ -46,32 +46,54 @@ export function subjectsWord(v: Violation): string | undefined {
   return t(people ? 'alertSubjects.people' : 'alertSubjects.subjects', { n: subjects.count });
 }
 
-/** The episode's subjects outlined on one evidence keyframe (boxes normalised to the keyframe image). */
-function SubjectBoxes({ v, evidence }: { v: Violation; evidence: string }) {
+/**
+ * The episode's subjects outlined on one evidence keyframe. Boxes are normalised to the keyframe image, caption band
+ * included; `shown` is the share of the image's height on screen (the band cut off: less than 1).
+ */
+function SubjectBoxes({ v, evidence, shown }: { v: Violation; evidence: string; shown: number }) {
   const frame = v.subjects?.keyframes.find((k) => k.evidence === evidence);
   if (frame === undefined || frame.boxes.length === 0) return null;
   return (
     <svg class="subject-boxes" viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label={t('alertSubjects.boxes', { n: frame.boxes.length })}>
       {frame.boxes.map((b) => (
-        <rect key={b.id} data-subject={b.id} x={(b.box[0] ?? 0) * 100} y={(b.box[1] ?? 0) * 100} width={(b.box[2] ?? 0) * 100} height={(b.box[3] ?? 0) * 100} vector-effect="non-scaling-stroke" />
+        <rect key={b.id} data-subject={b.id} x={(b.box[0] ?? 0) * 100} y={((b.box[1] ?? 0) / shown) * 100} width={(b.box[2] ?? 0) * 100} height={((b.box[3] ?? 0) / shown) * 100} vector-effect="non-scaling-stroke" />
       ))}
     </svg>
   );
 }
 
+/**
+ * The keyframe without the caption band the server writes below the camera's picture (in English, for exports): this
+ * page says the same beside it in the reader's language. Cut only when the picture's aspect ratio is known.
+ */
+function useCaptionCut(aspect: number | undefined): { shown: number; onLoad: (e: Event) => void; style: Record<string, string> | undefined } {
+  const [natural, setNatural] = useState<{ w: number; h: number } | undefined>(undefined);
+  const onLoad = (e: Event): void => {
+    const img = e.currentTarget as HTMLImageElement;
+    setNatural({ w: img.naturalWidth, h: img.naturalHeight });
+  };
+  if (aspect === undefined || natural === undefined || natural.h === 0) return { shown: 1, onLoad, style: undefined };
+  const frameH = natural.w / aspect;
+  const shown = Math.min(1, frameH / natural.h);
+  // Less than a pixel row of band: nothing to cut.
+  if (natural.h - frameH < 1) return { shown: 1, onLoad, style: undefined };
+  return { shown, onLoad, style: { aspectRatio: `${natural.w} / ${Math.round(frameH)}` } };
+}
+
 /** The evidence frames (their names come from the violation) and the strip of the whole clip. */
-function AlertMedia({ v, title }: { v: Violation; title: string }) {
+function AlertMedia({ v, title, aspect }: { v: Violation; title: string; aspect: number | undefined }) {
   const [shown, setShown] = useState(0);
   useEffect(() => setShown(0), [v.id]);
+  const cut = useCaptionCut(aspect);
   const evidence = v.evidence[Math.min(shown, v.evidence.length - 1)];
   return (
     <div class="alert-media">
       <MomentVideo base={`/api/violations/${seg(v.id)}/video`} title={title} />
       {evidence !== undefined ? (
         <figure class="evidence">
-          <div class="evidence-frame">
-            <img src={`/api/violations/${seg(v.id)}/evidence/${encodeURIComponent(evidence)}`} alt={t('alert.evidenceAlt', { rule: title, n: shown + 1, total: v.evidence.length })} />
-            <SubjectBoxes v={v} evidence={evidence} />
+          <div class={`evidence-frame${cut.style === undefined ? '' : ' cut'}`} style={cut.style}>
+            <img src={`/api/violations/${seg(v.id)}/evidence/${encodeURIComponent(evidence)}`} alt={t('alert.evidenceAlt', { rule: title, n: shown + 1, total: v.evidence.length })} onLoad={cut.onLoad} />
+            <SubjectBoxes v={v} evidence={evidence} shown={cut.shown} />
           </div>
           {v.evidence.length > 1 && (
             <div class="frames" role="group" aria-label={t('alert.frames')}>
@@ -142,7 +164,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
       </header>
 
       <div class="alert-body">
-        <AlertMedia v={v} title={title} />
+        <AlertMedia v={v} title={title} aspect={summary?.width && summary.height ? summary.width / summary.height : undefined} />
         <div class="alert-side">
           <p class="message"><Message parts={v.messageParts} text={v.message} /></p>
 
@@ -160,7 +182,7 @@ export function AlertDetail({ v, ui, onBack }: { v: Violation; ui: DecisionUi; o
           <details class="alert-codes">
             <summary>{t('words.details')}</summary>
             <dl class="code-facts">
-              <div><dt>{t('alert.sop')}</dt><dd><span class="mono" data-user-text="">{v.sop}</span>{v.sopVersion !== null && ` v${v.sopVersion}`}</dd></div>
+              <div><dt>{t('alert.sop')}</dt><dd><span class="mono" data-user-text="">{v.sop}</span>{v.sopVersion !== null && ` ${t('zh14.version', { version: v.sopVersion })}`}</dd></div>
               <div><dt>{t('words.rule')}</dt><dd><span class="mono" data-user-text="">{v.rule}{v.step !== null ? ` / ${v.step}` : ''}</span></dd></div>
               <div><dt>{t('words.code')}</dt><dd><span class="mono" data-user-text="">{v.kind}</span></dd></div>
               <div><dt>{t('alert.decidedBy')}</dt><dd><span class="mono" data-user-text="">{v.decidedBy}</span> · {t('alert.confidence', { value: percent(v.confidence, locale) })}</dd></div>

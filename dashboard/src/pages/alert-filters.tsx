@@ -54,14 +54,16 @@ export function apiQuery(f: AlertFilter): Record<string, string | undefined> {
 
 export const narrowed = (f: AlertFilter): boolean => [f.cam, f.rule, f.sev, f.from, f.to, f.q].some((v) => v !== undefined);
 
-export function AlertFilters({ filter, rules }: { filter: AlertFilter; rules: string[] }) {
+/** `rules`: the rules seen in the lists so far, id to title in the viewer's language. */
+export function AlertFilters({ filter, rules }: { filter: AlertFilter; rules: ReadonlyMap<string, string> }) {
   const s = useSession();
   const [words, setWords] = useState(filter.q ?? '');
   const [open, setOpen] = useState(narrowed(filter));
   useEffect(() => setWords(filter.q ?? ''), [filter.q]);
   const set = (patch: Partial<AlertFilter>): void => navigate('/alerts', filterQuery({ ...filter, ...patch }), true);
   const cameras = s.session.cameras.filter((c) => s.scope.some((st) => st.id === c.storeId));
-  const ruleOptions = [...new Set([...rules, ...(filter.rule === undefined ? [] : [filter.rule])])].sort();
+  const label = (r: string): string => rules.get(r) ?? prettyId(r);
+  const ruleOptions = [...new Set([...rules.keys(), ...(filter.rule === undefined ? [] : [filter.rule])])].sort((a, b) => label(a).localeCompare(label(b)));
 
   return (
     <div class="alert-filters">
@@ -89,7 +91,7 @@ export function AlertFilters({ filter, rules }: { filter: AlertFilter; rules: st
           <label class="field"><span>{t('alerts.rule')}</span>
             <select value={filter.rule ?? ''} onChange={(e) => set({ rule: e.currentTarget.value || undefined })}>
               <option value="">{t('alerts.any')}</option>
-              {ruleOptions.map((r) => <option key={r} value={r}>{prettyId(r)}</option>)}
+              {ruleOptions.map((r) => <option key={r} value={r}>{label(r)}</option>)}
             </select>
           </label>
           <label class="field"><span>{t('alerts.severity')}</span>

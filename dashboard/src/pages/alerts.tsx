@@ -9,7 +9,7 @@ import { ago, dateTime } from '../lib/format.ts';
 import { useLive } from '../live.ts';
 import { navigate, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { Empty, ErrorNote, Loading, SeverityBadge, StatusBadge, ruleTitle, toast } from '../components/ui.tsx';
+import { Empty, ErrorNote, KeyHint, Loading, SeverityBadge, StatusBadge, ruleTitle, toast } from '../components/ui.tsx';
 import { AlertFilters, apiQuery, filterOf, filterQuery, narrowed } from './alert-filters.tsx';
 import { BulkBar, useUndo } from './alert-bulk.tsx';
 import { HelpDialog } from '../components/help.tsx';
@@ -34,7 +34,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [checked, setChecked] = useState<Set<string>>(new Set());
-  const [rules, setRules] = useState<string[]>([]);
+  const [rules, setRules] = useState<ReadonlyMap<string, string>>(new Map());
   const [decisionError, setDecisionError] = useState<unknown>(undefined);
   const commentRef = useRef<HTMLTextAreaElement | null>(null);
   const listRef = useRef<HTMLUListElement | null>(null);
@@ -48,7 +48,7 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
     setChecked(new Set());
     api<Violation[]>('GET', `/api/violations${qs({ ...apiQuery(f), storeId: s.session.storeId, limit: 200 })}`).then((l) => {
       setList(l);
-      setRules((old) => [...new Set([...old, ...l.map((v) => v.rule)])]);
+      setRules((old) => new Map([...old, ...l.map((v): [string, string] => [v.rule, ruleTitle(v)])]));
     }, setError);
   }, [filterKey, s.session.storeId]);
 
@@ -183,10 +183,10 @@ export function Alerts({ onChanged }: { onChanged: () => void }) {
             ))}
           </ul>
         )}
-        <p class="hint keys-hint muted">{t('alerts.keyHint')}</p>
+        <p class="hint keys-hint muted"><KeyHint text={t('alerts.keyHint')} /></p>
       </section>
       <section class="detail" aria-live="polite">
-        {selected !== undefined ? <AlertDetail v={selected} ui={ui} onBack={() => select(undefined)} /> : items.length > 0 && <Empty title={t('alerts.pick')}>{t('alerts.pickHint')}</Empty>}
+        {selected !== undefined ? <AlertDetail v={selected} ui={ui} onBack={() => select(undefined)} /> : items.length > 0 && <Empty title={t('alerts.pick')}><span class="keys-only"><KeyHint text={t('alerts.pickHint')} /></span></Empty>}
       </section>
       {help && <HelpDialog onClose={() => setHelp(false)} />}
     </div>

@@ -4,6 +4,7 @@ import type { Camera } from '../../../services/api/schemas/camera.ts';
 import { api, seg } from '../api.ts';
 import { locale, t, tOr } from '../i18n/index.ts';
 import { ago, dateTime } from '../lib/format.ts';
+import { ServerText } from '../components/ui.tsx';
 
 const REFRESH_MS = 15_000;
 
@@ -83,7 +84,7 @@ export function HealthFacts({ camera, h, tz }: { camera: Camera; h: CameraHealth
         <div><dt>{t('health.dropped')}</dt><dd>{num(h.dropped)}</dd></div>
         <div><dt>{t('health.reconnects')}</dt><dd>{num(h.reconnectsLastHour)} · {t('health.stalls')} {num(h.stallsLastHour)}</dd></div>
         <div><dt>{t('health.lastFrame')}</dt><dd>{h.lastFrameAt === null ? '–' : dateTime(h.lastFrameAt, locale, tz)}</dd></div>
-        {h.problem !== null && <div><dt>{t('health.lastError')}</dt><dd>{tOr(`health.problem.${h.problem}`, h.lastError ?? h.problem)}</dd></div>}
+        {h.problem !== null && <div><dt>{t('health.lastError')}</dt><dd>{tOr(`health.problem.${h.problem}`, '') || <ServerText text={h.lastError ?? h.problem} />}</dd></div>}
       </dl>
       {h.notMonitored.length > 0 && (
         <>
@@ -91,7 +92,7 @@ export function HealthFacts({ camera, h, tz }: { camera: Camera; h: CameraHealth
           <ul class="gaps">
             {h.notMonitored.map((g) => (
               <li key={g.startAt}>
-                {dateTime(g.startAt, locale, tz)} – {g.endAt === null ? t('health.now') : dateTime(g.endAt, locale, tz)}: <span class="muted">{g.reason}</span>
+                {dateTime(g.startAt, locale, tz)} – {g.endAt === null ? t('health.now') : dateTime(g.endAt, locale, tz)}: <span class="muted"><ServerText text={g.reason} /></span>
               </li>
             ))}
           </ul>

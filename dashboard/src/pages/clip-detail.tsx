@@ -5,7 +5,7 @@ import type { Clip } from '../../../services/api/schemas/clip.ts';
 import type { ReviewItem, Violation } from '../../../services/api/schemas/violation.ts';
 import type { ClipSummary } from '../../api-schemas.ts';
 import { api, qs, seg } from '../api.ts';
-import { locale, t } from '../i18n/index.ts';
+import { lang, locale, t } from '../i18n/index.ts';
 import { bytes, clipTime, dateTime, percent } from '../lib/format.ts';
 import { layoutTimeline } from '../lib/timeline-model.ts';
 import { useLive } from '../live.ts';
@@ -14,7 +14,7 @@ import { useSession } from '../session.tsx';
 import { TimelineView, type TimelineSelection } from '../components/timeline.tsx';
 import { ClipLabels, keepAsNotViolation } from '../components/clip-labels.tsx';
 import type { ClipLabel } from '../../../services/api/schemas/clip-label.ts';
-import { ErrorNote, Loading, Progress, SeverityBadge, StatusBadge, ruleTitle, toast, hideBroken } from '../components/ui.tsx';
+import { ErrorNote, Loading, ServerText, Progress, SeverityBadge, StatusBadge, ruleTitle, toast, hideBroken } from '../components/ui.tsx';
 import { Message } from '../components/message.tsx';
 
 export function ClipDetail({ clipId }: { clipId: string }) {
@@ -84,7 +84,7 @@ export function ClipDetail({ clipId }: { clipId: string }) {
           <Progress value={clip.progress} label={t('clips.analysisProgress')} tone="busy" />
         </section>
       )}
-      {clip.status === 'failed' && <div class="error-note" role="alert"><p>{clip.error ?? t('clips.failed')}</p></div>}
+      {clip.status === 'failed' && <div class="error-note" role="alert"><p>{clip.error === null ? t('clips.failed') : <>{lang === 'en' ? null : `${t('clips.failed')} `}<ServerText text={clip.error} /></>}</p></div>}
       {clip.status === 'done' && (
         <>
           <section class="card" aria-labelledby="tl-title">

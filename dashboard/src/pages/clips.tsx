@@ -3,12 +3,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Clip } from '../../../services/api/schemas/clip.ts';
 import { api, qs, rememberedUploads, seg, unfinishedUpload, uploadClip, type UnfinishedUpload, type Upload } from '../api.ts';
-import { locale, t } from '../i18n/index.ts';
+import { lang, locale, t } from '../i18n/index.ts';
 import { ago, bytes, percent } from '../lib/format.ts';
 import { useLive } from '../live.ts';
 import { href, navigate, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { Empty, ErrorNote, Loading, Progress, StatusBadge } from '../components/ui.tsx';
+import { Empty, ErrorNote, Loading, Progress, StatusBadge, serverSaid } from '../components/ui.tsx';
 import { ClipDetail } from './clip-detail.tsx';
 import { NextStep } from '../components/next-step.tsx';
 
@@ -41,7 +41,7 @@ function UploadCard({ onUploaded }: { onUploaded: (c: Clip) => void }) {
   const settle = (clip: Clip): void => {
     if (clip.status === 'done') {
       void api<unknown[]>('GET', `/api/violations${qs({ clipId: clip.id, limit: 500 })}`).then((v) => setStage({ kind: 'done', clip, violations: v.length }), () => setStage({ kind: 'done', clip, violations: 0 }));
-    } else if (clip.status === 'failed') setStage({ kind: 'failed', clip, error: new Error(clip.error ?? t('clips.failed')) });
+    } else if (clip.status === 'failed') setStage({ kind: 'failed', clip, error: new Error(clip.error === null ? t('clips.failed') : lang === 'en' ? clip.error : `${t('clips.failed')} ${serverSaid(clip.error)}`) });
     else setStage({ kind: 'analysing', clip });
   };
   useLive((e) => {

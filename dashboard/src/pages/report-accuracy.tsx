@@ -23,7 +23,9 @@ function Trend({ row }: { row: Row }) {
   );
 }
 
-export function AccuracySection({ from, to, storeId, multiStore }: { from: string; to: string; storeId: string; multiStore: boolean }) {
+/** `titles`: each rule's title in the viewer's language, keyed `<sop id>/<rule id>` (from the compliance rows). */
+export function AccuracySection({ from, to, storeId, multiStore, titles }: { from: string; to: string; storeId: string; multiStore: boolean; titles: ReadonlyMap<string, string> }) {
+  const title = (r: { sopId: string; rule: string }): string => titles.get(`${r.sopId}/${r.rule}`) ?? prettyId(r.rule);
   const [data, setData] = useState<AccuracyReport | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
@@ -62,7 +64,7 @@ export function AccuracySection({ from, to, storeId, multiStore }: { from: strin
               {rows.map((r) => (
                 <tr key={`${r.storeId}/${r.sopId}/${r.rule}`} data-rule={r.rule}>
                   {multiStore && <td>{r.storeName}</td>}
-                  <td><strong>{prettyId(r.rule)}</strong><br /><span class="muted">{r.sopId}</span></td>
+                  <td><strong>{title(r)}</strong><br /><span class="muted" data-user-text="">{r.sopId}</span></td>
                   <td>{share(r.precision)}<br /><span class="muted">{t('accuracy.confirmedOf', { confirmed: r.confirmed, decided: r.decided })}</span></td>
                   <td class="accuracy-missed">{r.missed}</td>
                   <td>{share(r.recall)}</td>
@@ -102,7 +104,7 @@ export function AccuracySection({ from, to, storeId, multiStore }: { from: strin
               {data.shadow.map((r) => (
                 <tr key={`${r.storeId}/${r.sopId}/${r.rule}`} data-rule={r.rule}>
                   {multiStore && <td>{r.storeName}</td>}
-                  <td><strong>{prettyId(r.rule)}</strong><br /><span class="muted">{r.sopId}</span></td>
+                  <td><strong>{title(r)}</strong><br /><span class="muted" data-user-text="">{r.sopId}</span></td>
                   <td>{r.wouldHaveAlerted}</td>
                   <td>{r.perDay}</td>
                   <td>{r.onLiveCameras}</td>

@@ -8,7 +8,7 @@ import { byDay, byRule, byStore, type ComplianceRow } from '../lib/report-model.
 import { href, navigate, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { DayChart, Legend, RuleChart } from '../components/charts.tsx';
-import { Empty, ErrorNote, Loading } from '../components/ui.tsx';
+import { Empty, ErrorNote, Loading, ruleTitle } from '../components/ui.tsx';
 import { UnmonitoredTable, duration, type NotMonitored } from './report-unmonitored.tsx';
 import { AccuracySection } from './report-accuracy.tsx';
 import { ScoreSection } from './report-score.tsx';
@@ -61,6 +61,7 @@ export function Reports() {
   const storeIds = s.scope.map((st) => st.id);
   const perDay = data === undefined ? [] : byDay(data.rows, days, data.monitored, storeIds);
   const perRule = data === undefined ? [] : byRule(data.rows);
+  const titles = new Map((data?.rows ?? []).map((r) => [`${r.sopId}/${r.rule}`, ruleTitle({ rule: r.rule, title: r.ruleTitle, titleZh: r.ruleTitleZh })]));
   const perStore = data === undefined ? [] : byStore(data.rows, s.scope, days, data.monitored);
   const total = perDay.reduce((a, d) => a + d.violations, 0);
   const dismissed = perDay.reduce((a, d) => a + d.dismissed, 0);
@@ -127,7 +128,7 @@ export function Reports() {
               </div>
             </section>
           )}
-          <AccuracySection from={data.from} to={data.to} storeId={s.session.storeId} multiStore={s.scope.length > 1} />
+          <AccuracySection from={data.from} to={data.to} storeId={s.session.storeId} multiStore={s.scope.length > 1} titles={titles} />
           <UnmonitoredTable rows={data.notMonitored} multiStore={s.scope.length > 1} liveCameras={liveCameras} />
           <p class="muted fineprint">{t('report.monitoredNote')}</p>
         </>

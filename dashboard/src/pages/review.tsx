@@ -8,7 +8,7 @@ import { clipTime, dateTime, percent } from '../lib/format.ts';
 import { useLive } from '../live.ts';
 import { href, navigate, onLink } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { Empty, ErrorNote, Loading, SeverityBadge, prettyId, hideBroken, toast } from '../components/ui.tsx';
+import { Empty, ErrorNote, Loading, KeyHint, SeverityBadge, ruleTitle, hideBroken, toast } from '../components/ui.tsx';
 import { MomentVideo } from '../components/moment-video.tsx';
 import { useQueueKeys } from './queue-keys.ts';
 import { NextStep } from '../components/next-step.tsx';
@@ -23,7 +23,7 @@ function Answer({ a }: { a: ReviewItem['answer'] }) {
   return (
     <>
       <strong>{t(`answer.${a.answer}`)}</strong>
-      {a.reason !== '' && <> — <span data-user-text="">{a.reason}</span></>}
+      {a.reason !== '' && <> — <span class="muted">{t('zh14.modelWords')}</span><q data-user-text="">{a.reason}</q></>}
       <details class="alert-codes">
         <summary>{t('words.details')}</summary>
         <span class="muted mono" data-user-text="">{a.decidedBy}</span> · {t('alert.confidence', { value: percent(a.confidence, locale) })}
@@ -115,13 +115,13 @@ export function ReviewQueue() {
       <ErrorNote error={error} />
       {items === undefined && error === undefined && <Loading />}
       {items !== undefined && items.length === 0 && <Empty title={t('review.empty')}>{t('review.emptyHint')}<NextStep watchingHint={false} /></Empty>}
-      {list.length > 0 && <p class="hint muted">{t('review.keyHint')}</p>}
+      {list.length > 0 && <p class="hint keys-hint muted"><KeyHint text={t('review.keyHint')} /></p>}
       <ul class="cards" ref={listRef}>
         {list.map((r) => (
           <li key={r.id} class={`card review-card ${r.id === selectedId ? 'selected' : ''}`} aria-current={r.id === selectedId ? 'true' : undefined}
             onClick={() => setSelectedId(r.id)}>
             <div class="card-head">
-              <h2>{prettyId(r.rule)}{r.step !== null && <span class="muted"> · {t('alert.step')} {r.step}</span>}</h2>
+              <h2>{ruleTitle(r)}{r.step !== null && <span class="muted"> · {t('alert.step')} {r.step}</span>}</h2>
               <SeverityBadge severity={r.severity} />
             </div>
             {r.question !== null && (
@@ -136,7 +136,7 @@ export function ReviewQueue() {
               {r.start !== null && <> · {clipTime(r.start)}–{clipTime(r.end ?? r.start)}</>}
               {' · '}{dateTime(r.createdAt, locale, s.storeTz(r.storeId))}
             </p>
-            {r.clipId !== null && r.id === selectedId && <MomentVideo base={`/api/review-items/${seg(r.id)}/video`} title={prettyId(r.rule)} />}
+            {r.clipId !== null && r.id === selectedId && <MomentVideo base={`/api/review-items/${seg(r.id)}/video`} title={ruleTitle(r)} />}
             {r.clipId !== null && (
               <>
                 <img class="strip-img" src={`/api/clips/${encodeURIComponent(r.clipId)}/timeline.jpg`} alt={t('alert.clipStripAlt')} loading="lazy" onError={hideBroken} />

@@ -109,7 +109,7 @@ export function SopDetail({ storeId, sopId, onChanged }: { storeId: string; sopI
             <SopEditor storeId={storeId} initial={body.yaml} fileName={`${sopId}.yaml`} onCancel={() => setEditing(false)} onSaved={() => { setEditing(false); changed(); }} />
           ) : (
             <>
-              <pre class="code">{body.yaml.split('\n').map((l, i) => <span key={i} class="code-line"><span class="ln">{i + 1}</span>{l}{'\n'}</span>)}</pre>
+              <pre class="code" data-user-text="">{body.yaml.split('\n').map((l, i) => <span key={i} class="code-line"><span class="ln">{i + 1}</span>{l}{'\n'}</span>)}</pre>
               {s.canWrite && <button type="button" class="primary" onClick={() => setEditing(true)}>{t('sops.edit')}</button>}
             </>
           )}
@@ -122,7 +122,7 @@ export function SopDetail({ storeId, sopId, onChanged }: { storeId: string; sopI
             <tbody>
               {versions.map((v) => (
                 <tr key={v.id}>
-                  <td>v{v.version}</td>
+                  <td>{t('zh14.version', { version: v.version })}</td>
                   <td>{dateTime(v.createdAt, locale, s.storeTz(storeId))}</td>
                   <td>{v.enabled ? <span class="badge status-open">{t('sops.enabled')}</span> : <span class="muted">—</span>}</td>
                   <td>{s.canWrite && (v.enabled ? <button type="button" onClick={() => enable(undefined, false)}>{t('sops.disable')}</button> : <button type="button" onClick={() => enable(v.version, true)}>{t('sops.enable')}</button>)}</td>

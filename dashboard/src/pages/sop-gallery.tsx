@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Static } from '@sinclair/typebox';
 import type { GalleryEntry, GalleryFillBody, GalleryRule } from '../../../services/api/schemas/sop-gallery.ts';
 import { api, seg } from '../api.ts';
-import { t, tOr } from '../i18n/index.ts';
+import { lang, t, tOr } from '../i18n/index.ts';
 import { href, navigate, onLink, useRoute } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { StorePicker } from '../components/camera-add.tsx';
@@ -17,13 +17,15 @@ type Rule = Static<typeof GalleryRule>;
 type Values = NonNullable<GalleryFillBody['rules']>;
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const DURATIONS = ['min', 'max', 'for', 'max_gap', 'within'] as const;
+/** A title from the file in the viewer's language: `title_zh` for Chinese readers when the file gives one. */
+const titled = (x: { title: string; titleZh: string | null }): string => (lang === 'zh' ? x.titleZh ?? x.title : x.title);
 
 function RuleFields({ rule, value, onChange }: { rule: Rule; value: Values[string]; onChange: (v: Values[string]) => void }) {
   const durations = { ...rule.durations, ...value.durations };
   const schedule = value.schedule === undefined ? rule.schedule : value.schedule;
   return (
     <fieldset class="rule-values" data-rule={rule.id}>
-      <legend>{rule.title}</legend>
+      <legend>{titled(rule)}</legend>
       <label class="field inline"><span>{t('sops.severity')}</span>
         <select name={`${rule.id}.severity`} value={value.severity ?? rule.severity} onChange={(e) => onChange({ ...value, severity: e.currentTarget.value as Rule['severity'] })}>
           {(['low', 'medium', 'high'] as const).map((sv) => <option key={sv} value={sv}>{tOr(`severity.${sv}`, sv)}</option>)}
@@ -96,9 +98,9 @@ function GalleryForm({ storeId, entry }: { storeId: string; entry: GalleryEntry 
     );
   }
   return (
-    <form class="gallery-form" aria-label={t('onboard.formTitle', { title: entry.title })} onSubmit={(e) => void write(e)}>
-      <h2>{t('onboard.formTitle', { title: entry.title })}</h2>
-      <details><summary>{t('onboard.checks')}</summary><Explanation text={entry.explanation} /></details>
+    <form class="gallery-form" aria-label={t('onboard.formTitle', { title: titled(entry) })} onSubmit={(e) => void write(e)}>
+      <h2>{t('onboard.formTitle', { title: titled(entry) })}</h2>
+      <details><summary>{t('onboard.checks')}</summary><Explanation text={lang === 'zh' ? entry.explanationZh : entry.explanation} /></details>
       {cameras.length === 0 ? (
         <p class="notice">{t('onboard.noCameraInStore')} <a href={href('/cameras', { add: '1' })} onClick={onLink}>{t('onboard.addCamera')}</a></p>
       ) : (
@@ -158,10 +160,10 @@ export function SopGallery() {
           <ul class="gallery">
             {entries.map((e) => (
               <li key={e.name} class="card" data-file={e.name}>
-                <h2>{e.title}</h2>
-                {e.description !== null && <p>{e.description}</p>}
-                <details><summary>{t('onboard.checks')}</summary><Explanation text={e.explanation} /></details>
-                <p class="muted">{t('onboard.zonesIn', { zones: e.zones.join(', ') })}</p>
+                <h2>{titled(e)}</h2>
+                {e.description !== null && <p data-user-text="">{e.description}</p>}
+                <details><summary>{t('onboard.checks')}</summary><Explanation text={lang === 'zh' ? e.explanationZh : e.explanation} /></details>
+                <p class="muted">{t('onboard.zonesIn', { zones: e.zones.join(lang === 'zh' ? '、' : ', ') })}</p>
                 <div class="actions"><a class="button primary" href={href('/sops', { gallery: '1', store: storeId, file: e.name })} onClick={onLink}>{t('onboard.useFile')}</a></div>
               </li>
             ))}

@@ -15,6 +15,8 @@ export const ComplianceRow = Type.Object({
   storeName: Type.String(),
   sopId: Type.String(),
   rule: Type.String(),
+  ruleTitle: Type.Union([Type.String(), Type.Null()], { description: 'The rule\'s title in the newest version of its SOP file' }),
+  ruleTitleZh: Type.Union([Type.String(), Type.Null()], { description: '`title_zh` of the rule, when given' }),
   violations: Type.Integer(),
   open: Type.Integer(),
   needsReview: Type.Integer(),

@@ -17,15 +17,17 @@ export const GallerySchedule = Type.Object({
 }, { additionalProperties: false });
 
 export const GalleryRule = Type.Object({
-  id: Type.String(), title: Type.String(), kind: Type.String(), severity: Severity, durations: Durations, schedule: Type.Union([GallerySchedule, Type.Null()]),
+  id: Type.String(), title: Type.String(), titleZh: nullable(Type.String()), kind: Type.String(), severity: Severity, durations: Durations, schedule: Type.Union([GallerySchedule, Type.Null()]),
 });
 
 export const GalleryEntry = Type.Object({
   name: Type.String({ description: 'File name in sop-rules/' }),
   sopId: Type.String(),
   title: Type.String(),
+  titleZh: nullable(Type.String({ description: '`title_zh` of the file, when given' })),
   description: Type.Union([Type.String(), Type.Null()]),
   explanation: Type.String({ description: 'What the file checks, in plain words' }),
+  explanationZh: Type.String({ description: 'The same in Simplified Chinese, line for line' }),
   camera: Type.String({ description: 'The camera its zones are drawn for' }),
   zones: Type.Array(Type.String()),
   rules: Type.Array(GalleryRule, { description: 'The values people change: severity, durations, schedule' }),

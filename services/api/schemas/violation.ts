@@ -111,6 +111,8 @@ export const ReviewItem = Type.Object({
   clipId: Type.Union([Type.String(), Type.Null()]),
   sop: Type.String(),
   rule: Type.String(),
+  title: Type.Union([Type.String(), Type.Null()], { description: 'The rule\'s title in its SOP file' }),
+  titleZh: Type.Union([Type.String(), Type.Null()], { description: 'The rule\'s title in Simplified Chinese (`title_zh`), when given' }),
   step: Type.Union([Type.String(), Type.Null()]),
   severity: Severity,
   start: Type.Union([Type.Number(), Type.Null()]),

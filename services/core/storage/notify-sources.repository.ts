@@ -1,10 +1,13 @@
 // What the notifier reads: violations not yet announced, unreviewed ones to escalate, and a shift's summary.
 import type { Severity } from '../contracts.ts';
 import type { Queryable, Row } from './database.ts';
-import { toViolationRecord, type ViolationRecord } from './violations.repository.ts';
+import { RULE_TITLE, RULE_TITLE_ZH, toViolationRecord, type ViolationRecord } from './violations.repository.ts';
 
 /** A violation with the names a message shows (the camera's name when the camera is a row of the store). */
 export interface NotifiableViolation extends ViolationRecord {
+  /** The step's title and `title_zh` in the SOP version that raised it, for a sequence rule's step. */
+  stepTitle: string | null;
+  stepTitleZh: string | null;
   storeName: string;
   storeTz: string;
   cameraName: string;
@@ -32,13 +35,22 @@ export interface ShiftSummary {
 function toNotifiable(r: Row): NotifiableViolation {
   return {
     ...toViolationRecord(r),
+    stepTitle: (r.step_title as string | null | undefined) ?? null,
+    stepTitleZh: (r.step_title_zh as string | null | undefined) ?? null,
     storeName: r.store_name as string,
     storeTz: r.store_tz as string,
     cameraName: (r.camera_name as string | null) ?? (r.camera_id as string),
   };
 }
 
-const SELECT = `SELECT v.*, s.name AS store_name, s.tz AS store_tz, c.name AS camera_name
+/** SQL for a step's title (`title` or `titleZh`) in the SOP version that raised the violation, as RULE_TITLE. */
+const STEP_TITLE = (key: 'title' | 'titleZh'): string => `(SELECT st->>'${key}' FROM sop_files sf, jsonb_array_elements(sf.compiled->'rules') r,
+    jsonb_array_elements(COALESCE(r->'steps', '[]'::jsonb)) st
+  WHERE sf.store_id = v.store_id AND sf.sop_id = v.sop_id AND (v.sop_version IS NULL OR sf.version = v.sop_version) AND r->>'id' = v.rule
+    AND st->>'id' = v.step ORDER BY sf.version DESC LIMIT 1)`;
+
+const SELECT = `SELECT v.*, ${RULE_TITLE} AS rule_title, ${RULE_TITLE_ZH} AS rule_title_zh, ${STEP_TITLE('title')} AS step_title,
+    ${STEP_TITLE('titleZh')} AS step_title_zh, s.name AS store_name, s.tz AS store_tz, c.name AS camera_name
   FROM violations v JOIN stores s ON s.id = v.store_id LEFT JOIN cameras c ON c.id = v.camera_id AND c.store_id = v.store_id`;
 
 export class NotifySourceRepository {

@@ -1,6 +1,10 @@
 // Cases the engine could not decide alone (no model, an unsure answer): stored for a person, never dropped.
 import type { MessageParts, Severity } from '../contracts.ts';
 import type { Queryable, Row } from './database.ts';
+import { RULE_TITLE, RULE_TITLE_ZH } from './violations.repository.ts';
+
+/** The item and its rule's titles from the SOP version that raised it (aliased v, as the violations' SQL expects). */
+const SELECT = `SELECT v.*, ${RULE_TITLE} AS rule_title, ${RULE_TITLE_ZH} AS rule_title_zh FROM review_items v`;
 
 export interface ReviewItemUpsert {
   storeId: string;
@@ -32,6 +36,9 @@ export interface ReviewItemRecord {
   clipId: string | null;
   sopId: string;
   rule: string;
+  /** The rule's title and `title_zh` in its SOP file, when the store has them. */
+  ruleTitle: string | null;
+  ruleTitleZh: string | null;
   step: string | null;
   severity: Severity;
   startS: number | null;
@@ -59,6 +66,8 @@ function toRecord(r: Row): ReviewItemRecord {
     clipId: (r.clip_id as string | null) ?? null,
     sopId: r.sop_id as string,
     rule: r.rule as string,
+    ruleTitle: (r.rule_title as string | null | undefined) ?? null,
+    ruleTitleZh: (r.rule_title_zh as string | null | undefined) ?? null,
     step: (r.step as string | null) ?? null,
     severity: r.severity as Severity,
     startS: r.start_s === null ? null : Number(r.start_s),
@@ -104,12 +113,12 @@ export class ReviewItemRepository {
     if (filter.shadow !== undefined) where.push(`shadow = $${params.push(filter.shadow)}`);
     if (filter.status !== undefined) where.push(`status = $${params.push(filter.status)}`);
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 500);
-    const r = await this.db.query(`SELECT * FROM review_items WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`, params);
+    const r = await this.db.query(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`, params);
     return r.rows.map(toRecord);
   }
 
   async get(id: string, storeIds: readonly string[]): Promise<ReviewItemRecord | undefined> {
-    const r = await this.db.query('SELECT * FROM review_items WHERE id = $1 AND store_id = ANY($2::text[])', [id, storeIds]);
+    const r = await this.db.query(`${SELECT} WHERE id = $1 AND store_id = ANY($2::text[])`, [id, storeIds]);
     return r.rows[0] === undefined ? undefined : toRecord(r.rows[0]);
   }
 

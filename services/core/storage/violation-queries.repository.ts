@@ -43,6 +43,9 @@ export interface ComplianceRow {
   storeName: string;
   sopId: string;
   rule: string;
+  /** The rule's title and `title_zh` in the newest version of its SOP file, when the store still has it. */
+  ruleTitle: string | null;
+  ruleTitleZh: string | null;
   violations: number;
   open: number;
   needsReview: number;
@@ -79,6 +82,10 @@ function where(q: ViolationQuery): { sql: string; params: unknown[] } {
   }
   return { sql: parts.join(' AND '), params };
 }
+
+/** SQL for a rule's title (`title` or `titleZh` of the compiled file) in the newest version of its SOP file. */
+const NEWEST_TITLE = (key: 'title' | 'titleZh'): string => `(SELECT r->>'${key}' FROM sop_files sf, jsonb_array_elements(sf.compiled->'rules') r
+  WHERE sf.store_id = v.store_id AND sf.sop_id = v.sop_id AND r->>'id' = v.rule ORDER BY sf.version DESC LIMIT 1)`;
 
 export class ViolationQueryRepository {
   constructor(private readonly db: Queryable) {}
@@ -129,7 +136,8 @@ export class ViolationQueryRepository {
     const { sql, params } = where({ ...q, shadow: false });
     const r = await this.db.query(
       `SELECT to_char((${EVENT_AT} AT TIME ZONE s.tz)::date, 'YYYY-MM-DD') AS day, v.store_id, s.name AS store_name,
-              v.sop_id, v.rule, count(*)::integer AS violations,
+              v.sop_id, v.rule, ${NEWEST_TITLE('title')} AS rule_title, ${NEWEST_TITLE('titleZh')} AS rule_title_zh,
+              count(*)::integer AS violations,
               (count(*) FILTER (WHERE v.status = 'open'))::integer AS open,
               (count(*) FILTER (WHERE v.status = 'needs_review'))::integer AS needs_review,
               (count(*) FILTER (WHERE v.status = 'confirmed'))::integer AS confirmed,
@@ -147,6 +155,8 @@ export class ViolationQueryRepository {
       storeName: row.store_name as string,
       sopId: row.sop_id as string,
       rule: row.rule as string,
+      ruleTitle: (row.rule_title as string | null) ?? null,
+      ruleTitleZh: (row.rule_title_zh as string | null) ?? null,
       violations: Number(row.violations),
       open: Number(row.open),
       needsReview: Number(row.needs_review),
