@@ -46,7 +46,7 @@ export function AccuracySection({ from, to, storeId, multiStore, titles }: { fro
         <Empty title={t('accuracy.emptyTitle')}><p>{t('accuracy.emptyHow')}</p></Empty>
       )}
       {data !== undefined && rows.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-scroll">
           <table class="table accuracy-table">
             <thead>
               <tr>
@@ -88,6 +88,7 @@ export function AccuracySection({ from, to, storeId, multiStore, titles }: { fro
         <>
           <h3>{t('accuracy.shadowTitle')}</h3>
           <p class="muted fineprint">{t('accuracy.shadowLead')}</p>
+          <div class="table-scroll">
           <table class="table shadow-table">
             <thead>
               <tr>
@@ -114,6 +115,7 @@ export function AccuracySection({ from, to, storeId, multiStore, titles }: { fro
               ))}
             </tbody>
           </table>
+          </div>
         </>
       )}
     </section>

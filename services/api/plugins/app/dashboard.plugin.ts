@@ -2,9 +2,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { buildDashboardBundle, type DashboardAsset, type DashboardBundle } from '../../../../dashboard/bundle.ts';
+import { PAGES, SUBPAGES } from '../../../../dashboard/src/pages-list.ts';
 
-/** Paths the dashboard's router knows; each serves the same shell, the page is chosen in the browser. */
-export const DASHBOARD_PAGES = ['/', '/signin', '/alerts', '/review', '/clips', '/cameras', '/sops', '/reports'] as const;
+/**
+ * Paths the dashboard's router knows (its own page lists, so that a new page is also a deep link); each serves the
+ * same shell, the page is chosen in the browser.
+ */
+export const DASHBOARD_PAGES: readonly string[] = ['/', '/signin', ...PAGES.map((p) => p.path), ...SUBPAGES.map((p) => p.path)];
 
 /** The shell and its bundle only: data comes from the API, images from the API (which audits each view). */
 const PAGE_CSP = [
