@@ -2,6 +2,8 @@
 // Run: npx tsx bench/verify-calls.bench.ts [--fps 2]   (one table row per clip; results go in BENCHMARKS.md)
 //      npx tsx bench/verify-calls.bench.ts --long 30   (only long footage: the intel person clip looped to >= 30 min
 //      with ffmpeg into a temp file, nothing committed)
+//      npx tsx bench/verify-calls.bench.ts --only "intel person,store aisle"   (only the rows whose name contains one of
+//      these, case-insensitive; the other clips are not made or analysed)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -20,9 +22,12 @@ import { optInLoopback } from '../test/doubles/outbound.ts';
 // The model double listens on 127.0.0.1: opt in to loopback as an operator would for a local model.
 optInLoopback();
 
-const { values } = parseArgs({ options: { fps: { type: 'string', default: '2' }, long: { type: 'string' } } });
+const { values } = parseArgs({ options: { fps: { type: 'string', default: '2' }, long: { type: 'string' }, only: { type: 'string' } } });
 const fps = Number(values.fps);
 const media = resolve(import.meta.dirname, '../../shared/media');
+const only = (values.only ?? '').split(',').map((w) => w.trim().toLowerCase()).filter((w) => w !== '');
+/** A row is measured when no --only is given, or its name contains one of the words. */
+const wanted = (name: string): boolean => only.length === 0 || only.some((w) => name.toLowerCase().includes(w));
 
 const poly = (p: ReadonlyArray<readonly [number, number]>): string => `[${p.map(([x, y]) => `[${x}, ${y}]`).join(', ')}]`;
 const WHOLE: ReadonlyArray<readonly [number, number]> = [[0, 0], [1, 0], [1, 1], [0, 1]];
@@ -45,27 +50,31 @@ if (values.long !== undefined) {
   const long = join(dir, 'intel-person-long.mp4');
   execFileSync('ffmpeg', ['-v', 'error', '-stream_loop', String(loops - 1), '-i', source, '-c', 'copy', long]);
   cases.push({ name: `intel person looped ${loops}x`, clip: long, sops: verifySop('cam-1', WHOLE) });
-} else {
+} else if (wanted('generated demo (one person, two sink visits)')) {
   const demo = await generateSampleClip(join(dir, 'demo.mp4'));
   cases.push({ name: 'generated demo (one person, two sink visits)', clip: demo.path, sops: verifySop('demo-1', SAMPLE_ZONES.sink) });
 }
 if (values.long === undefined && existsSync(media)) {
-  // Four workers standing still: the photo held for 4 s as a clip (aws-samples/amazon-rekognition-ppe, MIT-0).
-  const group = join(dir, 'ppe-group.mp4');
-  execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(media, 'aws_ppe-image-group.jpg'), '-t', '4', '-r', '10', '-vf', 'scale=640:-2', '-pix_fmt', 'yuv420p', group]);
-  cases.push({ name: 'four workers (ppe group photo, 4 s)', clip: group, sops: verifySop('cam-1', WHOLE) });
+  if (wanted('four workers (ppe group photo, 4 s)')) {
+    // Four workers standing still: the photo held for 4 s as a clip (aws-samples/amazon-rekognition-ppe, MIT-0).
+    const group = join(dir, 'ppe-group.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(media, 'aws_ppe-image-group.jpg'), '-t', '4', '-r', '10', '-vf', 'scale=640:-2', '-pix_fmt', 'yuv420p', group]);
+    cases.push({ name: 'four workers (ppe group photo, 4 s)', clip: group, sops: verifySop('cam-1', WHOLE) });
+  }
   cases.push({ name: 'intel person (six visits, 139 s)', clip: join(media, 'intel_one-by-one-person-detection.mp4'), sops: verifySop('cam-1', WHOLE) });
   cases.push({ name: 'intel store aisle (shoppers, 4.5 s)', clip: join(media, 'intel_store-aisle-detection.gif'), sops: verifySop('cam-1', WHOLE) });
 } else if (values.long === undefined) {
   console.log(`(${media} is absent: only the generated clip is measured)`);
 }
+const measured = cases.filter((c) => values.long !== undefined || wanted(c.name));
+if (measured.length === 0) throw new Error(`--only ${values.only ?? ''} matches no row`);
 
 const double = await startOpenAiDouble({ name: 'bench', script: [{ kind: 'answer', answer: 'yes', reason: 'frame 1: gloves on' }] });
 console.log(`fps ${fps}; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('| clip | duration s | verify episodes (violations + reviews + passes) | model calls | HTTP requests | calls per camera-hour | detector calls | wall s |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 try {
-  for (const c of cases) {
+  for (const c of measured) {
     const before = double.log.length;
     const agent = createVlmAgent(configFromObject({ vlm: { providers: [{ id: 'bench', baseUrl: double.url, model: 'm', timeoutMs: 10_000, maxImages: 3, structuredOutput: 'json_schema' }] } }).vlm);
     const r = await analyzeClip({ clipPath: c.clip, sops: c.sops, fps, agent });
