@@ -59,7 +59,7 @@ export interface LivePipelineStats {
   segments: number;
   /** Camera time watched by the rules, ms: the spans between consecutive analysed frames of a segment. */
   watchedMs: number;
-  /** `verify` questions asked (one per gated episode, or per subject with `per: subject`). */
+  /** `verify` questions the rules asked (one per gated episode, or per subject with `per: subject`), with or without a model. */
   questions: number;
   /** HTTP calls to the model those questions took (0 for answers from the cache or an unchanged scene). */
   modelCalls: number;
@@ -276,12 +276,12 @@ export class LivePipeline {
     // The answer may come after this segment ended: judge it against the segment that asked.
     const segmentStartMs = this.segmentStartMs;
     const answerWith = (answer: VerifyAnswer): void => this.handle(engine, engine.resolveVerify(request.id, answer), frameMs, segmentStartMs);
+    this.s.questions += 1;
     if (this.o.verify === undefined) {
       answerWith({ ...NO_MODEL, reason: 'no vision model is configured: a person must check' });
       return;
     }
     const frames = this.ring.spread(request.startMs, request.endMs, request.frames);
-    this.s.questions += 1;
     const counted = (answer: LiveAnswer): void => {
       this.s.modelCalls += answer.calls?.length ?? 0;
       this.s.modelCostUsd += (answer.calls ?? []).reduce((sum, c) => sum + c.costUsd, 0);
