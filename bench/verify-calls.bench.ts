@@ -62,15 +62,21 @@ async function quietHour(out: string, visits: number, atFps: number): Promise<vo
   ], { stdio: ['pipe', 'ignore', 'inherit'] });
   const exited = once(child, 'close');
   const frames = Math.round((hourMs * atFps) / 1000);
+  // One long strip of noise; each frame takes its own window of it (cheap enough for an hour of frames).
+  const shifts = 10_007;
+  const noise = new Int8Array(width * height * 3 + shifts);
   let seed = 7;
+  for (let j = 0; j < noise.length; j++) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    noise[j] = Math.floor((seed / 2_147_483_648) * 5) - 2;
+  }
   for (let i = 0; i < frames; i++) {
     const tMs = Math.round((i * 1000) / atFps);
     const start = starts.find((s) => tMs >= s && tMs < s + SAMPLE_DURATION_MS);
     const frame = Buffer.from(start === undefined ? empty : composeFrame(background, photo, tMs - start, width, height));
-    for (let j = 0; j < frame.length; j++) {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      frame[j] = Math.min(255, Math.max(0, (frame[j] ?? 0) + Math.floor((seed / 2_147_483_648) * 5) - 2));
-    }
+    const pixels = new Uint8ClampedArray(frame.buffer, frame.byteOffset, frame.length);
+    const off = (i * 7_919) % shifts;
+    for (let j = 0; j < pixels.length; j++) pixels[j] = (pixels[j] ?? 0) + (noise[off + j] ?? 0);
     if (!child.stdin.write(frame)) await once(child.stdin, 'drain');
   }
   child.stdin.end();
