@@ -1,4 +1,5 @@
-// Per-camera figures for /metrics (state, frame rates, drops, reconnects), from what each camera's worker last reported.
+// Per-camera figures for /metrics (state, frame rates, drops, reconnects, model calls per camera-hour), from what each
+// camera's worker last reported.
 import type { Database } from '../core/storage/index.ts';
 import { CameraStatusRepository } from '../core/storage/camera-status.repository.ts';
 import { STALE_REPORT_MS } from './camera-views.ts';
@@ -29,6 +30,15 @@ export async function cameraMetrics(db: Database): Promise<MetricFamily[]> {
     ['detectorCalls', fam('sopwatch_camera_detector_calls_total', 'counter', 'Frames the detector ran on (the rest carried the last detections forward).')],
     ['detectorMs', fam('sopwatch_camera_detector_ms_total', 'counter', 'Detector time, ms, summed over calls.')],
   ] as const;
+  // The rules' questions to the vision model (services/live/live-pipeline.ts stats), since the watch started.
+  const modelFams = [
+    ['watchedMs', fam('sopwatch_camera_watched_seconds_total', 'counter', 'Camera time watched by the rules, s (since the watch started).'), 1 / 1000],
+    ['questions', fam('sopwatch_camera_verify_questions_total', 'counter', 'Verify questions asked (one per gated episode).'), 1],
+    ['modelCalls', fam('sopwatch_camera_model_calls_total', 'counter', 'Vision-model HTTP calls those questions took.'), 1],
+    ['reusedAnswers', fam('sopwatch_camera_model_answers_reused_total', 'counter', 'Answers reused from an earlier question about the same, unchanged scene.'), 1],
+    ['modelCostUsd', fam('sopwatch_camera_model_cost_usd_total', 'counter', 'What the model calls cost, USD.'), 1],
+    ['modelCallsPerCameraHour', fam('sopwatch_camera_model_calls_per_camera_hour', 'gauge', 'Model calls per hour of camera time watched.'), 1],
+  ] as const;
   for (const r of rows) {
     const labels = { store: r.storeId, camera: r.cameraName };
     const fresh = r.ageMs !== null && r.ageMs < STALE_REPORT_MS;
@@ -50,6 +60,10 @@ export async function cameraMetrics(db: Database): Promise<MetricFamily[]> {
       const v = typeof stage === 'object' && stage !== null ? (stage as Record<string, unknown>)[key] : undefined;
       f.samples.push([labels, typeof v === 'number' && Number.isFinite(v) ? v : 0]);
     }
+    for (const [key, f, scale] of modelFams) {
+      const v = typeof pipeline === 'object' && pipeline !== null ? (pipeline as Record<string, unknown>)[key] : undefined;
+      f.samples.push([labels, typeof v === 'number' && Number.isFinite(v) ? Math.round(v * scale * 1e6) / 1e6 : 0]);
+    }
   }
-  return [up, state, fpsIn, fpsOut, dropped, reconnects, stalls, ...stageFams.map(([, f]) => f)];
+  return [up, state, fpsIn, fpsOut, dropped, reconnects, stalls, ...stageFams.map(([, f]) => f), ...modelFams.map(([, f]) => f)];
 }

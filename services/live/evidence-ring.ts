@@ -1,9 +1,16 @@
 // The rolling pre/post buffer of one camera: the last few seconds of JPEG frames, bounded by time and by count,
-// so evidence can show what happened before and after a violation without keeping video.
+// so evidence can show what happened before and after a violation without keeping video. Each frame carries what the
+// detector saw in it once the frame stage has settled it (for the boxes of an episode's subjects, and scene reuse).
+import type { Detections } from '../core/contracts.ts';
 import type { LiveFrame } from '../ingester/live-frame.ts';
 
+/** A live frame as the ring holds it: with its tracked detections once they are known. */
+export interface WatchedFrame extends LiveFrame {
+  detections?: Detections;
+}
+
 export class EvidenceRing {
-  private readonly frames: LiveFrame[] = [];
+  private readonly frames: WatchedFrame[] = [];
 
   /**
    * @param windowMs frames older than the newest minus this are dropped
@@ -17,20 +24,32 @@ export class EvidenceRing {
     while (this.frames.length > this.maxFrames || (this.frames[0] !== undefined && this.frames[0].tMs < oldest)) this.frames.shift();
   }
 
+  /** The detections of the frame taken at `tMs` (a new object: frames already handed out stay as they were). */
+  annotate(tMs: number, detections: Detections): void {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const f = this.frames[i];
+      if (f === undefined || f.tMs < tMs) return;
+      if (f.tMs === tMs) {
+        this.frames[i] = { ...f, detections };
+        return;
+      }
+    }
+  }
+
   /** Frames with fromMs <= tMs <= toMs, oldest first. */
-  between(fromMs: number, toMs: number): LiveFrame[] {
+  between(fromMs: number, toMs: number): WatchedFrame[] {
     return this.frames.filter((f) => f.tMs >= fromMs && f.tMs <= toMs);
   }
 
   /** `n` frames spread evenly over [fromMs, toMs] (fewer when fewer are held). */
-  spread(fromMs: number, toMs: number, n: number): LiveFrame[] {
+  spread(fromMs: number, toMs: number, n: number): WatchedFrame[] {
     const inside = this.between(fromMs, toMs);
     if (inside.length <= n) return inside;
-    return Array.from({ length: n }, (_, i) => inside[Math.round((i * (inside.length - 1)) / Math.max(1, n - 1))] as LiveFrame);
+    return Array.from({ length: n }, (_, i) => inside[Math.round((i * (inside.length - 1)) / Math.max(1, n - 1))] as WatchedFrame);
   }
 
   /** The newest frame held. */
-  latest(): LiveFrame | undefined {
+  latest(): WatchedFrame | undefined {
     return this.frames.at(-1);
   }
 

@@ -1,21 +1,24 @@
 // The live pipeline of one camera: frames -> detector -> tracker -> observe -> rule engines on wall-clock time,
 // verdicts handed to a sink as soon as a rule fires, with the seconds before and after kept as evidence.
 // A camera that goes offline ends the segment: open episodes are closed as cut short (a person decides), never as passed.
+// Frames handed out (evidence, questions) carry their tracked detections, for the boxes of an episode's subjects and for
+// the agent's scene reuse; the model calls the answers took are counted per camera-hour watched.
 import type { Detector } from '../detector/index.ts';
 import { FrameStage, masksFor, regionFor, type FrameStageStats, type GateOptions, type StagedFrame } from '../frames/index.ts';
 import { ViolationKind, type Polygon, type Verdict, type VerifyAnswer, type VerifyRequest, type Violation } from '../core/contracts.ts';
 import type { FrameBuffer } from '../ingester/frame-buffer.ts';
+import { perCameraHour } from '../core/model-usage.ts';
 import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
 import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
 import { observe } from '../rules/observe.ts';
-import { EvidenceRing } from './evidence-ring.ts';
+import { EvidenceRing, type WatchedFrame } from './evidence-ring.ts';
 
 export type LiveEvent =
   /** `frameMs`: arrival time of the frame that made the rule fire; `emittedMs`: when the sink got it. */
   | { type: 'verdict'; cameraId: string; verdict: Verdict; frameMs: number; emittedMs: number }
   /** The frames around a violation: `before` as soon as it is raised, `after` once `afterMs` has passed. */
-  | { type: 'evidence'; cameraId: string; violationId: string; before: LiveFrame[]; after: LiveFrame[] }
+  | { type: 'evidence'; cameraId: string; violationId: string; before: WatchedFrame[]; after: WatchedFrame[] }
   /** Monitoring of this camera paused (offline, handed over, stopped): rules were closed at `atMs`. */
   | { type: 'segment_end'; cameraId: string; atMs: number; reason: string };
 
@@ -28,7 +31,7 @@ export interface LivePipelineOptions {
   sink: (event: LiveEvent) => void;
   evidence?: { beforeMs?: number; afterMs?: number; maxFrames?: number };
   /** Answers `verify` questions from the buffered frames; without it they become needs_review. */
-  verify?: (request: VerifyRequest, frames: LiveFrame[]) => Promise<VerifyAnswer>;
+  verify?: LiveVerify;
   /** The motion gate of the frame stage; `{ enabled: false }` sends every frame to the detector. */
   gate?: GateOptions;
   /** Frames further apart than this belong to different segments (the camera was away). Default 10 000. */
@@ -40,6 +43,12 @@ export interface LivePipelineOptions {
   headMs?: number;
 }
 
+/** An answer, with the model calls it took when the answerer knows them (the agent's VerifyResult has both). */
+export type LiveAnswer = VerifyAnswer & { calls?: ReadonlyArray<{ costUsd: number }>; via?: string };
+
+/** Answers a `verify` question about the frames of its episode (with their detections, when settled). */
+export type LiveVerify = (request: VerifyRequest, frames: WatchedFrame[]) => Promise<LiveAnswer>;
+
 export interface LivePipelineStats {
   frames: number;
   decodeErrors: number;
@@ -48,6 +57,17 @@ export interface LivePipelineStats {
   /** Mean time from a frame's arrival to the end of its analysis, ms. */
   meanLagMs: number;
   segments: number;
+  /** Camera time watched by the rules, ms: the spans between consecutive analysed frames of a segment. */
+  watchedMs: number;
+  /** `verify` questions the rules asked (one per gated episode, or per subject with `per: subject`), with or without a model. */
+  questions: number;
+  /** HTTP calls to the model those questions took (0 for answers from the cache or an unchanged scene). */
+  modelCalls: number;
+  /** Answers reused from an earlier question about the same, unchanged scene. */
+  reusedAnswers: number;
+  modelCostUsd: number;
+  /** `modelCalls` per hour of `watchedMs`; 0 before any time was watched. */
+  modelCallsPerCameraHour: number;
   /** The frame stage: frames decoded, with motion near the zones, detector calls and time. */
   stage: FrameStageStats;
 }
@@ -74,7 +94,10 @@ export class LivePipeline {
   private pendingBreak: { atMs: number; reason: string } | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly flushers = new Set<() => void>();
-  private readonly s = { frames: 0, decodeErrors: 0, detectErrors: 0, verdicts: 0, lagTotalMs: 0, segments: 0 };
+  private readonly s = {
+    frames: 0, decodeErrors: 0, detectErrors: 0, verdicts: 0, lagTotalMs: 0, segments: 0, watchedMs: 0,
+    questions: 0, modelCalls: 0, reusedAnswers: 0, modelCostUsd: 0,
+  };
 
   constructor(private readonly o: LivePipelineOptions) {
     this.beforeMs = o.evidence?.beforeMs ?? 5000;
@@ -95,7 +118,13 @@ export class LivePipeline {
 
   stats(): LivePipelineStats {
     const { lagTotalMs, ...rest } = this.s;
-    return { ...rest, meanLagMs: this.s.frames === 0 ? 0 : Math.round(lagTotalMs / this.s.frames), stage: this.stage.stats() };
+    return {
+      ...rest,
+      meanLagMs: this.s.frames === 0 ? 0 : Math.round(lagTotalMs / this.s.frames),
+      modelCostUsd: Math.round(this.s.modelCostUsd * 1e6) / 1e6,
+      modelCallsPerCameraHour: perCameraHour(this.s.modelCalls, this.s.watchedMs),
+      stage: this.stage.stats(),
+    };
   }
 
   /** The newest frame this pipeline took (for a snapshot of the camera). */
@@ -192,7 +221,10 @@ export class LivePipeline {
     if (engines === undefined) return;
     for (const { frame, detections } of staged) {
       if (this.lastMs !== undefined && frame.tMs <= this.lastMs) continue;
+      // Time between two frames of the same segment was watched; a new segment starts after the last frame of the old one.
+      if (this.lastMs !== undefined && this.segmentStartMs !== undefined && this.lastMs >= this.segmentStartMs) this.s.watchedMs += frame.tMs - this.lastMs;
       this.lastMs = frame.tMs;
+      this.ring.annotate(frame.tMs, detections);
       for (const { engine, zones } of engines) this.handle(engine, engine.push(observe(detections, zones)), frame.tMs);
       this.s.frames += 1;
       this.s.lagTotalMs += Date.now() - frame.tMs;
@@ -244,11 +276,18 @@ export class LivePipeline {
     // The answer may come after this segment ended: judge it against the segment that asked.
     const segmentStartMs = this.segmentStartMs;
     const answerWith = (answer: VerifyAnswer): void => this.handle(engine, engine.resolveVerify(request.id, answer), frameMs, segmentStartMs);
+    this.s.questions += 1;
     if (this.o.verify === undefined) {
       answerWith({ ...NO_MODEL, reason: 'no vision model is configured: a person must check' });
       return;
     }
     const frames = this.ring.spread(request.startMs, request.endMs, request.frames);
-    this.o.verify(request, frames).then(answerWith, (err: unknown) => answerWith({ ...NO_MODEL, reason: `the model could not be asked: ${(err as Error).message}` }));
+    const counted = (answer: LiveAnswer): void => {
+      this.s.modelCalls += answer.calls?.length ?? 0;
+      this.s.modelCostUsd += (answer.calls ?? []).reduce((sum, c) => sum + c.costUsd, 0);
+      if (answer.via === 'reused') this.s.reusedAnswers += 1;
+      answerWith(answer);
+    };
+    this.o.verify(request, frames).then(counted, (err: unknown) => answerWith({ ...NO_MODEL, reason: `the model could not be asked: ${(err as Error).message}` }));
   }
 }

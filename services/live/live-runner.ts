@@ -105,7 +105,16 @@ export async function runLive(o: LiveRunOptions): Promise<void> {
   write(o.json ? JSON.stringify({ type: 'start', workerId: service.workerId, cameras: o.config.cameras.length, redis: redis !== undefined }) : `live: worker ${service.workerId}, ${o.config.cameras.length} cameras, ${redis === undefined ? 'watching all (no Redis)' : 'sharing them through Redis leases'}`);
   await service.start();
   const timer = setInterval(() => {
-    for (const h of service.health()) write(o.json ? JSON.stringify({ type: 'health', ...h }) : `${h.cameraId} health: ${h.state}, ${h.fpsIn} fps in, ${h.fpsOut} out, ${h.dropped} dropped, ${h.reconnectsLastHour} reconnects/h, grade ${h.grade}`);
+    const stats = new Map(service.stats().map((s) => [s.cameraId, s]));
+    for (const h of service.health()) {
+      const s = stats.get(h.cameraId);
+      // Model calls per camera-hour watched: the figure the cost of a camera follows.
+      const model = s === undefined ? { modelCalls: 0, questions: 0, reusedAnswers: 0, modelCallsPerCameraHour: 0 }
+        : { modelCalls: s.modelCalls, questions: s.questions, reusedAnswers: s.reusedAnswers, modelCallsPerCameraHour: s.modelCallsPerCameraHour };
+      write(o.json ? JSON.stringify({ type: 'health', ...h, ...model })
+        : `${h.cameraId} health: ${h.state}, ${h.fpsIn} fps in, ${h.fpsOut} out, ${h.dropped} dropped, ${h.reconnectsLastHour} reconnects/h, grade ${h.grade}; ` +
+          `${model.questions} questions, ${model.modelCalls} model calls (${model.modelCallsPerCameraHour} per camera-hour), ${model.reusedAnswers} answers reused`);
+    }
   }, o.healthEveryMs ?? 60_000);
   try {
     await (o.until ?? signalled());

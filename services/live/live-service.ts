@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { secretFromEnv } from '../core/env.ts';
-import type { VerifyAnswer, VerifyRequest } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import type { CameraHealth } from '../ingester/camera-health.ts';
 import type { LiveFrame } from '../ingester/live-frame.ts';
@@ -15,7 +14,7 @@ import { LeaseDistributor, LocalDistributor, type DistributorEvent } from './cam
 import { RedisLeaseStore } from './camera-lease.ts';
 import { cameraSourceFactory } from './camera-source.ts';
 import { startCameraWatch, type CameraWatch, type WatchEvent } from './camera-watch.ts';
-import type { LivePipelineStats } from './live-pipeline.ts';
+import type { LivePipelineStats, LiveVerify } from './live-pipeline.ts';
 
 export type LiveServiceEvent = WatchEvent | DistributorEvent;
 
@@ -30,7 +29,8 @@ export interface LiveServiceOptions {
   workerId?: string;
   /** The password of a camera; default: the environment variable its `passwordEnv` names. */
   passwordOf?: (camera: CameraConfig) => string | undefined;
-  verify?: (request: VerifyRequest, frames: LiveFrame[]) => Promise<VerifyAnswer>;
+  /** Answers `verify` questions (see LivePipelineOptions.verify). */
+  verify?: LiveVerify;
   /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
   outbound?: OutboundPolicy;
 }

@@ -1,20 +1,25 @@
 // Pictures from live cameras, all through the face finder: violation keyframes, the latest snapshot, and the crops a
 // verify question sends to the model. What is written or sent is checked byte for byte; a face that survives means no picture.
+// An episode's subjects are drawn on its keyframes with where they are (for the dashboard), and a question's scene
+// (subjects, boxes, small thumbnails) goes with it so that an unchanged scene reuses the rule's last answer.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { evidenceName } from '../analysis/evidence.ts';
+import { evidenceName, subjectBoxes } from '../analysis/evidence.ts';
 import type { FaceFinder } from '../analysis/face-finder.ts';
 import { MomentVideos, metaPathOf, type VideoWindow } from '../analysis/moment-video.ts';
-import type { Keyframe } from '../agent/index.ts';
-import type { Box, Polygon, Violation } from '../core/contracts.ts';
-import { composeKeyframe, cropAndScale, cropAround, encodeJpeg, FaceBlurError, writeFileAtomic } from '../evidence/index.ts';
+import type { Keyframe, SceneSignature } from '../agent/index.ts';
+import type { Box, Detections, KeyframeBoxes, Polygon, VerifyRequest, Violation } from '../core/contracts.ts';
+import { captionHeight, composeKeyframe, cropAndScale, cropAround, encodeJpeg, FaceBlurError, grayThumbnail, writeFileAtomic } from '../evidence/index.ts';
 import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
+import type { WatchedFrame } from '../live/index.ts';
 
 export interface WrittenEvidence {
   name: string;
   /** Relative to the data directory, as the evidence table stores it. */
   path: string;
   bytes: number;
+  /** A keyframe of an episode with subjects: where each is on the written image (caption band included). */
+  boxes?: KeyframeBoxes;
 }
 
 export interface KeyframeRequest {
@@ -24,8 +29,8 @@ export interface KeyframeRequest {
   violation: Violation;
   ruleTitle: string;
   zones: Record<string, Polygon>;
-  before: LiveFrame[];
-  after: LiveFrame[];
+  before: WatchedFrame[];
+  after: WatchedFrame[];
 }
 
 /** Work waiting for the face finder beyond this: keyframes are skipped (the violation stays, without a picture). */
@@ -76,10 +81,17 @@ const VIDEO = 0;
 const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
 /** At most three frames: nearest the start, the last one before the rule fired, the middle of those after. */
-export function pickKeyframes(startMs: number, before: readonly LiveFrame[], after: readonly LiveFrame[]): LiveFrame[] {
+export function pickKeyframes<F extends LiveFrame>(startMs: number, before: readonly F[], after: readonly F[]): F[] {
   const nearest = [...before].sort((a, b) => Math.abs(a.tMs - startMs) - Math.abs(b.tMs - startMs))[0];
-  const picks = [nearest, before.at(-1), after[Math.floor(after.length / 2)]].filter((f): f is LiveFrame => f !== undefined);
+  const picks = [nearest, before.at(-1), after[Math.floor(after.length / 2)]].filter((f): f is F => f !== undefined);
   return [...new Map(picks.map((f) => [f.tMs, f])).values()].sort((a, b) => a.tMs - b.tMs);
+}
+
+/** The detections of the frame, else of the nearest frame that has them (frames still in the frame stage have none). */
+export function detectionsNear(frame: WatchedFrame, around: readonly WatchedFrame[]): Detections | undefined {
+  if (frame.detections !== undefined) return frame.detections;
+  const seen = around.filter((f) => f.detections !== undefined).sort((a, b) => Math.abs(a.tMs - frame.tMs) - Math.abs(b.tMs - frame.tMs));
+  return seen[0]?.detections;
 }
 
 /** The persons seen, padded: the model looks at the scene around them, not the whole room. */
@@ -131,8 +143,8 @@ export class LiveImages {
         continue;
       }
       try {
-        const bytes = await this.gate.run(KEYFRAME, () => this.keyframe(req, live, join(this.dataDir, path)));
-        written.push({ name, path, bytes });
+        const drawn = await this.gate.run(KEYFRAME, () => this.keyframe(req, live, join(this.dataDir, path)));
+        written.push({ name, path, bytes: drawn.bytes, ...(drawn.boxes === undefined ? {} : { boxes: { evidence: name, tMs: live.tMs, boxes: drawn.boxes } }) });
       } catch (err) {
         errors.push(`${v.id} keyframe ${k + 1}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -140,12 +152,17 @@ export class LiveImages {
     return { written, errors };
   }
 
-  /** One keyframe: scrubbed, zones and caption drawn, the rendered bytes checked, written; returns its size. */
-  private async keyframe(req: KeyframeRequest, live: LiveFrame, outPath: string): Promise<number> {
+  /**
+   * One keyframe: scrubbed, zones, detections and caption drawn, the rendered bytes checked, written; returns its size
+   * and, for an episode with subjects, their boxes on the written image.
+   */
+  private async keyframe(req: KeyframeRequest, live: WatchedFrame, outPath: string): Promise<{ bytes: number; boxes?: KeyframeBoxes['boxes'] }> {
     const v = req.violation;
     const frame = await this.faces.scrub(await decodeLiveFrame(live));
+    const detections = detectionsNear(live, [...req.before, ...req.after]);
     const spec = {
       frame,
+      ...(detections === undefined ? {} : { detections }),
       zones: req.zones,
       highlightZones: Object.keys(req.zones).filter((z) => v.message.includes(z) || v.subject.includes(z)),
       caption: [`${req.ruleTitle}${v.step ? ` — step ${v.step}` : ''}`, `${v.kind} · ${v.severity} · ${iso(v.startMs)} UTC · frame at ${iso(live.tMs)}`, v.message],
@@ -154,7 +171,11 @@ export class LiveImages {
     };
     const jpeg = await this.faces.renderClean((extra) => composeKeyframe({ ...spec, faceBoxes: extra }), frame.height);
     await writeFileAtomic(outPath, jpeg);
-    return jpeg.length;
+    if (v.subjects === undefined || v.subjects.length === 0) return { bytes: jpeg.length };
+    // The frame is the top part of the written image: the caption band is below it.
+    const share = frame.height / (frame.height + captionHeight(spec.caption.length, frame.width));
+    const boxes = subjectBoxes(v, detections).map((b) => ({ subject: b.subject, box: [b.box[0], b.box[1] * share, b.box[2], b.box[3] * share] as const }));
+    return { bytes: jpeg.length, boxes };
   }
 
   /** The frame with faces blurred, as a checked JPEG written to `outPath`; false when a face could not be blurred. */
@@ -172,25 +193,37 @@ export class LiveImages {
     }
   }
 
-  /** Keyframes for a verify question: cropped around the persons, blurred, checked; a frame that fails is left out. */
-  async verifyKeyframes(requestId: string, frames: readonly LiveFrame[]): Promise<Keyframe[]> {
-    const out: Keyframe[] = [];
+  /**
+   * Keyframes for a verify question: cropped around the persons, blurred, checked; a frame that fails is left out.
+   * With them, the scene they show (the episode's subjects and their boxes on the last frame, a small grayscale
+   * thumbnail of each crop), for the agent to reuse the rule's last answer while the scene stays the same.
+   */
+  async verifyKeyframes(request: Pick<VerifyRequest, 'id' | 'endMs' | 'subjects'>, frames: readonly WatchedFrame[]): Promise<{ keyframes: Keyframe[]; scene: SceneSignature }> {
+    const keyframes: Keyframe[] = [];
+    const thumbs: Uint8Array[] = [];
     for (const [i, live] of frames.entries()) {
       try {
-        const jpeg = await this.gate.run(VERIFY, async () => {
+        const { jpeg, thumb } = await this.gate.run(VERIFY, async () => {
           const raw = await decodeLiveFrame(live);
-          const crop = cropToPersons((await this.faces.find(raw)).persons);
+          // The tracked persons of the frame when the frame stage has settled it (steady from frame to frame of a still
+          // scene, as the scene reuse needs), else the face finder's own person detection.
+          const tracked = detectionsNear(live, frames)?.items.filter((d) => d.kind === 'person') ?? [];
+          const crop = cropToPersons(tracked.length > 0 ? tracked : (await this.faces.find(raw)).persons);
           const frame = await this.faces.scrub(raw);
           const cropped = await cropAndScale(frame, crop, 768);
-          return this.faces.renderClean((extra) => encodeJpeg(cropped, { quality: 85, faceBoxes: extra }));
+          return { jpeg: await this.faces.renderClean((extra) => encodeJpeg(cropped, { quality: 85, faceBoxes: extra })), thumb: await grayThumbnail(cropped) };
         });
-        out.push({ id: `${requestId}#${i + 1}`, tMs: live.tMs, jpeg });
+        keyframes.push({ id: `${request.id}#${i + 1}`, tMs: live.tMs, jpeg });
+        thumbs.push(thumb);
       } catch (err) {
         // A frame whose face cannot be blurred never leaves the machine; fewer frames (or none) mean `unsure`.
         if (err instanceof FaceBlurError) continue;
         throw err;
       }
     }
-    return out;
+    const last = frames.find((f) => f.tMs === keyframes.at(-1)?.tMs) ?? frames.at(-1);
+    const detections = last === undefined ? undefined : detectionsNear(last, frames);
+    const subjects = subjectBoxes({ subjects: request.subjects ?? [] }, detections).map((b) => ({ id: b.subject, box: b.box }));
+    return { keyframes, scene: { tMs: request.endMs, subjects, thumbs } };
   }
 }

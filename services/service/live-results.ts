@@ -3,6 +3,7 @@
 import type { LiveServiceEvent } from '../live/index.ts';
 import type { Polygon, Violation } from '../core/contracts.ts';
 import { ViolationRepository, violationKey, type Database } from '../core/storage/index.ts';
+import { storedSubjects } from '../core/storage/violations.repository.ts';
 import { CameraStatusRepository } from '../core/storage/camera-status.repository.ts';
 import { CameraUnmonitoredRepository } from '../core/storage/camera-unmonitored.repository.ts';
 import { EvidenceRepository } from '../core/storage/evidence.repository.ts';
@@ -34,6 +35,8 @@ export class LiveStoreSink {
   private readonly byName: Map<string, LiveCamera>;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly raised = new Map<string, Violation>();
+  /** Violations raised, until long after (their end may move many times): what their subjects are counted from. */
+  private readonly begun = new Map<string, Violation>();
   private readonly drawing = new Set<Promise<void>>();
   private closed = false;
   private readonly startedMs = new Map<string, number>();
@@ -176,11 +179,16 @@ export class LiveStoreSink {
         });
         return;
       }
-      case 'violation_end':
+      case 'violation_end': {
+        // The episode's final group: everyone who came in before the last one went out, first in and last out.
+        const raised = this.begun.get(verdict.id);
+        const subjects = raised === undefined || verdict.subjects === undefined ? null
+          : storedSubjects({ ...raised, endMs: verdict.endMs, subjects: verdict.subjects, ...(verdict.count === undefined ? {} : { count: verdict.count }), ...(verdict.spans === undefined ? {} : { spans: verdict.spans }) });
         void this.then(camera, 'violation end', async () => {
-          await this.results.endViolation(violationKey({ storeId: store, cameraId: cam, engineId: verdict.id }), verdict.endMs);
+          await this.results.endViolation(violationKey({ storeId: store, cameraId: cam, engineId: verdict.id }), verdict.endMs, subjects ?? undefined);
         });
         return;
+      }
       case 'needs_review': {
         const r = verdict.item;
         void this.then(camera, 'review item', async () => {
@@ -200,8 +208,10 @@ export class LiveStoreSink {
   }
 
   private remember(v: Violation): void {
-    this.raised.set(v.id, v);
-    while (this.raised.size > RAISED_LIMIT) this.raised.delete(this.raised.keys().next().value as string);
+    for (const map of [this.raised, this.begun]) {
+      map.set(v.id, v);
+      while (map.size > RAISED_LIMIT) map.delete(map.keys().next().value as string);
+    }
   }
 
   private zonesOf(camera: LiveCamera, sopId: string): Record<string, Polygon> {
@@ -241,7 +251,7 @@ export class LiveStoreSink {
         const { written, errors } = await drawn;
         for (const e of errors) this.d.onError(`live ${camera.config.id}: ${e}`);
         for (const w of written) await this.evidence.record({ violationId: rowId, path: w.path, kind: 'keyframe', bytes: w.bytes });
-        if (written.length > 0) await this.results.setEvidence(rowId, written.map((w) => w.name));
+        if (written.length > 0) await this.results.setEvidence(rowId, written.map((w) => w.name), written.flatMap((w) => (w.boxes === undefined ? [] : [w.boxes])));
       } catch (err) {
         this.d.onError(`live ${camera.config.id}: keyframes of ${engineId}: ${(err as Error).message}`);
       }

@@ -139,7 +139,8 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
       sink: (e) => sink.handle(e),
       ...(redis === undefined ? {} : { redis, leasePrefix: `${o.prefix ?? 'sopwatch'}:live:${plan.storeId}:` }),
       ...(agent === undefined ? {} : {
-        verify: (request, frames) => ask(imagesNow().verifyKeyframes(request.id, frames).then((keyframes) => agent.verify({ request, keyframes, storeId: plan.storeId }))),
+        // The scene goes with the question: the same rule on an unchanged scene reuses its last answer (vlm.reuse).
+        verify: (request, frames) => ask(imagesNow().verifyKeyframes(request, frames).then(({ keyframes, scene }) => agent.verify({ request, keyframes, scene, storeId: plan.storeId }))),
       }),
     });
     running.set(plan.storeId, { plan, service, sink, asking });

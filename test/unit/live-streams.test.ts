@@ -8,7 +8,8 @@ import { digestAuthorization, digestResponse, parseAuthParams, pickChallenge } f
 import { JpegSplitter, looksLikeJpeg } from '../../services/ingester/jpeg-stream.ts';
 import { redact, redactUrl } from '../../services/ingester/redact.ts';
 import { parseLiveConfig } from '../../services/live/camera-config.ts';
-import { EvidenceRing } from '../../services/live/evidence-ring.ts';
+import { EvidenceRing, type WatchedFrame } from '../../services/live/evidence-ring.ts';
+import { detectionsNear } from '../../services/service/live-evidence.ts';
 
 /** A small but structurally real JPEG: SOI, an APP segment holding FF D9 bytes, SOS, stuffed entropy data, EOI. */
 function jpeg(seed: number): Buffer {
@@ -71,6 +72,21 @@ describe('EvidenceRing', () => {
     expect(ring.size).toBe(8);
     expect(ring.between(0, 16_000)).toHaveLength(0);
     expect(ring.spread(16_500, 20_000, 3).map((f) => f.tMs)).toEqual([16_500, 18_500, 20_000]);
+  });
+
+  it('gives a frame its detections once settled, in a new object: frames already handed out stay as they were', () => {
+    const ring = new EvidenceRing(10_000, 8);
+    for (const t of [0, 500, 1000]) ring.add({ cameraId: 'c', index: t, tMs: t, jpeg: Buffer.alloc(1) });
+    const handed = ring.between(0, 1000);
+    const detections = { cameraId: 'c', frameIndex: 1, tMs: 500, width: 4, height: 3, inferenceMs: 1, items: [{ kind: 'person' as const, label: 'person', score: 0.9, box: [0.1, 0.2, 0.3, 0.4] as const, trackId: 'p1' }] };
+    ring.annotate(500, detections);
+    ring.annotate(700, { ...detections, tMs: 700 });
+    expect(ring.between(0, 1000).map((f) => f.detections?.tMs)).toEqual([undefined, 500, undefined]);
+    expect(handed.every((f) => f.detections === undefined)).toBe(true);
+    // The nearest settled frame stands in for one still in the frame stage.
+    const [first, , last] = ring.between(0, 1000);
+    expect(detectionsNear(last as WatchedFrame, ring.between(0, 1000))?.tMs).toBe(500);
+    expect(detectionsNear(first as WatchedFrame, [])).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 // What a live camera adds to a violation after it was raised (its end, its evidence) and its review cases, on wall-clock time.
-import type { MessageParts, Severity } from '../contracts.ts';
+import type { KeyframeBoxes, MessageParts, Severity } from '../contracts.ts';
 import type { Queryable } from './database.ts';
 import { violationKey } from './violations.repository.ts';
 
@@ -49,17 +49,34 @@ export class LiveResultRepository {
     return id;
   }
 
-  /** An ongoing live violation ended (or its end moved): a person's decision on it is kept. */
-  async endViolation(id: string, endMs: number): Promise<boolean> {
+  /**
+   * An ongoing live violation ended (or its end moved): a person's decision on it is kept. `subjects` (the stored form,
+   * see storedSubjects) replaces who took part, keeping the boxes already stored for its keyframes.
+   */
+  async endViolation(id: string, endMs: number, subjects?: { count: number; tracks: unknown[] }): Promise<boolean> {
     const r = await this.db.query(
-      'UPDATE violations SET end_at = greatest(start_at, $2), ongoing = false, updated_at = now() WHERE id = $1 AND clip_id IS NULL',
-      [id, new Date(endMs)],
+      `UPDATE violations SET end_at = greatest(start_at, $2), ongoing = false,
+         subjects = CASE WHEN $3::jsonb IS NULL THEN subjects
+           ELSE jsonb_set($3::jsonb, '{keyframes}', COALESCE(subjects->'keyframes', '[]'::jsonb)) END,
+         updated_at = now()
+       WHERE id = $1 AND clip_id IS NULL`,
+      [id, new Date(endMs), subjects === undefined ? null : JSON.stringify({ count: subjects.count, tracks: subjects.tracks, keyframes: [] })],
     );
     return r.rowCount > 0;
   }
 
-  /** The evidence file names of a live violation (the files are recorded in `evidence` by the caller). */
-  async setEvidence(id: string, names: readonly string[]): Promise<void> {
-    await this.db.query('UPDATE violations SET evidence = $2::jsonb, updated_at = now() WHERE id = $1 AND clip_id IS NULL', [id, JSON.stringify(names)]);
+  /**
+   * The evidence file names of a live violation (the files are recorded in `evidence` by the caller) and, for an
+   * episode with subjects, their boxes on each keyframe.
+   */
+  async setEvidence(id: string, names: readonly string[], keyframes: readonly KeyframeBoxes[] = []): Promise<void> {
+    const boxes = keyframes.map((k) => ({ evidence: k.evidence, boxes: k.boxes.map((b) => ({ id: b.subject, box: [b.box[0], b.box[1], b.box[2], b.box[3]] })) }));
+    await this.db.query(
+      `UPDATE violations SET evidence = $2::jsonb,
+         subjects = CASE WHEN subjects IS NULL OR $3::jsonb IS NULL THEN subjects ELSE jsonb_set(subjects, '{keyframes}', $3::jsonb) END,
+         updated_at = now()
+       WHERE id = $1 AND clip_id IS NULL`,
+      [id, JSON.stringify(names), boxes.length === 0 ? null : JSON.stringify(boxes)],
+    );
   }
 }
