@@ -80,6 +80,44 @@ describe('forbidden: parts and the episode\'s subjects', () => {
     ]);
   });
 
+  describe('with smoothing', () => {
+    const smoothed = forbiddenRule({ id: 'behind-bar', when: personIn('behind-bar'), forMs: 2_000, smoothing: { enterMs: 400, exitMs: 1_000 } });
+    const raised = (startMs: number, message: string, values: object, group: object) => ({
+      type: 'violation',
+      violation: {
+        ...byDetector, id: `test-sop/behind-bar/forbidden/-/*/${startMs}`, rule: 'behind-bar', kind: 'forbidden', subject: '*', startMs,
+        endMs: startMs + 2_000, ongoing: true, message, parts: { code: 'forbidden', values: { what: lawn, durationMs: 2_000, ...values } }, ...group,
+      },
+    });
+
+    it('a gap shorter than exitMs keeps everyone of the episode, before and after it', () => {
+      const r = run([smoothed], stream([
+        { from: 0, to: 2_400, obs: person('p:1', 'behind-bar') },
+        { from: 3_000, to: 5_000, obs: person('p:2', 'behind-bar') },
+      ], { to: 7_000 }));
+      expect(r.verdicts).toEqual([
+        raised(0, 'person at behind-bar for 2 s: not allowed', {}, { subjects: ['p:1'], count: 1, spans: [{ subject: 'p:1', firstMs: 0, lastMs: 2_000 }] }),
+        {
+          type: 'violation_end', id: 'test-sop/behind-bar/forbidden/-/*/0', endMs: 5_000, subjects: ['p:1', 'p:2'], count: 1,
+          spans: [{ subject: 'p:1', firstMs: 0, lastMs: 2_400 }, { subject: 'p:2', firstMs: 3_000, lastMs: 5_000 }],
+        },
+      ]);
+    });
+
+    it('who came while the episode waited for enterMs counts; who left before it started does not', () => {
+      const r = run([smoothed], stream([
+        { from: 0, to: 200, obs: person('p:9', 'behind-bar') },
+        { from: 1_000, to: 4_000, obs: person('p:1', 'behind-bar') },
+        { from: 1_200, to: 1_200, obs: person('p:2', 'behind-bar') },
+      ], { to: 6_000 }));
+      const spans = (lastMs: number) => [{ subject: 'p:1', firstMs: 1_000, lastMs }, { subject: 'p:2', firstMs: 1_200, lastMs: 1_200 }];
+      expect(r.verdicts).toEqual([
+        raised(1_000, 'person at behind-bar for 2 s, 2 at once: not allowed', { count: 2 }, { subjects: ['p:1', 'p:2'], count: 2, spans: spans(3_000) }),
+        { type: 'violation_end', id: 'test-sop/behind-bar/forbidden/-/*/1000', endMs: 4_000, subjects: ['p:1', 'p:2'], count: 2, spans: spans(4_000) },
+      ]);
+    });
+  });
+
   describe('with verify per episode', () => {
     const question = 'Is every person wearing a hair net?';
     const rule = forbiddenRule({ id: 'behind-bar', when: personIn('behind-bar'), forMs: 2_000, verify: { question, expect: 'yes', frames: 3 } });
