@@ -1,5 +1,5 @@
 // Every kind's verdicts asserted whole: the message as data (`parts`, `reasonParts`) and an episode's subjects
-// (`subjects`, `count`, `spans`) next to the text, ids and times, so that no field can change unseen.
+// (`subjects`, `count`, `spans`) next to the text, ids and times, with toStrictEqual so that no field can appear or change unseen.
 import { describe, expect, it } from 'vitest';
 import type { FrameObservations, Verdict, VerifyAnswer } from '../../services/core/contracts.ts';
 import { createRuleEngine } from '../../services/rules/engine.ts';
@@ -29,7 +29,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
 
   it('without verify: raised with who was in at the hold, ended with everyone and their spans', () => {
     const r = run([forbiddenRule({ id: 'behind-bar', when: personIn('behind-bar'), forMs: 2_000 })], stream(trio, { to: 7_000 }));
-    expect(r.verdicts).toEqual([
+    expect(r.verdicts).toStrictEqual([
       {
         type: 'violation',
         violation: {
@@ -47,7 +47,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
   it('for 0 s on a scene condition: no duration, no count, no subjects', () => {
     const rule = forbiddenRule({ id: 'zero', when: objectIn('cell phone', 'machine'), forMs: 0 });
     const r = run([rule], stream([{ from: 1_000, to: 1_400, obs: thing('cell phone', 'machine') }], { to: 2_000 }));
-    expect(r.verdicts).toEqual([
+    expect(r.verdicts).toStrictEqual([
       {
         type: 'violation',
         violation: {
@@ -63,7 +63,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
   it('one person alone: subjects and a span, but no "at once" count in the message or its parts', () => {
     const rule = forbiddenRule({ id: 'behind-bar', when: personIn('behind-bar'), forMs: 2_000 });
     const r = run([rule], stream([{ from: 600, to: 3_000, obs: person('p:7', 'behind-bar') }], { to: 4_000 }));
-    expect(r.verdicts).toEqual([
+    expect(r.verdicts).toStrictEqual([
       {
         type: 'violation',
         violation: {
@@ -78,6 +78,47 @@ describe('forbidden: parts and the episode\'s subjects', () => {
         spans: [{ subject: 'p:7', firstMs: 600, lastMs: 3_000 }],
       },
     ]);
+  });
+
+  it('two arriving in the same frame are listed by id, whatever the order of the observations', () => {
+    const rule = forbiddenRule({ id: 'behind-bar', when: personIn('behind-bar'), forMs: 1_000 });
+    const r = run([rule], stream([{ from: 0, to: 1_000, obs: [...person('p:2', 'behind-bar'), ...person('p:1', 'behind-bar')] }], { to: 2_000 }));
+    const group = { subjects: ['p:1', 'p:2'], count: 2, spans: [{ subject: 'p:1', firstMs: 0, lastMs: 1_000 }, { subject: 'p:2', firstMs: 0, lastMs: 1_000 }] };
+    expect(r.verdicts).toStrictEqual([
+      {
+        type: 'violation',
+        violation: {
+          ...byDetector, id, rule: 'behind-bar', kind: 'forbidden', subject: '*', startMs: 0, endMs: 1_000, ongoing: true,
+          message: 'person at behind-bar for 1 s, 2 at once: not allowed', parts: { code: 'forbidden', values: { what: lawn, durationMs: 1_000, count: 2 } },
+          ...group,
+        },
+      },
+      { type: 'violation_end', id, endMs: 1_000, ...group },
+    ]);
+  });
+
+  it('a shadow rule on a scene condition: its question has no subjects, its review item is marked shadow', () => {
+    const question = 'Is anyone using a phone?';
+    const rule = forbiddenRule({ id: 'phone', when: objectIn('cell phone', 'machine'), forMs: 1_000, verify: { question, expect: 'no', frames: 3 }, shadow: true });
+    const engine = createRuleEngine([sop([rule])], { cameraId: CAMERA });
+    const verdicts = [...stream([{ from: 0, to: 2_000, obs: thing('cell phone', 'machine') }], { to: 3_000 }).flatMap((f) => engine.push(f)), ...engine.finish(3_000)];
+    expect(verdicts).toStrictEqual([{
+      type: 'pending_verify',
+      request: {
+        id: 'test-sop/phone/-/*/0', sop: 'test-sop', rule: 'phone', cameraId: CAMERA, subject: '*', question, expect: 'no', frames: 3,
+        startMs: 0, endMs: 1_000, facts: ['the detector saw cell phone at machine for 1 s', 'the rule: A forbidden rule'], severity: 'medium',
+        failKind: 'forbidden', violationStartMs: 0, violationEndMs: 1_000, shadow: true,
+      },
+    }]);
+    expect(engine.resolveVerify('test-sop/phone/-/*/0', answer('unsure', { reason: 'blurred' }))).toStrictEqual([{
+      type: 'needs_review',
+      item: {
+        id: 'test-sop/phone/needs_review/-/*/0', sop: 'test-sop', rule: 'phone', cameraId: CAMERA, startMs: 0, endMs: 2_000, severity: 'medium',
+        reason: 'the model was unsure: blurred', question,
+        answer: { answer: 'unsure', confidence: 0.8, reason: 'blurred', decidedBy: 'vlm:test/model-1', evidence: ['kf-1'] },
+        reasonParts: { code: 'model_unsure', values: { reason: 'blurred' } }, shadow: true,
+      },
+    }]);
   });
 
   describe('with smoothing', () => {
@@ -95,7 +136,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
         { from: 0, to: 2_400, obs: person('p:1', 'behind-bar') },
         { from: 3_000, to: 5_000, obs: person('p:2', 'behind-bar') },
       ], { to: 7_000 }));
-      expect(r.verdicts).toEqual([
+      expect(r.verdicts).toStrictEqual([
         raised(0, 'person at behind-bar for 2 s: not allowed', {}, { subjects: ['p:1'], count: 1, spans: [{ subject: 'p:1', firstMs: 0, lastMs: 2_000 }] }),
         {
           type: 'violation_end', id: 'test-sop/behind-bar/forbidden/-/*/0', endMs: 5_000, subjects: ['p:1', 'p:2'], count: 1,
@@ -111,7 +152,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
         { from: 1_200, to: 1_200, obs: person('p:2', 'behind-bar') },
       ], { to: 6_000 }));
       const spans = (lastMs: number) => [{ subject: 'p:1', firstMs: 1_000, lastMs }, { subject: 'p:2', firstMs: 1_200, lastMs: 1_200 }];
-      expect(r.verdicts).toEqual([
+      expect(r.verdicts).toStrictEqual([
         raised(1_000, 'person at behind-bar for 2 s, 2 at once: not allowed', { count: 2 }, { subjects: ['p:1', 'p:2'], count: 2, spans: spans(3_000) }),
         { type: 'violation_end', id: 'test-sop/behind-bar/forbidden/-/*/1000', endMs: 4_000, subjects: ['p:1', 'p:2'], count: 2, spans: spans(4_000) },
       ]);
@@ -137,13 +178,13 @@ describe('forbidden: parts and the episode\'s subjects', () => {
     };
 
     it('asks with the subjects in at the hold', () => {
-      expect(through(7_000).verdicts).toEqual([{ type: 'pending_verify', request }]);
+      expect(through(7_000).verdicts).toStrictEqual([{ type: 'pending_verify', request }]);
     });
 
     it('a failing answer while the episode runs: who is in so far, their spans up to now, then the end with all', () => {
       const { engine, verdicts, rest } = through(4_400);
-      expect(verdicts).toEqual([{ type: 'pending_verify', request }]);
-      expect(engine.resolveVerify(request.id, answer('no', { reason: 'one bare head' }))).toEqual([{
+      expect(verdicts).toStrictEqual([{ type: 'pending_verify', request }]);
+      expect(engine.resolveVerify(request.id, answer('no', { reason: 'one bare head' }))).toStrictEqual([{
         type: 'violation',
         violation: {
           ...byModel, id, rule: 'behind-bar', kind: 'forbidden', subject: '*', startMs: 0, endMs: 4_400, ongoing: true,
@@ -153,15 +194,15 @@ describe('forbidden: parts and the episode\'s subjects', () => {
           spans: [{ subject: 'p:1', firstMs: 0, lastMs: 3_000 }, { subject: 'p:2', firstMs: 1_000, lastMs: 4_400 }, { subject: 'p:3', firstMs: 4_000, lastMs: 4_400 }],
         },
       }]);
-      expect([...rest.flatMap((f) => engine.push(f)), ...engine.finish(7_000)]).toEqual([
+      expect([...rest.flatMap((f) => engine.push(f)), ...engine.finish(7_000)]).toStrictEqual([
         { type: 'violation_end', id, endMs: 6_000, subjects: ['p:1', 'p:2', 'p:3'], count: 2, spans: spansAtEnd },
       ]);
     });
 
     it('a failing answer after the episode ended: a closed violation with the episode\'s final subjects', () => {
       const { engine } = through(7_000);
-      expect(engine.finish(7_000)).toEqual([]);
-      expect(engine.resolveVerify(request.id, answer('no'))).toEqual([{
+      expect(engine.finish(7_000)).toStrictEqual([]);
+      expect(engine.resolveVerify(request.id, answer('no'))).toStrictEqual([{
         type: 'violation',
         violation: {
           ...byModel, id, rule: 'behind-bar', kind: 'forbidden', subject: '*', startMs: 0, endMs: 6_000,
@@ -179,7 +220,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
     it.each(unsure)('%s: a review item with its reason as data and the episode\'s subjects', (_n, a, reason, reasonParts) => {
       const { engine } = through(7_000);
       engine.finish(7_000);
-      expect(engine.resolveVerify(request.id, a)).toEqual([{
+      expect(engine.resolveVerify(request.id, a)).toStrictEqual([{
         type: 'needs_review',
         item: {
           id: 'test-sop/behind-bar/needs_review/-/*/0', sop: 'test-sop', rule: 'behind-bar', cameraId: CAMERA, startMs: 0, endMs: 6_000,
@@ -194,8 +235,8 @@ describe('forbidden: parts and the episode\'s subjects', () => {
       const engine = createRuleEngine([sop([rule])], { cameraId: CAMERA });
       const alone = stream([{ from: 0, to: 5_000, obs: person('p:1', 'behind-bar') }], { to: 7_000 });
       const asked = split(alone.filter((f) => f.tMs <= 3_000).flatMap((f) => engine.push(f))).requests;
-      expect(asked.map((q) => [q.subjects, q.facts.length])).toEqual([[['p:1'], 2]]);
-      expect(engine.resolveVerify(asked[0]?.id ?? '', answer('no'))).toEqual([{
+      expect(asked.map((q) => [q.subjects, q.facts.length])).toStrictEqual([[['p:1'], 2]]);
+      expect(engine.resolveVerify(asked[0]?.id ?? '', answer('no'))).toStrictEqual([{
         type: 'violation',
         violation: {
           ...byModel, id, rule: 'behind-bar', kind: 'forbidden', subject: '*', startMs: 0, endMs: 3_000, ongoing: true,
@@ -204,7 +245,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
           subjects: ['p:1'], count: 1, spans: [{ subject: 'p:1', firstMs: 0, lastMs: 3_000 }],
         },
       }]);
-      expect([...alone.filter((f) => f.tMs > 3_000).flatMap((f) => engine.push(f)), ...engine.finish(7_000)]).toEqual([
+      expect([...alone.filter((f) => f.tMs > 3_000).flatMap((f) => engine.push(f)), ...engine.finish(7_000)]).toStrictEqual([
         { type: 'violation_end', id, endMs: 5_000, subjects: ['p:1'], count: 1, spans: [{ subject: 'p:1', firstMs: 0, lastMs: 5_000 }] },
       ]);
     });
@@ -225,7 +266,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
       },
     });
     // p:3 was in for 1 s only: never asked about.
-    expect(verdicts).toEqual([ask('p:1', 0), ask('p:2', 1_000)]);
+    expect(verdicts).toStrictEqual([ask('p:1', 0), ask('p:2', 1_000)]);
     const raised = split(verdicts).requests.flatMap((q) => engine.resolveVerify(q.id, answer('no')));
     const closed = (who: string, startMs: number, endMs: number, text: string) => ({
       type: 'violation',
@@ -236,7 +277,7 @@ describe('forbidden: parts and the episode\'s subjects', () => {
         subjects: [who], count: 1, spans: [{ subject: who, firstMs: startMs, lastMs: endMs }],
       },
     });
-    expect(raised).toEqual([closed('p:1', 0, 3_000, '3 s'), closed('p:2', 1_000, 6_000, '5 s')]);
+    expect(raised).toStrictEqual([closed('p:1', 0, 3_000, '3 s'), closed('p:2', 1_000, 6_000, '5 s')]);
   });
 });
 
@@ -247,7 +288,7 @@ describe('required: parts of a gap', () => {
   const id = 'test-sop/register-staffed/gap/-/*/1000';
 
   it('a gap still open when max_gap passes: gap_ongoing, then its end', () => {
-    expect(run([rule], stream([staffed(0, 1_000), staffed(9_000, 10_000)])).verdicts).toEqual([
+    expect(run([rule], stream([staffed(0, 1_000), staffed(9_000, 10_000)])).verdicts).toStrictEqual([
       {
         type: 'violation',
         violation: {
@@ -261,7 +302,7 @@ describe('required: parts of a gap', () => {
   });
 
   it('a gap that closes in the frame it passes max_gap: gap, with its length', () => {
-    expect(run([rule], stream([staffed(0, 1_000), staffed(6_200, 7_000)])).verdicts).toEqual([{
+    expect(run([rule], stream([staffed(0, 1_000), staffed(6_200, 7_000)])).verdicts).toStrictEqual([{
       type: 'violation',
       violation: {
         ...byDetector, id, rule: 'register-staffed', kind: 'gap', subject: '*', startMs: 1_000, endMs: 6_200,
@@ -278,7 +319,7 @@ describe('duration: parts of too_short, too_long and a cut-short episode', () =>
   const what = { type: 'hands_in', zone: 'sink' };
 
   it('too_short', () => {
-    expect(run([rule], stream([hands(1_000, 3_000)], { to: 5_000 })).verdicts).toEqual([{
+    expect(run([rule], stream([hands(1_000, 3_000)], { to: 5_000 })).verdicts).toStrictEqual([{
       type: 'violation',
       violation: {
         ...byDetector, id: 'test-sop/handwash/too_short/-/p:1/1000', rule: 'handwash', kind: 'too_short', subject: 'p:1', startMs: 1_000,
@@ -290,7 +331,7 @@ describe('duration: parts of too_short, too_long and a cut-short episode', () =>
 
   it('too_long while it lasts, then its end', () => {
     const id = 'test-sop/handwash/too_long/-/p:1/0';
-    expect(run([rule], stream([hands(0, 12_000)], { to: 14_000 })).verdicts).toEqual([
+    expect(run([rule], stream([hands(0, 12_000)], { to: 14_000 })).verdicts).toStrictEqual([
       {
         type: 'violation',
         violation: {
@@ -304,7 +345,7 @@ describe('duration: parts of too_short, too_long and a cut-short episode', () =>
   });
 
   it('cut short by the end of the recording: a review item with its reason as data', () => {
-    expect(run([rule], stream([hands(1_000, 3_000)], { to: 3_000 })).verdicts).toEqual([{
+    expect(run([rule], stream([hands(1_000, 3_000)], { to: 3_000 })).verdicts).toStrictEqual([{
       type: 'needs_review',
       item: {
         id: 'test-sop/handwash/needs_review/-/p:1/1000', sop: 'test-sop', rule: 'handwash', cameraId: CAMERA, startMs: 1_000, endMs: 3_000,
@@ -340,7 +381,7 @@ describe('sequence: parts of every outcome, with steps named by id, title and Ch
   });
 
   it('missing_step, skipped while a later step was seen', () => {
-    expect(run([service], stream([at('grinder', 0, 4_000), at('counter', 6_000, 35_000)])).verdicts).toEqual([
+    expect(run([service], stream([at('grinder', 0, 4_000), at('counter', 6_000, 35_000)])).verdicts).toStrictEqual([
       detected('missing_step', 'tamp', 30_000, 'Tamp the coffee: not seen, though Serve was (within 30 s)',
         { code: 'missing_step_skipped', values: { step: refs.tamp, later: refs.serve, withinMs: 30_000 } }),
       runOf(30_000, 'violation', [['grind', 0, 3_000], ['serve', 6_000, 8_000]]),
@@ -348,14 +389,14 @@ describe('sequence: parts of every outcome, with steps named by id, title and Ch
   });
 
   it('timeout', () => {
-    expect(run([service], stream([at('grinder', 0, 40_000), hands(5_000, 8_000)])).verdicts).toEqual([
+    expect(run([service], stream([at('grinder', 0, 40_000), hands(5_000, 8_000)])).verdicts).toStrictEqual([
       detected('timeout', 'serve', 30_000, 'Serve: not seen within 30 s', { code: 'timeout', values: { step: refs.serve, withinMs: 30_000 } }),
       runOf(30_000, 'violation', [['grind', 0, 3_000], ['tamp', 5_000, 7_000]]),
     ]);
   });
 
   it('out_of_order: seen in the order of their starts, asked in the SOP\'s order', () => {
-    expect(run([service], stream([at('grinder', 0, 4_000), at('counter', 5_000, 8_000), hands(9_000, 12_000)], { to: 25_000 })).verdicts).toEqual([
+    expect(run([service], stream([at('grinder', 0, 4_000), at('counter', 5_000, 8_000), hands(9_000, 12_000)], { to: 25_000 })).verdicts).toStrictEqual([
       detected('out_of_order', 'serve', 12_000, 'steps out of order: seen grind, Serve, Tamp the coffee; the SOP asks grind, Tamp the coffee, Serve',
         { code: 'out_of_order', values: { seen: [refs.grind, refs.serve, refs.tamp], asked: [refs.grind, refs.tamp, refs.serve] } }),
       runOf(12_000, 'violation', [['grind', 0, 3_000], ['tamp', 9_000, 11_000], ['serve', 5_000, 7_000]]),
@@ -363,7 +404,7 @@ describe('sequence: parts of every outcome, with steps named by id, title and Ch
   });
 
   it('missing_step after idle, one per unseen step', () => {
-    expect(run([service], stream([at('grinder', 0, 4_000)], { to: 20_000 })).verdicts).toEqual([
+    expect(run([service], stream([at('grinder', 0, 4_000)], { to: 20_000 })).verdicts).toStrictEqual([
       detected('missing_step', 'tamp', 4_000, 'Tamp the coffee: not seen before the run ended (no activity for 10 s)',
         { code: 'missing_step_idle', values: { step: refs.tamp, idleMs: 10_000 } }),
       detected('missing_step', 'serve', 4_000, 'Serve: not seen before the run ended (no activity for 10 s)',
@@ -381,7 +422,7 @@ describe('sequence: parts of every outcome, with steps named by id, title and Ch
   });
 
   it('the recording ended with a step not seen yet', () => {
-    expect(run([service], stream([at('grinder', 0, 4_000), hands(5_000, 8_000)], { to: 9_000 })).verdicts).toEqual([
+    expect(run([service], stream([at('grinder', 0, 4_000), hands(5_000, 8_000)], { to: 9_000 })).verdicts).toStrictEqual([
       cut(9_000, 'the recording ended 9 s into the run; not seen yet: Serve', { afterMs: 9_000, missing: [refs.serve], seen: [refs.grind, refs.tamp] }),
       runOf(9_000, 'needs_review', [['grind', 0, 3_000], ['tamp', 5_000, 7_000]]),
     ]);
@@ -389,7 +430,7 @@ describe('sequence: parts of every outcome, with steps named by id, title and Ch
 
   it('the recording ended with every step seen, out of order', () => {
     const frames = stream([at('grinder', 0, 4_000), at('counter', 5_000, 8_000), hands(9_000, 12_000)], { to: 13_000 });
-    expect(run([service], frames).verdicts).toEqual([
+    expect(run([service], frames).verdicts).toStrictEqual([
       cut(13_000, 'the recording ended 13 s into the run; steps seen out of order so far: grind, Serve, Tamp the coffee',
         { afterMs: 13_000, missing: [], seen: [refs.grind, refs.serve, refs.tamp] }),
       runOf(13_000, 'needs_review', [['grind', 0, 3_000], ['tamp', 9_000, 11_000], ['serve', 5_000, 7_000]]),
@@ -411,7 +452,7 @@ describe('sequence: parts of every outcome, with steps named by id, title and Ch
       const rule = sequenceRule({ id: 'service', trigger: personIn('grinder'), steps: [grind, step], withinMs: 30_000 });
       const engine = createRuleEngine([sop([rule])], { cameraId: CAMERA });
       const verdicts = frames.flatMap((f) => engine.push(f));
-      expect(verdicts.map((v) => v.type)).toEqual(['pending_verify']);
+      expect(verdicts.map((v) => v.type)).toStrictEqual(['pending_verify']);
       const ref = refs[s];
       const label = s === 'tamp' ? 'Tamp the coffee' : 'Serve';
       const where = { id: `test-sop/service/${n === 'no' ? 'verify_failed' : 'needs_review'}/${s}/p:1/5000`, rule: 'service', step: s, startMs: 5_000, endMs: 7_000 };
@@ -432,7 +473,7 @@ describe('sequence: parts of every outcome, with steps named by id, title and Ch
             reasonParts: n === 'unsure' ? { code: 'model_unsure', values: { step: ref, reason: 'too dark' } } : { code: 'no_model', values: { step: ref } },
           },
         };
-      expect(engine.resolveVerify(split(verdicts).requests[0]?.id ?? '', a)).toEqual([
+      expect(engine.resolveVerify(split(verdicts).requests[0]?.id ?? '', a)).toStrictEqual([
         first, runOf(7_000, n === 'no' ? 'violation' : 'needs_review', [['grind', 0, 3_000], [s, 5_000, 7_000]]),
       ]);
     });
@@ -447,6 +488,6 @@ describe('stepRef: a step as messages name it', () => {
     // A Chinese title alone: English falls back to the id.
     [{ id: 'wipe', title: '', titleZh: '擦台面' }, { id: 'wipe', title: { en: 'wipe', 'zh-CN': '擦台面' } }],
   ])('%j', (step, ref) => {
-    expect(stepRef(step)).toEqual(ref);
+    expect(stepRef(step)).toStrictEqual(ref);
   });
 });

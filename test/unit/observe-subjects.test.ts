@@ -1,8 +1,9 @@
 // The subject a detection is known by (observations, episode subjects and evidence boxes share it), and the
 // observer's use of it: track ids read exactly, hands owned by their person even before the tracker confirms them.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Detection, Detections, Polygon } from '../../services/core/contracts.ts';
-import { observe, subjectOfDetection } from '../../services/rules/observe.ts';
+import type { Detection, Detections, Point, Polygon } from '../../services/core/contracts.ts';
+import { observe, pointInPolygon, subjectOfDetection } from '../../services/rules/observe.ts';
 
 const det = (kind: Detection['kind'], extra: Partial<Detection> = {}): Detection => ({ kind, label: kind, score: 0.9, box: [0.4, 0.4, 0.1, 0.1], ...extra });
 
@@ -62,5 +63,48 @@ describe('observe: subjects', () => {
     const weak = det('person', { trackId: 'p7', box: [0.8, 0.1, 0.1, 0.3], keypoints: [{ part: 'rightWrist', point: [0.45, 0.45], score: 0.29 }] });
     expect(observe(frame([weak]), zones).observations.filter((o) => o.kind === 'hand')).toEqual([]);
     expect(observe(frame([weak]), zones, { minKeypointScore: 0.2 }).observations.filter((o) => o.kind === 'hand')).toHaveLength(2);
+  });
+});
+
+describe('pointInPolygon on slanted edges', () => {
+  // The triangle x >= 0, y >= 0, x + y <= 1: its hypotenuse is the only edge that is neither horizontal nor vertical.
+  const triangle: Polygon = [[0, 0], [1, 0], [0, 1]];
+
+  it('a point on the slanted edge is inside; a point in that edge\'s bounding box but off it is not', () => {
+    expect(pointInPolygon([0.5, 0.5], triangle)).toBe(true);
+    expect(pointInPolygon([0.25, 0.75], triangle)).toBe(true);
+    expect(pointInPolygon([0.9, 0.9], triangle)).toBe(false);
+    expect(pointInPolygon([0.6, 0.5], triangle)).toBe(false);
+  });
+
+  it('agrees with x + y <= 1 on a grid, in either winding', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -2, max: 22 }), fc.integer({ min: -2, max: 22 }), fc.boolean(), (i, j, reverse) => {
+        const p: Point = [i / 20, j / 20];
+        const inside = i >= 0 && j >= 0 && i + j <= 20;
+        expect(pointInPolygon(p, reverse ? [...triangle].reverse() : triangle)).toBe(inside);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('observe: where things are', () => {
+  const lower: Record<string, Polygon> = { lower: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] };
+  const frame = (items: Detection[]): Detections => ({ cameraId: 'bar-1', frameIndex: 0, tMs: 0, width: 640, height: 360, items, inferenceMs: 1 });
+
+  it('an object is where its box centre is, not its top or bottom edge', () => {
+    // Top at 0.35 (outside), centre at 0.55 (inside), bottom at 0.75.
+    const cup = det('object', { label: 'cup', trackId: 'o4', box: [0.4, 0.35, 0.1, 0.4] });
+    expect(observe(frame([cup]), lower).observations.map((o) => o.zone)).toEqual(['lower', '*']);
+    // Centre at 0.45: outside, though its bottom reaches into the zone.
+    const high = det('object', { label: 'cup', trackId: 'o5', box: [0.4, 0.3, 0.1, 0.3] });
+    expect(observe(frame([high]), lower).observations.map((o) => o.zone)).toEqual(['*']);
+  });
+
+  it('only a hand box takes the place of a person\'s wrists: an owner named on anything else changes nothing', () => {
+    const p7 = det('person', { trackId: 'p7', box: [0.1, 0.1, 0.1, 0.1], keypoints: [{ part: 'leftWrist', point: [0.5, 0.8], score: 0.9 }] });
+    const cup = det('object', { label: 'cup', trackId: 'o4', box: [0.1, 0.1, 0.05, 0.05], ownerTrackId: 'p7' });
+    expect(observe(frame([p7, cup]), lower).observations.filter((o) => o.kind === 'hand').map((o) => [o.subject, o.zone])).toEqual([['p:7', 'lower'], ['p:7', '*']]);
   });
 });
