@@ -152,6 +152,19 @@ describe('sequence: which steps are named', () => {
     ]);
   });
 
+  it('order any: a verified step is asked about as soon as it is done, before the steps listed above it', () => {
+    const verify = { question: 'Was the cup handed over?', expect: 'yes' as const, frames: 3 };
+    const rule = sequenceRule({
+      id: 'any', order: 'any', trigger: personIn('grinder'),
+      steps: [grind, tamp, { id: 'serve', detect: personIn('counter'), minMs: 2_000, verify }],
+    });
+    const engine = createRuleEngine([sop([rule])], { cameraId: CAMERA });
+    const seen = timeline(engine, stream([at('grinder', 0, 4_000), at('counter', 5_000, 8_000), hands(9_000, 12_000)], { to: 14_000 }));
+    expect(seen.map((x) => [x.atMs, x.verdict.type === 'pending_verify' ? x.verdict.request.id : x.verdict.type])).toStrictEqual([
+      [7_000, 'test-sop/any/serve/p:1/5000'],
+    ]);
+  });
+
   it('order any: a step counts whenever it started in the run, even before the step listed above it', () => {
     const rule = sequenceRule({
       id: 'any', order: 'any', trigger: personIn('grinder'),
