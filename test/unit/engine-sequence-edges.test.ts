@@ -99,8 +99,8 @@ describe('sequence: holds remembered per step', () => {
   const steps = (bMinMs: number) => [{ id: 'a', detect: personIn('counter'), minMs: 1_000 }, { id: 'b', detect: handsIn('machine'), minMs: bMinMs }];
   const rule = (bMinMs: number) => sequenceRule({ id: 'wipe', trigger: personIn('grinder'), steps: steps(bMinMs), idleMs: 2_000 });
 
-  it('a long hold is remembered once, so it does not push out an earlier one', () => {
-    expect(brief(run([rule(200)], stream([at('grinder', 0, 2_000), hands(2_200, 3_000), hands(4_000, 12_000)], { to: 20_000 })).verdicts)).toStrictEqual([
+  it('a long hold is remembered once, so it does not push out the earlier ones', () => {
+    expect(brief(run([rule(200)], stream([at('grinder', 0, 2_000), hands(2_200, 3_000), hands(3_400, 3_600), hands(4_000, 12_000)], { to: 20_000 })).verdicts)).toStrictEqual([
       ['missing_step', 'a', 0, 12_000, 'a: not seen before the run ended (no activity for 2 s)'],
       ['run', 0, 12_000, 'violation', [['b', 2_200, 2_400]]],
     ]);
@@ -149,6 +149,17 @@ describe('sequence: which steps are named', () => {
       ['review', 'the recording ended 5 s into the run; not seen yet: x',
         { code: 'recording_ended_run', values: { afterMs: 5_000, missing: [{ id: 'x', title: 'x' }], seen: [{ id: 'quick', title: 'quick' }, { id: 'long', title: 'long' }] } }],
       ['run', 0, 5_000, 'needs_review', [['long', 1_000, 3_000], ['quick', 1_000, 2_000]]],
+    ]);
+  });
+
+  it('all steps seen, out of order, two of them together: the message lists those by when they were done', () => {
+    const rule = sequenceRule({
+      id: 'tie', trigger: personIn('grinder'), idleMs: 2_000,
+      steps: [{ id: 'x', detect: personIn('door'), minMs: 1_000 }, { id: 'long', detect: handsIn('machine'), minMs: 2_000 }, { id: 'quick', detect: handsIn('machine'), minMs: 1_000 }],
+    });
+    expect(brief(run([rule], stream([at('grinder', 0, 1_000), hands(1_000, 4_000), at('door', 5_000, 7_000)], { to: 20_000 })).verdicts)).toStrictEqual([
+      ['out_of_order', 'long', 0, 7_000, 'steps out of order: seen quick, long, x; the SOP asks x, long, quick'],
+      ['run', 0, 7_000, 'violation', [['x', 5_000, 6_000], ['long', 1_000, 3_000], ['quick', 1_000, 2_000]]],
     ]);
   });
 
