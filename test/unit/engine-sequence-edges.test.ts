@@ -94,6 +94,23 @@ describe('sequence: answers and the run verdict', () => {
   });
 });
 
+describe('sequence: a closed run waiting for two answers', () => {
+  it('gives its verdict after the second answer, not the first', () => {
+    const verify = { question: 'Is it done right?', expect: 'yes' as const, frames: 3 };
+    const rule = sequenceRule({
+      id: 'two', trigger: personIn('grinder'),
+      steps: [{ id: 'grind', detect: personIn('grinder'), minMs: 1_000, verify }, { id: 'tamp', detect: handsIn('machine'), minMs: 1_000, verify }],
+    });
+    const engine = createRuleEngine([sop([rule])], { cameraId: CAMERA });
+    const asked = stream([at('grinder', 0, 2_000), hands(3_000, 5_000)], { to: 20_000 }).flatMap((f) => engine.push(f));
+    expect(asked.map((v) => v.type)).toStrictEqual(['pending_verify', 'pending_verify']);
+    expect(engine.resolveVerify('test-sop/two/grind/p:1/0', answer('yes'))).toStrictEqual([]);
+    expect(brief(engine.resolveVerify('test-sop/two/tamp/p:1/3000', answer('yes')))).toStrictEqual([
+      ['run', 0, 4_000, 'completed', [['grind', 0, 1_000], ['tamp', 3_000, 4_000]]],
+    ]);
+  });
+});
+
 describe('sequence: holds remembered per step', () => {
   // Step a (at the counter) never comes, so b (hands at the machine) is never counted: the run reports b's first hold.
   const steps = (bMinMs: number) => [{ id: 'a', detect: personIn('counter'), minMs: 1_000 }, { id: 'b', detect: handsIn('machine'), minMs: bMinMs }];
