@@ -87,6 +87,16 @@ describe('pointInPolygon on slanted edges', () => {
       { numRuns: 400 },
     );
   });
+
+  it('agrees with x + 2y <= 1 for a flatter triangle, whose slanted edge is not at 45 degrees', () => {
+    const flat: Polygon = [[0, 0], [1, 0], [0, 0.5]];
+    fc.assert(
+      fc.property(fc.integer({ min: -2, max: 22 }), fc.integer({ min: -2, max: 12 }), (i, j) => {
+        expect(pointInPolygon([i / 20, j / 20], flat)).toBe(i >= 0 && j >= 0 && i + 2 * j <= 20);
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
 
 describe('observe: where things are', () => {
