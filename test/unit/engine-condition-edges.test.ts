@@ -35,6 +35,7 @@ describe('FrameFacts: malformed observations', () => {
   ])('one field wrong (%s): that observation is ignored, the others kept', (_n, over) => {
     const facts = new FrameFacts([good, { ...good, ...over }]);
     expect([...facts.subjects(personIn('sink'))]).toStrictEqual(['p:1']);
+    expect([...facts.subjects(personIn('*'))]).toStrictEqual(['p:1']);
   });
 });
 
@@ -52,5 +53,22 @@ describe('FrameFacts: what a count counts', () => {
   it('min_score is inclusive', () => {
     expect(holds({ ...count('cup', { gte: 1, lte: 1 }), minScore: 0.7 } as Condition)).toBe(true);
     expect(holds({ ...count('cup', { gte: 1 }), minScore: 0.71 } as Condition)).toBe(false);
+  });
+});
+
+describe('FrameFacts: all of conditions that hold for everyone', () => {
+  // `any(cup anywhere, person at x)` holds for everyone (`*`) when a cup is seen, plus whoever is at x.
+  const frame: Observation[] = [...thing('cup', 'bar'), ...thing('knife', 'bar'), ...person('p:1', 'a'), ...person('p:2', 'b')];
+  const anyOf = (...of: Condition[]): Condition => ({ type: 'any', of });
+  const allOf = (...of: Condition[]): Condition => ({ type: 'all', of });
+  const subjects = (c: Condition): string[] => [...new FrameFacts(frame).subjects(c)].sort();
+
+  it('two such parts keep everyone and the subjects of both', () => {
+    expect(subjects(allOf(anyOf(objectIn('cup'), personIn('a')), anyOf(objectIn('knife'), personIn('b'))))).toStrictEqual(['*', 'p:1', 'p:2']);
+  });
+
+  it('with a part that holds for some subjects, those subjects', () => {
+    expect(subjects(allOf(personIn('a'), anyOf(objectIn('cup'), personIn('nowhere'))))).toStrictEqual(['p:1']);
+    expect(subjects(allOf(anyOf(objectIn('cup'), personIn('nowhere')), personIn('b')))).toStrictEqual(['p:2']);
   });
 });
