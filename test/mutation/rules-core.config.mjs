@@ -12,5 +12,5 @@ export default mutationConfig(
     'services/rules/observe.ts',
     'services/rules/rule-conditions.ts',
   ],
-  ['test/unit/engine-*.test.ts', 'test/unit/observe.test.ts', 'test/unit/sop-duration.test.ts', 'test/unit/analysis-plan.test.ts'],
+  ['test/unit/engine-*.test.ts', 'test/unit/observe.test.ts', 'test/unit/observe-subjects.test.ts', 'test/unit/sop-duration.test.ts', 'test/unit/analysis-plan.test.ts'],
 );

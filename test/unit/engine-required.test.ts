@@ -142,4 +142,16 @@ describe('required with a schedule', () => {
     const r = run([scheduled(shop)], frames, { clockOriginMs: Date.UTC(2024, 4, 3, 0) }); // 08:00 local
     expect(gaps(r)).toEqual([[HOUR, 2 * HOUR, false]]);
   });
+
+  it('a hole in the frames passing over two windows gives each its own gap', () => {
+    const shop: Schedule = { days: ALL_DAYS, fromMin: 9 * 60, toMin: 10 * 60, tz: 'Asia/Shanghai' };
+    // 08:00-08:10 local, then nothing until 13:00 the next day: both 09:00-10:00 windows were empty.
+    const frames = [...stream([], { to: 10 * MIN, stepMs: 60_000 }), ...stream([], { from: 29 * HOUR, to: 29 * HOUR + 60_000, stepMs: 60_000 })];
+    const r = run([scheduled(shop)], frames, { clockOriginMs: Date.UTC(2024, 4, 3, 0) });
+    expect(r.violations.map((v) => [v.startMs, v.endMs, v.ongoing, v.message])).toEqual([
+      [HOUR, 2 * HOUR, undefined, 'person at register: not seen for 60 min, the SOP allows at most 30 min'],
+      [25 * HOUR, 26 * HOUR, undefined, 'person at register: not seen for 60 min, the SOP allows at most 30 min'],
+    ]);
+    expect(r.ends).toEqual([]);
+  });
 });
