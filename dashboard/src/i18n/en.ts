@@ -515,4 +515,6 @@ export const en = {
   'words.modelSaid': 'The model answered {answer}',
   'words.alertsCsv': 'Download alerts (CSV)',
   'words.noLiveCameras': 'No live cameras: only uploaded clips are checked.',
+  // stream12: analysis of an upload while it arrives
+  'clips.analysingArrived': 'Analysing what has arrived so far ({received} of {total}): {pct}',
 } as const;

@@ -517,4 +517,6 @@ export const zh: Record<keyof typeof en, string> = {
   'words.modelSaid': '模型的回答：{answer}',
   'words.alertsCsv': '下载提醒明细（CSV）',
   'words.noLiveCameras': '没有实时摄像头：只检查上传的视频片段。',
+  // stream12: analysis of an upload while it arrives
+  'clips.analysingArrived': '正在分析已上传的部分（{received} / {total}）：{pct}',
 };
