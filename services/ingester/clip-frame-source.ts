@@ -208,8 +208,8 @@ function uploadStopped(a: Exclude<FollowEnd, { kind: 'complete' }>): string {
   if (a.kind === 'stopped') return `reading the arriving file stopped after ${a.bytes} bytes`;
   const got = `${a.bytes} of ${a.totalBytes} bytes`;
   return a.kind === 'expired'
-    ? `the upload expired unfinished after ${got} had arrived: only that part was analysed`
-    : `the upload was abandoned after ${got} had arrived: only that part was analysed`;
+    ? `the upload expired unfinished after ${got} had arrived`
+    : `the upload was abandoned after ${got} had arrived`;
 }
 
 /**

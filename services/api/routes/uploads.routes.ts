@@ -76,7 +76,7 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
     decided.add(id);
     tries.delete(id);
     const createdMs = Date.parse(upload.creation_date ?? '') || Date.now();
-    const { clip } = await registerArrivingClip({
+    const registered = await registerArrivingClip({
       repos, queue: deps.queue, clipsDir, log: app.log, actor: meta.userId ?? '', storeId: meta.storeId ?? '', cameraId: meta.cameraId ?? '',
       received: {
         tmpPath, filename: meta.filename ?? 'upload', bytes: upload.offset, head, container: info.container, durationMs: info.durationMs,
@@ -84,7 +84,12 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
       },
       recordedAtInput: meta.recordedAt ?? undefined,
       arrival: { uploadId: id, totalBytes: upload.size, expiresAt: new Date(createdMs + config.uploadExpiryMs).toISOString() },
+    }).catch((err: unknown) => {
+      app.log.warn({ err, uploadId: id }, 'an arriving upload could not be registered early: it will be once complete');
+      return undefined;
     });
+    if (registered === undefined) return;
+    const { clip } = registered;
     upload.metadata = { ...meta, streamClipId: clip.id };
     await store.configstore.set(id, upload);
     app.log.info({ uploadId: id, clipId: clip.id, arrived: upload.offset, of: upload.size }, 'analysing an upload as it arrives');
