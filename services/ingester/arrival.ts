@@ -153,15 +153,18 @@ export function followGrowingFile(path: string, options: FollowOptions = {}): Gr
       if (on !== starved) options.onStarved?.(on);
       starved = on;
     };
+    let buf = Buffer.allocUnsafe(chunk);
     try {
       for (;;) {
         if (options.signal?.aborted === true) return;
-        const buf = Buffer.allocUnsafe(chunk);
         const { bytesRead } = await fh.read(buf, 0, chunk, position);
         if (bytesRead > 0) {
           setStarved(false);
           position += bytesRead;
-          yield buf.subarray(0, bytesRead);
+          const out = buf.subarray(0, bytesRead);
+          // The chunk handed on is ffmpeg's stdin's now: the next read gets a buffer of its own.
+          buf = Buffer.allocUnsafe(chunk);
+          yield out;
           continue;
         }
         // Nothing more on disk: is more coming? The state is read before the size, so no byte written before the

@@ -4,16 +4,18 @@
 // same result as an ordinary upload of the same file; an MP4 upload waits for its last byte; an upload abandoned
 // half-way ends its analysis with a clear status and nothing past the arrived part counted as analysed.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clip } from '../../services/api/schemas/clip.ts';
 import type { Violation } from '../../services/api/schemas/violation.ts';
 import type { JobOutcome } from '../../services/core/jobs.ts';
-import { defaultQueueSettings, startWorkers } from '../../services/core/queue/index.ts';
+import { buildApp } from '../../services/api/index.ts';
+import { defaultQueueSettings, openBullmqQueue, startWorkers } from '../../services/core/queue/index.ts';
 import { ClipRepository } from '../../services/core/storage/index.ts';
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
@@ -65,8 +67,8 @@ const finished = (id: string): Promise<Clip> => until(async () => {
 /** What a result is, for comparing two runs: each violation's rule, kind and times. */
 const gist = (vs: Violation[]): string[] => vs.map((v) => `${v.sop}/${v.rule} ${v.kind} ${(v.start ?? -1).toFixed(2)}-${(v.end ?? -1).toFixed(2)}`).sort();
 
-const headOf = (location: string) => tus(base, owner, 'HEAD', location);
-const clipIdOf = async (location: string): Promise<string | undefined> => (await headOf(location)).headers.get('sopwatch-clip-id') ?? undefined;
+const headOf = (location: string, at = base) => tus(at, owner, 'HEAD', location);
+const clipIdOf = async (location: string, at = base): Promise<string | undefined> => (await headOf(location, at)).headers.get('sopwatch-clip-id') ?? undefined;
 
 async function clipsInStore(): Promise<string[]> {
   const res = await f.call(owner, { method: 'GET', url: `/api/clips?storeId=${storeId}` });
@@ -90,14 +92,14 @@ async function ordinaryUpload(filename: string, content: Buffer): Promise<string
  * Sends the first `share` of a streamable file, then waits, the upload paused, for the first violation on the API; sends
  * the rest and waits for the end. Returns the clip and the violations seen while the upload was incomplete.
  */
-async function streamInTwoParts(filename: string, content: Buffer, share: number): Promise<{ clip: Clip; early: Violation[] }> {
+async function streamInTwoParts(filename: string, content: Buffer, share: number, at = base): Promise<{ clip: Clip; early: Violation[] }> {
   const cut = Math.floor(content.length * share);
-  const made = await create(base, owner, storeId, `?cameraId=${cameraId}`, content.length, { filename });
+  const made = await create(at, owner, storeId, `?cameraId=${cameraId}`, content.length, { filename });
   expect(made.status, made.body).toBe(201);
-  const first = await patch(base, owner, made.location, 0, content.subarray(0, cut));
+  const first = await patch(at, owner, made.location, 0, content.subarray(0, cut));
   expect(first.status, first.body).toBe(204);
   // Decided when the part's answer came: the clip exists, named on the upload.
-  const clipId = await clipIdOf(made.location);
+  const clipId = await clipIdOf(made.location, at);
   expect(clipId).toBeDefined();
   const id = clipId ?? '';
   const early = await until(async () => {
@@ -105,14 +107,14 @@ async function streamInTwoParts(filename: string, content: Buffer, share: number
     return vs.length > 0 ? vs : undefined;
   });
   // Still incomplete: the server has only the first part, and the clip says it analyses what has arrived.
-  const head = await headOf(made.location);
+  const head = await headOf(made.location, at);
   expect(head.headers.get('upload-offset')).toBe(String(cut));
   const during = await clipOf(id);
   expect(during.status).toBe('analysing');
   expect(during.arrival).toEqual({ state: 'arriving', receivedBytes: cut, totalBytes: content.length });
   expect(during.sha256).toBeNull();
 
-  const rest = await patch(base, owner, made.location, cut, content.subarray(cut));
+  const rest = await patch(at, owner, made.location, cut, content.subarray(cut));
   expect(rest.status, rest.body).toBe(204);
   expect(rest.headers.get('sopwatch-clip-id')).toBe(id);
   const clip = await finished(id);
@@ -248,5 +250,38 @@ describe('other streamable formats', () => {
     expect(clip.status, clip.error ?? '').toBe('done');
     expect(early.length).toBe(1);
     expect(clip.sha256).toBe(sha(files.h264));
+  }, 900_000);
+});
+
+describe('with the BullMQ queue (Redis on 127.0.0.1)', () => {
+  it('a worker on the same machine follows the upload through the same data directory', async () => {
+    const prefix = `swstream-${randomBytes(4).toString('hex')}`;
+    const url = 'redis://127.0.0.1:6379';
+    const queue = await openBullmqQueue({ url, prefix });
+    // A second API process over the same database and data directory, queueing to Redis; the worker takes from there.
+    const app = buildApp({ db: f.db, queue, dataDir: f.dataDir, config: { maxUploadBytes: 8 * 1024 * 1024, streamStartBytes: 64 * 1024 } });
+    const bullWorker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: 1, fps: 3, progressEveryMs: 100 });
+    const admin = new Redis(url);
+    try {
+      const at = await app.listen({ port: 0, host: '127.0.0.1' });
+      const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of these tests' });
+      startWorkers(queue, handlerRegistry(bullWorker, { notificationSend: skipped, retentionSweep: skipped }));
+      const { clip, early } = await streamInTwoParts('Kitchen 1000.ts', files.ts, 0.6, at);
+      expect(early.length).toBe(1);
+      expect(clip.status, clip.error ?? '').toBe('done');
+      expect(clip.sha256).toBe(sha(files.ts));
+      expect(clip.attempts).toBe(1);
+    } finally {
+      bullWorker.abortAll();
+      await app.close();
+      await queue.close();
+      let cursor = '0';
+      do {
+        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+        if (keys.length > 0) await admin.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      admin.disconnect();
+    }
   }, 900_000);
 });
