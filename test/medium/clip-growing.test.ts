@@ -13,7 +13,8 @@ import { H264, makeClip, tempDir } from '../fixtures/media.ts';
 const { dir, remove } = tempDir('growing');
 afterAll(remove);
 
-const STALL_MS = 300;
+/** Small enough that the pause below is several of it, large enough that a loaded machine decodes a frame within it. */
+const STALL_MS = 3_000;
 const later = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
 /** The frames' times and a hash of their pixels: two reads are the same when these are. */
@@ -22,9 +23,11 @@ async function drain(reader: ClipFrames, seen: Frame[] = []): Promise<string[]> 
   return seen.map((f) => `${f.tMs}:${createHash('sha256').update(f.rgb).digest('hex').slice(0, 16)}`);
 }
 
-/** Resolves once `count()` reaches `n` (checked as frames come: an event wait, no clock). */
-async function reached(count: () => number, n: number): Promise<void> {
-  while (count() < n) await new Promise((r) => setTimeout(r, 20));
+/** Resolves once `count()` reaches `n` (checked as frames come: an event wait, no clock), or the read has ended. */
+async function reached(count: () => number, n: number, read: Promise<unknown>): Promise<void> {
+  let over = false;
+  read.then(() => { over = true; }, () => { over = true; });
+  while (count() < n && !over) await new Promise((r) => setTimeout(r, 20));
 }
 
 function source(name: string, extra: string[]): Buffer {
@@ -46,9 +49,9 @@ describe('a clip read while it arrives', () => {
       const reader = readClipFrames(path, { fps: 5, cameraId: 'c', growing: true, limits: { stallMs: STALL_MS } });
       const seen: Frame[] = [];
       const done = drain(reader, seen);
-      await reached(() => seen.length, 3);
+      await reached(() => seen.length, 3, done);
       // Nothing more arrives for several stall limits (the point of the test is a timer that must not fire).
-      await new Promise((r) => setTimeout(r, STALL_MS * 5));
+      await new Promise((r) => setTimeout(r, STALL_MS * 3));
       const before = seen.length;
       expect(before).toBeLessThan(75);
       appendFileSync(path, whole.subarray(cut));
@@ -73,10 +76,10 @@ describe('a clip read while it arrives', () => {
       await writeArrival(path, state === 'abandoned'
         ? { state: 'arriving', uploadId: 'u2', totalBytes: whole.length, expiresAt: later(3_600_000) }
         : { state: 'arriving', uploadId: 'u3', totalBytes: whole.length, expiresAt: later(3_000) });
-      const reader = readClipFrames(path, { fps: 5, cameraId: 'c', growing: true, limits: { stallMs: STALL_MS } });
+      const reader = readClipFrames(path, { fps: 5, cameraId: 'c', growing: true });
       const seen: Frame[] = [];
       const done = drain(reader, seen);
-      await reached(() => seen.length, 3);
+      await reached(() => seen.length, 3, done);
       if (state === 'abandoned') await writeArrival(path, { state: 'abandoned', uploadId: 'u2', totalBytes: whole.length, expiresAt: later(3_600_000), receivedBytes: cut });
       await done;
       const result = await reader.result;
