@@ -238,7 +238,7 @@ describe('an upload abandoned half-way', () => {
 });
 
 describe('other streamable formats', () => {
-  it('an FLV upload is analysed as it arrives, with the result of the MPEG-TS one', async () => {
+  it('an FLV upload is analysed as it arrives and finds the one too-short sink visit', async () => {
     const { clip, early } = await streamInTwoParts('Kitchen 0800.flv', files.flv, 0.6);
     expect(clip.status, clip.error ?? '').toBe('done');
     expect(early.length).toBe(1);
