@@ -1,11 +1,12 @@
 // Analyses one recorded clip: frames -> detections -> tracks -> observations -> verdicts, then verify and evidence.
+import { stat } from 'node:fs/promises';
 import type { Detections, Frame, ReviewItem, SequenceRun, VerifyRequest, Violation } from '../core/contracts.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
 import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
 import { observe } from '../rules/observe.ts';
 import { createDetector, type Detector } from '../detector/index.ts';
 import { FrameStage, masksFor, regionFor, type GateOptions, type StagedFrame } from '../frames/index.ts';
-import { findStreamGaps, probeClip, readClipFrames } from '../ingester/index.ts';
+import { STREAMABLE, findStreamGaps, probeClip, readArrival, readClipFrames } from '../ingester/index.ts';
 import { damageSegments, type NotAnalysed } from './damaged-spans.ts';
 import type { VlmAgent } from '../agent/index.ts';
 import { resolveCamera } from './camera.ts';
@@ -62,8 +63,10 @@ export interface ClipAnalysisResult {
   error?: string;
   violations: ViolationJson[];
   needsReview: ReviewJson[];
-  /** Stretches with no usable video (a damaged middle): not analysed, never compliant. */
+  /** Stretches with no usable video (a damaged middle, or what never arrived of an upload): not analysed, never compliant. */
   notAnalysed?: NotAnalysed[];
+  /** The clip was analysed while its upload arrived: how much came, and whether the upload completed. */
+  arrival?: { complete: boolean; bytes: number; totalBytes?: number };
   runs: RunJson[];
   evidence: { dir?: string; timeline?: string; errors: string[] };
   stats: {
@@ -132,7 +135,13 @@ export function collect(into: Collected, engine: RuleEngine, verdicts: ReturnTyp
 export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAnalysisResult> {
   const wallStart = performance.now();
   const fps = options.fps ?? 5;
-  const info = await probeClip(options.clipPath);
+  // A clip whose upload is still arriving is read as it grows (streamable formats only: see ingester/arrival.ts).
+  const arriving = await readArrival(options.clipPath);
+  let info = await probeClip(options.clipPath);
+  const growing = arriving !== undefined && STREAMABLE.has(info.container);
+  // What has arrived says how long the whole will be, roughly (for progress only).
+  const arrivedBytes = growing ? Math.max(1, (await stat(options.clipPath)).size) : 1;
+  const expectedMs = growing ? Math.max(info.durationMs, (info.durationMs * arriving.totalBytes) / arrivedBytes) : info.durationMs;
   const camera = resolveCamera(options.sops, options.cameraId);
   const sops = sopsForCamera(options.sops, camera);
   if (sops.length === 0) throw new InputError(`no SOP file applies to camera "${camera}"`);
@@ -142,8 +151,9 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     return { sop, engine, zones: engine.zonesFor(sop) };
   });
   let engines = makeEngines();
-  // Across a damaged stretch the rules start over, as after a camera outage: nothing is carried over the hole.
-  const damage = damageSegments(await findStreamGaps(info));
+  // Across a damaged stretch the rules start over, as after a camera outage: nothing is carried over the hole. A file
+  // still arriving is checked for damage once it is whole (its spans are then reported, see below).
+  const damage = damageSegments(growing ? [] : await findStreamGaps(info));
   const detector = options.detector ?? (await createDetector({ needs: modelNeedsFor(sops) }));
   const stage = new FrameStage({
     cameraId: camera,
@@ -156,7 +166,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const detections = new Map<number, Detections>();
   const collected: Collected = { violations: new Map(), reviews: new Map(), runs: new Map(), pending: [], owner: new Map() };
   // Decode once: keyframes come from the frames decoded here (the timeline's thumbnails are kept as they pass).
-  const ring = new FrameRing(options.clipPath, { pinned: options.evidenceDir === undefined ? [] : timelineTimes(info.durationMs) });
+  const ring = new FrameRing(options.clipPath, { pinned: options.evidenceDir === undefined || growing ? [] : timelineTimes(info.durationMs) });
   const keyframes: FrameSource = (tMs, cameraId) => ring.at(tMs, cameraId);
   const faces = createFaceFinder();
   const evidenceCtx: EvidenceContext | undefined =
@@ -187,10 +197,10 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     for (const { engine, zones } of engines) collect(collected, engine, engine.push(observe(tracked, zones)));
     frames += 1;
     lastTMs = tracked.tMs;
-    options.onProgress?.({ phase: 'detect', fraction: Math.min(1, tracked.tMs / Math.max(1, info.durationMs)), frames, tMs: tracked.tMs });
+    options.onProgress?.({ phase: 'detect', fraction: Math.min(growing ? 0.99 : 1, tracked.tMs / Math.max(1, expectedMs)), frames, tMs: tracked.tMs });
   };
   /** Answers the questions asked so far, then writes the evidence of each violation that closed and hands it on. */
-  const release = async (final: boolean): Promise<void> => {
+  const release = async (final: boolean, cutMs?: number): Promise<void> => {
     if (collected.pending.length > 0) {
       const began = performance.now();
       const verify = await answerVerifyRequests({ clipPath: options.clipPath, frames: keyframes, faces, collected, detections, agent: options.agent, fps });
@@ -201,6 +211,9 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     for (const v of [...collected.violations.values()]) {
       if (streamed.has(v.id) || (v.ongoing === true && !final)) continue;
       streamed.add(v.id);
+      // A read that stopped early (an abandoned upload, a broken file): an episode ending near the cut may be an
+      // artefact of it, so it is not streamed (the result still lists it, for the caller to judge).
+      if (cutMs !== undefined && v.endMs >= cutMs) continue;
       const began = performance.now();
       if (evidenceCtx !== undefined) await writeViolationEvidence(evidenceCtx, v, evidenceErrors);
       evidenceMs += performance.now() - began;
@@ -209,7 +222,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   };
   const ready = (): boolean => collected.pending.length > 0 || [...collected.violations.values()].some((v) => !streamed.has(v.id) && v.ongoing !== true);
 
-  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal });
+  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal, ...(growing ? { growing } : {}) });
   const frameIterator: AsyncIterator<Frame> = reader[Symbol.asyncIterator]();
   // Time spent waiting for ffmpeg's next frame: the decoding cost as the pipeline feels it.
   let decodeMs = 0;
@@ -244,10 +257,17 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       if (!options.detector) await detector.close();
     }
     read = await reader.result;
+    if (growing && read.complete) {
+      // Whole now: its real duration, and any damage in it (frames over such a stretch were not told apart while
+      // it arrived, so the stretch is reported as not analysed).
+      info = { ...info, durationMs: read.durationMs ?? info.durationMs };
+      const gaps = damageSegments(await findStreamGaps(info));
+      damage.spans.push(...gaps.spans);
+    }
     endMs = read.complete ? info.durationMs : lastTMs;
     for (const { engine } of engines) collect(collected, engine, engine.finish(endMs));
     options.onProgress?.({ phase: 'verify', fraction: 1, frames, tMs: endMs });
-    await release(true);
+    await release(true, read.complete ? undefined : (read.stoppedAtMs ?? lastTMs) - 1000);
     if (evidenceCtx !== undefined) {
       options.onProgress?.({ phase: 'evidence', fraction: 1, frames, tMs: endMs });
       const began = performance.now();
@@ -269,13 +289,17 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const result: ClipAnalysisResult = {
     clip: options.clipPath,
     camera,
-    durationS: info.durationMs / 1000,
+    // An upload that stopped early: what arrived (and was read) is all the clip there is.
+    durationS: (growing && !read.complete ? endMs : info.durationMs) / 1000,
     fps,
     frames,
     complete: read.complete,
     violations: [...collected.violations.values()].sort(byTime).map((v) => violationJson(v, options.startAtMs)),
     needsReview: [...collected.reviews.values()].sort(byTime).map(reviewJson),
     notAnalysed: damage.spans,
+    ...(read.arrival === undefined ? {} : {
+      arrival: { complete: read.arrival.kind === 'complete', bytes: read.arrival.bytes, ...('totalBytes' in read.arrival ? { totalBytes: read.arrival.totalBytes } : {}) },
+    }),
     runs: [...collected.runs.values()].sort(byTime).map(runJson),
     evidence,
     stats: {
@@ -299,6 +323,16 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   if (!read.complete) {
     result.stoppedAtS = (read.stoppedAtMs ?? lastTMs) / 1000;
     result.error = read.error ?? 'the clip ended early';
+    const a = read.arrival;
+    if (a !== undefined && (a.kind === 'abandoned' || a.kind === 'expired')) {
+      // What never arrived was never seen: not analysed, whatever it held (its length estimated from the bytes).
+      const untilS = Math.max(result.stoppedAtS, (result.stoppedAtS * a.totalBytes) / Math.max(1, a.bytes));
+      result.notAnalysed = [...(result.notAnalysed ?? []), {
+        start: result.stoppedAtS,
+        end: Math.round(untilS * 10) / 10,
+        reason: `the upload ${a.kind === 'expired' ? 'expired' : 'was abandoned'} after ${a.bytes} of ${a.totalBytes} bytes: the rest never arrived and was not analysed`,
+      }];
+    }
   }
   return result;
 }

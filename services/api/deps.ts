@@ -11,6 +11,11 @@ export interface ApiConfig {
   maxUploadBytes: number;
   /** A resumable upload not finished this long after it started is deleted (its bytes and its record). */
   uploadExpiryMs: number;
+  /**
+   * An upload of a streamable format (MPEG-TS, raw H.264/H.265, FLV) is analysed as it arrives once this many bytes
+   * are in (and again tried after each further this many, until its picture can be read).
+   */
+  streamStartBytes: number;
   /** A session ends this long after sign-in. */
   sessionTtlMs: number;
   /** `auto`: Secure cookies when the request came over TLS. */
@@ -42,6 +47,7 @@ export interface ApiConfig {
 export const defaultApiConfig: ApiConfig = {
   maxUploadBytes: 2 * 1024 ** 3,
   uploadExpiryMs: 24 * 3600_000,
+  streamStartBytes: 1024 * 1024,
   sessionTtlMs: 12 * 3600_000,
   cookieSecure: 'auto',
   hostCheck: false,

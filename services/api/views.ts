@@ -11,6 +11,7 @@ import type { Review } from './schemas/review.ts';
 import type { SopFile } from './schemas/sop-file.ts';
 import type { Store } from './schemas/store.ts';
 import type { ReviewItem, Violation } from './schemas/violation.ts';
+import type { ArrivalView } from '../ingester/index.ts';
 
 const iso = (d: Date): string => d.toISOString();
 const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -28,11 +29,12 @@ export const sopView = (f: SopFileRecord): SopFile => ({
 });
 
 /** The server path of the file is never shown. */
-export const clipView = (c: ClipRecord): Clip => ({
+export const clipView = (c: ClipRecord, arrival?: ArrivalView): Clip => ({
   id: c.id, storeId: c.storeId, cameraId: c.cameraId, filename: c.filename, bytes: c.bytes, status: c.status, progress: c.progress,
   error: c.error, attempts: c.attempts, sha256: c.sha256, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
   startedAt: isoOrNull(c.startedAt), finishedAt: isoOrNull(c.finishedAt),
   recordedAt: isoOrNull(c.recordedAt), recordedAtSource: c.recordedAtSource, notAnalysed: c.notAnalysed,
+  ...(arrival === undefined ? {} : { arrival }),
 });
 
 export const violationView = (v: ViolationRecord): Violation => ({

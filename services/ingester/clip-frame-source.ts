@@ -5,6 +5,8 @@ import { RawFramePipe, type PipeEnd } from './ffmpeg-pipe.ts';
 import { MAX_FRAME_SIDE, fileUrl, probeClip, resolveLimits, safeInputArgs, type ClipInfo, type ClipLimits } from './probe.ts';
 import { stderrGist } from './run-bounded.ts';
 import { decoder, missingDecoderHint } from './decoder.ts';
+import { DEMUXER_WHITELIST } from './container-sniff.ts';
+import { STREAMABLE, followGrowingFile, type FollowEnd, type GrowingFile } from './arrival.ts';
 
 export type { ClipInfo, ClipLimits } from './probe.ts';
 export { DEFAULT_CLIP_LIMITS, probeClip } from './probe.ts';
@@ -22,6 +24,12 @@ export interface ClipReadOptions {
   /** Aborting ends the iteration quietly; `result` then says `error: 'aborted'`. */
   signal?: AbortSignal;
   limits?: Partial<ClipLimits>;
+  /**
+   * The file is still arriving (it has an arrival record, see arrival.ts): it is read from the front as it grows and
+   * fed to ffmpeg's stdin, and the read ends when the upload completes, or is abandoned or expires. Streamable formats
+   * only; the whole range is read (no `startMs`).
+   */
+  growing?: boolean;
 }
 
 /**
@@ -36,6 +44,10 @@ export interface ClipReadResult {
   error?: string;
   /** Wall time of the read, the probe included. */
   decodeMs: number;
+  /** A growing file: how its arrival ended (complete, or the upload stopped after `bytes`). */
+  arrival?: FollowEnd;
+  /** A growing file that arrived whole: the clip's duration, probed once it was complete. */
+  durationMs?: number;
 }
 
 export type ClipFrames = AsyncIterable<Frame> & { readonly result: Promise<ClipReadResult> };
@@ -48,6 +60,7 @@ interface Plan {
   endMs?: number;
   signal?: AbortSignal;
   limits: ClipLimits;
+  growing: boolean;
 }
 
 function plan(options: ClipReadOptions): Plan {
@@ -59,7 +72,10 @@ function plan(options: ClipReadOptions): Plan {
   }
   if (!(Number.isFinite(startMs) && startMs >= 0)) throw new UsageError(`readClipFrames: startMs must be >= 0, got ${startMs}`);
   if (endMs !== undefined && !(endMs > startMs)) throw new UsageError(`readClipFrames: endMs (${endMs}) must be after startMs (${startMs})`);
+  const growing = options.growing === true;
+  if (growing && (startMs !== 0 || endMs !== undefined)) throw new UsageError('readClipFrames: a growing file is read whole (no startMs or endMs)');
   return {
+    growing,
     cameraId,
     fps,
     maxWidth,
@@ -103,20 +119,36 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
   let lastTMs: number | undefined;
   let outcome: ClipReadResult | undefined;
   let pipe: RawFramePipe | undefined;
+  let follow: GrowingFile | undefined;
+  let arrival: FollowEnd | undefined;
   try {
     const info = await probeClip(path, p.limits);
+    if (p.growing && !STREAMABLE.has(info.container)) throw new UsageError(`${path}: ${info.input.label} cannot be read while it arrives`);
     const { width, height } = outputSize(info, p.maxWidth);
     // Never decode past the duration limit, whatever the container claims.
     const endMs = Math.min(p.endMs ?? Infinity, p.limits.maxDurationMs);
-    if (endMs <= p.startMs || (info.durationMs > 0 && p.startMs >= info.durationMs)) {
+    if (!p.growing && (endMs <= p.startMs || (info.durationMs > 0 && p.startMs >= info.durationMs))) {
       outcome = { frames: 0, complete: true, decodeMs: elapsed() };
       return;
     }
     // The fps filter rounds the end to the nearest slot, so a range holds round(span x fps) frames.
-    const expected = info.durationMs > 0 ? Math.round(((Math.min(endMs, info.durationMs) - p.startMs) / 1000) * p.fps) : undefined;
-    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...safeInputArgs(info.input)];
-    if (p.startMs > 0) args.push('-ss', (p.startMs / 1000).toFixed(3));
-    args.push('-i', fileUrl(path), '-map', '0:v:0', '-t', ((endMs - p.startMs) / 1000).toFixed(3));
+    let expected = info.durationMs > 0 && !p.growing ? Math.round(((Math.min(endMs, info.durationMs) - p.startMs) / 1000) * p.fps) : undefined;
+    const args = ['-hide_banner', '-loglevel', 'error'];
+    if (p.growing) {
+      // The same decoder, fed by a reader that follows the file: stdin is the only protocol, the demuxer forced, and
+      // the recorder's header is skipped by the reader.
+      follow = followGrowingFile(path, {
+        startAt: info.input.skipBytes ?? 0,
+        onStarved: (on) => pipe?.starve(on),
+        ...(p.signal === undefined ? {} : { signal: p.signal }),
+      });
+      args.push('-protocol_whitelist', 'pipe', '-format_whitelist', DEMUXER_WHITELIST, '-f', info.input.demuxer, '-i', 'pipe:0');
+    } else {
+      args.push('-nostdin', ...safeInputArgs(info.input));
+      if (p.startMs > 0) args.push('-ss', (p.startMs / 1000).toFixed(3));
+      args.push('-i', fileUrl(path));
+    }
+    args.push('-map', '0:v:0', '-t', ((endMs - p.startMs) / 1000).toFixed(3));
     args.push('-vf', `fps=${p.fps},scale=${width}:${height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
     pipe = new RawFramePipe({
       command: decoder().ffmpeg,
@@ -125,6 +157,7 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
       stallMs: p.limits.stallMs,
       timeoutMs: p.limits.timeoutMs,
       ...(p.signal === undefined ? {} : { signal: p.signal }),
+      ...(follow === undefined ? {} : { stdin: follow.stream }),
     });
     for (;;) {
       const rgb = await pipe.next();
@@ -138,23 +171,45 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
     const end = pipe.end ?? { kind: 'stopped' };
     let problem = describeEnd(end, pipe);
     if (end.kind === 'spawn_error') throw new SopwatchError(`${path}: ${problem}`, { cause: end.error });
+    let durationMs: number | undefined;
+    if (follow !== undefined) {
+      // ffmpeg's exit closed its input: the reader has ended (or ends now, having been stopped).
+      follow.stream.destroy();
+      arrival = await follow.end;
+      if (problem === undefined && arrival.kind !== 'complete') problem = uploadStopped(arrival);
+      if (problem === undefined) {
+        // Whole now: what the finished file holds is what the frames are counted against.
+        durationMs = (await probeClip(path, p.limits)).durationMs;
+        if (durationMs > 0) expected = Math.round((Math.min(endMs, durationMs) / 1000) * p.fps);
+      }
+    }
     if (problem === undefined && expected !== undefined && frames < expected - 1) {
       problem = `the clip ends early: ${frames} of ${expected} frames decoded: ${stderrGist(pipe.stderrTail)}`;
     }
+    const followed = { ...(arrival === undefined ? {} : { arrival }), ...(durationMs === undefined ? {} : { durationMs }) };
     if (problem === undefined) {
-      outcome = { frames, complete: true, decodeMs: elapsed() };
+      outcome = { frames, complete: true, decodeMs: elapsed(), ...followed };
       return;
     }
     if (frames === 0 && end.kind !== 'aborted') throw new InputError(`${path}: ${problem}`);
-    outcome = { frames, complete: false, stoppedAtMs: lastTMs ?? p.startMs, error: problem, decodeMs: elapsed() };
+    outcome = { frames, complete: false, stoppedAtMs: lastTMs ?? p.startMs, error: problem, decodeMs: elapsed(), ...followed };
   } catch (err) {
     outcome ??= { frames, complete: false, stoppedAtMs: lastTMs ?? p.startMs, error: (err as Error).message, decodeMs: elapsed() };
     throw err;
   } finally {
     // Runs when the consumer breaks out early too: ffmpeg is killed and reaped before we return.
     await pipe?.stop();
+    follow?.stream.destroy();
     settle(outcome ?? { frames, complete: false, stoppedAtMs: lastTMs ?? p.startMs, decodeMs: elapsed() });
   }
+}
+
+function uploadStopped(a: Exclude<FollowEnd, { kind: 'complete' }>): string {
+  if (a.kind === 'stopped') return `reading the arriving file stopped after ${a.bytes} bytes`;
+  const got = `${a.bytes} of ${a.totalBytes} bytes`;
+  return a.kind === 'expired'
+    ? `the upload expired unfinished after ${got} had arrived`
+    : `the upload was abandoned after ${got} had arrived`;
 }
 
 /**

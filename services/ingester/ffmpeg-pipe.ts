@@ -1,7 +1,7 @@
 // One ffmpeg child that writes fixed-size raw frames to stdout: exact-size framing, backpressure,
 // stall and wall-clock watchdogs, abort, a bounded stderr tail, and a kill that waits for the exit.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** Why the pipe ended. `exit` is ffmpeg's own exit; the others are ours (the child was killed). */
 export type PipeEnd =
@@ -25,17 +25,21 @@ export interface RawFramePipeOptions {
   maxQueued?: number;
   /** Characters of stderr kept for error messages. */
   stderrChars?: number;
+  /** Fed to ffmpeg's stdin (an input of `pipe:0`); destroyed when the pipe ends. Without it stdin is closed. */
+  stdin?: Readable;
 }
 
 export class RawFramePipe {
   readonly pid: number | undefined;
-  private readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  private readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   private readonly queue: Buffer[] = [];
   private readonly maxQueued: number;
   private readonly stderrChars: number;
   private current: Buffer;
   private fill = 0;
   private paused = false;
+  /** The input has no bytes yet (a file still arriving): the watchdogs wait, as they do for a slow consumer. */
+  private starved = false;
   private stderr = '';
   private endReason: PipeEnd | undefined;
   private finished = false;
@@ -53,8 +57,17 @@ export class RawFramePipe {
     this.stderrChars = options.stderrChars ?? 4096;
     this.current = Buffer.allocUnsafe(options.frameBytes);
     this.activeSinceMs = performance.now();
-    this.child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    this.child = options.stdin === undefined
+      ? spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+      : spawn(options.command, options.args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     this.pid = this.child.pid;
+    const input = options.stdin;
+    if (input !== undefined && this.child.stdin !== null) {
+      // ffmpeg exiting early closes its stdin (EPIPE): that is its exit to report, not an error of ours.
+      this.child.stdin.on('error', () => undefined);
+      input.on('error', () => this.child.stdin?.destroy());
+      input.pipe(this.child.stdin);
+    }
     this.closed = new Promise<void>((resolve) => {
       this.child.once('close', (code, signal) => {
         this.endReason ??= { kind: 'exit', code, signal };
@@ -110,6 +123,22 @@ export class RawFramePipe {
     return this.stderr.trim();
   }
 
+  /** The input is waiting for bytes that have not arrived (true), or has them again (false): no stall, no clock. */
+  starve(on: boolean): void {
+    if (on === this.starved || this.finished) return;
+    if (on) {
+      this.activeBeforeMs = this.activeMs();
+      this.starved = true;
+      this.disarm();
+    } else {
+      this.starved = false;
+      this.activeSinceMs = performance.now();
+      // A stall is measured from here: waiting for the upload is no stall of the decoder.
+      this.lastFrameActiveMs = Math.max(this.lastFrameActiveMs, this.activeBeforeMs);
+      this.arm();
+    }
+  }
+
   /** Kill ffmpeg (if still running) and wait until it has exited. */
   async stop(): Promise<void> {
     this.fail({ kind: 'stopped' });
@@ -137,7 +166,7 @@ export class RawFramePipe {
   }
 
   private pause(): void {
-    this.activeBeforeMs = this.activeMs();
+    if (!this.starved) this.activeBeforeMs = this.activeMs();
     this.paused = true;
     this.child.stdout.pause();
     this.disarm();
@@ -145,18 +174,18 @@ export class RawFramePipe {
 
   private resume(): void {
     this.paused = false;
-    this.activeSinceMs = performance.now();
+    if (!this.starved) this.activeSinceMs = performance.now();
     this.child.stdout.resume();
     this.arm();
   }
 
   private activeMs(): number {
-    return this.paused ? this.activeBeforeMs : this.activeBeforeMs + (performance.now() - this.activeSinceMs);
+    return this.paused || this.starved ? this.activeBeforeMs : this.activeBeforeMs + (performance.now() - this.activeSinceMs);
   }
 
   private arm(): void {
     this.disarm();
-    if (this.finished || this.paused || this.endReason !== undefined) return;
+    if (this.finished || this.paused || this.starved || this.endReason !== undefined) return;
     const now = this.activeMs();
     const untilStall = this.options.stallMs - (now - this.lastFrameActiveMs);
     const untilTimeout = this.options.timeoutMs - now;
@@ -190,6 +219,7 @@ export class RawFramePipe {
   private finish(): void {
     this.finished = true;
     this.disarm();
+    this.options.stdin?.destroy();
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.wake();
   }

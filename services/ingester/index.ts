@@ -17,3 +17,4 @@ export type { FrameSession, FrameSource, SessionEnd, SessionHandlers } from './f
 export { CameraAnswerError, CameraAuthError, CameraError, CameraTimeoutError, CameraUriRefusedError } from './camera-errors.ts';
 export { checkCameraUri, withCredentials, type UriPolicy } from './camera-uri.ts';
 export { redact, redactUrl } from './redact.ts';
+export { STREAMABLE, arrivalPath, arrivalView, endArrival, followGrowingFile, readArrival, writeArrival, type ArrivalRecord, type ArrivalState, type ArrivalView, type FollowEnd } from './arrival.ts';

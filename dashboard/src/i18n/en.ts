@@ -565,4 +565,6 @@ export const en = {
   'zh14.error.outbound_refused': 'This address is refused by the operator\'s rules.',
   'zh14.error.video_unavailable': 'This video cannot be shown.',
   'zh14.error.internal': 'Something went wrong on the server.',
+  // stream12: analysis of an upload while it arrives
+  'clips.analysingArrived': 'Analysing what has arrived so far ({received} of {total}): {pct}',
 } as const;

@@ -567,4 +567,6 @@ export const zh: Record<keyof typeof en, string> = {
   'zh14.error.outbound_refused': '这个地址被管理员设定的规则拒绝。',
   'zh14.error.video_unavailable': '无法显示这段视频。',
   'zh14.error.internal': '服务器出错了。',
+  // stream12: analysis of an upload while it arrives
+  'clips.analysingArrived': '正在分析已上传的部分（{received} / {total}）：{pct}',
 };

@@ -80,7 +80,9 @@ export function ClipDetail({ clipId }: { clipId: string }) {
       <ErrorNote error={error} />
       {busy && (
         <section class="card stage">
-          <p>{clip.status === 'accepted' ? t('clips.queued') : t('clips.analysing', { pct: percent(clip.progress, locale) })}</p>
+          <p>{clip.status === 'accepted' ? t('clips.queued') : clip.arrival?.state === 'arriving'
+            ? t('clips.analysingArrived', { pct: percent(clip.progress, locale), received: bytes(clip.arrival.receivedBytes, locale), total: bytes(clip.arrival.totalBytes, locale) })
+            : t('clips.analysing', { pct: percent(clip.progress, locale) })}</p>
           <Progress value={clip.progress} label={t('clips.analysisProgress')} tone="busy" />
         </section>
       )}

@@ -130,7 +130,9 @@ function UploadCard({ onUploaded }: { onUploaded: (c: Clip) => void }) {
       )}
       {stage.kind === 'analysing' && (
         <div class="stage">
-          <p>{stage.clip.status === 'accepted' ? t('clips.queued') : t('clips.analysing', { pct: percent(stage.clip.progress, locale) })}</p>
+          <p>{stage.clip.status === 'accepted' ? t('clips.queued') : stage.clip.arrival?.state === 'arriving'
+            ? t('clips.analysingArrived', { pct: percent(stage.clip.progress, locale), received: bytes(stage.clip.arrival.receivedBytes, locale), total: bytes(stage.clip.arrival.totalBytes, locale) })
+            : t('clips.analysing', { pct: percent(stage.clip.progress, locale) })}</p>
           <Progress value={stage.clip.progress} label={t('clips.analysisProgress')} tone="busy" />
         </div>
       )}

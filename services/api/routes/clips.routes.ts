@@ -13,6 +13,7 @@ import { StoreParams } from '../schemas/store.ts';
 import { malformedMultipart, receiveClip } from '../upload/clip-upload.ts';
 import { registerClip } from '../upload/clip-register.ts';
 import { formField } from '../upload/recorded-at.ts';
+import { arrivalPath, arrivalView } from '../../ingester/index.ts';
 import { clipView } from '../views.ts';
 import { sendEvidenceFile } from './evidence-file.ts';
 
@@ -22,6 +23,9 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 export async function clipRoutes(app: FastifyInstance): Promise<void> {
   const { repos, config, deps } = app.sopwatch;
   const clipsDir = join(deps.dataDir, 'clips');
+
+  /** A clip registered while its upload arrived has no hash until complete: only then is its arrival record read. */
+  const viewOf = async (c: Awaited<ReturnType<typeof repos.clips.get>> & object) => clipView(c, c.sha256 === null ? await arrivalView(c.path) : undefined);
 
   const visibleClip = async (req: FastifyRequest, clipId: string) => {
     const clip = await repos.clips.get(clipId, callerOf(req).storeIds);
@@ -72,12 +76,12 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
       ...(q.cameraId === undefined ? {} : { cameraId: q.cameraId }),
       ...(q.limit === undefined ? {} : { limit: q.limit }),
     });
-    return clips.map(clipView);
+    return Promise.all(clips.map(viewOf));
   });
 
   app.get<{ Params: ClipParams }>('/api/clips/:clipId', {
     schema: { tags: ['clips'], summary: 'A clip with its analysis status and progress', params: ClipParams, response: { 200: Clip, ...errorResponses } },
-  }, async (req) => clipView(await visibleClip(req, req.params.clipId)));
+  }, async (req) => viewOf(await visibleClip(req, req.params.clipId)));
 
   app.post<{ Params: ClipParams }>('/api/clips/:clipId/reanalyse', {
     schema: { tags: ['clips'], summary: 'Analyse a finished or failed clip again (violations are updated, never duplicated)', params: ClipParams, response: { 202: ClipQueued, 409: Type.Ref(ErrorBody), 503: Type.Ref(ErrorBody), ...errorResponses } },
@@ -108,6 +112,7 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     const deleted = await repos.clipAdmin.delete(clip.id, clip.storeId);
     if (!deleted) throw conflict('the clip is being analysed: delete it when the analysis ends');
     await rm(deleted.path, { force: true });
+    await rm(arrivalPath(deleted.path), { force: true });
     await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'clip.delete', target: clip.id, detail: { filename: clip.filename } });
     return { ok: true as const };
   });

@@ -1,7 +1,10 @@
 // Resumable clip uploads (tus 1.0: core, creation, expiration, termination) through @tus/server and its file store.
 // Fastify does what every route does (session, CSRF, store scope, the upload's owner), then hands the raw request to
 // tus; a finished upload is probed and registered exactly as a multipart upload is (upload/clip-register.ts).
+// An upload of a streamable format (MPEG-TS, raw H.264/H.265, FLV) is registered as soon as a first part is in, and its
+// analysis reads the file as it arrives (ingester/arrival.ts); other formats start once the upload is complete.
 import type { IncomingMessage } from 'node:http';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Metadata, Server, type Upload } from '@tus/server';
 import { Type } from '@sinclair/typebox';
@@ -12,13 +15,17 @@ import { ClipUploadQuery } from '../schemas/clip.ts';
 import { ErrorBody, errorResponses } from '../schemas/common.ts';
 import { StoreParams } from '../schemas/store.ts';
 import { UploadParams } from '../schemas/upload.ts';
+import { STREAMABLE, endArrival, probeClip, readArrival, sniffContainer, writeArrival } from '../../ingester/index.ts';
 import { checkUploadName, hashFile, inspectClip } from '../upload/clip-upload.ts';
-import { registerClip } from '../upload/clip-register.ts';
+import { registerArrivingClip, registerClip } from '../upload/clip-register.ts';
 import { formRecordedAt } from '../upload/recorded-at.ts';
-import { ClipUploadStore, UPLOAD_ID, tusRefusal } from '../upload/tus-store.ts';
+import { ClipUploadStore, UPLOAD_ID, readHead, tusRefusal } from '../upload/tus-store.ts';
 
 /** Set on a finished upload's answer (and its HEAD afterwards): the clip it became. */
 export const CLIP_ID_HEADER = 'Sopwatch-Clip-Id';
+
+/** A metadata value that is set (tus metadata values may be null). */
+const named = (v: string | null | undefined): v is string => typeof v === 'string' && v !== '';
 
 /** What fastify established about a request, for the tus hooks that see only the raw request. */
 interface UploadCall {
@@ -34,7 +41,61 @@ const HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY'
 export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   const { repos, config, deps } = app.sopwatch;
   const clipsDir = join(deps.dataDir, 'clips');
-  const store = new ClipUploadStore(join(clipsDir, '.incoming', 'tus'), config.uploadExpiryMs);
+  const tusDir = join(clipsDir, '.incoming', 'tus');
+  const minArrived = config.streamStartBytes;
+  // Uploads decided on for an early start (registered, or not streamable), and failed tries of the others.
+  const decided = new Set<string>();
+  const tries = new Map<string, number>();
+
+  /**
+   * Registers the clip of an upload still arriving when its format can be read from the front, the first part is in
+   * and the upload says where it goes; its analysis then follows the file. Best effort: when anything here fails the
+   * upload goes on, and its clip is registered once complete, as any other.
+   */
+  const startEarly = async (id: string): Promise<void> => {
+    if (decided.has(id)) return;
+    const upload = await store.getUpload(id);
+    const meta = upload.metadata ?? {};
+    if (named(meta.clipId) || named(meta.streamClipId) || upload.size === undefined) return void decided.add(id);
+    if (upload.offset < Math.min(minArrived, upload.size) || upload.offset >= upload.size) return;
+    const tmpPath = join(tusDir, id);
+    const head = await readHead(tmpPath, upload.offset);
+    const sniffed = sniffContainer(head);
+    if (sniffed === undefined || !STREAMABLE.has(sniffed.container)) return void decided.add(id);
+    let info;
+    try {
+      info = await probeClip(tmpPath, { maxBytes: config.maxUploadBytes });
+    } catch (err) {
+      // Too little to see the picture yet: the next part tries again, a few times.
+      const n = (tries.get(id) ?? 0) + 1;
+      tries.set(id, n);
+      if (n >= 5) decided.add(id);
+      app.log.debug({ err, uploadId: id }, 'arrived part not readable yet');
+      return;
+    }
+    decided.add(id);
+    tries.delete(id);
+    const createdMs = Date.parse(upload.creation_date ?? '') || Date.now();
+    const registered = await registerArrivingClip({
+      repos, queue: deps.queue, clipsDir, log: app.log, actor: meta.userId ?? '', storeId: meta.storeId ?? '', cameraId: meta.cameraId ?? '',
+      received: {
+        tmpPath, filename: meta.filename ?? 'upload', bytes: upload.offset, head, container: info.container, durationMs: info.durationMs,
+        ...(info.creationTime === undefined ? {} : { creationTime: info.creationTime }),
+      },
+      recordedAtInput: meta.recordedAt ?? undefined,
+      arrival: { uploadId: id, totalBytes: upload.size, expiresAt: new Date(createdMs + config.uploadExpiryMs).toISOString() },
+    }).catch((err: unknown) => {
+      app.log.warn({ err, uploadId: id }, 'an arriving upload could not be registered early: it will be once complete');
+      return undefined;
+    });
+    if (registered === undefined) return;
+    const { clip } = registered;
+    upload.metadata = { ...meta, streamClipId: clip.id };
+    await store.configstore.set(id, upload);
+    app.log.info({ uploadId: id, clipId: clip.id, arrived: upload.offset, of: upload.size }, 'analysing an upload as it arrives');
+  };
+
+  const store = new ClipUploadStore(tusDir, config.uploadExpiryMs, { everyBytes: minArrived, start: startEarly });
   const calls = new WeakMap<IncomingMessage, UploadCall>();
   const finishing = new Set<string>();
   const callOf = (req: Request): UploadCall => {
@@ -77,9 +138,21 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
     if (finishing.has(upload.id)) throw tusRefusal(conflict('this upload is being registered already'));
     finishing.add(upload.id);
     try {
-      const meta = upload.metadata ?? {};
+      await store.settled(upload.id);
+      // Registered while it arrived? The info file has the clip then (the upload passed in may predate it).
+      const meta = { ...(upload.metadata ?? {}), ...((await store.configstore.get(upload.id).catch(() => undefined))?.metadata ?? {}) };
       const filename = meta.filename ?? 'upload';
       const tmpPath = join(store.dir, upload.id);
+      const early = named(meta.streamClipId) ? await repos.clips.get(meta.streamClipId) : undefined;
+      if (early !== undefined) {
+        // The file is whole: its reader ends after the last byte. Then its hash; the clip's link keeps the bytes.
+        await endArrival(early.path);
+        await repos.clips.setReceived(early.id, ...(await hashFile(early.path).then((h) => [h.bytes, h.sha256] as const)));
+        await rm(tmpPath, { force: true });
+        upload.metadata = { ...meta, clipId: early.id };
+        await store.configstore.set(upload.id, upload);
+        return { headers: { [CLIP_ID_HEADER]: early.id } };
+      }
       let received;
       try {
         received = await inspectClip({ tmpPath, filename, ...(await hashFile(tmpPath)) }, config.maxUploadBytes);
@@ -106,9 +179,25 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
     }
   };
 
+  /**
+   * The upload of a clip analysed while it arrived stops for good: its record says so, with the bytes that came, and
+   * its analysis ends after them. The clip keeps that part (its file is a link of the upload's).
+   */
+  const abandon = async (clipId: string, why: 'abandoned' | 'expired'): Promise<void> => {
+    const clip = await repos.clips.get(clipId);
+    const record = clip === undefined ? undefined : await readArrival(clip.path);
+    if (clip === undefined || record === undefined) return;
+    const receivedBytes = await stat(clip.path).then((s) => s.size, () => 0);
+    await writeArrival(clip.path, { ...record, state: why, receivedBytes });
+    await repos.clips.setReceived(clip.id, receivedBytes, null);
+  };
+
   const sweep = async (): Promise<void> => {
     try {
-      const n = await store.sweep(config.uploadExpiryMs);
+      // An expiring upload whose clip was analysed while it arrived: the clip keeps what came, its analysis ends.
+      const n = await store.sweep(config.uploadExpiryMs, Date.now(), async (meta) => {
+        if (named(meta.streamClipId) && !named(meta.clipId)) await abandon(meta.streamClipId, 'expired');
+      });
       if (n > 0) app.log.info({ removed: n }, 'stale resumable uploads removed');
     } catch (err) {
       app.log.warn({ err }, 'sweeping stale resumable uploads failed');
@@ -122,9 +211,11 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   // PATCH bodies (and a POST carrying its first bytes) are read by tus from the raw request, streaming to disk.
   app.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
 
-  const handOver = async (req: FastifyRequest, reply: FastifyReply, call: UploadCall): Promise<void> => {
+  const handOver = async (req: FastifyRequest, reply: FastifyReply, call: UploadCall, clipId?: string | null): Promise<void> => {
     calls.set(req.raw, call);
     for (const [k, v] of Object.entries(HEADERS)) reply.raw.setHeader(k, v);
+    // A clip registered while its upload arrives is named on every answer about the upload.
+    if (named(clipId)) reply.raw.setHeader(CLIP_ID_HEADER, clipId);
     reply.hijack();
     await tus.handle(req.raw, reply.raw);
   };
@@ -196,7 +287,7 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
       // Registered already: complete, whatever the client missed.
       return reply.code(200).headers({ ...HEADERS, 'tus-resumable': '1.0.0', 'upload-offset': String(info.size), 'upload-length': String(info.size), [CLIP_ID_HEADER.toLowerCase()]: clipId }).send();
     }
-    await handOver(req, reply, { userId, storeId: req.params.storeId });
+    await handOver(req, reply, { userId, storeId: req.params.storeId }, info.metadata?.streamClipId);
   });
 
   app.patch<{ Params: UploadParams }>('/api/stores/:storeId/uploads/:uploadId', {
@@ -207,7 +298,7 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   }, async (req, reply) => {
     const { userId, info } = await ownUpload(req);
     if (info.metadata?.clipId !== undefined) throw conflict('this upload is complete already');
-    await handOver(req, reply, { userId, storeId: req.params.storeId });
+    await handOver(req, reply, { userId, storeId: req.params.storeId }, info.metadata?.streamClipId);
   });
 
   app.delete<{ Params: UploadParams }>('/api/stores/:storeId/uploads/:uploadId', {
@@ -218,6 +309,8 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
       await store.discard(req.params.uploadId);
       return reply.code(204).headers({ 'tus-resumable': '1.0.0' }).send();
     }
+    const streamClipId = info.metadata?.streamClipId;
+    if (named(streamClipId)) await abandon(streamClipId, 'abandoned');
     await handOver(req, reply, { userId, storeId: req.params.storeId });
   });
 }

@@ -27,7 +27,14 @@ export const Clip = Type.Object({
     start: Type.Number({ description: 'Seconds from the clip start' }),
     end: Type.Number(),
     reason: Type.String(),
-  }), { description: 'Stretches that could not be analysed (a damaged middle): not analysed, never compliant' }),
+  }), { description: 'Stretches that could not be analysed (a damaged middle, or what never arrived of an upload): not analysed, never compliant' }),
+  arrival: Type.Optional(Type.Object({
+    state: Type.Union([Type.Literal('arriving'), Type.Literal('abandoned'), Type.Literal('expired')], {
+      description: '`arriving`: the upload is still coming and the analysis reads what has arrived; `abandoned` or `expired`: the upload stopped and only the part that came was analysed',
+    }),
+    receivedBytes: Type.Integer(),
+    totalBytes: Type.Integer({ description: 'The size the upload declared' }),
+  }, { description: 'Present while a streamable upload (MPEG-TS, raw H.264/H.265, FLV) is analysed as it arrives, and when that upload stopped early; absent once the file is whole' })),
 });
 export type Clip = Static<typeof Clip>;
 

@@ -52,13 +52,69 @@ class HeadSniff extends Transform {
   }
 }
 
+/**
+ * Analysis on what has arrived: once `everyBytes` more of an upload are in, `start` may register its clip early (it
+ * decides whether the format and the upload allow it). Called while a PATCH streams in, and at its end (awaited, so
+ * that the answer to a PATCH comes after the decision on what it brought).
+ */
+export interface EarlyStart {
+  everyBytes: number;
+  start: (id: string) => Promise<void>;
+}
+
+/** Counts the bytes of a PATCH as they pass, and calls `kick` each time another `every` of them have gone by. */
+class ArrivalCount extends Transform {
+  private next: number;
+
+  constructor(private offset: number, private readonly step: number, private readonly kick: () => void) {
+    super();
+    this.next = (Math.floor(offset / step) + 2) * step;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.offset += chunk.length;
+    // One step behind what passes here, so that at least `every` bytes are on disk when the kick reads the file.
+    if (this.offset >= this.next) {
+      this.next = (Math.floor(this.offset / this.step) + 1) * this.step;
+      this.kick();
+    }
+    done(null, chunk);
+  }
+}
+
 export class ClipUploadStore extends FileStore {
-  constructor(readonly dir: string, expiryMs: number) {
+  private readonly starting = new Map<string, Promise<void>>();
+
+  constructor(readonly dir: string, expiryMs: number, private readonly early?: EarlyStart) {
     super({ directory: dir, expirationPeriodInMilliseconds: expiryMs });
   }
 
   /** The bytes before SNIFF_BYTES are checked as they arrive (a resumed upload reads its earlier ones back). */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const counted = this.early === undefined ? readable : pipeline(readable, new ArrivalCount(offset, this.early.everyBytes, () => void this.kick(id)), () => undefined);
+    const written = await this.sniffedWrite(counted, id, offset);
+    // A try started while the bytes streamed in saw fewer of them: decide again on all that came.
+    await this.settled(id);
+    await this.kick(id);
+    return written;
+  }
+
+  /** Settles when no early start of this upload is under way (the finish waits for one that is). */
+  async settled(id: string): Promise<void> {
+    await this.starting.get(id);
+  }
+
+  private kick(id: string): Promise<void> {
+    const early = this.early;
+    if (early === undefined) return Promise.resolve();
+    const running = this.starting.get(id);
+    if (running !== undefined) return running;
+    const run = early.start(id).catch(() => undefined).finally(() => this.starting.delete(id));
+    this.starting.set(id, run);
+    return run;
+  }
+
+  private async sniffedWrite(readable: Readable, id: string, offset: number): Promise<number> {
     if (offset >= SNIFF_BYTES) return super.write(readable, id, offset);
     const upload = await this.getUpload(id);
     const head = offset === 0 ? Buffer.alloc(0) : await readHead(join(this.dir, id), offset);
@@ -81,20 +137,22 @@ export class ClipUploadStore extends FileStore {
    * Deletes uploads created more than `expiryMs` ago (unfinished ones, and the records of registered ones), and data
    * files left without an info file. @tus/file-store's own sweep stops at the first data file that is already gone.
    */
-  async sweep(expiryMs: number, nowMs = Date.now()): Promise<number> {
+  async sweep(expiryMs: number, nowMs = Date.now(), onExpired?: (metadata: Record<string, string | null>) => Promise<void>): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       const id = name.endsWith('.json') ? name.slice(0, -5) : name;
       if (!UPLOAD_ID.test(id)) continue;
       let createdMs: number;
+      let info: { creation_date?: string; metadata?: Record<string, string | null> } | undefined;
       if (name.endsWith('.json')) {
-        const info = JSON.parse(await readFile(join(this.dir, name), 'utf8').catch(() => '{}')) as { creation_date?: string };
-        createdMs = Date.parse(info.creation_date ?? '') || 0;
+        info = JSON.parse(await readFile(join(this.dir, name), 'utf8').catch(() => '{}')) as typeof info;
+        createdMs = Date.parse(info?.creation_date ?? '') || 0;
       } else {
         if (await stat(join(this.dir, `${id}.json`)).then(() => true, () => false)) continue;
         createdMs = (await stat(join(this.dir, name)).catch(() => ({ mtimeMs: nowMs }))).mtimeMs;
       }
       if (!(createdMs + expiryMs < nowMs)) continue;
+      if (info?.metadata !== undefined && onExpired !== undefined) await onExpired(info.metadata).catch(() => undefined);
       await this.discard(id);
       removed += 1;
     }
@@ -102,7 +160,8 @@ export class ClipUploadStore extends FileStore {
   }
 }
 
-async function readHead(path: string, bytes: number): Promise<Buffer> {
+/** Up to SNIFF_BYTES of a file's first `bytes`. */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(Math.min(bytes, SNIFF_BYTES));

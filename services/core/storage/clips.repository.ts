@@ -113,6 +113,14 @@ export class ClipRepository {
     return toClip(r.rows[0] as Row);
   }
 
+  /**
+   * A clip registered while its upload arrived (no hash then) is complete: its hash, and its size as it ended up.
+   * Nothing else changes (the analysis may be running).
+   */
+  async setReceived(id: string, bytes: number, sha256: string | null): Promise<void> {
+    await this.db.query('UPDATE clips SET bytes = $2, sha256 = COALESCE($3, sha256), updated_at = now() WHERE id = $1', [id, bytes, sha256]);
+  }
+
   /** The stretches an analysis could not cover (a damaged middle); replaced on each run. */
   async setNotAnalysed(id: string, spans: readonly NotAnalysedSpan[]): Promise<void> {
     await this.db.query('UPDATE clips SET not_analysed = $2::jsonb, updated_at = now() WHERE id = $1', [id, JSON.stringify(spans)]);
