@@ -39,7 +39,7 @@ describe('engine edges', () => {
   it('drops a frame that is not one, and keeps going after it', () => {
     const engine = createRuleEngine([sop([forbiddenRule({ when: personIn('bar'), forMs: 0 })])], { cameraId: CAMERA });
     expect(engine.push(null as unknown as FrameObservations)).toStrictEqual([]);
-    expect(engine.push({ tMs: Number.NaN, observations: [] } as FrameObservations)).toStrictEqual([]);
+    expect(engine.push({ tMs: Number.NaN, observations: [] } as unknown as FrameObservations)).toStrictEqual([]);
     const frames = stream([{ from: 0, to: 2000, obs: person('p:1', 'bar') }], { to: 3000 });
     const verdicts = frames.flatMap((f) => engine.push(f));
     expect([...verdicts, ...engine.finish(3000)].filter((v) => v.type === 'violation')).toHaveLength(1);
