@@ -141,7 +141,7 @@ beforeAll(async () => {
   files.ts = remux('demo.ts', ['-f', 'mpegts']);
   files.flv = remux('demo.flv', ['-f', 'flv']);
   files.h264 = remux('demo.h264', ['-bsf:v', 'h264_mp4toannexb', '-f', 'h264']);
-  worker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: defaultQueueSettings.attempts, fps: 3, progressEveryMs: 100 });
+  worker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: defaultQueueSettings.attempts, fps: 2, progressEveryMs: 100 });
   const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of these tests' });
   startWorkers(f.queue, handlerRegistry(worker, { notificationSend: skipped, retentionSweep: skipped }));
 }, 300_000);
@@ -260,7 +260,7 @@ describe('with the BullMQ queue (Redis on 127.0.0.1)', () => {
     const queue = await openBullmqQueue({ url, prefix });
     // A second API process over the same database and data directory, queueing to Redis; the worker takes from there.
     const app = buildApp({ db: f.db, queue, dataDir: f.dataDir, config: { maxUploadBytes: 8 * 1024 * 1024, streamStartBytes: 64 * 1024 } });
-    const bullWorker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: 1, fps: 3, progressEveryMs: 100 });
+    const bullWorker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: 1, fps: 2, progressEveryMs: 100 });
     const admin = new Redis(url);
     try {
       const at = await app.listen({ port: 0, host: '127.0.0.1' });
