@@ -15,6 +15,7 @@ import { openPostgres } from '../../services/core/storage/index.ts';
 import { startService, type RunningService } from '../../services/service/index.ts';
 import { SOP_YAML } from '../medium/api-fixture.ts';
 import { optInLoopback } from '../doubles/outbound.ts';
+import { wipeRedisPrefix } from '../fixtures/redis-prefix.ts';
 
 // The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
 optInLoopback();
@@ -48,12 +49,7 @@ const backends: Backend[] = [
           await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
           await admin.close();
           const redis = new Redis(REDIS_URL);
-          let cursor = '0';
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-            if (keys.length > 0) await redis.del(...keys);
-            cursor = next;
-          } while (cursor !== '0');
+          await wipeRedisPrefix(redis, prefix);
           await redis.quit();
         },
       };

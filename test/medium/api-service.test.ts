@@ -17,6 +17,7 @@ import { StoreRepository } from '../../services/core/storage/stores.repository.t
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { createClipAnalyseWorker, startReconciler } from '../../services/service/index.ts';
 import { SOP_YAML } from './api-fixture.ts';
+import { wipeRedisPrefix } from '../fixtures/redis-prefix.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 let db: Database;
@@ -73,14 +74,7 @@ describe('reconciler', () => {
     const prefix = `swsvc-${randomBytes(4).toString('hex')}`;
     let queue: JobQueue | undefined;
     const admin = new Redis(REDIS_URL);
-    const wipe = async (): Promise<void> => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        if (keys.length > 0) await admin.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    };
+    const wipe = (): Promise<void> => wipeRedisPrefix(admin, prefix);
     try {
       queue = await openBullmqQueue({ url: REDIS_URL, prefix });
       // A clip of its own, so that the test means something when it runs alone (-t) and not only after the one above.

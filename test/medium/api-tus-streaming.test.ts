@@ -25,6 +25,7 @@ import { createClipAnalyseWorker, type ClipAnalyseWorker } from '../../services/
 import { handlerRegistry } from '../../services/service/handlers.ts';
 import { apiFixture, USERS, type ApiFixture, type Session } from './api-fixture.ts';
 import { create, patch, tus } from './tus-client.ts';
+import { wipeRedisPrefix } from '../fixtures/redis-prefix.ts';
 
 let f: ApiFixture;
 let base: string;
@@ -275,12 +276,7 @@ describe('with the BullMQ queue (Redis on 127.0.0.1)', () => {
       bullWorker.abortAll();
       await app.close();
       await queue.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        if (keys.length > 0) await admin.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await wipeRedisPrefix(admin, prefix);
       admin.disconnect();
     }
   }, 900_000);

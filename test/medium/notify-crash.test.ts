@@ -15,6 +15,7 @@ import { createNotifier } from '../../services/notify/index.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../doubles/webhook-receiver.ts';
 import { PG_URL, addViolation, backends, drain, manualClock, notifyConfig, seedStore } from './notify-fixture.ts';
 import { optInLoopback } from '../doubles/outbound.ts';
+import { wipeRedisPrefix } from '../fixtures/redis-prefix.ts';
 
 // The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
 optInLoopback();
@@ -47,12 +48,7 @@ describe('notification sender killed mid-send (PostgreSQL, BullMQ)', () => {
     if (child?.exitCode === null) child.kill('SIGKILL');
     await queue?.close();
     await receiver.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await admin.del(...keys);
-    } while (cursor !== '0');
+    await wipeRedisPrefix(admin, prefix);
     await admin.quit();
     await cleanup();
   });

@@ -16,6 +16,7 @@ import {
   type QueueEventMap,
   type QueueSettings,
 } from '../../services/core/queue/index.ts';
+import { wipeRedisPrefix } from '../fixtures/redis-prefix.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const fast: Partial<QueueSettings> = { attempts: 3, backoffMs: 40, backoffJitter: 0, lockDurationMs: 10_000 };
@@ -49,14 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const prefix of prefixes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await admin.del(...keys);
-    } while (cursor !== '0');
-  }
+  for (const prefix of prefixes) await wipeRedisPrefix(admin, prefix);
   await admin.quit();
 });
 
