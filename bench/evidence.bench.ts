@@ -8,26 +8,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeClip, modelNeedsFor } from '../services/analysis/index.ts';
-import { generateSampleClip, sampleSop } from '../services/demo/index.ts';
+import { generateSampleClip, SAMPLE_CAMERA_ID, sampleSop } from '../services/demo/index.ts';
 import { createDetector } from '../services/detector/index.ts';
 import { loadSopText } from '../services/rules/sop-loader.ts';
+import { floorSopYaml } from '../test/fixtures/floor-sop.ts';
 
 const GROUP = join(import.meta.dirname, '..', '..', 'shared', 'media', 'aws_ppe-image-group.jpg');
-const FLOOR_SOP = `id: no-entry
-title: Nobody on the loading floor
-version: 1
-cameras: [bench-1]
-zones:
-  bench-1:
-    floor: [[0, 0], [1, 0], [1, 1], [0, 1]]
-rules:
-  - id: floor
-    kind: forbidden
-    title: Nobody on the loading floor
-    when: { person_in: floor }
-    for: 1s
-    severity: high
-`;
 
 const cpuS = (since: NodeJS.CpuUsage): number => {
   const u = process.cpuUsage(since);
@@ -35,7 +21,7 @@ const cpuS = (since: NodeJS.CpuUsage): number => {
 };
 
 async function measure(name: string, clipPath: string, yaml: string, cameraId: string): Promise<void> {
-  const loaded = loadSopText(yaml.replace(/cameras: \[[^\]]*\]/, `cameras: [${cameraId}]`), 'bench.yaml');
+  const loaded = loadSopText(yaml, 'bench.yaml');
   if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
   const sops = [loaded.sop];
   const detector = await createDetector({ needs: modelNeedsFor(sops), threads: 1 });
@@ -64,13 +50,13 @@ try {
   if (existsSync(GROUP)) {
     const group = join(work, 'group.mp4');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', GROUP, '-t', '3', '-r', '5', '-vf', 'scale=640:-2', '-pix_fmt', 'yuv420p', group]);
-    await measure('ppe group photo, 3 s', group, FLOOR_SOP, 'bench-1');
+    await measure('ppe group photo, 3 s', group, floorSopYaml('bench-1'), 'bench-1');
   } else {
     console.log(`| ppe group photo | skipped: ${GROUP} absent | | | | |`);
   }
   const demo = join(work, 'demo.mp4');
   await generateSampleClip(demo);
-  await measure('demo kitchen, 40 s', demo, sampleSop(), 'demo-1');
+  await measure('demo kitchen, 40 s', demo, sampleSop(), SAMPLE_CAMERA_ID);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -17,25 +17,12 @@ import { ClipResultWriter } from '../../services/service/clip-results.ts';
 import type { Violation } from '../../services/api/schemas/violation.ts';
 import { describeFootage, footage, tempDir } from '../fixtures/media.ts';
 import { apiFixture, USERS, type ApiFixture } from './api-fixture.ts';
+import { floorSopYaml } from '../fixtures/floor-sop.ts';
 
 const GROUP = footage('aws_ppe-image-group.jpg');
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-const SOP_YAML = `id: no-entry
-title: Nobody on the loading floor
-version: 1
-cameras: [counter-1]
-zones:
-  counter-1:
-    floor: [[0, 0], [1, 0], [1, 1], [0, 1]]
-rules:
-  - id: floor
-    kind: forbidden
-    title: Nobody on the loading floor
-    when: { person_in: floor }
-    for: 1s
-    severity: high
-`;
+const SOP_YAML = floorSopYaml('counter-1');
 
 /** Four workers in the photo; a grey box hides the ones left out: the left two (pair) or the right three (trio). */
 const CASES = [

@@ -27,33 +27,23 @@ import { describeFootage, footage } from '../fixtures/media.ts';
 import { startOpenAiDouble, type OpenAiDouble } from '../doubles/openai-server.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
 import { optInLoopback } from '../doubles/outbound.ts';
+import { floorSopYaml } from '../fixtures/floor-sop.ts';
 
 // The doubles listen on 127.0.0.1: opt in to loopback cameras and models as an operator would.
 optInLoopback();
 
 const GROUP = footage('aws_ppe-image-group.jpg');
 const PASSWORD = 'sc3ne:reuse@pw';
-const SOP_YAML = `id: dock-floor
-title: Nobody on the loading floor
-version: 1
-cameras: [dock-1]
-zones:
-  dock-1:
-    floor: [[0, 0], [1, 0], [1, 1], [0, 1]]
-rules:
-  - id: floor
-    kind: forbidden
-    title: Nobody on the loading floor
-    when: { person_in: floor }
-    for: 1s
-    severity: high
-  - id: gloves
+const SOP_YAML = floorSopYaml('dock-1', {
+  id: 'dock-floor',
+  extraRules: `  - id: gloves
     kind: forbidden
     title: Gloves on the loading floor
     when: { person_in: floor }
     for: 2s
     verify: { question: "Is every person in view wearing gloves on both hands?", expect: yes, frames: 2 }
-`;
+`,
+});
 // A stall limit well above a loaded machine's frame gaps: segments end only when the test takes the camera away.
 const SETTINGS = { stallMs: 6000, startTimeoutMs: 5000, backoffInitialMs: 200, backoffMaxMs: 1000, evidenceBeforeMs: 2000, evidenceAfterMs: 1000 };
 
