@@ -154,7 +154,7 @@ export class ClipRepository {
   async listUnfinished(idleMs: number, limit = 100): Promise<Clip[]> {
     const r = await this.db.query(
       `SELECT * FROM clips WHERE status IN ('accepted', 'analysing')
-         AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2`,
+         AND updated_at <= now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2`,
       [idleMs / 1000, limit],
     );
     return r.rows.map(toClip);
