@@ -84,6 +84,8 @@ export interface ClipAnalysisResult {
     framesDecoded?: number;
     motionFrames?: number;
     detectorCalls?: number;
+    /** Why the detector ran, per reason (see `ProbeReason`), and `fill` for the calls that located a change. */
+    detectorReasons?: Record<string, number>;
     /** Wall time of each stage after detection, ms. */
     verifyMs?: number;
     evidenceMs?: number;
@@ -315,6 +317,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       framesDecoded: staged.frames,
       motionFrames: staged.motionFrames,
       detectorCalls: staged.detectorCalls,
+      detectorReasons: { ...staged.probes, fill: staged.fills },
       verifyMs: Math.round(verifyMs),
       evidenceMs: Math.round(evidenceMs),
     },

@@ -4,11 +4,13 @@
 // Which frames are detected ("probes"):
 // - the first frame, and a frame where most of the picture changed at once (lights): once, not for every frame;
 // - motion inside the region: at most every `busyMs` while something stands in a zone, every `watchMs` when empty;
-// - the first still frame after motion (to learn the scene as it now stands);
+// - the first still frame after motion, when the last call is at least `settleMs` old (the scene as it now stands);
 // - a still scene: every `refreshMs` while something is tracked (a person standing still stays seen), `idleMs` else;
 // - the frame after one with a new, not yet confirmed, track (the tracker confirms on two consecutive detections).
-// Frames with motion between two probes wait; when the two probes disagree on what stands in which zone, those
-// frames are detected too ("fills"), so a rule's edges fall on the same frame as if every frame had been detected.
+// Frames with motion between two probes wait. When the two probes disagree on what stands in which zone, the
+// change is located by halving: the middle waiting frame is detected and compared with both ends, and so on, so a
+// rule's edge falls on the frame it would fall on if every frame had been detected (one change between probes
+// costs about log2(frames between) calls instead of one per frame).
 import type { Detections, Frame, Polygon } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import { createTracker, type Tracker } from '../detector/tracker.ts';
@@ -18,10 +20,15 @@ import { cropFrame, intersects, uncrop, WHOLE, zoneState, type Region } from './
 export interface GateOptions {
   /** False: every frame goes to the detector (the behaviour before the gate). Default true. */
   enabled?: boolean;
-  /** Motion in the region while something stands in a zone: detect at least this often, ms. Default 400 (a longer interval misplaced a zone entry by 1.5 s on the generated clip at 3 fps). */
+  /**
+   * Motion in the region while something stands in a zone: detect at least this often, ms. Default 1000. Edges
+   * between probes are found by halving, so this bounds how brief an event can be and still be seen, not timing.
+   */
   busyMs?: number;
-  /** Motion in the region while the zones are empty, ms. Default 400. */
+  /** Motion in the region while the zones are empty, ms. Default 1000. */
   watchMs?: number;
+  /** Motion stopped: the first still frame is detected if the last call is at least this old, ms. Default 1000. */
+  settleMs?: number;
   /** A still scene with tracked things: re-detect this often, ms (stationary tracks stay tracked). Default 2000. */
   refreshMs?: number;
   /** A still, empty scene, ms. Default 5000. */
@@ -62,7 +69,13 @@ export interface FrameStageStats {
   fills: number;
   /** Global changes (lights, exposure) that reset the background. */
   resets: number;
+  /** Detector calls by why they ran (fills are counted in `fills`). */
+  probes: Record<ProbeReason, number>;
 }
+
+/** Why a frame went to the detector: the gate is off, the first frame, a lighting change, a new track to confirm,
+ * motion in the region, the first still frame after motion, the periodic look at a still scene, the clip's end. */
+export type ProbeReason = 'ungated' | 'first' | 'reset' | 'confirm' | 'motion' | 'settled' | 'refresh' | 'end';
 
 interface Entry {
   frame: Frame;
@@ -87,14 +100,18 @@ export class FrameStage {
   private anchor: Anchor | undefined;
   private lastProbeMs: number | undefined;
   private forceNext = false;
-  private readonly s: FrameStageStats = { frames: 0, motionFrames: 0, detectorCalls: 0, detectorMs: 0, fills: 0, resets: 0 };
+  private readonly s: FrameStageStats = {
+    frames: 0, motionFrames: 0, detectorCalls: 0, detectorMs: 0, fills: 0, resets: 0,
+    probes: { ungated: 0, first: 0, reset: 0, confirm: 0, motion: 0, settled: 0, refresh: 0, end: 0 },
+  };
 
   constructor(private readonly o: FrameStageOptions) {
     const g = o.gate ?? {};
     this.gate = {
       enabled: g.enabled ?? true,
-      busyMs: g.busyMs ?? 400,
-      watchMs: g.watchMs ?? 400,
+      busyMs: g.busyMs ?? 1000,
+      watchMs: g.watchMs ?? 1000,
+      settleMs: g.settleMs ?? 1000,
       refreshMs: g.refreshMs ?? 2000,
       idleMs: g.idleMs ?? 5000,
       cropBelow: g.cropBelow ?? 0.6,
@@ -107,7 +124,7 @@ export class FrameStage {
   }
 
   stats(): FrameStageStats {
-    return { ...this.s, detectorMs: Math.round(this.s.detectorMs) };
+    return { ...this.s, detectorMs: Math.round(this.s.detectorMs), probes: { ...this.s.probes } };
   }
 
   /** A new segment (the camera was away): new tracks, a new background. Call with nothing pending (after `flush`). */
@@ -128,7 +145,7 @@ export class FrameStage {
     const moving = m.boxes.some((b) => intersects(b, this.o.region.box));
     if (moving) this.s.motionFrames += 1;
     const entry: Entry = { frame, motion: moving };
-    if (this.isProbe(frame, moving, m.reset)) this.probe(entry, false);
+    if (this.isProbe(frame, moving, m.reset)) this.probe(entry, 'probe');
     this.queue.push(entry);
     return this.settle(false);
   }
@@ -136,26 +153,42 @@ export class FrameStage {
   /** End of the stream (or of a segment): the frames still waiting are settled. */
   async flush(): Promise<StagedFrame[]> {
     const last = this.queue.at(-1);
-    if (last !== undefined && last.det === undefined && last.motion) this.probe(last, false);
+    if (last !== undefined && last.det === undefined && last.motion) {
+      this.s.probes.end += 1;
+      this.probe(last, 'probe');
+    }
     return this.settle(true);
   }
 
   private newTracker(): Tracker {
-    return createTracker(this.gate.enabled ? { maxMissedMs: Math.max(2000, this.gate.refreshMs + 1000) } : {});
+    // Gated detections are at least a frame apart and often a second: a track not matched by overlap is looked for
+    // by centre distance at once (a person walking in moves more than a box between two calls).
+    return createTracker(this.gate.enabled ? { maxMissedMs: Math.max(2000, this.gate.refreshMs + 1000), sparseMs: 0 } : {});
   }
 
   private isProbe(frame: Frame, moving: boolean, reset: boolean): boolean {
-    if (!this.gate.enabled || this.lastProbeMs === undefined || this.forceNext || reset) return true;
-    const since = frame.tMs - this.lastProbeMs;
-    if (moving) return since >= (this.anchor?.occupied === true ? this.gate.busyMs : this.gate.watchMs);
-    // Motion just stopped: see the scene as it now stands.
-    if (this.queue.some((e) => e.det === undefined)) return true;
-    return since >= ((this.anchor?.tracked.items.length ?? 0) > 0 ? this.gate.refreshMs : this.gate.idleMs);
+    const why = this.probeReason(frame, moving, reset);
+    if (why !== undefined) this.s.probes[why] += 1;
+    return why !== undefined;
   }
 
-  private probe(entry: Entry, fill: boolean): void {
+  private probeReason(frame: Frame, moving: boolean, reset: boolean): ProbeReason | undefined {
+    if (!this.gate.enabled) return 'ungated';
+    if (this.lastProbeMs === undefined) return 'first';
+    if (reset) return 'reset';
+    if (this.forceNext) return 'confirm';
+    const since = frame.tMs - this.lastProbeMs;
+    if (moving) return since >= (this.anchor?.occupied === true ? this.gate.busyMs : this.gate.watchMs) ? 'motion' : undefined;
+    // Motion just stopped: see the scene as it now stands.
+    if (since >= this.gate.settleMs && this.queue.some((e) => e.det === undefined)) return 'settled';
+    return since >= ((this.anchor?.tracked.items.length ?? 0) > 0 ? this.gate.refreshMs : this.gate.idleMs) ? 'refresh' : undefined;
+  }
+
+  /** `probe`: a scheduled call (the gate's clock restarts); `fill`: locating a change; `confirm`: a new track's next frame. */
+  private probe(entry: Entry, kind: 'probe' | 'fill' | 'confirm'): void {
     this.s.detectorCalls += 1;
-    if (fill) this.s.fills += 1;
+    if (kind === 'fill') this.s.fills += 1;
+    else if (kind === 'confirm') this.s.probes.confirm += 1;
     else {
       this.lastProbeMs = entry.frame.tMs;
       this.forceNext = false;
@@ -193,23 +226,25 @@ export class FrameStage {
         const det = head.det;
         if (det !== undefined) {
           if (!mayWait(head)) break;
-          out.push(this.take(head, await det));
+          const raw = await det;
           this.queue.shift();
+          out.push(this.take(head, raw));
           continue;
         }
         // Frames with motion wait for the next probe.
         const k = this.queue.findIndex((e) => e.det !== undefined);
         if (k < 0) {
           if (!all) break;
-          this.probe(this.queue.at(-1) as Entry, false);
+          this.s.probes.end += 1;
+          this.probe(this.queue.at(-1) as Entry, 'probe');
           continue;
         }
         const next = this.queue[k] as Entry;
         if (!mayWait(next)) break;
         const raw = await (next.det as Promise<Detections>);
         if (this.anchor === undefined || zoneState(raw, this.o.region.zones) !== this.anchor.state) {
-          // Something changed in between: find where, frame by frame.
-          for (const e of this.queue.slice(0, k)) this.probe(e, true);
+          // Something changed in between: find where by halving (the middle frame tells which half changed).
+          this.probe(this.queue[(k - 1) >> 1] as Entry, 'fill');
         } else {
           for (const e of this.queue.splice(0, k)) out.push(this.carry(e));
         }
@@ -228,8 +263,15 @@ export class FrameStage {
     const tracked = this.tracker.update(raw);
     const state = zoneState(raw, this.o.region.zones);
     this.anchor = { tracked, state, occupied: /@\d/.test(state) };
-    // A new track is confirmed by the next detection: ask for it at once, so entries are not late.
-    if (this.gate.enabled && tracked.items.some((i) => i.kind !== 'face' && i.trackId === undefined)) this.forceNext = true;
+    // A new track is confirmed by the next detection: ask for it on the very next frame (as if every frame were
+    // detected), so that an entry is not late; the next frame may already be waiting in the queue.
+    if (this.gate.enabled && tracked.items.some((i) => i.kind !== 'face' && i.trackId === undefined)) {
+      const next = this.queue[0];
+      if (next === undefined) this.forceNext = true;
+      else if (next.det === undefined) {
+        this.probe(next, 'confirm');
+      }
+    }
     return { frame: entry.frame, detections: tracked, detected: true, motion: entry.motion };
   }
 

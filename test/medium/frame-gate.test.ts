@@ -6,7 +6,7 @@ import type { Frame, Polygon } from '../../services/core/contracts.ts';
 import { createDetector, type Detector } from '../../services/detector/index.ts';
 import { sampleMaterial, SAMPLE_ZONES } from '../../services/demo/index.ts';
 import type { PersonPhoto } from '../../services/demo/person-photo.ts';
-import { FrameStage, regionFor, type StagedFrame } from '../../services/frames/index.ts';
+import { FrameStage, regionFor, type GateOptions, type StagedFrame } from '../../services/frames/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { observe } from '../../services/rules/observe.ts';
 
@@ -69,10 +69,10 @@ function fillBox(rgb: Buffer, box: Polygon, value: number): void {
   for (let y = y0; y < y1; y++) rgb.fill(value, (y * W + x0) * 3, (y * W + x1) * 3);
 }
 
-async function run(frames: Array<(tMs: number) => Buffer>, masks: Polygon[] = []): Promise<{ out: StagedFrame[]; stage: FrameStage }> {
+async function run(frames: Array<(tMs: number) => Buffer>, masks: Polygon[] = [], gate?: GateOptions): Promise<{ out: StagedFrame[]; stage: FrameStage }> {
   const loaded = loadSopText(SOP, 'gate.yaml');
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const stage = new FrameStage({ cameraId: 'cam-1', detector, region: regionFor([{ sop: loaded.sop, zones }]), masks });
+  const stage = new FrameStage({ cameraId: 'cam-1', detector, region: regionFor([{ sop: loaded.sop, zones }]), masks, ...(gate ? { gate } : {}) });
   const out: StagedFrame[] = [];
   for (const [i, paintAt] of frames.entries()) {
     const tMs = Math.round((i * 1000) / FPS);
@@ -84,6 +84,7 @@ async function run(frames: Array<(tMs: number) => Buffer>, masks: Polygon[] = []
 }
 
 const seconds = (s: number): number => s * FPS;
+const inSink = (s: StagedFrame): boolean => observe(s.detections, zones).observations.some((o) => o.kind === 'person' && o.zone === 'sink');
 
 describe('the motion gate', () => {
   it('keeps a person who walks into the sink zone and stands still seen, with few detector calls', async () => {
@@ -91,7 +92,6 @@ describe('the motion gate', () => {
     const footAt = (tMs: number): number | undefined => (tMs < 3000 ? undefined : tMs < 5000 ? -0.05 + (0.25 * (tMs - 3000)) / 2000 : 0.2);
     const { out, stage } = await run(Array.from({ length: seconds(30) }, () => (tMs: number) => paint(footAt(tMs))));
     expect(out.map((s) => s.frame.index)).toEqual(Array.from({ length: seconds(30) }, (_, i) => i));
-    const inSink = (s: StagedFrame): boolean => observe(s.detections, zones).observations.some((o) => o.kind === 'person' && o.zone === 'sink');
     // Seen at the sink within about a second of stopping there (the tracker confirms a track on its second detection),
     // and never lost afterwards while standing still.
     const firstSeen = out.find((s) => s.frame.tMs >= 5000 && inSink(s))?.frame.tMs ?? Infinity;
@@ -105,6 +105,27 @@ describe('the motion gate', () => {
     // Standing still: refreshed every 2 s, not detected 5 times a second.
     expect(stats.detectorCalls).toBeLessThan(stats.frames * 0.35);
     expect(standing.filter((s) => s.detected).length).toBeLessThan(standing.length / 4);
+  }, 600_000);
+
+  it('puts the zone entry on the frame every-frame detection puts it, with about a second between calls', async () => {
+    // A person walks in from the left edge to the sink (1-4 s) and stands there: calls are a second apart while
+    // something moves, and the frames between two calls that disagree are searched by halving.
+    const footAt = (tMs: number): number | undefined => (tMs < 1000 ? undefined : tMs < 4000 ? -0.05 + (0.25 * (tMs - 1000)) / 3000 : 0.2);
+    const frames = Array.from({ length: seconds(8) }, () => (tMs: number) => paint(footAt(tMs)));
+    // The reference detects every frame with the same input (the crop of the zones' region) as the gated run.
+    const every = await run(frames, [], { busyMs: 0, watchMs: 0, settleMs: 0, refreshMs: 0, idleMs: 0 });
+    const gated = await run(frames);
+    const entry = (out: StagedFrame[]): number | undefined => out.find(inSink)?.frame.tMs;
+    expect(entry(every.out)).toBeDefined();
+    expect(entry(gated.out)).toBe(entry(every.out));
+    const stats = gated.stage.stats();
+    expect(every.stage.stats().detectorCalls).toBe(seconds(8));
+    expect(stats.detectorCalls).toBeLessThan(seconds(8) / 2);
+    // Halving: the one change (empty -> a person at the sink) lies among four frames between two calls a second
+    // apart; two more calls find it (detecting each of them would take four).
+    expect(stats.fills).toBeGreaterThan(0);
+    expect(stats.fills).toBeLessThanOrEqual(2);
+    expect(stats.probes.motion).toBeGreaterThan(0);
   }, 600_000);
 
   it('does not flood the detector when the lights go on', async () => {
