@@ -75,7 +75,8 @@ async function watchLoop(offsetMs: number): Promise<{ cam: SnapshotDouble; event
     sops,
     detector,
     evidence: { beforeMs: 3000, afterMs: 2000 },
-    gapMs: 2000,
+    // Above the worst push under load (a probe and a fill, one after the other), below the loop's length.
+    gapMs: 5000,
     sink: (e) => events.push({ ...e, atMs: Date.now() }),
   });
   return {
