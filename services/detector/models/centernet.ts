@@ -33,7 +33,7 @@ export class CenterNet {
   /**
    * Every box scoring at least `minScore`. The picture keeps its aspect ratio: squeezing a 16:9 frame into the square
    * input halves the person scores. The graph is fully convolutional, so it runs at the picture's own aspect (a 16:9
-   * frame as 512x288) instead of padded to a square, which spends ~45 % less compute for the same persons and objects.
+   * frame as 512x288) instead of padded to a square: ~40 % less CPU per call, the same persons and objects (BENCHMARKS.md).
    */
   async detect(image: tf.Tensor4D, minScore: number, fit: InputFit = 'aspect'): Promise<LabelledBox[]> {
     const [, height, width] = image.shape;
