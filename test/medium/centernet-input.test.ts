@@ -1,4 +1,4 @@
-// CenterNet at the picture's aspect (a 16:9 frame as 512x288) finds the same persons and objects as the square letterbox.
+// CenterNet at the picture's aspect (a 16:9 frame as 512x320: 512x288 and a grey band) finds the same persons and objects as the square letterbox.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../services/core/contracts.ts';
@@ -67,7 +67,7 @@ describe('CenterNet at the picture aspect, on material a fresh clone has', () =>
     }
   });
 
-  it('finds the same person in the generated kitchen (768x432 as 512x288), at the sink, walking, at the prep table', async () => {
+  it('finds the same person in the generated kitchen (768x432 as 512x320), at the sink, walking, at the prep table', async () => {
     const [width, height] = [768, 432];
     const { background, photo } = await sampleMaterial(width, height);
     for (const tMs of [2_000, 5_000, 10_000, 12_000, 30_000]) {

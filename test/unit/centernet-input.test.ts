@@ -4,16 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { inputSize, sizeConstants } from '../../services/detector/models/centernet-input.ts';
 
 describe('inputSize', () => {
-  it('runs a 16:9 frame as 512x288 with no padding, and squares only when asked', () => {
-    expect(inputSize(768, 432, 512, 'aspect')).toEqual({ resized: { width: 512, height: 288 }, input: { width: 512, height: 288 } });
-    expect(inputSize(640, 360, 512, 'aspect').input).toEqual({ width: 512, height: 288 });
-    expect(inputSize(432, 768, 512, 'aspect').input).toEqual({ width: 288, height: 512 });
-    expect(inputSize(640, 480, 512, 'aspect').input).toEqual({ width: 512, height: 384 });
+  it('runs a 16:9 frame as 512x320 (a grey band under it, not a square), and squares only when asked', () => {
+    expect(inputSize(768, 432, 512, 'aspect')).toEqual({ resized: { width: 512, height: 288 }, input: { width: 512, height: 320 } });
+    expect(inputSize(640, 360, 512, 'aspect').input).toEqual({ width: 512, height: 320 });
+    expect(inputSize(432, 768, 512, 'aspect').input).toEqual({ width: 320, height: 512 });
+    expect(inputSize(640, 480, 512, 'aspect').input).toEqual({ width: 512, height: 416 });
+    expect(inputSize(512, 512, 512, 'aspect').input).toEqual({ width: 512, height: 512 });
     expect(inputSize(768, 432, 512, 'square')).toEqual({ resized: { width: 512, height: 288 }, input: { width: 512, height: 512 } });
   });
 
-  it('pads a crop of any aspect by less than 32 pixels, and never below 32', () => {
-    expect(inputSize(300, 200, 512, 'aspect')).toEqual({ resized: { width: 512, height: 341 }, input: { width: 512, height: 352 } });
+  it('pads the short side of a crop of any aspect by 16 to 47 pixels (up to the model side), the long side not at all', () => {
+    expect(inputSize(300, 200, 512, 'aspect')).toEqual({ resized: { width: 512, height: 341 }, input: { width: 512, height: 384 } });
     expect(inputSize(1000, 10, 512, 'aspect').input).toEqual({ width: 512, height: 32 });
     const side = fc.integer({ min: 1, max: 4000 });
     fc.assert(
@@ -22,8 +23,11 @@ describe('inputSize', () => {
         return (
           Math.max(resized.width, resized.height) === 512 &&
           [input.width, input.height].every((s) => s % 32 === 0 && s >= 32 && s <= 512) &&
-          input.width - resized.width >= 0 && input.width - resized.width < 32 &&
-          input.height - resized.height >= 0 && input.height - resized.height < 32
+          [[resized.width, input.width], [resized.height, input.height]].every(([r, i]) => {
+            const pad = (i as number) - (r as number);
+            // The long side (512) is never padded; the short one gets 16-47 grey pixels, or up to 512.
+            return r === 512 ? pad === 0 : (pad >= 16 || i === 512) && pad < 48;
+          })
         );
       }),
     );
