@@ -36,13 +36,20 @@ export function sceneDifference(a: SceneSignature, b: SceneSignature, o: Omit<Sc
   if (Math.abs(b.tMs - a.tMs) > o.maxAgeMs) return 'too long ago';
   const ids = (s: SceneSignature): string => s.subjects.map((x) => x.id).sort().join(',');
   if (ids(a) !== ids(b)) return 'other subjects';
-  const boxes = new Map(a.subjects.map((x) => [x.id, x.box]));
-  for (const { id, box } of b.subjects) {
-    const was = boxes.get(id);
-    if (was === undefined) return 'other subjects';
-    const shift = Math.max(...box.map((v, i) => Math.abs(v - (was[i] ?? Number.NaN))));
-    if (!(shift <= o.maxBoxShift)) return `subject ${id} moved`;
+  // Boxes are matched as a set, not by id: which of two still persons the tracker numbered first is chance (a camera
+  // that dropped out numbers them again), and the question is about the scene, not the numbering.
+  const shift = (p: Box, q: Box): number => Math.max(...p.map((v, i) => Math.abs(v - (q[i] ?? Number.NaN))));
+  const pairs = b.subjects.flatMap((x, i) => a.subjects.map((y, j) => ({ i, j, d: shift(x.box, y.box) }))).filter((p) => p.d <= o.maxBoxShift);
+  pairs.sort((p, q) => p.d - q.d);
+  const usedA = new Set<number>();
+  const usedB = new Set<number>();
+  for (const p of pairs) {
+    if (usedA.has(p.j) || usedB.has(p.i)) continue;
+    usedA.add(p.j);
+    usedB.add(p.i);
   }
+  const unmatched = b.subjects.find((_, i) => !usedB.has(i));
+  if (unmatched !== undefined) return `subject ${unmatched.id} moved`;
   if (a.thumbs.length === 0 || a.thumbs.length !== b.thumbs.length) return 'other keyframes';
   for (const [i, t] of b.thumbs.entries()) {
     const u = a.thumbs[i];

@@ -94,6 +94,14 @@ describe('a scene question asked again', () => {
     expect(agent.stats().reused).toBe(1);
   });
 
+  it('two still persons numbered the other way round (the camera dropped out and the tracker restarted) are the same scene', async () => {
+    const { agent, calls } = agentFor([YES]);
+    await ask(agent, request(10_000), PAIR, { noise: 3 });
+    const swapped = await ask(agent, request(20_000), [PAIR[1] as Box, PAIR[0] as Box], { noise: 3, seed: 5 });
+    expect(calls()).toBe(1);
+    expect(swapped.via).toBe('reused');
+  });
+
   it.each([
     ['a subject moved', { boxes: nudge(PAIR, 0.15) }],
     ['the picture changed', { extra: true }],
