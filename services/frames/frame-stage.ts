@@ -25,7 +25,10 @@ export interface GateOptions {
    * between probes are found by halving, so this bounds how brief an event can be and still be seen, not timing.
    */
   busyMs?: number;
-  /** Motion in the region while the zones are empty, ms. Default 1000. */
+  /**
+   * Motion in the region while the zones are empty, ms. Default 2000: an entry found by halving is placed on its
+   * frame all the same; live cameras use 1000, since frames wait for the next call before the rules see them.
+   */
   watchMs?: number;
   /** Motion stopped: the first still frame is detected if the last call is at least this old, ms. Default 1000. */
   settleMs?: number;
@@ -110,7 +113,7 @@ export class FrameStage {
     this.gate = {
       enabled: g.enabled ?? true,
       busyMs: g.busyMs ?? 1000,
-      watchMs: g.watchMs ?? 1000,
+      watchMs: g.watchMs ?? 2000,
       settleMs: g.settleMs ?? 1000,
       refreshMs: g.refreshMs ?? 2000,
       idleMs: g.idleMs ?? 5000,

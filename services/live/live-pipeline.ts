@@ -14,6 +14,9 @@ import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engin
 import { observe } from '../rules/observe.ts';
 import { EvidenceRing, type WatchedFrame } from './evidence-ring.ts';
 
+/** Live: motion in an empty region is detected at least this often (clips wait up to 2 s, halving finds the edge). */
+const LIVE_WATCH_MS = 1000;
+
 export type LiveEvent =
   /** `frameMs`: arrival time of the frame that made the rule fire; `emittedMs`: when the sink got it. */
   | { type: 'verdict'; cameraId: string; verdict: Verdict; frameMs: number; emittedMs: number }
@@ -112,7 +115,8 @@ export class LivePipeline {
       detector: o.detector,
       region: regionFor(zoned),
       masks: masksFor(this.sops, o.cameraId, o.cameraTags ?? []),
-      ...(o.gate === undefined ? {} : { gate: o.gate }),
+      // Frames with motion wait for the next detector call before the rules see them: a second at most, live.
+      gate: { watchMs: LIVE_WATCH_MS, ...o.gate },
     });
   }
 

@@ -107,7 +107,7 @@ describe('the motion gate', () => {
     expect(standing.filter((s) => s.detected).length).toBeLessThan(standing.length / 4);
   }, 600_000);
 
-  it('puts the zone entry on the frame every-frame detection puts it, with about a second between calls', async () => {
+  it('puts the zone entry on the frame every-frame detection puts it, with one or two seconds between calls', async () => {
     // A person walks in from the left edge to the sink (1-4 s) and stands there: calls are a second apart while
     // something moves, and the frames between two calls that disagree are searched by halving.
     const footAt = (tMs: number): number | undefined => (tMs < 1000 ? undefined : tMs < 4000 ? -0.05 + (0.25 * (tMs - 1000)) / 3000 : 0.2);
@@ -121,8 +121,8 @@ describe('the motion gate', () => {
     const stats = gated.stage.stats();
     expect(every.stage.stats().detectorCalls).toBe(seconds(8));
     expect(stats.detectorCalls).toBeLessThan(seconds(8) / 2);
-    // Halving: the one change (empty -> a person at the sink) lies among four frames between two calls a second
-    // apart; two more calls find it (detecting each of them would take four).
+    // Halving: the entry lies among the frames between two calls up to 2 s apart (up to nine frames at 5 fps, as the
+    // zone is empty until then); two more calls find it, where detecting each waiting frame would take them all.
     expect(stats.fills).toBeGreaterThan(0);
     expect(stats.fills).toBeLessThanOrEqual(2);
     expect(stats.probes.motion).toBeGreaterThan(0);
@@ -149,6 +149,8 @@ describe('the motion gate', () => {
     expect(masked.detectorCalls).toBeLessThanOrEqual(6);
     const unmasked = (await run(flicker)).stage.stats();
     expect(unmasked.motionFrames).toBeGreaterThan(seconds(20) * 0.8);
-    expect(unmasked.detectorCalls).toBeGreaterThan(masked.detectorCalls + 8);
+    // Motion with the zones empty: a call every 2 s (10 in 20 s), against one every 5 s for a still scene.
+    expect(unmasked.detectorCalls).toBeGreaterThanOrEqual(10);
+    expect(unmasked.detectorCalls).toBeGreaterThan(masked.detectorCalls + 5);
   }, 600_000);
 });
