@@ -11,6 +11,8 @@ import { loadSopText } from '../services/rules/sop-loader.ts';
 import { rtspServerAvailable } from '../services/simulate/rtsp-server.ts';
 import { startSimulation } from '../services/simulate/simulation.ts';
 
+// The simulated cameras listen on 127.0.0.1, which the server refuses unless the operator lists it.
+process.env.SOPWATCH_CAMERA_NETWORKS ??= '127.0.0.1/32';
 const counts = (process.argv[2] ?? '1,2,4,6').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 40);
 const mode = (process.argv[4] ?? (rtspServerAvailable() ? 'rtsp' : 'snapshot')) as 'rtsp' | 'snapshot';
@@ -46,7 +48,7 @@ const loaded = loadSopText(SOP, 'bench.yaml');
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
 const detector = await createDetector({ needs: { persons: true, pose: false, hands: false, objects: false, faces: false } });
 console.log(`live bench: ${mode}, ${FPS} fps, 320x180, detector ${detector.backend} x${detector.threads} threads, ${seconds} s per step`);
-console.log('cameras | fps out (min/mean) | dropped | mean lag ms | frame->verdict p50/p99 ms | rule-due->verdict p50/p99 ms | verdicts | load1 | sustained');
+console.log('cameras | fps out (min/mean) | dropped | mean lag ms | frame->verdict p50/p99 ms | rule-due->verdict p50/p99 ms | verdicts | detector calls/camera-min | load1 | sustained');
 
 for (const n of counts) {
   const sim = await startSimulation({ cameras: n, mode, fps: FPS });
@@ -76,6 +78,7 @@ for (const n of counts) {
   await service.start();
   await new Promise((r) => setTimeout(r, 8000));
   const before = new Map(service.stats().map((s) => [s.cameraId, s.frames]));
+  const callsBefore = service.stats().reduce((a, s) => a + s.stage.detectorCalls, 0);
   const dropBefore = new Map(service.health().map((h) => [h.cameraId, { dropped: h.dropped, total: h.framesTotal }]));
   measuring = true;
   const began = Date.now();
@@ -83,6 +86,8 @@ for (const n of counts) {
   const wallS = (Date.now() - began) / 1000;
   const stats = service.stats();
   const health = service.health();
+  // A camera that never delivered says why (a refused address, a wrong password) instead of a silent 0 fps.
+  for (const h of health) if (h.framesTotal === 0 && h.lastError !== undefined) console.error(`${h.cameraId}: ${h.lastError}`);
   const fpsOut = stats.map((s) => (s.frames - (before.get(s.cameraId) ?? 0)) / wallS);
   let dropped = 0;
   let total = 0;
@@ -91,13 +96,15 @@ for (const n of counts) {
     dropped += h.dropped - b.dropped;
     total += h.framesTotal - b.total;
   }
+  const calls = stats.reduce((a, s) => a + s.stage.detectorCalls, 0) - callsBefore;
+  const callsPerCamMin = (calls / Math.max(1, n)) / (wallS / 60);
   const meanLag = stats.reduce((a, s) => a + s.meanLagMs, 0) / Math.max(1, stats.length);
   const dropShare = total === 0 ? 1 : dropped / total;
   const sustained = fpsOut.length === n && fpsOut.every((f) => f >= 0.9 * FPS) && dropShare < 0.05 && meanLag < 1000;
   const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '-');
   console.log(
     `${String(n).padStart(7)} | ${Math.min(...fpsOut).toFixed(2)}/${(fpsOut.reduce((a, b) => a + b, 0) / Math.max(1, n)).toFixed(2)} | ${(dropShare * 100).toFixed(1)} % | ${meanLag.toFixed(0)} | ` +
-      `${f2(pct(frameToVerdict, 50))}/${f2(pct(frameToVerdict, 99))} | ${f2(pct(dueToVerdict, 50))}/${f2(pct(dueToVerdict, 99))} | ${verdicts} | ${loadavg()[0]?.toFixed(2)} | ${sustained ? 'yes' : 'NO'}`,
+      `${f2(pct(frameToVerdict, 50))}/${f2(pct(frameToVerdict, 99))} | ${f2(pct(dueToVerdict, 50))}/${f2(pct(dueToVerdict, 99))} | ${verdicts} | ${callsPerCamMin.toFixed(0)} | ${loadavg()[0]?.toFixed(2)} | ${sustained ? 'yes' : 'NO'}`,
   );
   await service.stop();
   await sim.stop();
