@@ -11,7 +11,7 @@
 // change is located by halving: the middle waiting frame is detected and compared with both ends, and so on, so a
 // rule's edge falls on the frame it would fall on if every frame had been detected (one change between probes
 // costs about log2(frames between) calls instead of one per frame).
-import type { Detections, Frame, Polygon } from '../core/contracts.ts';
+import type { Detection, Detections, Frame, Polygon } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import { createTracker, type Tracker } from '../detector/tracker.ts';
 import { MotionDetector, type MotionOptions } from './motion.ts';
@@ -245,7 +245,7 @@ export class FrameStage {
         const next = this.queue[k] as Entry;
         if (!mayWait(next)) break;
         const raw = await (next.det as Promise<Detections>);
-        if (this.anchor === undefined || zoneState(raw, this.o.region.zones) !== this.anchor.state) {
+        if (this.anchor === undefined || zoneState(raw, this.o.region.zones, this.o.region.keys) !== this.anchor.state) {
           // Something changed in between: find where by halving (the middle frame tells which half changed).
           this.probe(this.queue[(k - 1) >> 1] as Entry, 'fill');
         } else {
@@ -264,11 +264,13 @@ export class FrameStage {
   private take(entry: Entry, raw: Detections): StagedFrame {
     this.s.detectorMs += raw.inferenceMs;
     const tracked = this.tracker.update(raw);
-    const state = zoneState(raw, this.o.region.zones);
+    const state = zoneState(raw, this.o.region.zones, this.o.region.keys);
     this.anchor = { tracked, state, occupied: /@\d/.test(state) };
     // A new track is confirmed by the next detection: ask for it on the very next frame (as if every frame were
     // detected), so that an entry is not late; the next frame may already be waiting in the queue.
-    if (this.gate.enabled && tracked.items.some((i) => i.kind !== 'face' && i.trackId === undefined)) {
+    const keys = this.o.region.keys;
+    const read = (i: Detection): boolean => i.kind !== 'face' && (keys === undefined || keys.includes(`${i.kind}:${i.label}`));
+    if (this.gate.enabled && tracked.items.some((i) => read(i) && i.trackId === undefined)) {
       const next = this.queue[0];
       if (next === undefined) this.forceNext = true;
       else if (next.det === undefined) {

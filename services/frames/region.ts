@@ -13,6 +13,26 @@ export interface Region {
   box: Box;
   /** Every zone polygon the rules use (for the zone state). */
   zones: Polygon[];
+  /**
+   * What the rules can see, as zone-state keys (`person:person`, `hand:hand`, `object:<label>`): a bowl of fruit
+   * passing on a belt watched for knives changes nothing a rule reads. Absent: everything counts.
+   */
+  keys?: string[];
+}
+
+/** The zone-state keys one leaf condition reads. */
+function keysOf(leaf: ReturnType<typeof leafConditions>[number]): string[] {
+  const label = (l: string): string[] => (l === 'person' ? ['person:person', 'object:person'] : [`object:${l}`]);
+  switch (leaf.type) {
+    case 'person_in':
+      return ['person:person'];
+    case 'hands_in':
+      return ['hand:hand'];
+    case 'object':
+      return label(leaf.label);
+    case 'count':
+      return label(leaf.of);
+  }
 }
 
 const clamp = (v: number): number => Math.min(1, Math.max(0, v));
@@ -23,10 +43,12 @@ const clamp = (v: number): number => Math.min(1, Math.max(0, v));
  */
 export function regionFor(sops: ReadonlyArray<{ sop: CompiledSop; zones: Record<string, Polygon> }>, margin = 0.15): Region {
   const zones: Polygon[] = [];
+  const keys = new Set<string>();
   let whole = false;
   let upward = false;
   for (const { sop, zones: byName } of sops) {
     for (const leaf of sop.rules.filter((r) => r.enabled).flatMap(ruleConditions).flatMap(leafConditions)) {
+      for (const k of keysOf(leaf)) keys.add(k);
       const poly = leaf.zone === '*' ? undefined : byName[leaf.zone];
       if (poly === undefined) {
         whole = true;
@@ -36,14 +58,15 @@ export function regionFor(sops: ReadonlyArray<{ sop: CompiledSop; zones: Record<
       if (leaf.type === 'person_in' || leaf.type === 'hands_in' || (leaf.type === 'count' && leaf.of === 'person')) upward = true;
     }
   }
-  if (whole || zones.length === 0) return { box: WHOLE, zones };
+  const seen = [...keys].sort();
+  if (whole || zones.length === 0) return { box: WHOLE, zones, keys: seen };
   const xs = zones.flatMap((p) => p.map((q) => q[0]));
   const ys = zones.flatMap((p) => p.map((q) => q[1]));
   const x0 = clamp(Math.min(...xs) - margin);
   const x1 = clamp(Math.max(...xs) + margin);
   const y0 = upward ? 0 : clamp(Math.min(...ys) - margin);
   const y1 = clamp(Math.max(...ys) + margin);
-  return { box: [x0, y0, x1 - x0, y1 - y0], zones };
+  return { box: [x0, y0, x1 - x0, y1 - y0], zones, keys: seen };
 }
 
 export function intersects(a: Box, b: Box): boolean {
@@ -90,14 +113,16 @@ export function uncrop(d: Detections, box: Box, full: Pick<Frame, 'width' | 'hei
  * (feet for persons, centres otherwise) and in the whole picture. Two frames with the same state give the same
  * observations, whatever the exact boxes.
  */
-export function zoneState(d: Detections, zones: readonly Polygon[]): string {
+export function zoneState(d: Detections, zones: readonly Polygon[], keys?: readonly string[]): string {
   const counts = new Map<string, number>();
+  const wanted = keys === undefined ? undefined : new Set(keys);
   const add = (key: string): void => {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
   for (const item of d.items) {
     if (item.kind === 'face') continue;
     const key = `${item.kind}:${item.label}`;
+    if (wanted !== undefined && !wanted.has(key)) continue;
     add(`${key}@*`);
     const p = item.kind === 'person' ? footPoint(item.box) : boxCentre(item.box);
     for (const [i, zone] of zones.entries()) if (pointInPolygon(p, zone)) add(`${key}@${i}`);
