@@ -84,7 +84,6 @@ interface Entry {
   frame: Frame;
   motion: boolean;
   det?: Promise<Detections>;
-  done?: boolean;
 }
 
 interface Anchor {
@@ -205,19 +204,21 @@ export class FrameStage {
       det = this.o.detector.detect(frame);
     }
     entry.det = det;
-    det.then(
-      () => (entry.done = true),
-      () => (entry.done = true),
-    );
+    // Awaited in `settle`; a failure before then must not count as unhandled.
+    det.catch(() => undefined);
   }
 
+  /** Detector calls asked for and not yet taken (done or not). */
   private inFlight(): number {
-    return this.queue.reduce((n, e) => n + (e.det !== undefined && e.done !== true ? 1 : 0), 0);
+    return this.queue.reduce((n, e) => n + (e.det !== undefined ? 1 : 0), 0);
   }
 
   private async settle(all: boolean): Promise<StagedFrame[]> {
     const out: StagedFrame[] = [];
-    const mayWait = (e: Entry): boolean => all || e.done === true || this.inFlight() > this.lookahead;
+    // A result is taken when more than `lookahead` calls are outstanding, never because it happened to be done
+    // sooner: which frames the gate sends to the detector then depends on the frames alone, not on the machine's
+    // speed, so an analysis gives the same result on every run (and a dry run can reuse its detections).
+    const mayWait = (): boolean => all || this.inFlight() > this.lookahead;
     try {
       while (this.queue.length > 0) {
         const head = this.queue[0] as Entry;
@@ -228,7 +229,7 @@ export class FrameStage {
         }
         const det = head.det;
         if (det !== undefined) {
-          if (!mayWait(head)) break;
+          if (!mayWait()) break;
           const raw = await det;
           this.queue.shift();
           out.push(this.take(head, raw));
@@ -243,7 +244,7 @@ export class FrameStage {
           continue;
         }
         const next = this.queue[k] as Entry;
-        if (!mayWait(next)) break;
+        if (!mayWait()) break;
         const raw = await (next.det as Promise<Detections>);
         if (this.anchor === undefined || zoneState(raw, this.o.region.zones, this.o.region.keys) !== this.anchor.state) {
           // Something changed in between: find where by halving (the middle frame tells which half changed).
