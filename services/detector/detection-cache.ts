@@ -22,7 +22,7 @@ import type { BackendChoice, Detector, DetectorNeeds, DetectorOptions, ModelName
 export const DETECTION_CACHE_FILE = 'detections.json.gz';
 const FORMAT = 'sopwatch.detections';
 const VERSION = 1;
-/** 32 MiB of JSON: about 25 000 frames with two persons each, 1.5 h of a busy camera at 5 fps (a few MiB gzipped). */
+/** 32 MiB of JSON: some 190 000 answers of about one person each (the 40 s demo clip's 136 take 24 KB, 8 KB gzipped). */
 const DEFAULT_MAX_BYTES = 32 * 1024 ** 2;
 /** JSON around the answers: the file's header, and each entry's key and needs (generous, so the file stays in bounds). */
 const HEADER_BYTES = 512;
@@ -237,7 +237,7 @@ export class DetectionCache {
   }
 
   stats(): DetectionCacheStats {
-    return { ...this.s, entries: [...this.entries.values()].reduce((n, e) => n + e.length, 0) };
+    return { ...this.s };
   }
 
   private get maxBytes(): number {
@@ -271,6 +271,7 @@ export class DetectionCache {
     const size = JSON.stringify(entry.items).length + ENTRY_BYTES;
     if (this.bytes + size > this.maxBytes - HEADER_BYTES) return false;
     this.bytes += size;
+    this.s.entries += 1;
     const list = this.entries.get(key);
     if (list === undefined) this.entries.set(key, [entry]);
     else list.push(entry);
@@ -283,7 +284,9 @@ export class DetectionCache {
    */
   detector(needs: DetectorNeeds): Detector {
     const settings = this.options.detector ?? {};
-    return new CachedDetector(this, needs, env().detectorThreads, () => (this.options.start ?? createDetector)({ ...settings, needs }));
+    const threads = settings.threads ?? env().detectorThreads;
+    // The frame stage plans for the worker's threads, whatever this detector will start.
+    return new CachedDetector(this, needs, env().detectorThreads, threads, () => (this.options.start ?? createDetector)({ ...settings, needs, threads: 1 }));
   }
 
   /** For CachedDetector: the answer kept for these pixels that covers these needs, narrowed to them. */
@@ -336,15 +339,27 @@ export class DetectionCache {
   }
 }
 
-/** The frame stage's detector while a cache is open: a hit costs a hash of the pixels, a miss a real detection. */
+/** One single-thread detector of the cached detector, and the frames it holds. */
+interface Lane {
+  detector: Promise<Detector>;
+  busy: number;
+}
+
+/**
+ * The frame stage's detector while a cache is open: a hit costs a hash of the pixels, a miss a real detection. The
+ * real detector starts with one thread on the first miss (a few misses do not pay for loading the models twice);
+ * more threads, up to the detector's thread count, start while misses outnumber hits (the cache does not know this run: moved zones,
+ * a first analysis) and every thread is busy.
+ */
 class CachedDetector implements Detector {
   private readonly want: number;
-  private real: Promise<Detector> | undefined;
+  private readonly lanes: Lane[] = [];
 
   constructor(
     private readonly cache: DetectionCache,
     needs: DetectorNeeds,
     readonly threads: number,
+    private readonly maxLanes: number,
     private readonly start: () => Promise<Detector>,
   ) {
     this.want = maskOf(needs);
@@ -360,17 +375,33 @@ class CachedDetector implements Detector {
     if (items !== undefined) {
       return { cameraId: frame.cameraId, frameIndex: frame.index, tMs: frame.tMs, width: frame.width, height: frame.height, items, inferenceMs: 0 };
     }
-    this.real ??= this.start().then((d) => {
-      this.cache.started(d.backend);
+    const lane = this.lane();
+    lane.busy += 1;
+    try {
+      const d = await (await lane.detector).detect(frame);
+      this.cache.add(key, this.want, d.items);
       return d;
-    });
-    const d = await (await this.real).detect(frame);
-    this.cache.add(key, this.want, d.items);
-    return d;
+    } finally {
+      lane.busy -= 1;
+    }
+  }
+
+  private lane(): Lane {
+    const { hits, misses } = this.cache.stats();
+    const grow = this.lanes.length === 0 || (this.lanes.length < this.maxLanes && misses > hits && this.lanes.every((l) => l.busy > 0));
+    if (grow) {
+      const detector = this.start().then((d) => {
+        this.cache.started(d.backend);
+        return d;
+      });
+      // A start that fails fails the frames sent to it; close() must not fail on it again.
+      detector.catch(() => undefined);
+      this.lanes.push({ detector, busy: 0 });
+    }
+    return this.lanes.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
   async close(): Promise<void> {
-    const real = await this.real?.catch(() => undefined);
-    await real?.close();
+    await Promise.all(this.lanes.map(async (l) => (await l.detector.catch(() => undefined))?.close()));
   }
 }

@@ -88,6 +88,32 @@ describe('detection cache', () => {
     await det.close();
   });
 
+  it('starts one detector thread for a few misses, more while misses outnumber hits and every thread is busy', async () => {
+    const threads: Array<number | undefined> = [];
+    const slow = async (o: DetectorOptions): Promise<Detector> => {
+      threads.push(o.threads);
+      const inner = await counting().start(o);
+      return { ...inner, detect: async (f: Frame) => new Promise((resolve) => setTimeout(() => resolve(inner.detect(f)), 20)) };
+    };
+    // A cold cache (a first analysis, moved zones): a second thread as soon as two frames wait.
+    const cold = await DetectionCache.open(path, { start: slow, detector: { threads: 2 } });
+    const det = cold.detector(ALL);
+    await Promise.all([1, 2, 3, 4].map((i) => det.detect(frame(i, i))));
+    expect(threads).toEqual([1, 1]);
+    await det.close();
+    await cold.save();
+
+    // A warm one: the misses among many hits wait for the one thread.
+    threads.length = 0;
+    const warm = await DetectionCache.open(path, { start: slow, detector: { threads: 2 } });
+    const again = warm.detector(ALL);
+    await Promise.all([1, 2, 3, 4].map((i) => again.detect(frame(i, i))));
+    await Promise.all([5, 6, 7].map((i) => again.detect(frame(i, i))));
+    expect(threads).toEqual([1]);
+    expect(warm.stats()).toMatchObject({ hits: 4, misses: 3 });
+    await again.close();
+  });
+
   it('a crop is other pixels: same frame, other size or content, no answer', async () => {
     await filled(1);
     const cache = await DetectionCache.open(path, { start: counting().start });
