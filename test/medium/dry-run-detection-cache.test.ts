@@ -55,11 +55,11 @@ describe('dry run on the detections the worker kept', () => {
     f = await apiFixture();
     manager = await f.login(USERS.managerA);
     work = await mkdtemp(join(tmpdir(), 'sopwatch-dry-cache-'));
-    // The first 11 s of the demo clip: the short hand wash (1.8-9.7 s) is in it.
+    // The first 15 s of the demo clip: the short hand wash (1.8-9.7 s) and the walk to the prep table.
     const full = join(work, 'kitchen-40s.mp4');
     await generateSampleClip(full);
     clipPath = join(f.dataDir, 'clips', 'kitchen.mp4');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', full, '-t', '11', '-c', 'copy', clipPath]);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', full, '-t', '15', '-c', 'copy', clipPath]);
     const camera = await new CameraRepository(f.db).create({ storeId: f.stores.a1, name: SAMPLE_CAMERA_ID });
     const load = loadSopText(sampleSop(), 'demo.yaml');
     if (!load.ok) throw new Error('the demo SOP file is invalid');
@@ -101,9 +101,11 @@ describe('dry run on the detections the worker kept', () => {
   it('a damaged cache file is ignored: every frame is detected, the result is the same, and the file is whole again', async () => {
     const whole = await readFile(cachePath);
     await writeFile(cachePath, whole.subarray(0, Math.floor(whole.length / 2)));
+    expect((await DetectionCache.open(cachePath)).stats()).toMatchObject({ file: 'ignored', entries: 0 });
     const body = await dryRun(sampleSop());
-    expect(body.stats.cachedDetections).toBe(0);
+    // Only pixels seen earlier in this same run (a still scene) are answered without the detector.
     expect(body.stats.detectorCalls).toBeGreaterThan(10);
+    expect(body.stats.cachedDetections).toBeLessThan(3);
     expect(spans(body.violations)).toEqual(storedSpans);
     expect((await DetectionCache.open(cachePath)).stats()).toMatchObject({ file: 'loaded' });
     expect((await dryRun(sampleSop())).stats.detectorCalls).toBe(0);
