@@ -1,7 +1,7 @@
 // The dry run reuses what the worker's analysis of the clip detected (services/detector/detection-cache.ts): real
-// models on the generated kitchen clip, real ffmpeg, PGlite. One detector thread, so that which frames the frame stage
-// sends to the detector does not depend on how fast answers come (with two, the stage may probe a frame earlier or
-// later from run to run, cached or not), and a cached run must give exactly what an uncached one gives.
+// models on the generated kitchen clip, real ffmpeg, PGlite. The runs without a cache that the cached ones are
+// compared with use one detector thread, so that they too pick their frames whatever the detector's speed (as every
+// run through the cache does); a cached run must then give exactly what an uncached one gives.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
