@@ -80,5 +80,10 @@ export const DryRun = Type.Object({
   })),
   rules: Type.Array(RuleLane),
   changes: DryRunChanges,
+  stats: Type.Optional(Type.Object({
+    wallMs: Type.Integer({ description: 'Time the run took on the server' }),
+    detectorCalls: Type.Integer({ description: 'Frames the detector looked at' }),
+    cachedDetections: Type.Integer({ description: 'Frames answered from what earlier runs on this clip detected' }),
+  })),
 }, { description: 'What the draft would find on the clip; nothing is stored and no evidence is written' });
 export type DryRun = Static<typeof DryRun>;

@@ -4,7 +4,7 @@ import type { Detections, Frame, ReviewItem, SequenceRun, VerifyRequest, Violati
 import type { CompiledSop } from '../rules/compiled.ts';
 import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
 import { observe } from '../rules/observe.ts';
-import { createDetector, type Detector } from '../detector/index.ts';
+import { createDetector, type DetectionCache, type Detector } from '../detector/index.ts';
 import { FrameStage, masksFor, regionFor, type GateOptions, type StagedFrame } from '../frames/index.ts';
 import { STREAMABLE, findStreamGaps, probeClip, readArrival, readClipFrames } from '../ingester/index.ts';
 import { damageSegments, type NotAnalysed } from './damaged-spans.ts';
@@ -39,6 +39,11 @@ export interface ClipAnalysisOptions {
   evidenceDir?: string;
   /** A detector to use (tests share one); otherwise one is created for the needed models and closed after. */
   detector?: Detector;
+  /**
+   * The detector's kept answers for this clip (ignored when `detector` is given): only pixels they lack go to a
+   * detector, started on the first of them. The caller saves the cache after the run.
+   */
+  detectionCache?: DetectionCache;
   /** Answers `verify` steps; without one they become `needs_review`. */
   agent?: VlmAgent;
   /**
@@ -156,7 +161,8 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   // Across a damaged stretch the rules start over, as after a camera outage: nothing is carried over the hole. A file
   // still arriving is checked for damage once it is whole (its spans are then reported, see below).
   const damage = damageSegments(growing ? [] : await findStreamGaps(info));
-  const detector = options.detector ?? (await createDetector({ needs: modelNeedsFor(sops) }));
+  const needs = modelNeedsFor(sops);
+  const detector = options.detector ?? options.detectionCache?.detector(needs) ?? (await createDetector({ needs }));
   const stage = new FrameStage({
     cameraId: camera,
     detector,

@@ -42,6 +42,8 @@ export interface ApiConfig {
   cameraPolicy?: OutboundPolicy;
   /** The span, rate and size of videos around alerts; default DEFAULT_VIDEO_WINDOW. */
   video?: Partial<VideoWindow>;
+  /** Frames per second of the worker's clip analysis (SOPWATCH_ANALYSIS_FPS): a dry run samples the clip alike. */
+  analysisFps?: number;
 }
 
 export const defaultApiConfig: ApiConfig = {

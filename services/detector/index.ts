@@ -17,6 +17,7 @@ export type {
   WorkerStats,
 } from './types.ts';
 export { modelsFor } from './needs.ts';
+export { DetectionCache, DETECTION_CACHE_FILE, type DetectionCacheOptions, type DetectionCacheStats } from './detection-cache.ts';
 
 const DEFAULT_MAX_PERSONS = 6;
 const DEFAULT_FRAME_TIMEOUT_MS = 30_000;

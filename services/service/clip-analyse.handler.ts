@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { analyzeClip, type ClipAnalysisOptions, type ClipAnalysisResult } from '../analysis/index.ts';
 import { clipJobId } from '../api/clip-jobs.ts';
+import { DetectionCache, DETECTION_CACHE_FILE } from '../detector/index.ts';
 import { InputError } from '../core/errors.ts';
 import type { JobHandler, JobName, JobOutcome } from '../core/jobs.ts';
 import { ClipRepository, type Database } from '../core/storage/index.ts';
@@ -86,6 +87,9 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
       if (Date.now() - lastWrite >= heartbeatMs) report(lastFraction, true);
     }, Math.max(100, Math.floor(heartbeatMs / 2)));
     heartbeat.unref();
+    // The detector's answers are kept beside the evidence: a dry run of a draft SOP on this clip, or a re-analysis,
+    // then detects only what these did not see (services/detector/detection-cache.ts).
+    const detections = await DetectionCache.open(join(deps.dataDir, 'evidence', clip.id, DETECTION_CACHE_FILE));
     try {
       const result = await analyze({
         clipPath: clip.path,
@@ -95,6 +99,7 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
         ...(clip.recordedAt === null ? {} : { startAtMs: clip.recordedAt.getTime() }),
         ...(deps.fps === undefined ? {} : { fps: deps.fps }),
         evidenceDir: join(deps.dataDir, 'evidence', clip.id),
+        detectionCache: detections,
         signal: controller.signal,
         // Each violation is stored (with its evidence) as soon as its episode closes: the dashboard's feed shows it
         // while the rest of the clip is still being analysed. Storing is idempotent, so the final store repeats nothing.
@@ -124,6 +129,8 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
     } finally {
       clearInterval(heartbeat);
       running.delete(controller);
+      // Every answer is right for its pixels whatever became of the run; a cache that cannot be written is only slower.
+      await detections.save();
     }
   };
 

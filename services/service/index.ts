@@ -118,6 +118,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
           maxUploadBytes: env.maxUploadBytes, cookieSecure: env.cookieSecure, hostCheck: true,
           ...(env.metricsToken === undefined ? {} : { metricsToken: env.metricsToken }),
           ...(env.publicOrigin === undefined ? {} : { publicOrigin: env.publicOrigin }),
+          ...(env.analysisFps === undefined ? {} : { analysisFps: env.analysisFps }),
           cameraPolicy: outboundPolicies(env).camera,
           ...options.api,
         },

@@ -13,6 +13,7 @@ import { StoreParams } from '../schemas/store.ts';
 import { malformedMultipart, receiveClip } from '../upload/clip-upload.ts';
 import { registerClip } from '../upload/clip-register.ts';
 import { formField } from '../upload/recorded-at.ts';
+import { DETECTION_CACHE_FILE } from '../../detector/index.ts';
 import { arrivalPath, arrivalView } from '../../ingester/index.ts';
 import { clipView } from '../views.ts';
 import { sendEvidenceFile } from './evidence-file.ts';
@@ -113,6 +114,8 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     if (!deleted) throw conflict('the clip is being analysed: delete it when the analysis ends');
     await rm(deleted.path, { force: true });
     await rm(arrivalPath(deleted.path), { force: true });
+    // What the detector saw in the clip goes with it (the evidence of its violations stays).
+    await rm(join(deps.dataDir, 'evidence', clip.id, DETECTION_CACHE_FILE), { force: true });
     await repos.audit.append({ actor: caller.userId, storeId: clip.storeId, action: 'clip.delete', target: clip.id, detail: { filename: clip.filename } });
     return { ok: true as const };
   });
