@@ -27,14 +27,6 @@ const DEFAULT_MAX_BYTES = 32 * 1024 ** 2;
 /** JSON around the answers: the file's header, and each entry's key and needs (generous, so the file stays in bounds). */
 const HEADER_BYTES = 512;
 const ENTRY_BYTES = 64;
-/**
- * The detections the frame stage may keep in flight (its lookahead is this minus one). One, because with more the
- * stage takes an answer when it happens to be done: which frames it detects next then depends on how fast answers
- * come, a hit in no time, a miss in 150 ms, and a cached run would ask for frames the run that filled the cache never
- * saw (a third of them on the demo clip). With one, every run through a cache picks the same frames as every other.
- * Measured on the demo clip under load, the worker loses nothing by it (18 s either way): the gate's calls are sparse.
- */
-const PLANNED_IN_FLIGHT = 1;
 const NEEDS = ['persons', 'pose', 'hands', 'objects', 'faces'] as const;
 const KINDS = new Set(['person', 'hand', 'face', 'object']);
 
@@ -293,7 +285,9 @@ export class DetectionCache {
   detector(needs: DetectorNeeds): Detector {
     const settings = this.options.detector ?? {};
     const lanes = settings.threads ?? env().detectorThreads;
-    return new CachedDetector(this, needs, PLANNED_IN_FLIGHT, lanes, () => (this.options.start ?? createDetector)({ ...settings, needs, threads: 1 }));
+    // As many calls in flight as the uncached detector would have: the frame stage picks its frames from the frames
+    // and its lookahead alone (not from how fast answers come), so a cached run asks for the frames the first run saw.
+    return new CachedDetector(this, needs, lanes, lanes, () => (this.options.start ?? createDetector)({ ...settings, needs, threads: 1 }));
   }
 
   /** For CachedDetector: the answer kept for these pixels that covers these needs, narrowed to them. */
@@ -356,8 +350,7 @@ interface Lane {
  * The frame stage's detector while a cache is open: a hit costs a hash of the pixels, a miss a real detection. The
  * real detector starts with one thread on the first miss (a few misses do not pay for loading the models twice);
  * another starts when misses outnumber hits (the cache does not know this run: moved zones, a first analysis) and
- * every thread is busy, up to `maxLanes`. With PLANNED_IN_FLIGHT at 1 one thread suffices; more would serve a
- * stage that keeps several calls in flight.
+ * every thread is busy, up to `maxLanes`.
  */
 class CachedDetector implements Detector {
   private readonly want: number;
