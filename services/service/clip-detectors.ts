@@ -11,6 +11,8 @@ export interface ClipDetectorsOptions {
   createDetector?: (needs: ModelNeeds) => Promise<PooledDetector>;
   /** Default: `createFaceFinder`. */
   createFaces?: () => FaceFinder;
+  /** Closed after this long without a job, so that a worker with no clips to analyse gives the memory back. Default 10 min. */
+  idleMs?: number;
 }
 
 export interface ClipDetectorsLease {
@@ -24,6 +26,8 @@ export interface ClipDetectorsLease {
 }
 
 const CLOSED = 'the clip detectors are closed: the worker is shutting down';
+/** About 400 MiB held by the pool's and the face finder's threads (BENCHMARKS.md) against seconds of CPU per clip. */
+const DEFAULT_IDLE_MS = 600_000;
 
 interface Closable {
   close(): Promise<void>;
@@ -42,12 +46,17 @@ interface Entry<T> {
 class Kept<T extends Closable> {
   private entry: Entry<T> | undefined;
   private readonly ending = new Set<Promise<void>>();
+  private idle: NodeJS.Timeout | undefined;
   starts = 0;
 
-  constructor(private readonly usable: (value: T) => boolean) {}
+  constructor(
+    private readonly usable: (value: T) => boolean,
+    private readonly idleMs: number,
+  ) {}
 
   /** The kept value for `key`, started now when there is none, it differs or it broke; in use until `give`. */
   async take(key: string, start: () => Promise<T>): Promise<{ entry: Entry<T>; value: T }> {
+    clearTimeout(this.idle);
     const old = this.entry;
     // Synchronous up to the first await, so that jobs asking at once share one start.
     if (old !== undefined && (old.key !== key || (old.ready !== undefined && !this.usable(old.ready)))) this.retire(old);
@@ -76,10 +85,18 @@ class Kept<T extends Closable> {
     e.users -= 1;
     if (!healthy) this.retire(e);
     else if (e.retired && e.users === 0) this.end(e);
+    else if (e.users === 0 && this.entry === e) {
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => {
+        if (this.entry === e && e.users === 0) this.retire(e);
+      }, this.idleMs);
+      this.idle.unref();
+    }
   }
 
   /** Closes what is kept (and waits for what is still closing); a job still using it keeps it until it gives it back. */
   async close(): Promise<void> {
+    clearTimeout(this.idle);
     if (this.entry !== undefined) this.retire(this.entry);
     await Promise.all(this.ending);
   }
@@ -120,15 +137,20 @@ function watched(faces: FaceFinder): FaceFinder & { broken: boolean } {
 /**
  * One detector pool (for the needs of the last job; another job's needs replace it) and one face finder, shared by
  * the clip jobs of this worker. A pool that lost a thread for good, a face finder that failed, or a job that failed
- * other than on its input, and they are replaced. `close()` at shutdown, after the last job.
+ * other than on its input, and they are replaced; unused for `idleMs`, they are closed. `close()` at shutdown, after
+ * the last job.
  */
 export class ClipDetectors {
-  private readonly pools = new Kept<PooledDetector>((d) => d.liveThreads() === d.threads);
-  private readonly finders = new Kept<FaceFinder & { broken: boolean }>((f) => !f.broken);
+  private readonly pools: Kept<PooledDetector>;
+  private readonly finders: Kept<FaceFinder & { broken: boolean }>;
   private readonly acquiring = new Set<Promise<ClipDetectorsLease>>();
   private closed = false;
 
-  constructor(private readonly options: ClipDetectorsOptions = {}) {}
+  constructor(private readonly options: ClipDetectorsOptions = {}) {
+    const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    this.pools = new Kept((d) => d.liveThreads() === d.threads, idleMs);
+    this.finders = new Kept((f) => !f.broken, idleMs);
+  }
 
   /** Pools and face finders started so far (what keeping them saves shows here). */
   get starts(): { detectors: number; faceFinders: number } {

@@ -114,6 +114,32 @@ describe('the clip worker keeps its detectors warm', () => {
     }
   }, 600_000);
 
+  it('closes them after a while without a job, and starts them again for the next', async () => {
+    const pools: PooledDetector[] = [];
+    const detectors = new ClipDetectors({
+      idleMs: 300,
+      createDetector: async (needs) => {
+        const d = await createDetector({ needs, threads: 1 });
+        pools.push(d);
+        return d;
+      },
+    });
+    const needs = { persons: true, pose: false, hands: false, objects: false, faces: false };
+    try {
+      const lease = await detectors.acquire(needs);
+      // In use: however long the job takes, nothing is closed under it.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(pools[0]?.liveThreads()).toBe(1);
+      lease.release();
+      await vi.waitFor(() => expect(pools[0]?.liveThreads()).toBe(0), { timeout: 10_000 });
+      (await detectors.acquire(needs)).release();
+      expect(detectors.starts).toEqual({ detectors: 2, faceFinders: 2 });
+    } finally {
+      await detectors.close();
+    }
+    expect(pools.map((p) => p.liveThreads())).toEqual([0, 0]);
+  }, 120_000);
+
   it('a starting service readies them for the camera of the last clip, and closes them when it stops', async () => {
     const dataDir = await mkdtemp(join(dir, 'serve-'));
     const db = await openDatabase({ dir: join(dataDir, 'db') });
