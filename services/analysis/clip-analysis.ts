@@ -13,7 +13,7 @@ import { resolveCamera } from './camera.ts';
 import { modelNeedsFor } from './detector-needs.ts';
 import { answerVerifyRequests } from './verify.ts';
 import { timelineTimes, writeTimeline, writeViolationEvidence, type EvidenceContext, type FrameSource } from './evidence.ts';
-import { createFaceFinder } from './face-finder.ts';
+import { createFaceFinder, type FaceFinder } from './face-finder.ts';
 import { FrameRing } from './frame-ring.ts';
 import { reviewJson, runJson, violationJson, type ReviewJson, type RunJson, type ViolationJson } from './violation-json.ts';
 import { InputError } from '../core/errors.ts';
@@ -37,13 +37,15 @@ export interface ClipAnalysisOptions {
   startAtMs?: number;
   /** Where keyframes and the timeline strip are written; none when absent. */
   evidenceDir?: string;
-  /** A detector to use (tests share one); otherwise one is created for the needed models and closed after. */
+  /** A detector to use (tests and the clip worker share one); otherwise one is created for the needed models and closed after. */
   detector?: Detector;
   /**
-   * The detector's kept answers for this clip (ignored when `detector` is given): only pixels they lack go to a
-   * detector, started on the first of them. The caller saves the cache after the run.
+   * The detector's kept answers for this clip: only pixels they lack go to a detector (`detector` when given, else
+   * one started on the first of them). The caller saves the cache after the run.
    */
   detectionCache?: DetectionCache;
+  /** Finds the faces blurred in evidence (the clip worker keeps one warm); otherwise one is created and closed after. */
+  faces?: FaceFinder;
   /** Answers `verify` steps; without one they become `needs_review`. */
   agent?: VlmAgent;
   /**
@@ -162,7 +164,10 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   // still arriving is checked for damage once it is whole (its spans are then reported, see below).
   const damage = damageSegments(growing ? [] : await findStreamGaps(info));
   const needs = modelNeedsFor(sops);
-  const detector = options.detector ?? options.detectionCache?.detector(needs) ?? (await createDetector({ needs }));
+  const detector =
+    options.detector === undefined
+      ? (options.detectionCache?.detector(needs) ?? (await createDetector({ needs })))
+      : (options.detectionCache?.over(options.detector, needs) ?? options.detector);
   const stage = new FrameStage({
     cameraId: camera,
     detector,
@@ -176,7 +181,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   // Decode once: keyframes come from the frames decoded here (the timeline's thumbnails are kept as they pass).
   const ring = new FrameRing(options.clipPath, { pinned: options.evidenceDir === undefined || growing ? [] : timelineTimes(info.durationMs) });
   const keyframes: FrameSource = (tMs, cameraId) => ring.at(tMs, cameraId);
-  const faces = createFaceFinder();
+  const faces = options.faces ?? createFaceFinder();
   const evidenceCtx: EvidenceContext | undefined =
     options.evidenceDir === undefined
       ? undefined
@@ -284,7 +289,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       evidenceMs += performance.now() - began;
     }
   } finally {
-    await faces.close();
+    if (!options.faces) await faces.close();
   }
   const evidence: ClipAnalysisResult['evidence'] =
     options.evidenceDir === undefined ? { errors: [] } : { dir: options.evidenceDir, ...(timeline === undefined ? {} : { timeline }), errors: evidenceErrors };

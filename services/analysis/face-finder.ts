@@ -23,6 +23,8 @@ export interface FaceFinder {
    * `render` gets extra boxes normalised to that checked part. Throws FaceBlurError when a face survives.
    */
   renderClean(render: (extra: Box[]) => Promise<Buffer>, checkHeight?: number): Promise<Buffer>;
+  /** Loads both detectors now, so that the first frame to blur does not wait for their models. */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,17 +43,17 @@ const CHECK = { faces: true, persons: false, pose: false, hands: false, objects:
 export function createFaceFinder(): FaceFinder {
   let looker: Promise<Detector> | undefined;
   let checker: Promise<Detector> | undefined;
+  const look = (): Promise<Detector> => (looker ??= createDetector({ needs: LOOK, threads: 1 }));
+  const check = (): Promise<Detector> => (checker ??= createDetector({ needs: CHECK, threads: 1 }));
   const find = async (frame: Frame): Promise<FaceRegions> => {
-    looker ??= createDetector({ needs: LOOK, threads: 1 });
-    const d = await (await looker).detect(frame);
+    const d = await (await look()).detect(frame);
     return {
       faces: d.items.filter((i) => i.kind === 'face').map((i) => i.box),
       persons: d.items.filter((i) => i.kind === 'person'),
     };
   };
   const facesLeft = async (frame: Frame): Promise<Box[]> => {
-    checker ??= createDetector({ needs: CHECK, threads: 1 });
-    const d = await (await checker).detect(frame);
+    const d = await (await check()).detect(frame);
     return d.items.filter((i) => i.kind === 'face').map((i) => i.box);
   };
   return {
@@ -88,6 +90,9 @@ export function createFaceFinder(): FaceFinder {
         extra.push(...found);
       }
       throw new FaceBlurError(`a face was still found in the rendered image after ${MAX_PASSES} extra blur passes`);
+    },
+    async warm() {
+      await Promise.all([look(), check()]);
     },
     async close() {
       const open = [looker, checker].filter((d): d is Promise<Detector> => d !== undefined);

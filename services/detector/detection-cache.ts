@@ -282,6 +282,11 @@ export class DetectionCache {
    * A Detector for these needs: known pixels are answered from the cache, others by the real detector, which is
    * started on the first of them (a run that needs none never loads a model) and closed by `close()`.
    */
+  /** A detector answering from the cache that sends misses to `detector` (the caller's: started and closed by it). */
+  over(detector: Detector, needs: DetectorNeeds): Detector {
+    return new CachedDetector(this, needs, detector.threads, 1, async () => detector, false);
+  }
+
   detector(needs: DetectorNeeds): Detector {
     const settings = this.options.detector ?? {};
     const lanes = settings.threads ?? env().detectorThreads;
@@ -362,6 +367,7 @@ class CachedDetector implements Detector {
     readonly threads: number,
     private readonly maxLanes: number,
     private readonly start: () => Promise<Detector>,
+    private readonly owned = true,
   ) {
     this.want = maskOf(needs);
   }
@@ -403,6 +409,7 @@ class CachedDetector implements Detector {
   }
 
   async close(): Promise<void> {
+    if (!this.owned) return;
     await Promise.all(this.lanes.map(async (l) => (await l.detector.catch(() => undefined))?.close()));
   }
 }

@@ -1,6 +1,6 @@
 // The ClipAnalyse job: the store's enabled SOP files for the clip's camera, analyzeClip, then every result stored idempotently.
 import { join } from 'node:path';
-import { analyzeClip, type ClipAnalysisOptions, type ClipAnalysisResult } from '../analysis/index.ts';
+import { analyzeClip, modelNeedsFor, type ClipAnalysisOptions, type ClipAnalysisResult, type ModelNeeds } from '../analysis/index.ts';
 import { clipJobId } from '../api/clip-jobs.ts';
 import { DetectionCache, DETECTION_CACHE_FILE } from '../detector/index.ts';
 import { InputError } from '../core/errors.ts';
@@ -9,6 +9,8 @@ import { ClipRepository, type Database } from '../core/storage/index.ts';
 import { CameraRepository } from '../core/storage/cameras.repository.ts';
 import { SopFileRepository } from '../core/storage/sop-files.repository.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
+import { sopsForCamera } from '../rules/engine.ts';
+import type { ClipDetectors, ClipDetectorsLease } from './clip-detectors.ts';
 import { ClipResultWriter } from './clip-results.ts';
 
 /** Seconds before the point where a decode stopped within which results are not trusted. */
@@ -32,12 +34,16 @@ export interface ClipAnalyseDeps {
    * untouched for its idle time as abandoned and queues it again. Default 15 s.
    */
   heartbeatMs?: number;
+  /** A detector pool and face finder kept warm across jobs (the caller closes it); without it each job starts its own. */
+  detectors?: ClipDetectors;
 }
 
 export interface ClipAnalyseWorker {
   handle: JobHandler<JobName.ClipAnalyse>;
   /** Stops every running analysis (shutdown): each clip goes back to the queue. */
   abortAll(): void;
+  /** Starts the detectors for the camera of the clip analysed last, so that the next clip finds them ready. */
+  warm(): Promise<void>;
 }
 
 export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorker {
@@ -48,6 +54,15 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
   const analyze = deps.analyze ?? analyzeClip;
   const running = new Set<AbortController>();
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  /** The models the files of this camera need, or none when they need nothing (the analysis then says why). */
+  const needsOf = (files: ReadonlyArray<{ compiled: unknown }>, cameraName: string): ModelNeeds | undefined => {
+    const needs = modelNeedsFor(sopsForCamera(files.map((f) => f.compiled as CompiledSop), cameraName));
+    return Object.values(needs).some(Boolean) ? needs : undefined;
+  };
+  const leaseFor = async (files: ReadonlyArray<{ compiled: unknown }>, cameraName: string): Promise<ClipDetectorsLease | undefined> => {
+    const needs = needsOf(files, cameraName);
+    return deps.detectors === undefined || needs === undefined ? undefined : deps.detectors.acquire(needs);
+  };
 
   const handle: JobHandler<JobName.ClipAnalyse> = async ({ storeId, clipId }, ctx): Promise<JobOutcome> => {
     const found = await clips.get(clipId, [storeId]);
@@ -90,7 +105,10 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
     // The detector's answers are kept beside the evidence: a dry run of a draft SOP on this clip, or a re-analysis,
     // then detects only what these did not see (services/detector/detection-cache.ts).
     const detections = await DetectionCache.open(join(deps.dataDir, 'evidence', clip.id, DETECTION_CACHE_FILE));
+    let lease: ClipDetectorsLease | undefined;
+    let failure: unknown;
     try {
+      lease = await leaseFor(files, camera.name);
       const result = await analyze({
         clipPath: clip.path,
         sops: files.map((f) => f.compiled as unknown as CompiledSop),
@@ -98,6 +116,7 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
         // The recording time makes schedules (opening hours, shifts) apply and gives the results clock times.
         ...(clip.recordedAt === null ? {} : { startAtMs: clip.recordedAt.getTime() }),
         ...(deps.fps === undefined ? {} : { fps: deps.fps }),
+        ...(lease === undefined ? {} : { detector: lease.detector, faces: lease.faces }),
         evidenceDir: join(deps.dataDir, 'evidence', clip.id),
         detectionCache: detections,
         signal: controller.signal,
@@ -120,6 +139,8 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
       await clips.finish(clipId);
       return { status: 'success' };
     } catch (err) {
+      // A shutdown's abort says nothing about the detectors.
+      if (!controller.signal.aborted) failure = err;
       await writes;
       const reason = err instanceof Error ? err.message : String(err);
       if (controller.signal.aborted) return await backToQueue();
@@ -127,6 +148,7 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
       await clips.requeue(clipId);
       return { status: 'failed', reason, retry: true };
     } finally {
+      lease?.release(failure);
       clearInterval(heartbeat);
       running.delete(controller);
       // Every answer is right for its pixels whatever became of the run; a cache that cannot be written is only slower.
@@ -138,6 +160,13 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
     handle,
     abortAll: () => {
       for (const c of running) c.abort();
+    },
+    warm: async () => {
+      const clip = deps.detectors === undefined ? undefined : await clips.lastAnalysed();
+      if (clip === undefined || clip.cameraId === null) return;
+      const camera = await cameras.get(clip.cameraId, [clip.storeId]);
+      if (camera === undefined) return;
+      (await leaseFor(await sopFiles.enabledForCamera(clip.storeId, camera), camera.name))?.release();
     },
   };
 }

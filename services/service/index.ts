@@ -9,6 +9,7 @@ import { defaultQueueSettings, openJobQueue, startWorkers, type JobQueue, type O
 import { openSecretBox } from '../core/secrets.ts';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../core/storage/index.ts';
 import { createClipAnalyseWorker } from './clip-analyse.handler.ts';
+import { ClipDetectors } from './clip-detectors.ts';
 import { SessionRepository } from '../core/storage/sessions.repository.ts';
 import { handlerRegistry } from './handlers.ts';
 import { loadConfig, type SopwatchConfig } from '../core/config.ts';
@@ -19,6 +20,7 @@ import { startLiveFor, type ServiceLiveOptions } from './live-wiring.ts';
 import type { LiveWorker } from './live-worker.ts';
 
 export { createClipAnalyseWorker, type AnalyzeFn, type ClipAnalyseDeps, type ClipAnalyseWorker } from './clip-analyse.handler.ts';
+export { ClipDetectors, type ClipDetectorsLease, type ClipDetectorsOptions } from './clip-detectors.ts';
 export { startReconciler, type Reconciler, type ReconcilerOptions } from './reconciler.ts';
 export { startLiveWorker, type LiveWorker, type LiveWorkerOptions } from './live-worker.ts';
 export type { ServiceLiveOptions } from './live-wiring.ts';
@@ -42,6 +44,8 @@ export interface ServiceOptions {
   live?: ServiceLiveOptions;
   /** sopwatch.yaml, already loaded (default: loaded from SOPWATCH_CONFIG or ./sopwatch.yaml). */
   config?: SopwatchConfig;
+  /** The clip worker's detectors, kept warm across jobs and closed with the service (default: a new ClipDetectors). */
+  clipDetectors?: ClipDetectors;
 }
 
 export interface RunningService {
@@ -86,8 +90,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     throw err;
   }
   const settings = { ...defaultQueueSettings, ...queueSettings };
+  // Loading the models took seconds of CPU per clip, before its first alert: the worker keeps them between clips.
+  const detectors = env.roles.includes('worker') ? (options.clipDetectors ?? new ClipDetectors()) : undefined;
   const worker = createClipAnalyseWorker({
     db, dataDir: env.dataDir, maxAttempts: settings.attempts, ...(env.analysisFps === undefined ? {} : { fps: env.analysisFps }),
+    ...(detectors === undefined ? {} : { detectors }),
     // Well inside the reconciler's idle time, so a clip being analysed never looks abandoned.
     heartbeatMs: Math.max(250, Math.min(15_000, Math.floor((reconcile.idleMs ?? DEFAULT_RECONCILE_IDLE_MS) / 4))),
   });
@@ -99,6 +106,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       const config = options.config ?? (await loadConfig(env.configPath));
       notifier = createNotifier({ db, queue, config: config.notify, transports: { http: jsonPoster(outboundPolicies(env).service) }, onError: (err) => running.app?.log.warn({ err }, 'notifier pass failed') });
       const retentionSweep = createRetentionSweepHandler({ db, dataDir: env.dataDir });
+      // Ready for the camera that sent the last clip, before the next one arrives (a queued clip shares the start).
+      void worker.warm().catch((err: unknown) => running.app?.log.warn({ err }, 'warming the clip detectors failed'));
       startWorkers(queue, handlerRegistry(worker, { notificationSend: notifier.handleSend, retentionSweep }));
       notifier.start();
       retention = startRetentionSchedule({ queue, onError: (err) => running.app?.log.warn({ err }, 'retention schedule failed') });
@@ -143,6 +152,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     running.reconciler?.stop();
     await running.app?.close();
     await queue.close();
+    await detectors?.close();
     await db.close();
     throw err;
   }
@@ -161,6 +171,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       await notifier?.stop();
       worker.abortAll();
       await queue.close();
+      await detectors?.close();
       await db.close();
     })();
     return closing;

@@ -150,6 +150,12 @@ export class ClipRepository {
     return r.rows.map(toClip);
   }
 
+  /** The clip whose analysis started last, in any store (a starting worker readies the detector its camera needs). */
+  async lastAnalysed(): Promise<Clip | undefined> {
+    const r = await this.db.query('SELECT * FROM clips WHERE started_at IS NOT NULL AND camera_id IS NOT NULL ORDER BY started_at DESC LIMIT 1');
+    return r.rows[0] === undefined ? undefined : toClip(r.rows[0]);
+  }
+
   /** Clips not finished and untouched for `idleMs`: the reconciler queues them again (Redis may have lost them). */
   async listUnfinished(idleMs: number, limit = 100): Promise<Clip[]> {
     const r = await this.db.query(
