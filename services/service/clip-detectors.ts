@@ -26,7 +26,7 @@ export interface ClipDetectorsLease {
 }
 
 const CLOSED = 'the clip detectors are closed: the worker is shutting down';
-/** About 400 MiB held by the pool's and the face finder's threads (BENCHMARKS.md) against seconds of CPU per clip. */
+/** The four model threads hold 400-500 MiB while warm (BENCHMARKS.md), against seconds of CPU saved per clip. */
 const DEFAULT_IDLE_MS = 600_000;
 
 interface Closable {
