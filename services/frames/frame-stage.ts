@@ -11,11 +11,11 @@
 // change is located by halving: the middle waiting frame is detected and compared with both ends, and so on, so a
 // rule's edge falls on the frame it would fall on if every frame had been detected (one change between probes
 // costs about log2(frames between) calls instead of one per frame).
-import type { Detection, Detections, Frame, Polygon } from '../core/contracts.ts';
+import type { Detections, Frame, Polygon } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import { createTracker, type Tracker } from '../detector/tracker.ts';
 import { MotionDetector, type MotionOptions } from './motion.ts';
-import { cropFrame, intersects, uncrop, WHOLE, zoneState, type Region } from './region.ts';
+import { cropFrame, intersects, readsDetection, uncrop, WHOLE, zoneState, type Region } from './region.ts';
 
 export interface GateOptions {
   /** False: every frame goes to the detector (the behaviour before the gate). Default true. */
@@ -147,7 +147,8 @@ export class FrameStage {
     const moving = m.boxes.some((b) => intersects(b, this.o.region.box));
     if (moving) this.s.motionFrames += 1;
     const entry: Entry = { frame, motion: moving };
-    if (this.isProbe(frame, moving, m.reset)) this.probe(entry, 'probe');
+    const why = this.probeReason(frame, moving, m.reset);
+    if (why !== undefined) this.probe(entry, why);
     this.queue.push(entry);
     return this.settle(false);
   }
@@ -155,10 +156,7 @@ export class FrameStage {
   /** End of the stream (or of a segment): the frames still waiting are settled. */
   async flush(): Promise<StagedFrame[]> {
     const last = this.queue.at(-1);
-    if (last !== undefined && last.det === undefined && last.motion) {
-      this.s.probes.end += 1;
-      this.probe(last, 'probe');
-    }
+    if (last !== undefined && last.det === undefined && last.motion) this.probe(last, 'end');
     return this.settle(true);
   }
 
@@ -166,12 +164,6 @@ export class FrameStage {
     // Gated detections are at least a frame apart and often a second: a track not matched by overlap is looked for
     // by centre distance at once (a person walking in moves more than a box between two calls).
     return createTracker(this.gate.enabled ? { maxMissedMs: Math.max(2000, this.gate.refreshMs + 1000), sparseMs: 0 } : {});
-  }
-
-  private isProbe(frame: Frame, moving: boolean, reset: boolean): boolean {
-    const why = this.probeReason(frame, moving, reset);
-    if (why !== undefined) this.s.probes[why] += 1;
-    return why !== undefined;
   }
 
   private probeReason(frame: Frame, moving: boolean, reset: boolean): ProbeReason | undefined {
@@ -186,12 +178,15 @@ export class FrameStage {
     return since >= ((this.anchor?.tracked.items.length ?? 0) > 0 ? this.gate.refreshMs : this.gate.idleMs) ? 'refresh' : undefined;
   }
 
-  /** `probe`: a scheduled call (the gate's clock restarts); `fill`: locating a change; `confirm`: a new track's next frame. */
-  private probe(entry: Entry, kind: 'probe' | 'fill' | 'confirm'): void {
+  /**
+   * Sends a frame to the detector. A `fill` (locating a change) and a `confirm` of a frame already waiting in the
+   * queue leave the gate's clock alone; every other call restarts it.
+   */
+  private probe(entry: Entry, why: ProbeReason | 'fill', scheduled = why !== 'fill'): void {
     this.s.detectorCalls += 1;
-    if (kind === 'fill') this.s.fills += 1;
-    else if (kind === 'confirm') this.s.probes.confirm += 1;
-    else {
+    if (why === 'fill') this.s.fills += 1;
+    else this.s.probes[why] += 1;
+    if (scheduled) {
       this.lastProbeMs = entry.frame.tMs;
       this.forceNext = false;
     }
@@ -239,8 +234,7 @@ export class FrameStage {
         const k = this.queue.findIndex((e) => e.det !== undefined);
         if (k < 0) {
           if (!all) break;
-          this.s.probes.end += 1;
-          this.probe(this.queue.at(-1) as Entry, 'probe');
+          this.probe(this.queue.at(-1) as Entry, 'end');
           continue;
         }
         const next = this.queue[k] as Entry;
@@ -269,13 +263,11 @@ export class FrameStage {
     this.anchor = { tracked, state, occupied: /@\d/.test(state) };
     // A new track is confirmed by the next detection: ask for it on the very next frame (as if every frame were
     // detected), so that an entry is not late; the next frame may already be waiting in the queue.
-    const keys = this.o.region.keys;
-    const read = (i: Detection): boolean => i.kind !== 'face' && (keys === undefined || keys.includes(`${i.kind}:${i.label}`));
-    if (this.gate.enabled && tracked.items.some((i) => read(i) && i.trackId === undefined)) {
+    if (this.gate.enabled && tracked.items.some((i) => readsDetection(i, this.o.region.keys) && i.trackId === undefined)) {
       const next = this.queue[0];
       if (next === undefined) this.forceNext = true;
       else if (next.det === undefined) {
-        this.probe(next, 'confirm');
+        this.probe(next, 'confirm', false);
       }
     }
     return { frame: entry.frame, detections: tracked, detected: true, motion: entry.motion };

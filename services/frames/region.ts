@@ -113,16 +113,19 @@ export function uncrop(d: Detections, box: Box, full: Pick<Frame, 'width' | 'hei
  * (feet for persons, centres otherwise) and in the whole picture. Two frames with the same state give the same
  * observations, whatever the exact boxes.
  */
+/** Whether the rules behind these keys can see this detection (faces never: no rule reads them). */
+export function readsDetection(item: Detection, keys: readonly string[] | undefined): boolean {
+  return item.kind !== 'face' && (keys === undefined || keys.includes(`${item.kind}:${item.label}`));
+}
+
 export function zoneState(d: Detections, zones: readonly Polygon[], keys?: readonly string[]): string {
   const counts = new Map<string, number>();
-  const wanted = keys === undefined ? undefined : new Set(keys);
   const add = (key: string): void => {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
   for (const item of d.items) {
-    if (item.kind === 'face') continue;
+    if (!readsDetection(item, keys)) continue;
     const key = `${item.kind}:${item.label}`;
-    if (wanted !== undefined && !wanted.has(key)) continue;
     add(`${key}@*`);
     const p = item.kind === 'person' ? footPoint(item.box) : boxCentre(item.box);
     for (const [i, zone] of zones.entries()) if (pointInPolygon(p, zone)) add(`${key}@${i}`);
