@@ -18,6 +18,16 @@ export interface Region {
    * passing on a belt watched for knives changes nothing a rule reads. Absent: everything counts.
    */
   keys?: string[];
+  /**
+   * Whether a rule counts things anywhere in the picture (zone `*`, or no zones at all). When not, what moves outside
+   * every zone is no change to the rules, and the zone state leaves the whole-picture counts out. Absent: counted.
+   */
+  anywhere?: boolean;
+  /**
+   * The shortest exit smoothing of the rules, ms: an absence briefer than this ends no episode, so while something
+   * stands in a zone a detector call this often misses nothing a rule would act on. Absent: unknown.
+   */
+  exitMs?: number;
 }
 
 /** The zone-state keys one leaf condition reads. */
@@ -46,8 +56,11 @@ export function regionFor(sops: ReadonlyArray<{ sop: CompiledSop; zones: Record<
   const keys = new Set<string>();
   let whole = false;
   let upward = false;
+  let exitMs = Infinity;
   for (const { sop, zones: byName } of sops) {
-    for (const leaf of sop.rules.filter((r) => r.enabled).flatMap(ruleConditions).flatMap(leafConditions)) {
+    const enabled = sop.rules.filter((r) => r.enabled);
+    for (const r of enabled) exitMs = Math.min(exitMs, r.smoothing.exitMs);
+    for (const leaf of enabled.flatMap(ruleConditions).flatMap(leafConditions)) {
       for (const k of keysOf(leaf)) keys.add(k);
       const poly = leaf.zone === '*' ? undefined : byName[leaf.zone];
       if (poly === undefined) {
@@ -59,14 +72,15 @@ export function regionFor(sops: ReadonlyArray<{ sop: CompiledSop; zones: Record<
     }
   }
   const seen = [...keys].sort();
-  if (whole || zones.length === 0) return { box: WHOLE, zones, keys: seen };
+  const exit = Number.isFinite(exitMs) ? { exitMs } : {};
+  if (whole || zones.length === 0) return { box: WHOLE, zones, keys: seen, anywhere: true, ...exit };
   const xs = zones.flatMap((p) => p.map((q) => q[0]));
   const ys = zones.flatMap((p) => p.map((q) => q[1]));
   const x0 = clamp(Math.min(...xs) - margin);
   const x1 = clamp(Math.max(...xs) + margin);
   const y0 = upward ? 0 : clamp(Math.min(...ys) - margin);
   const y1 = clamp(Math.max(...ys) + margin);
-  return { box: [x0, y0, x1 - x0, y1 - y0], zones, keys: seen };
+  return { box: [x0, y0, x1 - x0, y1 - y0], zones, keys: seen, anywhere: false, ...exit };
 }
 
 export function intersects(a: Box, b: Box): boolean {
@@ -118,7 +132,7 @@ export function readsDetection(item: Detection, keys: readonly string[] | undefi
   return item.kind !== 'face' && (keys === undefined || keys.includes(`${item.kind}:${item.label}`));
 }
 
-export function zoneState(d: Detections, zones: readonly Polygon[], keys?: readonly string[]): string {
+export function zoneState(d: Detections, zones: readonly Polygon[], keys?: readonly string[], anywhere = true): string {
   const counts = new Map<string, number>();
   const add = (key: string): void => {
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -126,7 +140,7 @@ export function zoneState(d: Detections, zones: readonly Polygon[], keys?: reado
   for (const item of d.items) {
     if (!readsDetection(item, keys)) continue;
     const key = `${item.kind}:${item.label}`;
-    add(`${key}@*`);
+    if (anywhere) add(`${key}@*`);
     const p = item.kind === 'person' ? footPoint(item.box) : boxCentre(item.box);
     for (const [i, zone] of zones.entries()) if (pointInPolygon(p, zone)) add(`${key}@${i}`);
   }
