@@ -31,17 +31,28 @@ export interface MotionResult {
 /** Gray levels of `frame` averaged over blocks, into a `w` x `h` picture. */
 function shrinkGray(frame: Frame, w: number, h: number): Float32Array {
   const out = new Float32Array(w * h);
-  const counts = new Uint16Array(w * h);
+  const counts = new Uint32Array(w * h);
   const { width, height, rgb } = frame;
-  const xs = new Int32Array(width);
-  for (let x = 0; x < width; x++) xs[x] = Math.min(w - 1, Math.floor((x * w) / width));
+  // The columns where each block of a row ends: a row's pixels are summed block by block in a local, written once.
+  const ends = new Int32Array(w);
+  for (let bx = 0; bx < w; bx++) ends[bx] = Math.min(width, Math.ceil(((bx + 1) * width) / w));
   for (let y = 0; y < height; y++) {
     const row = Math.min(h - 1, Math.floor((y * h) / height)) * w;
     let i = y * width * 3;
-    for (let x = 0; x < width; x++, i += 3) {
-      const k = row + (xs[x] as number);
-      out[k] = (out[k] as number) + 0.299 * (rgb[i] as number) + 0.587 * (rgb[i + 1] as number) + 0.114 * (rgb[i + 2] as number);
-      counts[k] = (counts[k] as number) + 1;
+    let x = 0;
+    for (let bx = 0; bx < w; bx++) {
+      const end = ends[bx] as number;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      const n = end - x;
+      for (; x < end; x++, i += 3) {
+        r += rgb[i] as number;
+        g += rgb[i + 1] as number;
+        b += rgb[i + 2] as number;
+      }
+      out[row + bx] = (out[row + bx] as number) + 0.299 * r + 0.587 * g + 0.114 * b;
+      counts[row + bx] = (counts[row + bx] as number) + n;
     }
   }
   for (let k = 0; k < out.length; k++) out[k] = (out[k] as number) / Math.max(1, counts[k] as number);
