@@ -21,8 +21,10 @@ export interface GateOptions {
   /** False: every frame goes to the detector (the behaviour before the gate). Default true. */
   enabled?: boolean;
   /**
-   * Motion in the region while something stands in a zone: detect at least this often, ms. Default 1000. Edges
-   * between probes are found by halving, so this bounds how brief an event can be and still be seen, not timing.
+   * Motion in the region while something stands in a zone: detect at least this often, ms. Edges between probes are
+   * found by halving, so this bounds how brief an absence can be and still be seen, not timing. Default: the rules'
+   * shortest exit smoothing (an absence briefer than that ends no episode; 1500 ms for the default smoothing), kept
+   * within 250-2000 ms; 1000 when the rules are not known.
    */
   busyMs?: number;
   /**
@@ -111,7 +113,7 @@ export class FrameStage {
     const g = o.gate ?? {};
     this.gate = {
       enabled: g.enabled ?? true,
-      busyMs: g.busyMs ?? 1000,
+      busyMs: g.busyMs ?? Math.min(2000, Math.max(250, o.region.exitMs ?? 1000)),
       watchMs: g.watchMs ?? 2000,
       settleMs: g.settleMs ?? 1000,
       refreshMs: g.refreshMs ?? 2000,
@@ -240,7 +242,7 @@ export class FrameStage {
         const next = this.queue[k] as Entry;
         if (!mayWait()) break;
         const raw = await (next.det as Promise<Detections>);
-        if (this.anchor === undefined || zoneState(raw, this.o.region.zones, this.o.region.keys) !== this.anchor.state) {
+        if (this.anchor === undefined || zoneState(raw, this.o.region.zones, this.o.region.keys, this.o.region.anywhere) !== this.anchor.state) {
           // Something changed in between: find where by halving (the middle frame tells which half changed).
           this.probe(this.queue[(k - 1) >> 1] as Entry, 'fill');
         } else {
@@ -259,7 +261,7 @@ export class FrameStage {
   private take(entry: Entry, raw: Detections): StagedFrame {
     this.s.detectorMs += raw.inferenceMs;
     const tracked = this.tracker.update(raw);
-    const state = zoneState(raw, this.o.region.zones, this.o.region.keys);
+    const state = zoneState(raw, this.o.region.zones, this.o.region.keys, this.o.region.anywhere);
     this.anchor = { tracked, state, occupied: /@\d/.test(state) };
     // A new track is confirmed by the next detection: ask for it on the very next frame (as if every frame were
     // detected), so that an entry is not late; the next frame may already be waiting in the queue.

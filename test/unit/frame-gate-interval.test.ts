@@ -1,0 +1,97 @@
+// How often the gate calls the detector while something stands in a zone follows the rules' exit smoothing (an
+// absence briefer than it ends no episode), and an absence that long is seen on exactly its frames wherever it falls
+// between two calls. The detector here is a double that answers from a script of where the person stands, so the
+// test is about the gate's scheduling alone (the real model's side is test/medium/frame-gate.test.ts).
+import { describe, expect, it } from 'vitest';
+import type { Detections, Frame, Polygon } from '../../services/core/contracts.ts';
+import { FrameStage, regionFor, type StagedFrame } from '../../services/frames/index.ts';
+import { loadSopText } from '../../services/rules/sop-loader.ts';
+import { observe } from '../../services/rules/observe.ts';
+
+const W = 160;
+const H = 90;
+const FPS = 5;
+const SINK: Polygon = [[0.4, 0.5], [0.8, 0.5], [0.8, 0.95], [0.4, 0.95]];
+const zones = { sink: SINK };
+
+const sop = (smoothing: string): string => `
+id: gate-interval
+title: Gate interval
+version: 1
+cameras: [cam-1]
+${smoothing}
+zones:
+  cam-1:
+    sink: [[0.4, 0.5], [0.8, 0.5], [0.8, 0.95], [0.4, 0.95]]
+rules:
+  - id: wash
+    kind: duration
+    when: { person_in: sink }
+    min: 20s
+`;
+
+/** A frame with a bright square that moves every frame inside the sink zone (motion on every frame). */
+function frame(i: number): Frame {
+  const rgb = Buffer.alloc(W * H * 3, 60);
+  const x0 = 70 + (i % 10) * 3;
+  for (let y = 55; y < 70; y++) rgb.fill(230, (y * W + x0) * 3, (y * W + x0 + 12) * 3);
+  return { cameraId: 'cam-1', index: i, tMs: Math.round((i * 1000) / FPS), width: W, height: H, rgb };
+}
+
+/** A detector double: a person stands at the sink on every frame but those of `absent`. */
+function scripted(absent: (index: number) => boolean): { detect: (f: Frame) => Promise<Detections> } {
+  return {
+    detect: async (f) => ({
+      cameraId: f.cameraId, frameIndex: f.index, tMs: f.tMs, width: f.width, height: f.height, inferenceMs: 1,
+      items: absent(f.index) ? [] : [{ kind: 'person', label: 'person', score: 0.9, box: [0.55, 0.3, 0.1, 0.55] }],
+    }),
+  };
+}
+
+/** Every frame to the detector: the reference the gate must match. */
+const EVERY = { busyMs: 0, watchMs: 0, settleMs: 0, refreshMs: 0, idleMs: 0 };
+
+async function run(smoothing: string, frames: number, absent: (index: number) => boolean, gate?: typeof EVERY): Promise<{ out: StagedFrame[]; stage: FrameStage }> {
+  const loaded = loadSopText(sop(smoothing), 'gate.yaml');
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const region = regionFor([{ sop: loaded.sop, zones }]);
+  const stage = new FrameStage({ cameraId: 'cam-1', detector: scripted(absent), region, ...(gate === undefined ? {} : { gate }) });
+  const out: StagedFrame[] = [];
+  for (let i = 0; i < frames; i++) out.push(...(await stage.push(frame(i))));
+  out.push(...(await stage.flush()));
+  return { out, stage };
+}
+
+const atSink = (s: StagedFrame): boolean => observe(s.detections, zones).observations.some((o) => o.kind === 'person' && o.zone === 'sink');
+
+describe('the gate while something stands in a zone', () => {
+  it('calls the detector at the rules\' exit smoothing, within 0.25-2 s', async () => {
+    const motionCalls = async (smoothing: string): Promise<number> => (await run(smoothing, 30 * FPS, () => false)).stage.stats().probes.motion;
+    // 30 s with motion on every frame and a person always there: one call per interval (rounded up to a frame).
+    const byDefault = await motionCalls(''); // exit 1500 ms -> every 8th frame (1.6 s)
+    const slow = await motionCalls('smoothing: { exit: 5s }'); // capped at 2 s -> every 10th frame
+    const quick = await motionCalls('smoothing: { exit: 600ms }'); // every 3rd frame
+    expect(byDefault).toBeGreaterThanOrEqual(17);
+    expect(byDefault).toBeLessThanOrEqual(19);
+    expect(slow).toBeGreaterThanOrEqual(14);
+    expect(slow).toBeLessThanOrEqual(15);
+    expect(quick).toBeGreaterThanOrEqual(48);
+    expect(quick).toBeLessThanOrEqual(50);
+  });
+
+  it('sees an absence as long as the exit smoothing on exactly its frames, wherever it falls between two calls', async () => {
+    // The default exit smoothing is 1.5 s: an absence of 8 frames (1.6 s) at 5 fps, started at every offset.
+    for (let start = 10; start < 18; start++) {
+      const absent = (i: number): boolean => i >= start && i < start + 8;
+      const { out, stage } = await run('', 40, absent);
+      const every = await run('', 40, absent, EVERY);
+      expect(out.map((s) => s.frame.index)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      // The reference sees the absence on exactly its frames (after the tracker's first confirmation)...
+      expect(every.out.filter((s) => s.frame.index > 1 && atSink(s) === absent(s.frame.index))).toEqual([]);
+      // ...and the gated run sees what the reference sees, frame by frame.
+      const differ = out.filter((s, i) => atSink(s) !== atSink(every.out[i] as StagedFrame)).map((s) => s.frame.index);
+      expect(differ, `absence from frame ${start}`).toEqual([]);
+      expect(stage.stats().detectorCalls).toBeLessThan(20);
+    }
+  });
+});
