@@ -38,13 +38,21 @@ function frame(i: number): Frame {
   return { cameraId: 'cam-1', index: i, tMs: Math.round((i * 1000) / FPS), width: W, height: H, rgb };
 }
 
-/** A detector double: a person stands at the sink on every frame but those of `absent`. */
-function scripted(absent: (index: number) => boolean): { detect: (f: Frame) => Promise<Detections> } {
+/**
+ * A detector double: a person stands at the sink on every frame but those of `absent`. With `delayMs`, each answer
+ * takes that long (a timer); `asked` records the frames it was asked about.
+ */
+function scripted(absent: (index: number) => boolean, delayMs?: (call: number) => number, asked: number[] = []): { detect: (f: Frame) => Promise<Detections> } {
   return {
-    detect: async (f) => ({
-      cameraId: f.cameraId, frameIndex: f.index, tMs: f.tMs, width: f.width, height: f.height, inferenceMs: 1,
-      items: absent(f.index) ? [] : [{ kind: 'person', label: 'person', score: 0.9, box: [0.55, 0.3, 0.1, 0.55] }],
-    }),
+    detect: async (f) => {
+      asked.push(f.index);
+      const wait = delayMs?.(asked.length) ?? 0;
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      return {
+        cameraId: f.cameraId, frameIndex: f.index, tMs: f.tMs, width: f.width, height: f.height, inferenceMs: 1,
+        items: absent(f.index) ? [] : [{ kind: 'person', label: 'person', score: 0.9, box: [0.55, 0.3, 0.1, 0.55] }],
+      };
+    },
   };
 }
 
@@ -93,5 +101,36 @@ describe('the gate while something stands in a zone', () => {
       expect(differ, `absence from frame ${start}`).toEqual([]);
       expect(stage.stats().detectorCalls).toBeLessThan(20);
     }
+  });
+});
+
+describe('the gate on a faster or slower detector', () => {
+  it('asks for the same frames and gives the same output, whatever the detector\'s speed', async () => {
+    // Empty, then a person at the sink from frame 12 to 39, then empty; two calls may be in flight (a clip's two
+    // detector threads). Answers at once, after 5 ms, or alternately slow and quick: one schedule.
+    const absent = (i: number): boolean => i < 12 || i >= 40;
+    const loaded = loadSopText(sop(''), 'gate.yaml');
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    const region = regionFor([{ sop: loaded.sop, zones }]);
+    const runAt = async (delayMs: (call: number) => number): Promise<{ asked: number[]; seen: boolean[] }> => {
+      const asked: number[] = [];
+      const stage = new FrameStage({ cameraId: 'cam-1', detector: scripted(absent, delayMs, asked), region, lookahead: 1 });
+      const out: StagedFrame[] = [];
+      for (let i = 0; i < 60; i++) {
+        out.push(...(await stage.push(frame(i))));
+        // Time passes between frames (decoding the next one): a quick answer is back before the next frame.
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      out.push(...(await stage.flush()));
+      return { asked: [...asked].sort((a, b) => a - b), seen: out.map(atSink) };
+    };
+    const instant = await runAt(() => 0);
+    const slow = await runAt(() => 5);
+    const mixed = await runAt((call) => (call % 2 === 0 ? 8 : 0));
+    expect(instant.seen.slice(14, 40).every(Boolean)).toBe(true);
+    expect(slow.asked).toEqual(instant.asked);
+    expect(mixed.asked).toEqual(instant.asked);
+    expect(slow.seen).toEqual(instant.seen);
+    expect(mixed.seen).toEqual(instant.seen);
   });
 });
