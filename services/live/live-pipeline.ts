@@ -14,7 +14,10 @@ import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engin
 import { observe } from '../rules/observe.ts';
 import { EvidenceRing, type WatchedFrame } from './evidence-ring.ts';
 
-/** Live: motion in an empty region is detected at least this often (clips wait up to 2 s, halving finds the edge). */
+/**
+ * Live: motion in the region is detected at least this often, empty or not (clips wait up to 2 s when empty and the
+ * rules' exit smoothing when not, halving finds the edge): frames wait for the next call before the rules see them.
+ */
 const LIVE_WATCH_MS = 1000;
 
 export type LiveEvent =
@@ -110,13 +113,14 @@ export class LivePipeline {
     this.ring = new EvidenceRing(this.beforeMs + this.afterMs + 5000, o.evidence?.maxFrames ?? 120);
     this.sops = sopsForCamera(o.sops, o.cameraId, o.cameraTags ?? []);
     const zoned = this.sops.map((sop) => ({ sop, zones: createRuleEngine([sop], { cameraId: o.cameraId, cameraTags: o.cameraTags ?? [] }).zonesFor(sop) }));
+    const region = regionFor(zoned);
     this.stage = new FrameStage({
       cameraId: o.cameraId,
       detector: o.detector,
-      region: regionFor(zoned),
+      region,
       masks: masksFor(this.sops, o.cameraId, o.cameraTags ?? []),
       // Frames with motion wait for the next detector call before the rules see them: a second at most, live.
-      gate: { watchMs: LIVE_WATCH_MS, ...o.gate },
+      gate: { watchMs: LIVE_WATCH_MS, busyMs: Math.min(LIVE_WATCH_MS, region.exitMs ?? LIVE_WATCH_MS), ...o.gate },
     });
   }
 
