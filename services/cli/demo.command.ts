@@ -5,9 +5,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sampleSop } from '../demo/sample-clip.ts';
 import { cachedSampleClip } from '../demo/clip-cache.ts';
-import { analyzeClip, formatReport } from '../analysis/index.ts';
+import { analyzeClip, formatReport, modelNeedsFor } from '../analysis/index.ts';
 import { createFaceFinder } from '../analysis/face-finder.ts';
-import { DetectionCache, type DetectionCacheStats } from '../detector/index.ts';
+import { createDetector, DetectionCache, type DetectionCacheStats } from '../detector/index.ts';
 import { loadSopDir } from '../rules/sop-loader.ts';
 import { createProgressBar } from './progress.ts';
 import { env } from '../core/env.ts';
@@ -54,8 +54,6 @@ export async function run(args: string[]): Promise<number> {
   if (values.fresh) await rm(cacheDir, { recursive: true, force: true });
   await Promise.all([mkdir(dir, { recursive: true }), mkdir(cacheDir, { recursive: true })]);
 
-  const clip = await cachedSampleClip(cacheDir);
-  process.stderr.write(`demo: ${clip.generated ? 'generated' : 'reusing'} the sample clip ${clip.path}\n`);
   const sopPath = join(dir, 'hand-wash-demo.yaml');
   await writeFile(sopPath, sampleSop());
   const loaded = await loadSopDir([sopPath]);
@@ -70,6 +68,17 @@ export async function run(args: string[]): Promise<number> {
     DetectionCache.open(join(cacheDir, 'detections.json.gz')),
     DetectionCache.open(join(cacheDir, 'faces.json.gz'), { detector: { threads: 1 } }),
   ]);
+  // With no answers kept the detector will run on every frame it is given: its models load while the clip is made.
+  const early = detections.stats().file === 'loaded' ? undefined : createDetector({ needs: modelNeedsFor(loaded.sops) });
+  const [made, started] = await Promise.allSettled([cachedSampleClip(cacheDir), early]);
+  const detector = started.status === 'fulfilled' ? started.value : undefined;
+  if (made.status === 'rejected' || started.status === 'rejected') {
+    await detector?.close();
+    throw made.status === 'rejected' ? made.reason : (started as PromiseRejectedResult).reason;
+  }
+  const clip = made.value;
+  process.stderr.write(`demo: ${clip.generated ? 'generated' : 'reusing'} the sample clip ${clip.path}\n`);
+
   const faces = createFaceFinder({ cache: faceAnswers });
   const bar = createProgressBar('analyze', process.stderr);
   let result: Awaited<ReturnType<typeof analyzeClip>>;
@@ -79,11 +88,12 @@ export async function run(args: string[]): Promise<number> {
       sops: loaded.sops,
       evidenceDir: join(dir, 'evidence'),
       detectionCache: detections,
+      ...(detector === undefined ? {} : { detector }),
       faces,
       onProgress: (p) => bar.update(p.fraction, p.phase === 'detect' ? `${p.frames} frames` : p.phase, p.phase),
     });
   } finally {
-    await faces.close();
+    await Promise.all([faces.close(), detector?.close()]);
   }
   bar.done(`${result.frames} frames`);
   // Saved after the run: an interrupted run keeps the previous answers.
