@@ -1,7 +1,7 @@
 // `sopwatch demo`: generates a sample clip from photos that npm installs, analyses it, and shows the violation.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sampleSop } from '../demo/sample-clip.ts';
 import { cachedSampleClip } from '../demo/clip-cache.ts';
@@ -76,8 +76,11 @@ export async function run(args: string[]): Promise<number> {
     await detector?.close();
     throw made.status === 'rejected' ? made.reason : (started as PromiseRejectedResult).reason;
   }
-  const clip = made.value;
-  process.stderr.write(`demo: ${clip.generated ? 'generated' : 'reusing'} the sample clip ${clip.path}\n`);
+  const kept = made.value;
+  // In the output folder under its usual name (a hard link, else a copy): the report and the timeline name it.
+  const clip = { ...kept, path: join(dir, 'sample-kitchen.mp4') };
+  await link(kept.path, clip.path).catch(() => copyFile(kept.path, clip.path));
+  process.stderr.write(`demo: ${kept.generated ? 'generated' : 'reusing'} the sample clip ${kept.path}\n`);
 
   const faces = createFaceFinder({ cache: faceAnswers });
   const bar = createProgressBar('analyze', process.stderr);
