@@ -12,7 +12,7 @@ import type { VlmAgent } from '../agent/index.ts';
 import { resolveCamera } from './camera.ts';
 import { modelNeedsFor } from './detector-needs.ts';
 import { answerVerifyRequests } from './verify.ts';
-import { timelineTimes, writeTimeline, writeViolationEvidence, type EvidenceContext, type FrameSource } from './evidence.ts';
+import { prepareThumbnail, timelineTimes, writeTimeline, writeViolationEvidence, type EvidenceContext, type FrameSource } from './evidence.ts';
 import { createFaceFinder, type FaceFinder } from './face-finder.ts';
 import { FrameRing } from './frame-ring.ts';
 import { reviewJson, runJson, violationJson, type ReviewJson, type RunJson, type ViolationJson } from './violation-json.ts';
@@ -95,7 +95,10 @@ export interface ClipAnalysisResult {
     detectorReasons?: Record<string, number>;
     /** Wall time of each stage after detection, ms. */
     verifyMs?: number;
+    /** Wall time of the evidence work (keyframes, thumbnails, timeline), ms: the thumbnails' part runs beside the detection. */
     evidenceMs?: number;
+    /** What the analysis spent on evidence after its detection ended (last keyframes, thumbnails left, timeline), ms. */
+    evidenceAfterMs?: number;
   };
 }
 
@@ -179,7 +182,8 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const detections = new Map<number, Detections>();
   const collected: Collected = { violations: new Map(), reviews: new Map(), runs: new Map(), pending: [], owner: new Map() };
   // Decode once: keyframes come from the frames decoded here (the timeline's thumbnails are kept as they pass).
-  const ring = new FrameRing(options.clipPath, { pinned: options.evidenceDir === undefined || growing ? [] : timelineTimes(info.durationMs) });
+  const pins = options.evidenceDir === undefined || growing ? [] : timelineTimes(info.durationMs);
+  const ring = new FrameRing(options.clipPath, { pinned: pins });
   const keyframes: FrameSource = (tMs, cameraId) => ring.at(tMs, cameraId);
   const faces = options.faces ?? createFaceFinder();
   const evidenceCtx: EvidenceContext | undefined =
@@ -197,6 +201,21 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const streamed = new Set<string>();
   let verifyMs = 0;
   let evidenceMs = 0;
+  let evidenceAfterMs = 0;
+  // The timeline's thumbnails are scrubbed beside the detection as their frames pass, one at a time, instead of all
+  // after it (on 2 cores the face finder's thread and the detector's share them). A thumbnail that fails is
+  // writeTimeline's to report.
+  let thumbnailWork: Promise<void> = Promise.resolve();
+  const prepare = (ctx: EvidenceContext, tMs: number): void => {
+    thumbnailWork = thumbnailWork
+      .then(async () => {
+        const began = performance.now();
+        await prepareThumbnail(ctx, tMs);
+        evidenceMs += performance.now() - began;
+      })
+      .catch(() => undefined);
+  };
+  let nextPin = 0;
   let modelCalls = 0;
   let costUsd = 0;
 
@@ -205,6 +224,11 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const handle = (staged: StagedFrame): void => {
     const tracked = staged.detections;
     ring.add(staged.frame);
+    // A thumbnail's frame is the nearest to its time: settled once a frame at or past that time has been added.
+    for (; evidenceCtx !== undefined && nextPin < pins.length && tracked.tMs >= (pins[nextPin] ?? 0); nextPin++) {
+      const tMs = pins[nextPin] ?? 0;
+      prepare(evidenceCtx, tMs);
+    }
     // Only frames the detector saw: evidence draws their boxes.
     if (staged.detected) detections.set(tracked.frameIndex, tracked);
     for (const { engine, zones } of engines) collect(collected, engine, engine.push(observe(tracked, zones)));
@@ -227,9 +251,11 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       // A read that stopped early (an abandoned upload, a broken file): an episode ending near the cut may be an
       // artefact of it, so it is not streamed (the result still lists it, for the caller to judge).
       if (cutMs !== undefined && v.endMs >= cutMs) continue;
+      // Inline: the detection waits, so that the alert goes out first (the first alert is what a manager waits for).
       const began = performance.now();
       if (evidenceCtx !== undefined) await writeViolationEvidence(evidenceCtx, v, evidenceErrors);
       evidenceMs += performance.now() - began;
+      if (final) evidenceAfterMs += performance.now() - began;
       await options.onViolation?.(violationJson(v, options.startAtMs));
     }
   };
@@ -283,12 +309,17 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     await release(true, read.complete ? undefined : (read.stoppedAtMs ?? lastTMs) - 1000);
     if (evidenceCtx !== undefined) {
       options.onProgress?.({ phase: 'evidence', fraction: 1, frames, tMs: endMs });
+      const waitStart = performance.now();
+      await thumbnailWork;
       const began = performance.now();
       const title = `${options.clipPath.split('/').pop() ?? 'clip'} — ${sops.map((s) => s.title).join(', ')}`;
       timeline = await writeTimeline(evidenceCtx, { violations: [...collected.violations.values()], durationMs: endMs, title }, evidenceErrors);
       evidenceMs += performance.now() - began;
+      evidenceAfterMs += performance.now() - waitStart;
     }
   } finally {
+    // No thumbnail may still be in work on the face finder when it closes.
+    await thumbnailWork;
     if (!options.faces) await faces.close();
   }
   const evidence: ClipAnalysisResult['evidence'] =
@@ -331,6 +362,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       detectorReasons: { ...staged.probes, fill: staged.fills },
       verifyMs: Math.round(verifyMs),
       evidenceMs: Math.round(evidenceMs),
+      evidenceAfterMs: Math.round(evidenceAfterMs),
     },
   };
   recordModelUsage({ calls: verify.modelCalls, costUsd: verify.costUsd, cameraMs: endMs });

@@ -20,6 +20,11 @@ export interface EvidenceContext {
   /** The rules behind the violations, by `<sop>/<rule>`: titles for captions, zones to highlight. */
   rules: ReadonlyMap<string, Rule>;
   detections: ReadonlyMap<number, Detections>;
+  /**
+   * Timeline thumbnails scrubbed ahead of writeTimeline (prepareThumbnail), by their time: a frame with faces blurred
+   * and checked, undefined when the clip had no frame there, a rejection when it could not be made clean.
+   */
+  preparedThumbnails?: Map<number, Promise<Frame | undefined>>;
 }
 
 export interface EvidenceInput extends Omit<EvidenceContext, 'frames' | 'faces'> {
@@ -111,10 +116,9 @@ export async function writeTimeline(
   await mkdir(ctx.dir, { recursive: true });
   const thumbnails = [];
   for (const tMs of timelineTimes(input.durationMs, input.thumbnails)) {
-    const raw = await ctx.frames(tMs, 'timeline');
-    if (raw === undefined) continue;
     try {
-      thumbnails.push({ tMs, frame: await ctx.faces.scrub(raw), faceBoxes: [] });
+      const frame = await (ctx.preparedThumbnails?.get(tMs) ?? scrubbedAt(ctx, tMs));
+      if (frame !== undefined) thumbnails.push({ tMs, frame, faceBoxes: [] });
     } catch (err) {
       errors.push(`timeline thumbnail at ${clock(tMs)}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -138,6 +142,22 @@ export async function writeTimeline(
     errors.push(`timeline: ${err instanceof Error ? err.message : String(err)}`);
     return undefined;
   }
+}
+
+async function scrubbedAt(ctx: EvidenceContext, tMs: number): Promise<Frame | undefined> {
+  const raw = await ctx.frames(tMs, 'timeline');
+  return raw === undefined ? undefined : ctx.faces.scrub(raw);
+}
+
+/**
+ * Scrubs the timeline's thumbnail at `tMs` now (its frame has been decoded), so that writeTimeline finds it done: the
+ * analysis runs this beside the detection instead of after it. Resolves when done; a failure is writeTimeline's to
+ * report.
+ */
+export async function prepareThumbnail(ctx: EvidenceContext, tMs: number): Promise<void> {
+  const scrubbed = scrubbedAt(ctx, tMs);
+  (ctx.preparedThumbnails ??= new Map()).set(tMs, scrubbed);
+  await scrubbed.catch(() => undefined);
 }
 
 /** The timeline shows at most one thumbnail per this much of the clip: a short clip's neighbours would look alike. */

@@ -1,7 +1,7 @@
 // Finds and blurs every region that may show a face, before a frame is stored or sent anywhere.
 import sharp from 'sharp';
 import type { Box, Detection, Frame } from '../core/contracts.ts';
-import { createDetector, type Detector } from '../detector/index.ts';
+import { createDetector, type DetectionCache, type Detector } from '../detector/index.ts';
 import { blurFaces, FaceBlurError, headBoxes } from '../evidence/index.ts';
 
 export interface FaceRegions {
@@ -39,12 +39,23 @@ const LOOK = { faces: true, persons: true, pose: true, hands: false, objects: fa
  */
 const CHECK = { faces: true, persons: false, pose: false, hands: false, objects: false } as const;
 
+export interface FaceFinderOptions {
+  /**
+   * Kept answers of earlier runs (open it with `{ detector: { threads: 1 } }`; the caller saves it): a frame with
+   * exactly the same pixels gets exactly the detector's answer, and its models are loaded only for pixels never seen.
+   */
+  cache?: DetectionCache;
+}
+
 /** One-thread detectors (the full look and the face-only check), each created on first use. */
-export function createFaceFinder(): FaceFinder {
+export function createFaceFinder(options: FaceFinderOptions = {}): FaceFinder {
+  const { cache } = options;
   let looker: Promise<Detector> | undefined;
   let checker: Promise<Detector> | undefined;
-  const look = (): Promise<Detector> => (looker ??= createDetector({ needs: LOOK, threads: 1 }));
-  const check = (): Promise<Detector> => (checker ??= createDetector({ needs: CHECK, threads: 1 }));
+  const start = (needs: typeof LOOK | typeof CHECK): Promise<Detector> =>
+    cache === undefined ? createDetector({ needs, threads: 1 }) : Promise.resolve(cache.detector(needs));
+  const look = (): Promise<Detector> => (looker ??= start(LOOK));
+  const check = (): Promise<Detector> => (checker ??= start(CHECK));
   const find = async (frame: Frame): Promise<FaceRegions> => {
     const d = await (await look()).detect(frame);
     return {

@@ -53,6 +53,9 @@ export function formatReport(r: ClipAnalysisResult): string {
         `${perHour(s.detectMs / 1000)} detector s, ${perHour(s.modelCalls)} model calls`,
     );
   }
-  if (s.verifyMs !== undefined) out.push(`After detection: verify ${(s.verifyMs / 1000).toFixed(1)} s, evidence ${((s.evidenceMs ?? 0) / 1000).toFixed(1)} s`);
+  if (s.verifyMs !== undefined) {
+    const beside = s.evidenceAfterMs === undefined ? '' : ` (${((s.evidenceMs ?? 0) / 1000).toFixed(1)} s of evidence work in all, the rest beside the detection)`;
+    out.push(`After detection: verify ${(s.verifyMs / 1000).toFixed(1)} s, evidence ${((s.evidenceAfterMs ?? s.evidenceMs ?? 0) / 1000).toFixed(1)} s${beside}`);
+  }
   return out.join('\n');
 }
