@@ -3,18 +3,21 @@
 // ClipDetectors starts before the upload ends, and the clip's own job shares that start. A warm-up for a camera of
 // another store is refused, a queue that fails or hangs neither fails nor slows an upload, and a worker with no clip
 // analysed yet readies the camera of the SOP file enabled last.
-// Real HTTP on 127.0.0.1, real PGlite, the in-process queue, real ffmpeg clips; the real detector (one thread) and face
+// Real HTTP on 127.0.0.1, real PGlite, the in-process queue (and BullMQ on the real Redis), real ffmpeg clips; the real detector (one thread) and face
 // finder where a clip is analysed, doubles for them where only the warm-up's decisions are asserted.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { queueDetectorsWarm } from '../../services/api/clip-jobs.ts';
 import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { TransportError } from '../../services/core/errors.ts';
 import { JobName, type JobContext, type JobOutcome } from '../../services/core/jobs.ts';
-import { defaultQueueSettings, startWorkers, type JobQueue, type QueueEventMap } from '../../services/core/queue/index.ts';
+import { defaultQueueSettings, openBullmqQueue, startWorkers, type JobQueue, type QueueEventMap } from '../../services/core/queue/index.ts';
 import { ClipRepository, openDatabase } from '../../services/core/storage/index.ts';
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
@@ -24,9 +27,11 @@ import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { ClipDetectors, createClipAnalyseWorker, type ClipAnalyseWorker } from '../../services/service/index.ts';
 import { handlerRegistry } from '../../services/service/handlers.ts';
 import { CHAOS_SOP_YAML, makeClip } from '../chaos/helpers/clip-fixture.ts';
+import { wipeRedisPrefix } from '../fixtures/redis-prefix.ts';
 import { apiFixture, SOP_YAML, USERS, type ApiFixture, type Session } from './api-fixture.ts';
 import { create, patch, tusHeaders } from './tus-client.ts';
 
+const REDIS_URL = 'redis://127.0.0.1:6379';
 let f: ApiFixture;
 let base: string;
 let manager: Session;
@@ -271,4 +276,41 @@ describe('the warm-up decides alone', () => {
       await db.close();
     }
   });
+
+  it('on BullMQ (real Redis): every warm-up the API queues for a camera runs, none is kept, a warm one starts nothing', async () => {
+    const db = await openDatabase({ memory: true });
+    const { detectors: d, made } = doubles();
+    const prefix = `swwarm-${randomBytes(5).toString('hex')}`;
+    const admin = new Redis(REDIS_URL);
+    const queue = await openBullmqQueue({ url: REDIS_URL, prefix });
+    try {
+      const store = await new StoreRepository(db).create({ name: 'S', franchise: 'F' });
+      const camera = await new CameraRepository(db).create({ storeId: store.id, name: 'counter-1' });
+      const load = loadSopText(CHAOS_SOP_YAML, 'sop.yaml');
+      if (!load.ok) throw new Error('fixture SOP is invalid');
+      await new SopFileRepository(db).addVersion(store.id, load.sop.id, CHAOS_SOP_YAML, load.sop);
+      const w = createClipAnalyseWorker({ db, dataDir: work, maxAttempts: 1, detectors: d });
+      const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of these tests' });
+      startWorkers(queue, handlerRegistry(w, { notificationSend: skipped, retentionSweep: skipped }));
+      const outcomes: JobOutcome[] = [];
+      queue.on('completed', (e) => { if (e.name === JobName.DetectorsWarm) outcomes.push(e.outcome); });
+      const warnings: unknown[] = [];
+      const log = { warn: (obj: object) => { warnings.push(obj); } };
+      for (let i = 1; i <= 3; i++) {
+        queueDetectorsWarm(queue, log, store.id, camera.id);
+        await until(`warm-up ${i}`, () => (outcomes.length === i ? true : undefined), 15_000);
+      }
+      expect(outcomes).toEqual([{ status: 'success' }, { status: 'success' }, { status: 'success' }]);
+      expect(made).toEqual(['persons']);
+      expect(d.starts).toEqual({ detectors: 1, faceFinders: 1 });
+      expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+      expect(warnings).toEqual([]);
+    } finally {
+      await queue.close();
+      await d.close();
+      await db.close();
+      await wipeRedisPrefix(admin, prefix);
+      await admin.quit();
+    }
+  }, 60_000);
 });
