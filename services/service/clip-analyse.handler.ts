@@ -192,16 +192,16 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
     warm: async () => {
       if (deps.detectors === undefined) return;
       const clip = await clips.lastAnalysed();
-      if (clip !== undefined && clip.cameraId !== null) {
-        const camera = await cameras.get(clip.cameraId, [clip.storeId]);
-        if (camera !== undefined) await warmCamera(clip.storeId, camera);
-        return;
+      let target: { storeId: string; camera: { id: string; name: string } | undefined } | undefined;
+      if (clip !== undefined && clip.cameraId !== null) target = { storeId: clip.storeId, camera: await cameras.get(clip.cameraId, [clip.storeId]) };
+      else {
+        // A fresh install: the SOP file written last names the camera a first clip is most likely for.
+        const file = await sopFiles.newestEnabled();
+        if (file !== undefined) target = { storeId: file.storeId, camera: (await cameras.list([file.storeId])).find((c) => sopAppliesTo(file, c)) };
       }
-      // A fresh install: the SOP file written last names the camera a first clip is most likely for.
-      const file = await sopFiles.newestEnabled();
-      if (file === undefined) return;
-      const named = (await cameras.list([file.storeId])).find((c) => sopAppliesTo(file, c));
-      if (named !== undefined) await warmCamera(file.storeId, named);
+      const outcome = target?.camera === undefined ? undefined : await warmCamera(target.storeId, target.camera);
+      // The caller logs it; the first clip starts them again.
+      if (outcome?.status === 'failed') throw new Error(outcome.reason);
     },
   };
 }
