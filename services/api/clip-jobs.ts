@@ -1,4 +1,5 @@
-// Queueing clip analysis with job ids that make duplicates no-ops and re-analysis a new job.
+// Queueing clip analysis with job ids that make duplicates no-ops and re-analysis a new job; and the warm-up of the
+// worker's detectors when a clip is on its way.
 import { JobName } from '../core/jobs.ts';
 import type { JobQueue } from '../core/queue/index.ts';
 
@@ -12,4 +13,16 @@ export function clipJobId(clip: { id: string; attempts: number }): string {
 
 export async function queueClipAnalysis(queue: JobQueue, clip: { id: string; storeId: string; attempts: number }): Promise<string> {
   return queue.add(JobName.ClipAnalyse, { storeId: clip.storeId, clipId: clip.id }, { jobId: clipJobId(clip) });
+}
+
+/**
+ * A clip of this camera is on its way (an upload began, its SOP file changed): the worker loads its models while the
+ * bytes arrive instead of after. Best effort, never awaited: a queue that is down or slow neither fails nor slows the
+ * request, it is only logged. Each warm-up is a new job, forgotten once run: it never blocks a later one by its id,
+ * and one for detectors already warm costs the worker two small queries.
+ */
+export function queueDetectorsWarm(queue: JobQueue, log: { warn(obj: object, msg: string): void }, storeId: string, cameraId: string): void {
+  void Promise.resolve()
+    .then(() => queue.add(JobName.DetectorsWarm, { storeId, cameraId }, { discardWhenDone: true }))
+    .catch((err: unknown) => log.warn({ err, storeId, cameraId }, 'the clip detectors could not be warmed ahead of a clip (the clip will load them)'));
 }

@@ -10,6 +10,7 @@ export enum JobName {
   EvidenceBuild = 'evidence.build',
   NotificationSend = 'notification.send',
   RetentionSweep = 'retention.sweep',
+  DetectorsWarm = 'detectors.warm',
 }
 
 const Id = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7e]+$', description: 'A row id: printable ASCII, no spaces' });
@@ -29,6 +30,8 @@ export const jobPayloadSchemas = {
   [JobName.NotificationSend]: Type.Object({ storeId: Id, notificationId: Id }, { additionalProperties: false }),
   /** Without a store: every store, each by its own retention_days. */
   [JobName.RetentionSweep]: Type.Object({ storeId: Type.Optional(Id) }, { additionalProperties: false }),
+  /** A clip of this camera is on its way (an upload began, its SOP files changed): load its models meanwhile. */
+  [JobName.DetectorsWarm]: Type.Object({ storeId: Id, cameraId: Id }, { additionalProperties: false }),
 } satisfies Record<JobName, TObject>;
 
 export type JobPayloads = { [N in JobName]: Static<(typeof jobPayloadSchemas)[N]> };

@@ -7,7 +7,7 @@ import { InputError } from '../core/errors.ts';
 import type { JobHandler, JobName, JobOutcome } from '../core/jobs.ts';
 import { ClipRepository, type Database } from '../core/storage/index.ts';
 import { CameraRepository } from '../core/storage/cameras.repository.ts';
-import { SopFileRepository } from '../core/storage/sop-files.repository.ts';
+import { SopFileRepository, sopAppliesTo } from '../core/storage/sop-files.repository.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
 import { sopsForCamera } from '../rules/engine.ts';
 import type { ClipDetectors, ClipDetectorsLease } from './clip-detectors.ts';
@@ -42,7 +42,15 @@ export interface ClipAnalyseWorker {
   handle: JobHandler<JobName.ClipAnalyse>;
   /** Stops every running analysis (shutdown): each clip goes back to the queue. */
   abortAll(): void;
-  /** Starts the detectors for the camera of the clip analysed last, so that the next clip finds them ready. */
+  /**
+   * The DetectorsWarm job: a clip of this camera is on its way, so its detectors start now (leased and given back at
+   * once; a clip job that asks meanwhile shares the start). Cheap when they are warm already.
+   */
+  warmFor: JobHandler<JobName.DetectorsWarm>;
+  /**
+   * At worker start: the detectors for the camera of the clip analysed last, so that the next clip finds them ready;
+   * with no clip analysed yet, for a camera of the SOP file enabled last.
+   */
   warm(): Promise<void>;
 }
 
@@ -62,6 +70,21 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
   const leaseFor = async (files: ReadonlyArray<{ compiled: unknown }>, cameraName: string): Promise<ClipDetectorsLease | undefined> => {
     const needs = needsOf(files, cameraName);
     return deps.detectors === undefined || needs === undefined ? undefined : deps.detectors.acquire(needs);
+  };
+
+  const warmCamera = async (storeId: string, camera: { id: string; name: string }): Promise<JobOutcome> => {
+    if (deps.detectors === undefined) return { status: 'skipped', reason: 'this worker keeps no clip detectors' };
+    const needs = needsOf(await sopFiles.enabledForCamera(storeId, camera), camera.name);
+    if (needs === undefined) return { status: 'skipped', reason: `no enabled SOP file of camera "${camera.name}" needs a detector` };
+    // Checked and acquired in one turn of the event loop: no job can take the pool in between.
+    if (deps.detectors.busyWithOther(needs)) return { status: 'skipped', reason: 'a clip is being analysed with other models: they are not replaced under it' };
+    try {
+      (await deps.detectors.acquire(needs)).release();
+    } catch (err) {
+      // The clip job starts them again itself: retrying here would only load the machine.
+      return { status: 'failed', reason: `the clip detectors did not start: ${err instanceof Error ? err.message : String(err)}`, retry: false };
+    }
+    return { status: 'success' };
   };
 
   const handle: JobHandler<JobName.ClipAnalyse> = async ({ storeId, clipId }, ctx): Promise<JobOutcome> => {
@@ -161,12 +184,24 @@ export function createClipAnalyseWorker(deps: ClipAnalyseDeps): ClipAnalyseWorke
     abortAll: () => {
       for (const c of running) c.abort();
     },
+    warmFor: async ({ storeId, cameraId }) => {
+      // The API queued this after its own access checks; the camera must still be of that store.
+      const camera = await cameras.get(cameraId, [storeId]);
+      return camera === undefined ? { status: 'skipped', reason: `camera ${cameraId} is not a camera of store ${storeId}` } : warmCamera(storeId, camera);
+    },
     warm: async () => {
-      const clip = deps.detectors === undefined ? undefined : await clips.lastAnalysed();
-      if (clip === undefined || clip.cameraId === null) return;
-      const camera = await cameras.get(clip.cameraId, [clip.storeId]);
-      if (camera === undefined) return;
-      (await leaseFor(await sopFiles.enabledForCamera(clip.storeId, camera), camera.name))?.release();
+      if (deps.detectors === undefined) return;
+      const clip = await clips.lastAnalysed();
+      let target: { storeId: string; camera: { id: string; name: string } | undefined } | undefined;
+      if (clip !== undefined && clip.cameraId !== null) target = { storeId: clip.storeId, camera: await cameras.get(clip.cameraId, [clip.storeId]) };
+      else {
+        // A fresh install: the SOP file written last names the camera a first clip is most likely for.
+        const file = await sopFiles.newestEnabled();
+        if (file !== undefined) target = { storeId: file.storeId, camera: (await cameras.list([file.storeId])).find((c) => sopAppliesTo(file, c)) };
+      }
+      const outcome = target?.camera === undefined ? undefined : await warmCamera(target.storeId, target.camera);
+      // The caller logs it; the first clip starts them again.
+      if (outcome?.status === 'failed') throw new Error(outcome.reason);
     },
   };
 }

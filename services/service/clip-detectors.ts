@@ -81,6 +81,11 @@ class Kept<T extends Closable> {
     }
   }
 
+  /** True while a job holds (or is starting) the kept value of another key. */
+  heldForOther(key: string): boolean {
+    return this.entry !== undefined && this.entry.key !== key && this.entry.users > 0;
+  }
+
   give(e: Entry<T>, healthy: boolean): void {
     e.users -= 1;
     if (!healthy) this.retire(e);
@@ -164,6 +169,15 @@ export class ClipDetectors {
     this.acquiring.add(lease);
     void lease.catch(() => undefined).finally(() => this.acquiring.delete(lease));
     return lease;
+  }
+
+  /**
+   * True while a job uses (or is starting) a pool for other needs. Acquiring these needs now would start a second pool
+   * beside it (memory and CPU taken from the running analysis) and replace the kept one: a warm-up for a clip that has
+   * not arrived yet does not do that (its clip starts the pool when its turn comes).
+   */
+  busyWithOther(needs: ModelNeeds): boolean {
+    return this.pools.heldForOther(JSON.stringify(needs));
   }
 
   /** Waits for what is being started, then closes everything; a lease still held is closed when it is released. */

@@ -1,4 +1,5 @@
-// The handler of every declared job: clip analysis, notifications, the retention sweep; the rest say so when one arrives.
+// The handler of every declared job: clip analysis and its detectors' warm-up, notifications, the retention sweep; the
+// rest say so when one arrives.
 import { JobName, type HandlerRegistry, type JobHandler, type JobOutcome } from '../core/jobs.ts';
 import type { ClipAnalyseWorker } from './clip-analyse.handler.ts';
 
@@ -20,5 +21,6 @@ export function handlerRegistry(clipAnalyse: ClipAnalyseWorker, more: MoreHandle
     [JobName.EvidenceBuild]: notInThisBuild('evidence building (done inside clip analysis)'),
     [JobName.NotificationSend]: more.notificationSend,
     [JobName.RetentionSweep]: more.retentionSweep,
+    [JobName.DetectorsWarm]: clipAnalyse.warmFor,
   };
 }

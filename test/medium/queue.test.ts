@@ -120,6 +120,31 @@ describe.each(backends)('job queue on $name', (backend) => {
     expect((await queue.counts()).completed).toBe(2);
   });
 
+  it('forgets a job added with discardWhenDone once it ran: not counted as finished, the same id runs again, the others stay kept', async () => {
+    queue = await backend.open({ ...fast, attempts: 1, keepCompleted: 1 });
+    const runs: string[] = [];
+    queue.process(JobName.ClipAnalyse, async (payload) => {
+      runs.push(payload.clipId);
+      return payload.clipId === 'clip-3' ? { status: 'failed', reason: 'models did not load', retry: false } : { status: 'success' };
+    });
+    const kept = nextEvent(queue, 'completed', (e) => e.jobId === 'kept');
+    await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'kept' });
+    await kept;
+    for (const n of [2, 2, 3]) {
+      const ran = n === 3 ? nextEvent(queue, 'failed', (e) => e.jobId === 'warm') : nextEvent(queue, 'completed', (e) => e.jobId === 'warm');
+      await queue.add(JobName.ClipAnalyse, clip(n), { jobId: 'warm', discardWhenDone: true });
+      await ran;
+    }
+    expect(runs).toEqual(['clip-1', 'clip-2', 'clip-2', 'clip-3']);
+    // The one retained place still holds the kept job: its id stays deduplicated.
+    expect(await queue.counts(JobName.ClipAnalyse)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
+    const marker = nextEvent(queue, 'completed', (e) => e.jobId === 'marker');
+    await queue.add(JobName.ClipAnalyse, clip(1), { jobId: 'kept' });
+    await queue.add(JobName.ClipAnalyse, clip(4), { jobId: 'marker' });
+    await marker;
+    expect(runs).toEqual(['clip-1', 'clip-2', 'clip-2', 'clip-3', 'clip-4']);
+  });
+
   it('retries a retryable failure with backoff, then succeeds', async () => {
     queue = await backend.open();
     const failed = collect(queue, 'failed');

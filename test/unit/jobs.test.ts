@@ -19,8 +19,8 @@ const ok = async (): Promise<JobOutcome> => ({ status: 'success' });
 const fullRegistry = (): HandlerRegistry => Object.fromEntries(allJobNames.map((n) => [n, ok]));
 
 describe('job declarations', () => {
-  it('declares the five jobs with their wire names', () => {
-    expect(allJobNames).toEqual(['clip.analyse', 'step.verify', 'evidence.build', 'notification.send', 'retention.sweep']);
+  it('declares the six jobs with their wire names', () => {
+    expect(allJobNames).toEqual(['clip.analyse', 'step.verify', 'evidence.build', 'notification.send', 'retention.sweep', 'detectors.warm']);
   });
 
   it('accepts the declared payloads', () => {
@@ -28,6 +28,8 @@ describe('job declarations', () => {
     expect(() => assertJobPayload(JobName.StepVerify, { storeId: 's1', cameraId: 'bar-1', requestId: 'espresso/shot/tamp/p:3/12500' })).not.toThrow();
     expect(() => assertJobPayload(JobName.StepVerify, { storeId: 's1', cameraId: 'bar-1', requestId: 'r', clipId: 'c1' })).not.toThrow();
     expect(() => assertJobPayload(JobName.RetentionSweep, {})).not.toThrow();
+    expect(() => assertJobPayload(JobName.DetectorsWarm, { storeId: 's1', cameraId: 'cam-1' })).not.toThrow();
+    expect(() => assertJobPayload(JobName.DetectorsWarm, { storeId: 's1' })).toThrow(/cameraId/);
   });
 
   it('refuses binary data, unknown keys, missing ids, long strings and non-objects', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { callerOf, storeScope } from '../access.ts';
-import { queueClipAnalysis } from '../clip-jobs.ts';
+import { queueClipAnalysis, queueDetectorsWarm } from '../clip-jobs.ts';
 import { badRequest, conflict, notFound, tooLarge, unavailable, unsupportedMedia } from '../http-errors.ts';
 import type { ClipStatus } from '../../core/storage/index.ts';
 import { Clip, ClipListQuery, ClipParams, ClipQueued, ClipUploadQuery } from '../schemas/clip.ts';
@@ -55,6 +55,8 @@ export async function clipRoutes(app: FastifyInstance): Promise<void> {
     if (!req.isMultipart()) throw unsupportedMedia('send the clip as multipart/form-data');
     const camera = await repos.cameras.get(req.query.cameraId, [req.params.storeId]);
     if (!camera) throw notFound('camera');
+    // Before the body is read: the models load while the file arrives.
+    queueDetectorsWarm(deps.queue, req.log, req.params.storeId, camera.id);
     const part = await req.file().catch((err: unknown) => {
       throw malformedMultipart(err);
     });

@@ -1,16 +1,31 @@
 // SOP files of a store: upload (validated, errors with line and column as 422), versions, YAML, enable per camera.
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { callerOf } from '../access.ts';
+import { queueDetectorsWarm } from '../clip-jobs.ts';
 import { notFound, unprocessable } from '../http-errors.ts';
 import { ErrorBody, errorResponses } from '../schemas/common.ts';
 import { SopEnablement, SopFile, SopFileBody, SopParams, SopUpload, SopUploaded, SopVersionQuery } from '../schemas/sop-file.ts';
 import { StoreParams } from '../schemas/store.ts';
+import { sopAppliesTo } from '../../core/storage/sop-files.repository.ts';
 import { loadSopText } from '../../rules/sop-loader.ts';
 import { sopView } from '../views.ts';
 
 export async function sopFileRoutes(app: FastifyInstance): Promise<void> {
-  const { repos } = app.sopwatch;
+  const { repos, deps } = app.sopwatch;
+
+  /**
+   * An SOP file just enabled that applies to one camera of the store: that camera's clip is likely next, so the worker
+   * readies its models (several cameras: the upload of the clip does it). Best effort, after the answer is decided.
+   */
+  const warmIfOneCamera = (req: FastifyRequest, storeId: string, sopId: string, version: number): void => {
+    void (async () => {
+      const file = await repos.sopFiles.get(storeId, sopId, version);
+      if (file === undefined || !file.enabled) return;
+      const cameras = (await repos.cameras.list([storeId])).filter((c) => sopAppliesTo(file, c));
+      if (cameras.length === 1 && cameras[0] !== undefined) queueDetectorsWarm(deps.queue, req.log, storeId, cameras[0].id);
+    })().catch((err: unknown) => req.log.warn({ err, storeId, sopId }, 'the clip detectors could not be warmed for an SOP change'));
+  };
 
   app.post<{ Params: StoreParams; Body: SopUpload }>('/api/stores/:storeId/sops', {
     schema: {
@@ -32,6 +47,7 @@ export async function sopFileRoutes(app: FastifyInstance): Promise<void> {
     const names = new Set((await repos.cameras.list([req.params.storeId])).flatMap((c) => [c.name, ...c.tags]));
     const warnings = load.sop.cameras.filter((c) => c !== '*' && !names.has(c)).map((c) => `this store has no camera (or tag) "${c}" yet`);
     await repos.audit.append({ actor: caller.userId, storeId: req.params.storeId, action: 'sop.upload', target: load.sop.id, detail: { version: record.version } });
+    warmIfOneCamera(req, req.params.storeId, load.sop.id, record.version);
     return reply.code(201).send({ sop: sopView(record), warnings });
   });
 
@@ -73,6 +89,7 @@ export async function sopFileRoutes(app: FastifyInstance): Promise<void> {
       ...(ids === undefined ? {} : { cameraIds: ids }),
     });
     await repos.audit.append({ actor: caller.userId, storeId: req.params.storeId, action: 'sop.enablement', target: req.params.sopId, detail: { ...req.body } });
+    warmIfOneCamera(req, req.params.storeId, req.params.sopId, record.version);
     return sopView(record);
   });
 }

@@ -10,6 +10,7 @@ import { Metadata, Server, type Upload } from '@tus/server';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { callerOf } from '../access.ts';
+import { queueDetectorsWarm } from '../clip-jobs.ts';
 import { HttpError, badRequest, conflict, forbidden, notFound, tooLarge } from '../http-errors.ts';
 import { ClipUploadQuery } from '../schemas/clip.ts';
 import { ErrorBody, errorResponses } from '../schemas/common.ts';
@@ -272,6 +273,8 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
     if (recordedAt !== undefined && recordedAt.trim() !== '') {
       formRecordedAt(recordedAt, (await repos.stores.get(req.params.storeId))?.tz ?? 'UTC');
     }
+    // The models load while the bytes arrive, not after the last one.
+    queueDetectorsWarm(deps.queue, req.log, req.params.storeId, camera.id);
     await handOver(req, reply, {
       userId: caller.userId, storeId: req.params.storeId, cameraId: camera.id, filename,
       ...(recordedAt === undefined || recordedAt.trim() === '' ? {} : { recordedAt }),

@@ -75,7 +75,7 @@ class BullmqQueue implements JobQueue {
       // running again (a clip whose every attempt met a database outage is queued again by the reconciler).
       if ((await queue.getJobState(bullId)) === 'failed') await queue.remove(bullId);
       // Any other existing id (queued, running, or completed and retained) makes BullMQ ignore the add: the idempotency.
-      await queue.add(name, payload, { jobId: bullId });
+      await queue.add(name, payload, { jobId: bullId, ...(options.discardWhenDone === true ? { removeOnComplete: true, removeOnFail: true } : {}) });
     } catch (err) {
       // Redis down or full (OOM under noeviction): the caller answers 503 and the reconciler queues it later.
       throw new TransportError(`cannot queue job ${name} (${jobId})`, { cause: err });

@@ -15,6 +15,8 @@ interface Entry {
   name: JobName;
   payload: unknown;
   state: State;
+  /** Forgotten once finished (AddOptions.discardWhenDone). */
+  discard: boolean;
   /** Runs finished (failed or not). */
   attemptsMade: number;
   timer?: NodeJS.Timeout;
@@ -57,7 +59,7 @@ export class InProcessQueue implements JobQueue {
     // Same rule as BullMQ's backend: an id still queued, running or completed is a no-op; one that failed runs again.
     if (existing !== undefined && existing.state !== 'failed') return id;
     if (existing !== undefined) this.forget(existing);
-    const entry: Entry = { id, name, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0 };
+    const entry: Entry = { id, name, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0, discard: options.discardWhenDone === true };
     this.jobs.set(id, entry);
     this.enqueue(entry);
     return id;
@@ -157,6 +159,7 @@ export class InProcessQueue implements JobQueue {
 
   private finish(entry: Entry, state: 'completed' | 'failed'): void {
     entry.state = state;
+    if (entry.discard) return void this.jobs.delete(entry.id);
     const kept = this.finished[state];
     kept.push(entry.id);
     const limit = state === 'completed' ? this.settings.keepCompleted : this.settings.keepFailed;

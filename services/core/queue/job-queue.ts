@@ -7,6 +7,12 @@ export interface AddOptions {
    * still kept; a job that failed for good is replaced and runs again. Default: random.
    */
   jobId?: string;
+  /**
+   * Forget the job once it has run (completed or failed for good) instead of keeping it among the finished ones: for
+   * frequent jobs worth nothing afterwards (a warm-up), so that they neither fill the retention that keeps other jobs'
+   * ids deduplicated nor stop a later add of the same id. Default false.
+   */
+  discardWhenDone?: boolean;
 }
 
 export interface ProcessOptions {

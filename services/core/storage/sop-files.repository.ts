@@ -37,6 +37,11 @@ export interface Enablement {
   cameraIds?: readonly string[] | null;
 }
 
+/** Whether an enabled file applies to a camera: chosen for it (or for every camera) and naming it, or `*`. */
+export function sopAppliesTo(file: { cameraIds: readonly string[] | null; compiled: { cameras: readonly string[] } }, camera: { id: string; name: string }): boolean {
+  return (file.cameraIds === null || file.cameraIds.includes(camera.id)) && file.compiled.cameras.some((c) => c === '*' || c === camera.name);
+}
+
 function toRecord(r: Row): SopFileRecord {
   const compiled = r.compiled as { title?: unknown; titleZh?: unknown } | null;
   return {
@@ -125,6 +130,12 @@ export class SopFileRepository {
     });
   }
 
+  /** The enabled version uploaded last, in any store (what a worker with no clip analysed yet readies its models for). */
+  async newestEnabled(): Promise<SopFileWithBody | undefined> {
+    const r = await this.db.query('SELECT * FROM sop_files WHERE enabled ORDER BY created_at DESC, id LIMIT 1');
+    return r.rows[0] === undefined ? undefined : withBody(r.rows[0]);
+  }
+
   /** Enabled versions that apply to a camera: chosen for it (or for every camera) and naming it, or `*`. */
   async enabledForCamera(storeId: string, camera: { id: string; name: string }): Promise<SopFileWithBody[]> {
     const r = await this.db.query(
@@ -132,6 +143,6 @@ export class SopFileRepository {
         ORDER BY sop_id`,
       [storeId, camera.id],
     );
-    return r.rows.map(withBody).filter((f) => f.compiled.cameras.some((c) => c === '*' || c === camera.name));
+    return r.rows.map(withBody).filter((f) => sopAppliesTo(f, camera));
   }
 }

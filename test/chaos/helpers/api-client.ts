@@ -48,6 +48,38 @@ export class ApiClient {
     return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T, ms: performance.now() - t0 };
   }
 
+  /**
+   * A resumable (tus) upload of `file` in `chunks` PATCHes spread over `spreadMs` (a slow link: the first right after
+   * the creation, the last at `spreadMs`); the answer of the last one, with the clip's id from Sopwatch-Clip-Id.
+   */
+  async tusUpload(storeId: string, cameraId: string, file: string, spreadMs: number, chunks = 8): Promise<Answer<{ clip?: { id: string }; error?: string }>> {
+    const bytes = await readFile(file);
+    const t0 = performance.now();
+    const headers = { cookie: this.cookie, 'x-csrf-token': this.csrf, 'tus-resumable': '1.0.0' };
+    const made = await fetch(`${this.base}/api/stores/${storeId}/uploads?cameraId=${cameraId}`, {
+      method: 'POST',
+      headers: { ...headers, 'upload-length': String(bytes.length), 'upload-metadata': `filename ${Buffer.from(basename(file)).toString('base64')}` },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const location = made.headers.get('location');
+    if (made.status !== 201 || location === null) return { status: made.status, body: { error: await made.text() }, ms: performance.now() - t0 };
+    const size = Math.ceil(bytes.length / chunks);
+    let last: Response | undefined;
+    for (let i = 0, offset = 0; offset < bytes.length; i++, offset += size) {
+      const due = t0 + (spreadMs * i) / Math.max(chunks - 1, 1);
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      last = await fetch(`${this.base}${location}`, {
+        method: 'PATCH',
+        headers: { ...headers, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+        body: bytes.subarray(offset, offset + size),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (last.status !== 204) return { status: last.status, body: { error: await last.text() }, ms: performance.now() - t0 };
+    }
+    const clipId = last?.headers.get('sopwatch-clip-id') ?? undefined;
+    return { status: last?.status ?? 0, body: clipId === undefined ? {} : { clip: { id: clipId } }, ms: performance.now() - t0 };
+  }
+
   async upload(storeId: string, cameraId: string, file: string): Promise<Answer<{ clip?: { id: string }; queued?: boolean; error?: string }>> {
     const form = new FormData();
     form.append('file', new Blob([await readFile(file)], { type: 'video/mp4' }), basename(file));
