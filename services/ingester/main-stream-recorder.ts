@@ -13,6 +13,9 @@ import { decoder } from './decoder.ts';
 import { RtspAuthProxy } from './rtsp-auth-proxy.ts';
 import { redact, redactUrl } from './redact.ts';
 import { stderrGist } from './run-bounded.ts';
+import { extractFrame, type MainFrame } from './segment-frame.ts';
+
+export type { MainFrame } from './segment-frame.ts';
 
 export interface MainRecorderOptions {
   cameraId: string;
@@ -55,7 +58,6 @@ export interface Segment {
   endMs?: number;
 }
 
-export type MainFrame = { ok: true; jpeg: Buffer; tMs: number } | { ok: false; reason: string };
 
 export interface RecorderStats {
   state: 'recording' | 'waiting' | 'stopped';
@@ -67,11 +69,6 @@ export interface RecorderStats {
   lastProblem?: string;
 }
 
-/** The frame nearest a wanted time must be at most this far from it to stand for it. */
-const MAX_FRAME_DISTANCE_MS = 600;
-/** A decoded keyframe at most this large (a 4K JPEG is a few MB). */
-const MAX_JPEG_BYTES = 16 * 1024 * 1024;
-const EXTRACT_TIMEOUT_MS = 10_000;
 
 /** The recording ffmpeg's arguments: copy the video into wall-clock-stamped MPEG-TS segments and a CSV list of them. */
 export function recordArgs(url: string, dir: string, run: number, segmentMs: number): string[] {
@@ -131,6 +128,8 @@ export class MainStreamRecorder {
   private retry: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
   private bytesHeld = 0;
+  /** Segments being decoded now, with how many readers. */
+  private readonly reading = new Map<string, number>();
 
   constructor(private readonly o: MainRecorderOptions) {
     this.windowMs = o.windowMs ?? 30_000;
@@ -199,8 +198,16 @@ export class MainStreamRecorder {
       return { ok: false, reason: `no main-stream recording at ${new Date(tMs).toISOString()} (${held})` };
     }
     const path = join(this.o.dir, seg.file);
-    if (!existsSync(path)) return { ok: false, reason: `the main-stream segment of ${new Date(tMs).toISOString()} was already deleted` };
-    return extractFrame(this.o.ffmpegPath ?? decoder().ffmpeg, path, seg.startMs, tMs, maxWidth);
+    // Housekeeping leaves a segment alone while it is read (the budget may be passed by that segment for a moment).
+    this.reading.set(seg.file, (this.reading.get(seg.file) ?? 0) + 1);
+    try {
+      if (!existsSync(path)) return { ok: false, reason: `the main-stream segment of ${new Date(tMs).toISOString()} was already deleted` };
+      return await extractFrame(this.o.ffmpegPath ?? decoder().ffmpeg, path, seg.startMs, tMs, maxWidth);
+    } finally {
+      const n = (this.reading.get(seg.file) ?? 1) - 1;
+      if (n <= 0) this.reading.delete(seg.file);
+      else this.reading.set(seg.file, n);
+    }
   }
 
   private launch(): void {
@@ -331,20 +338,21 @@ export class MainStreamRecorder {
         doomed.add(s.file);
         total -= sizes.get(s.file) ?? 0;
       }
-      for (const n of doomed) await rm(join(this.o.dir, n), { force: true });
+      for (const n of doomed) if (!this.reading.has(n)) await rm(join(this.o.dir, n), { force: true });
       // Lists of runs whose segments are all gone.
       for (const csv of names.filter((n) => /^r\d+\.csv$/.test(n))) {
         const run = csv.slice(0, -4);
         if (run !== `r${this.run}` && ![...sizes.keys()].some((n) => n.startsWith(`${run}-`) && !doomed.has(n))) await rm(join(this.o.dir, csv), { force: true });
       }
       this.bytesHeld = total;
-      this.closed = this.closed.filter((s) => !doomed.has(s.file));
+      this.closed = this.closed.filter((s) => !doomed.has(s.file) || this.reading.has(s.file));
       if (this.child !== undefined && this.child.pid !== undefined) {
         const openBytes = open === undefined ? 0 : (sizes.get(open) ?? 0);
         const lastEnd = this.lastOfRun?.endMs ?? this.runStartedMs;
         // A camera that sends no key frame never lets ffmpeg cut: the growing segment would break the bounds.
         const why = openBytes > this.maxBytes / 2 ? `its segment grew past ${Math.round(this.maxBytes / 2 / 1024)} KiB without a key frame`
-          : now - lastEnd > this.windowMs ? `no segment closed for ${now - lastEnd} ms (no key frame)`
+          // Twice the window: a camera with long key-frame intervals (smart codecs) is not cut short at each one.
+          : now - lastEnd > 2 * this.windowMs ? `no segment closed for ${now - lastEnd} ms (no key frame)`
           : undefined;
         const aged = now - this.runStartedMs > (this.o.maxRunMs ?? 6 * 3_600_000);
         if (why !== undefined || aged) {
@@ -367,57 +375,4 @@ function nextFile(last: { file: string; endMs: number }): Segment | undefined {
   const m = /^r(\d+)-(\d{6})\.ts$/.exec(last.file);
   if (m === null) return undefined;
   return { file: `r${m[1]}-${String(Number(m[2]) + 1).padStart(6, '0')}.ts`, startMs: last.endMs };
-}
-
-/**
- * Decodes the picture at `tMs` from one segment: decoding starts at the segment's key frame and stops at the first frame
- * at or after the wanted time (showinfo tells which one it was).
- */
-export function extractFrame(ffmpeg: string, path: string, segmentStartMs: number, tMs: number, maxWidth: number): Promise<MainFrame> {
-  // Frames just before the wanted time stand for it too: half a frame interval of a slow camera.
-  const rel = Math.max(0, (tMs - segmentStartMs - 50) / 1000);
-  const args = [
-    '-hide_banner', '-nostdin', '-loglevel', 'info', '-protocol_whitelist', 'file', '-f', 'mpegts', '-i', path,
-    '-an', '-vf', `select='gte(t,${rel.toFixed(3)})',showinfo,scale=w='min(${maxWidth},iw)':h=-2`,
-    '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '2', 'pipe:1',
-  ];
-  return new Promise((resolve) => {
-    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let stderr = '';
-    let failure: string | undefined;
-    const timer = setTimeout(() => {
-      failure = `decoding took longer than ${EXTRACT_TIMEOUT_MS} ms`;
-      child.kill('SIGKILL');
-    }, EXTRACT_TIMEOUT_MS);
-    child.stdout.on('data', (c: Buffer) => {
-      bytes += c.length;
-      if (bytes > MAX_JPEG_BYTES) {
-        failure = 'the decoded picture was too large';
-        child.kill('SIGKILL');
-      } else chunks.push(c);
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (t: string) => {
-      stderr = (stderr + t).slice(-16_384);
-    });
-    child.once('error', (err) => {
-      if (child.pid !== undefined) return;
-      clearTimeout(timer);
-      resolve({ ok: false, reason: `cannot run ffmpeg: ${err.message}` });
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const jpeg = Buffer.concat(chunks);
-      const pts = /pts_time:\s*(-?[\d.]+)/.exec(stderr);
-      if (failure !== undefined) return resolve({ ok: false, reason: `main-stream segment: ${failure}` });
-      if (code !== 0 || jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) {
-        return resolve({ ok: false, reason: `main-stream segment has no picture at that time (${code === 0 ? 'not yet written' : stderrGist(stderr.replace(/^.*showinfo.*$/gm, ''))})` });
-      }
-      const frameMs = pts === null ? tMs : Math.round(segmentStartMs + Number(pts[1]) * 1000);
-      if (Math.abs(frameMs - tMs) > MAX_FRAME_DISTANCE_MS) return resolve({ ok: false, reason: `the nearest main-stream picture is ${frameMs - tMs} ms from the wanted time` });
-      resolve({ ok: true, jpeg, tMs: frameMs });
-    });
-  });
 }

@@ -105,9 +105,15 @@ export class MainEvidence implements MainStream {
   }
 }
 
-/** A main-stream recorder for the camera, or undefined when its evidence is to come from the detection stream. */
+/**
+ * A main-stream recorder for the camera, or undefined when its evidence is to come from the detection stream: turned
+ * off, or a camera given by its URLs (`rtspUrl`, or snapshots from `snapshotUrl`) whose ONVIF is never asked, unless
+ * `mainRtspUrl` names its main stream.
+ */
 export function mainEvidenceFor(cam: CameraConfig, password: string | undefined, o: MainEvidenceOptions): MainEvidence | undefined {
-  return cam.evidenceStream === 'detection' ? undefined : new MainEvidence(cam, password, o);
+  if (cam.evidenceStream === 'detection') return undefined;
+  const onvifUsed = cam.rtspUrl === undefined && !(cam.source === 'snapshot' && cam.snapshotUrl !== undefined);
+  return cam.mainRtspUrl !== undefined || onvifUsed ? new MainEvidence(cam, password, o) : undefined;
 }
 
 /** Recordings left by processes that are gone (a crash): unblurred video is not kept longer than its window. */
