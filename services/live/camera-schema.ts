@@ -22,7 +22,7 @@ export const CameraSchema = Type.Object({
   transport: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], { default: 'tcp', description: 'RTSP transport.' }),
   fps: Type.Number({ exclusiveMinimum: 0, maximum: 5, default: 2, description: 'Frames per second analysed (1-5 suits SOP work).' }),
   maxWidth: Type.Integer({ minimum: 160, maximum: 1920, default: 640, description: 'Wider pictures are scaled down to this width.' }),
-  evidenceStream: Type.Union([Type.Literal('auto'), Type.Literal('detection')], { default: 'auto', description: 'Where violation keyframes come from. auto: the main (largest) stream, recorded without decoding for a short window, when ONVIF lists one larger than the detection stream (ONVIF is not asked for a camera given by `rtspUrl`, or by `snapshotUrl` with `source: snapshot`) or `mainRtspUrl` names it; detection: the frames the detector saw.' }),
+  evidenceStream: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('detection')], { description: 'Where violation keyframes come from. auto (also when absent): the main (largest) stream, recorded without decoding for a short window, when ONVIF lists one larger than the detection stream (ONVIF is not asked for a camera given by `rtspUrl`, or by `snapshotUrl` with `source: snapshot`) or `mainRtspUrl` names it; detection: the frames the detector saw.' })),
   mainRtspUrl: Type.Optional(Type.String({ pattern: '^rtsps?://', description: 'RTSP URL of the main stream without credentials, for evidence (instead of asking ONVIF); must point at `host`.' })),
 }, { ...strict, description: 'One camera.' });
 export type CameraConfig = Static<typeof CameraSchema>;
