@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import type { Box, Frame, Violation } from '../../services/core/contracts.ts';
 import { createDetector, type Detector } from '../../services/detector/index.ts';
+import { decodeLiveFrame } from '../../services/ingester/live-frame.ts';
 import { MainStreamRecorder } from '../../services/ingester/main-stream-recorder.ts';
 import { liveConfigFromObject } from '../../services/live/camera-config.ts';
 import { LiveService, type LiveServiceEvent } from '../../services/live/index.ts';
@@ -54,6 +55,13 @@ function regionStdev(f: Frame, [x, y, w, h]: Box): number {
   }
   const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
   return Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
+}
+
+function iou(a: Box, b: Box): number {
+  const w = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
+  const h = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
+  const inter = w * h;
+  return inter / (a[2] * a[3] + b[2] * b[3] - inter);
 }
 
 async function rgbOf(jpeg: Buffer, rows?: number): Promise<Frame> {
@@ -150,8 +158,15 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
     expect(event.keyframes.length).toBeGreaterThanOrEqual(2);
     expect(event.keyframeNotes).toEqual([]);
     expect(event.keyframes.every((f) => f.stream === 'main')).toBe(true);
-    // The boxes of the sub-stream frame go with the main picture (normalised, so they fit it).
-    expect(event.keyframes.some((f) => (f.detections?.items.filter((d) => d.kind === 'person').length ?? 0) > 0)).toBe(true);
+    // The boxes of the sub-stream frame go with the main picture (normalised, so they fit it): the detector run on the
+    // main picture itself finds each person where the sub-stream box says.
+    const boxed = event.keyframes.find((f) => (f.detections?.items.filter((d) => d.kind === 'person').length ?? 0) > 0);
+    if (boxed === undefined) throw new Error('no keyframe with a person box');
+    const onMain = (await detector.detect(await decodeLiveFrame(boxed))).items.filter((d) => d.kind === 'person');
+    expect(onMain.length).toBeGreaterThan(0);
+    for (const d of boxed.detections?.items.filter((x) => x.kind === 'person') ?? []) {
+      expect(Math.max(...onMain.map((m) => iou(m.box, d.box))), JSON.stringify({ sub: d.box, main: onMain.map((m) => m.box) })).toBeGreaterThan(0.5);
+    }
     const source = await rgbOf(still);
     const before = await faces.find(source);
     expect(before.faces.length).toBeGreaterThanOrEqual(2);
