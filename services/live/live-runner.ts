@@ -118,6 +118,10 @@ export async function runLive(o: LiveRunOptions): Promise<void> {
         : `${h.cameraId} health: ${h.state}, ${h.fpsIn} fps in, ${h.fpsOut} out, ${h.dropped} dropped, ${h.reconnectsLastHour} reconnects/h, grade ${h.grade}; ` +
           `${model.questions} questions, ${model.modelCalls} model calls (${model.modelCallsPerCameraHour} per camera-hour), ${model.reusedAnswers} answers reused`);
     }
+    for (const m of service.mainRecordings()) {
+      write(o.json ? JSON.stringify({ type: 'main_recording', ...m })
+        : `${m.cameraId} main stream for evidence: ${m.idle ?? m.state}, ${m.segments} segments, ${Math.round(m.bytes / 1024)} KiB, ${m.restarts} restarts${m.lastProblem === undefined ? '' : ` (${m.lastProblem})`}`);
+    }
   }, o.healthEveryMs ?? 60_000);
   try {
     await (o.until ?? signalled());

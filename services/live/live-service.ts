@@ -13,7 +13,7 @@ import type { CameraConfig, LiveConfig } from './camera-config.ts';
 import { LeaseDistributor, LocalDistributor, type DistributorEvent } from './camera-distributor.ts';
 import { RedisLeaseStore } from './camera-lease.ts';
 import { cameraSourceFactory } from './camera-source.ts';
-import { mainEvidenceFor } from './main-evidence.ts';
+import { mainEvidenceFor, type MainEvidence } from './main-evidence.ts';
 import { startCameraWatch, type CameraWatch, type WatchEvent } from './camera-watch.ts';
 import type { LivePipelineStats, LiveVerify } from './live-pipeline.ts';
 
@@ -43,6 +43,7 @@ export interface LiveServiceOptions {
 export class LiveService {
   readonly workerId: string;
   private readonly watches = new Map<string, CameraWatch>();
+  private readonly recordings = new Map<string, MainEvidence>();
   private readonly distributor: LeaseDistributor | LocalDistributor;
 
   constructor(private readonly o: LiveServiceOptions) {
@@ -75,6 +76,11 @@ export class LiveService {
   /** Per watched camera: its pipeline's counters (frames analysed, errors, mean lag). */
   stats(): Array<{ cameraId: string } & LivePipelineStats> {
     return [...this.watches.values()].map((w) => ({ cameraId: w.cameraId, ...w.stats() }));
+  }
+
+  /** Per watched camera recording its main stream for evidence: state, segments and bytes held, restarts, last problem. */
+  mainRecordings(): Array<{ cameraId: string } & ReturnType<MainEvidence['stats']>> {
+    return [...this.recordings.entries()].map(([cameraId, m]) => ({ cameraId, ...m.stats() }));
   }
 
   /** The newest frame analysed on a watched camera (undefined when this process does not watch it). */
@@ -117,9 +123,11 @@ export class LiveService {
       sink: (e) => this.o.sink(e),
     });
     this.watches.set(cameraId, watch);
+    if (main !== undefined) this.recordings.set(cameraId, main);
     return {
       stop: async () => {
         this.watches.delete(cameraId);
+        this.recordings.delete(cameraId);
         await watch?.stop();
         watch = undefined;
         // After the pipeline: its last evidence may still read the recording.

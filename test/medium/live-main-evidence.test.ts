@@ -122,7 +122,7 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
   });
 
   /** Watches the camera until the first violation's evidence, and draws its keyframes as the store sink does. */
-  async function evidenceOf(camera: Record<string, unknown>): Promise<{ event: Extract<LiveServiceEvent, { type: 'evidence' }>; written: Buffer[]; logs: string[]; errors: string[] }> {
+  async function evidenceOf(camera: Record<string, unknown>): Promise<{ event: Extract<LiveServiceEvent, { type: 'evidence' }>; written: Buffer[]; logs: string[]; errors: string[]; recordings: ReturnType<LiveService['mainRecordings']> }> {
     const events: LiveServiceEvent[] = [];
     const logs: string[] = [];
     const config = liveConfigFromObject({
@@ -141,18 +141,21 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
       const event = await until('its evidence', () => events.find((e): e is Extract<LiveServiceEvent, { type: 'evidence' }> => e.type === 'evidence' && e.violationId === violation.id), 20_000);
       const images = new LiveImages(faces, tmp.dir);
       const { written, errors } = await images.keyframes({ storeId: 's1', cameraRowId: `c-${Date.now()}`, violation, ruleTitle: 'Nobody in the room', zones: {}, before: event.before, after: event.after, keyframes: event.keyframes });
-      const text = JSON.stringify([events, logs]);
+      const recordings = service.mainRecordings();
+      const text = JSON.stringify([events, logs, recordings]);
       expect(text).not.toContain(PASSWORD);
       expect(text).not.toContain(encodeURIComponent(PASSWORD));
-      return { event, written: await Promise.all(written.map((w) => readFile(join(tmp.dir, w.path)))), logs, errors };
+      return { event, written: await Promise.all(written.map((w) => readFile(join(tmp.dir, w.path)))), logs, errors, recordings };
     } finally {
       await service.stop();
     }
   }
 
   it('watches the 640 px sub-stream and draws the keyframes from the 1280 px main stream, every face blurred', async () => {
-    const { event, written, errors } = await evidenceOf({});
+    const { event, written, errors, recordings } = await evidenceOf({});
     expect(errors).toEqual([]);
+    expect(recordings).toEqual([expect.objectContaining({ cameraId: 'cam-1', state: 'recording', restarts: 0 })]);
+    expect(recordings[0]?.segments).toBeGreaterThan(1);
     // The detector saw the sub-stream.
     expect((await sharp(event.before[0]?.jpeg).metadata()).width).toBe(SUB.width);
     expect(event.keyframes.length).toBeGreaterThanOrEqual(2);
@@ -183,8 +186,9 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
   }, 180_000);
 
   it('takes the keyframes from the sub-stream, and says why, when the main stream cannot be had', async () => {
-    const { event, written, logs, errors } = await evidenceOf({ mainRtspUrl: `rtsp://127.0.0.1:${rtsp.port}/no-such-stream` });
+    const { event, written, logs, errors, recordings } = await evidenceOf({ mainRtspUrl: `rtsp://127.0.0.1:${rtsp.port}/no-such-stream` });
     expect(errors).toEqual([]);
+    expect(recordings[0]?.lastProblem).toMatch(/main-stream recording ended/);
     expect(event.keyframes.length).toBeGreaterThanOrEqual(2);
     expect(event.keyframes.some((f) => f.stream === 'main')).toBe(false);
     expect(event.keyframeNotes.length).toBe(event.keyframes.length);
