@@ -128,6 +128,7 @@ export class MainStreamRecorder {
   private retry: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
   private bytesHeld = 0;
+  private housekeeping = false;
   /** Segments being decoded now, with how many readers. */
   private readonly reading = new Map<string, number>();
 
@@ -319,11 +320,14 @@ export class MainStreamRecorder {
 
   /** Deletes what fell out of the window or over the byte budget; restarts a run that grew too old or too large. */
   private async housekeep(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.housekeeping) return;
+    this.housekeeping = true;
     try {
+      // The folder first, the lists after: a segment ffmpeg closed before the folder was read is surely listed by then
+      // (it writes the list entry before it opens the next file), so only the file being written is unlisted.
+      const names = await readdir(this.o.dir);
       await this.readList();
       const now = Date.now();
-      const names = await readdir(this.o.dir);
       const sizes = new Map<string, number>();
       for (const n of names.filter((x) => x.endsWith('.ts'))) sizes.set(n, (await stat(join(this.o.dir, n)).catch(() => ({ size: 0 }))).size);
       const listed = new Set(this.closed.map((s) => s.file));
@@ -366,6 +370,8 @@ export class MainStreamRecorder {
       }
     } catch (err) {
       this.lastProblem = redact(`main-stream housekeeping: ${(err as Error).message}`, this.secrets);
+    } finally {
+      this.housekeeping = false;
     }
   }
 }
