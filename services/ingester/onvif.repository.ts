@@ -103,6 +103,12 @@ export function pickLowResProfile(profiles: readonly OnvifProfile[], minWidth = 
   return narrow[0] ?? pool[0];
 }
 
+/** The main-stream profile: the widest H.264/H.265 profile (the one evidence is taken from). */
+export function pickMainProfile(profiles: readonly OnvifProfile[]): OnvifProfile | undefined {
+  const video = profiles.filter((p) => p.encoding === undefined || /^(h264|h265|hevc)$/i.test(p.encoding));
+  return [...video].filter((p) => p.width !== undefined).sort((a, b) => (b.width ?? 0) - (a.width ?? 0))[0];
+}
+
 /** One ONVIF camera. Every method may throw CameraError (retry later) or CameraAnswerError / CameraUriRefusedError. */
 export class OnvifRepository {
   private cam: Cam | undefined;

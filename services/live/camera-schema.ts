@@ -22,6 +22,8 @@ export const CameraSchema = Type.Object({
   transport: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], { default: 'tcp', description: 'RTSP transport.' }),
   fps: Type.Number({ exclusiveMinimum: 0, maximum: 5, default: 2, description: 'Frames per second analysed (1-5 suits SOP work).' }),
   maxWidth: Type.Integer({ minimum: 160, maximum: 1920, default: 640, description: 'Wider pictures are scaled down to this width.' }),
+  evidenceStream: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('detection')], { description: 'Where violation keyframes come from. auto (also when absent): the main (largest) stream, recorded without decoding for a short window, when ONVIF lists one larger than the detection stream (ONVIF is not asked for a camera given by `rtspUrl`, or by `snapshotUrl` with `source: snapshot`) or `mainRtspUrl` names it; detection: the frames the detector saw.' })),
+  mainRtspUrl: Type.Optional(Type.String({ pattern: '^rtsps?://', description: 'RTSP URL of the main stream without credentials, for evidence (instead of asking ONVIF); must point at `host`.' })),
 }, { ...strict, description: 'One camera.' });
 export type CameraConfig = Static<typeof CameraSchema>;
 
@@ -35,5 +37,7 @@ export const LiveConfigSchema = Type.Object({
   leaseTtlMs: Type.Integer({ minimum: 1_000, default: 15_000, description: 'With Redis: a dead worker\'s cameras are taken over after about this long.' }),
   evidenceBeforeMs: Type.Integer({ minimum: 0, default: 5_000, description: 'Seconds of frames kept before a violation.' }),
   evidenceAfterMs: Type.Integer({ minimum: 0, default: 5_000, description: 'Seconds of frames kept after a violation.' }),
+  mainWindowMs: Type.Integer({ minimum: 5_000, maximum: 600_000, default: 30_000, description: 'How much of a camera\'s main stream is kept on disk for evidence, ms (segments older than this are deleted).' }),
+  mainMaxBytes: Type.Integer({ minimum: 1_048_576, default: 67_108_864, description: 'The most bytes of main-stream recording kept per camera (the oldest segments go first).' }),
 }, { ...strict, description: 'cameras.yaml: live cameras and how they are supervised.' });
 export type LiveConfig = Static<typeof LiveConfigSchema>;

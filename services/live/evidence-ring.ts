@@ -7,6 +7,18 @@ import type { LiveFrame } from '../ingester/live-frame.ts';
 /** A live frame as the ring holds it: with its tracked detections once they are known. */
 export interface WatchedFrame extends LiveFrame {
   detections?: Detections;
+  /**
+   * `main`: the picture is the camera's main stream at this time (decoded from its recording for evidence), with the
+   * detections of the detection-stream frame it replaces (normalised boxes, so they fit the larger picture too).
+   */
+  stream?: 'main';
+}
+
+/** At most three frames: nearest the start, the last one before the rule fired, the middle of those after. */
+export function pickKeyframes<F extends LiveFrame>(startMs: number, before: readonly F[], after: readonly F[]): F[] {
+  const nearest = [...before].sort((a, b) => Math.abs(a.tMs - startMs) - Math.abs(b.tMs - startMs))[0];
+  const picks = [nearest, before.at(-1), after[Math.floor(after.length / 2)]].filter((f): f is F => f !== undefined);
+  return [...new Map(picks.map((f) => [f.tMs, f])).values()].sort((a, b) => a.tMs - b.tMs);
 }
 
 export class EvidenceRing {

@@ -2,7 +2,8 @@
 export { LiveService, type LiveServiceEvent, type LiveServiceOptions } from './live-service.ts';
 export { startCameraWatch, type CameraWatch, type CameraWatchOptions, type WatchEvent } from './camera-watch.ts';
 export { LivePipeline, type LiveAnswer, type LiveEvent, type LivePipelineOptions, type LivePipelineStats, type LiveVerify } from './live-pipeline.ts';
-export { EvidenceRing, type WatchedFrame } from './evidence-ring.ts';
+export { EvidenceRing, pickKeyframes, type WatchedFrame } from './evidence-ring.ts';
+export { MainEvidence, mainEvidenceFor, type MainEvidenceOptions, type MainStream } from './main-evidence.ts';
 export { LeaseDistributor, LocalDistributor, rendezvousScore, type DistributorEvent, type DistributorOptions, type WatchHandle } from './camera-distributor.ts';
 export { RedisLeaseStore, type LeaseStore } from './camera-lease.ts';
 export { cameraSourceFactory, type SourceHooks } from './camera-source.ts';

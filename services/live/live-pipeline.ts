@@ -12,7 +12,8 @@ import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
 import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
 import { observe } from '../rules/observe.ts';
-import { EvidenceRing, type WatchedFrame } from './evidence-ring.ts';
+import { EvidenceRing, pickKeyframes, type WatchedFrame } from './evidence-ring.ts';
+import type { MainStream } from './main-evidence.ts';
 
 /**
  * Live: motion in the region is detected at least this often, empty or not (clips wait up to 2 s when empty and the
@@ -23,8 +24,12 @@ const LIVE_WATCH_MS = 1000;
 export type LiveEvent =
   /** `frameMs`: arrival time of the frame that made the rule fire; `emittedMs`: when the sink got it. */
   | { type: 'verdict'; cameraId: string; verdict: Verdict; frameMs: number; emittedMs: number }
-  /** The frames around a violation: `before` as soon as it is raised, `after` once `afterMs` has passed. */
-  | { type: 'evidence'; cameraId: string; violationId: string; before: WatchedFrame[]; after: WatchedFrame[] }
+  /**
+   * The frames around a violation: `before` as soon as it is raised, `after` once `afterMs` has passed; `keyframes`
+   * are the few to draw, from the camera's main stream where it was recorded (`stream: 'main'`), else from the
+   * detection stream, with why in `keyframeNotes` (nothing is lost: a missing main picture falls back to its frame).
+   */
+  | { type: 'evidence'; cameraId: string; violationId: string; before: WatchedFrame[]; after: WatchedFrame[]; keyframes: WatchedFrame[]; keyframeNotes: string[] }
   /** Monitoring of this camera paused (offline, handed over, stopped): rules were closed at `atMs`. */
   | { type: 'segment_end'; cameraId: string; atMs: number; reason: string };
 
@@ -38,6 +43,8 @@ export interface LivePipelineOptions {
   evidence?: { beforeMs?: number; afterMs?: number; maxFrames?: number };
   /** Answers `verify` questions from the buffered frames; without it they become needs_review. */
   verify?: LiveVerify;
+  /** The camera's main stream, recorded for evidence: keyframes are taken from it when it has them. */
+  mainStream?: MainStream;
   /** The motion gate of the frame stage; `{ enabled: false }` sends every frame to the detector. */
   gate?: GateOptions;
   /** Frames further apart than this belong to different segments (the camera was away). Default 10 000. */
@@ -100,6 +107,8 @@ export class LivePipeline {
   private pendingBreak: { atMs: number; reason: string } | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly flushers = new Set<() => void>();
+  /** Evidence waiting for its main-stream pictures. */
+  private readonly decoding = new Set<Promise<void>>();
   private readonly s = {
     frames: 0, decodeErrors: 0, detectErrors: 0, verdicts: 0, lagTotalMs: 0, segments: 0, watchedMs: 0,
     questions: 0, modelCalls: 0, reusedAnswers: 0, modelCostUsd: 0,
@@ -158,6 +167,7 @@ export class LivePipeline {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const flush of [...this.flushers]) flush();
+    await Promise.all([...this.decoding]);
   }
 
   /** The camera went offline after its frame at `lastFrameMs`: close the rules there. */
@@ -273,11 +283,34 @@ export class LivePipeline {
       done = true;
       this.timers.delete(timer);
       this.flushers.delete(flush);
-      this.emit({ type: 'evidence', cameraId: this.o.cameraId, violationId, before, after: this.ring.between(raisedMs + 1, raisedMs + this.afterMs) });
+      const after = this.ring.between(raisedMs + 1, raisedMs + this.afterMs);
+      const picked = pickKeyframes(startMs, before, after);
+      const send = (keyframes: WatchedFrame[], keyframeNotes: string[]): void =>
+        this.emit({ type: 'evidence', cameraId: this.o.cameraId, violationId, before, after, keyframes, keyframeNotes });
+      if (this.o.mainStream === undefined) return send(picked, []);
+      const work = this.fromMainStream(this.o.mainStream, picked).then(({ keyframes, notes }) => send(keyframes, notes));
+      this.decoding.add(work);
+      void work.finally(() => this.decoding.delete(work));
     };
     const timer = setTimeout(flush, this.afterMs);
     this.timers.add(timer);
     this.flushers.add(flush);
+  }
+
+  /** Each picked frame replaced by the main stream's picture at its time; a frame it lacks stays, with why. */
+  private async fromMainStream(main: MainStream, picked: WatchedFrame[]): Promise<{ keyframes: WatchedFrame[]; notes: string[] }> {
+    const notes: string[] = [];
+    const keyframes: WatchedFrame[] = [];
+    for (const frame of picked) {
+      const got = await main.frameAt(frame.tMs).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message, unused: false }));
+      if (got.ok) {
+        keyframes.push({ ...frame, jpeg: got.jpeg, stream: 'main' });
+        continue;
+      }
+      keyframes.push(frame);
+      if (got.unused !== true) notes.push(`keyframe at ${new Date(frame.tMs).toISOString()} from the detection stream: ${got.reason}`);
+    }
+    return { keyframes, notes };
   }
 
   private ask(engine: RuleEngine, request: VerifyRequest, frameMs: number): void {

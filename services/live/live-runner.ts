@@ -46,7 +46,9 @@ export function describeEvent(e: LiveServiceEvent): string | undefined {
       return undefined;
     }
     case 'evidence':
-      return `${e.cameraId} evidence for ${e.violationId}: ${e.before.length} frames before, ${e.after.length} after`;
+      return `${e.cameraId} evidence for ${e.violationId}: ${e.before.length} frames before, ${e.after.length} after; ` +
+        `${e.keyframes.filter((f) => f.stream === 'main').length} of ${e.keyframes.length} keyframes from the main stream` +
+        (e.keyframeNotes.length === 0 ? '' : ` (${e.keyframeNotes.join('; ')})`);
     case 'segment_end':
       return `${e.cameraId} rules closed at ${iso(e.atMs)} (${e.reason})`;
     case 'online':
@@ -92,9 +94,10 @@ export async function runLive(o: LiveRunOptions): Promise<void> {
     ...(redis === undefined ? {} : { redis }),
     ...(o.passwordOf === undefined ? {} : { passwordOf: o.passwordOf }),
     ...(o.outbound === undefined ? {} : { outbound: o.outbound }),
+    onRecordingProblem: (message) => write(o.json ? JSON.stringify({ type: 'recording', message }) : `${new Date().toISOString()} ${message}`),
     sink: (e) => {
       if (o.json) {
-        const plain = e.type === 'evidence' ? { ...e, before: e.before.map((f) => f.tMs), after: e.after.map((f) => f.tMs) } : e;
+        const plain = e.type === 'evidence' ? { ...e, before: e.before.map((f) => f.tMs), after: e.after.map((f) => f.tMs), keyframes: e.keyframes.map((f) => ({ tMs: f.tMs, stream: f.stream ?? 'detection' })) } : e;
         write(JSON.stringify(plain));
       } else {
         const line = describeEvent(e);
@@ -114,6 +117,10 @@ export async function runLive(o: LiveRunOptions): Promise<void> {
       write(o.json ? JSON.stringify({ type: 'health', ...h, ...model })
         : `${h.cameraId} health: ${h.state}, ${h.fpsIn} fps in, ${h.fpsOut} out, ${h.dropped} dropped, ${h.reconnectsLastHour} reconnects/h, grade ${h.grade}; ` +
           `${model.questions} questions, ${model.modelCalls} model calls (${model.modelCallsPerCameraHour} per camera-hour), ${model.reusedAnswers} answers reused`);
+    }
+    for (const m of service.mainRecordings()) {
+      write(o.json ? JSON.stringify({ type: 'main_recording', ...m })
+        : `${m.cameraId} main stream for evidence: ${m.idle ?? m.state}, ${m.segments} segments, ${Math.round(m.bytes / 1024)} KiB, ${m.restarts} restarts${m.lastProblem === undefined ? '' : ` (${m.lastProblem})`}`);
     }
   }, o.healthEveryMs ?? 60_000);
   try {

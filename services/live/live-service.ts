@@ -13,6 +13,7 @@ import type { CameraConfig, LiveConfig } from './camera-config.ts';
 import { LeaseDistributor, LocalDistributor, type DistributorEvent } from './camera-distributor.ts';
 import { RedisLeaseStore } from './camera-lease.ts';
 import { cameraSourceFactory } from './camera-source.ts';
+import { mainEvidenceFor, type MainEvidence } from './main-evidence.ts';
 import { startCameraWatch, type CameraWatch, type WatchEvent } from './camera-watch.ts';
 import type { LivePipelineStats, LiveVerify } from './live-pipeline.ts';
 
@@ -33,11 +34,16 @@ export interface LiveServiceOptions {
   verify?: LiveVerify;
   /** Where cameras may be; default the environment's camera policy (SOPWATCH_CAMERA_NETWORKS). */
   outbound?: OutboundPolicy;
+  /** Where main-stream recordings for evidence go (a folder per watched camera); default the system's temporary folder. */
+  mainRecordDir?: string;
+  /** A main-stream recording could not start or stopped, redacted, once per new reason (for the server log). */
+  onRecordingProblem?: (message: string) => void;
 }
 
 export class LiveService {
   readonly workerId: string;
   private readonly watches = new Map<string, CameraWatch>();
+  private readonly recordings = new Map<string, MainEvidence>();
   private readonly distributor: LeaseDistributor | LocalDistributor;
 
   constructor(private readonly o: LiveServiceOptions) {
@@ -72,6 +78,11 @@ export class LiveService {
     return [...this.watches.values()].map((w) => ({ cameraId: w.cameraId, ...w.stats() }));
   }
 
+  /** Per watched camera recording its main stream for evidence: state, segments and bytes held, restarts, last problem. */
+  mainRecordings(): Array<{ cameraId: string } & ReturnType<MainEvidence['stats']>> {
+    return [...this.recordings.entries()].map(([cameraId, m]) => ({ cameraId, ...m.stats() }));
+  }
+
   /** The newest frame analysed on a watched camera (undefined when this process does not watch it). */
   latestFrame(cameraId: string): LiveFrame | undefined {
     return this.watches.get(cameraId)?.latestFrame();
@@ -85,6 +96,14 @@ export class LiveService {
     let watch: CameraWatch | undefined;
     // The factory first runs after the watch has started, so `watch` is set by then.
     const source = cameraSourceFactory(cam, password, { onClockSkew: (ms) => watch?.setClockSkew(ms), ...(this.o.outbound === undefined ? {} : { outbound: this.o.outbound }) });
+    const main = mainEvidenceFor(cam, password, {
+      windowMs: cfg.mainWindowMs,
+      maxBytes: cfg.mainMaxBytes,
+      ...(this.o.mainRecordDir === undefined ? {} : { dir: this.o.mainRecordDir }),
+      ...(this.o.outbound === undefined ? {} : { outbound: this.o.outbound }),
+      ...(this.o.onRecordingProblem === undefined ? {} : { onProblem: this.o.onRecordingProblem }),
+    });
+    const recording = main?.start().catch((err: unknown) => this.o.onRecordingProblem?.(`camera ${cam.id}: cannot record the main stream: ${(err as Error).message}`));
     watch = startCameraWatch({
       cameraId: cam.id,
       cameraTags: cam.tags,
@@ -100,14 +119,20 @@ export class LiveService {
       evidence: { beforeMs: cfg.evidenceBeforeMs, afterMs: cfg.evidenceAfterMs },
       gapMs: cfg.stallMs,
       ...(this.o.verify === undefined ? {} : { verify: this.o.verify }),
+      ...(main === undefined ? {} : { mainStream: main }),
       sink: (e) => this.o.sink(e),
     });
     this.watches.set(cameraId, watch);
+    if (main !== undefined) this.recordings.set(cameraId, main);
     return {
       stop: async () => {
         this.watches.delete(cameraId);
+        this.recordings.delete(cameraId);
         await watch?.stop();
         watch = undefined;
+        // After the pipeline: its last evidence may still read the recording.
+        await recording;
+        await main?.stop();
       },
     };
   }

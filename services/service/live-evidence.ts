@@ -11,7 +11,7 @@ import type { Keyframe, SceneSignature } from '../agent/index.ts';
 import type { Box, Detections, KeyframeBoxes, Polygon, VerifyRequest, Violation } from '../core/contracts.ts';
 import { captionHeight, composeKeyframe, cropAndScale, cropAround, encodeJpeg, FaceBlurError, grayThumbnail, writeFileAtomic } from '../evidence/index.ts';
 import { decodeLiveFrame, type LiveFrame } from '../ingester/live-frame.ts';
-import type { WatchedFrame } from '../live/index.ts';
+import { pickKeyframes, type WatchedFrame } from '../live/index.ts';
 
 export interface WrittenEvidence {
   name: string;
@@ -31,6 +31,8 @@ export interface KeyframeRequest {
   zones: Record<string, Polygon>;
   before: WatchedFrame[];
   after: WatchedFrame[];
+  /** The pictures to draw, when the pipeline chose them (main-stream pictures among them); default picked from before/after. */
+  keyframes?: WatchedFrame[];
 }
 
 /** Work waiting for the face finder beyond this: keyframes are skipped (the violation stays, without a picture). */
@@ -80,12 +82,7 @@ const VIDEO = 0;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
-/** At most three frames: nearest the start, the last one before the rule fired, the middle of those after. */
-export function pickKeyframes<F extends LiveFrame>(startMs: number, before: readonly F[], after: readonly F[]): F[] {
-  const nearest = [...before].sort((a, b) => Math.abs(a.tMs - startMs) - Math.abs(b.tMs - startMs))[0];
-  const picks = [nearest, before.at(-1), after[Math.floor(after.length / 2)]].filter((f): f is F => f !== undefined);
-  return [...new Map(picks.map((f) => [f.tMs, f])).values()].sort((a, b) => a.tMs - b.tMs);
-}
+export { pickKeyframes } from '../live/index.ts';
 
 /** The detections of the frame, else of the nearest frame that has them (frames still in the frame stage have none). */
 export function detectionsNear(frame: WatchedFrame, around: readonly WatchedFrame[]): Detections | undefined {
@@ -135,7 +132,7 @@ export class LiveImages {
     const v = req.violation;
     const written: WrittenEvidence[] = [];
     const errors: string[] = [];
-    for (const [k, live] of pickKeyframes(v.startMs, req.before, req.after).entries()) {
+    for (const [k, live] of (req.keyframes ?? pickKeyframes(v.startMs, req.before, req.after)).entries()) {
       const name = evidenceName(v.id, k + 1);
       const path = ['evidence', 'live', req.storeId, req.cameraRowId, name].join('/');
       if (this.gate.backlog >= MAX_BACKLOG) {
@@ -165,7 +162,7 @@ export class LiveImages {
       ...(detections === undefined ? {} : { detections }),
       zones: req.zones,
       highlightZones: Object.keys(req.zones).filter((z) => v.message.includes(z) || v.subject.includes(z)),
-      caption: [`${req.ruleTitle}${v.step ? ` — step ${v.step}` : ''}`, `${v.kind} · ${v.severity} · ${iso(v.startMs)} UTC · frame at ${iso(live.tMs)}`, v.message],
+      caption: [`${req.ruleTitle}${v.step ? ` — step ${v.step}` : ''}`, `${v.kind} · ${v.severity} · ${iso(v.startMs)} UTC · frame at ${iso(live.tMs)}${live.stream === 'main' ? ' · main stream' : ''}`, v.message],
       faceBoxes: [],
       outPath,
     };

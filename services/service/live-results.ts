@@ -10,7 +10,7 @@ import { EvidenceRepository } from '../core/storage/evidence.repository.ts';
 import { LiveResultRepository } from '../core/storage/live-results.repository.ts';
 import { StoreRepository } from '../core/storage/stores.repository.ts';
 import type { LiveCamera, StorePlan } from './live-cameras.ts';
-import type { LiveImages } from './live-evidence.ts';
+import type { KeyframeRequest, LiveImages } from './live-evidence.ts';
 
 /** Violations remembered until their keyframes are drawn (the evidence event comes a few seconds later). */
 const RAISED_LIMIT = 500;
@@ -118,7 +118,9 @@ export class LiveStoreSink {
         this.verdict(camera, e.verdict);
         return;
       case 'evidence':
-        this.keyframes(camera, e.violationId, e.before, e.after);
+        // A keyframe that could not come from the main stream is drawn from the detection stream: the log says why.
+        for (const note of e.keyframeNotes) this.d.onCameraLog?.(`live ${e.cameraId}: ${e.violationId}: ${note}`);
+        this.keyframes(camera, e.violationId, e.before, e.after, e.keyframes);
         return;
       case 'online':
         this.loggedReason.delete(e.cameraId);
@@ -234,7 +236,7 @@ export class LiveStoreSink {
     }
   }
 
-  private keyframes(camera: LiveCamera, engineId: string, before: Parameters<LiveImages['keyframes']>[0]['before'], after: Parameters<LiveImages['keyframes']>[0]['after']): void {
+  private keyframes(camera: LiveCamera, engineId: string, before: KeyframeRequest['before'], after: KeyframeRequest['after'], keyframes: KeyframeRequest['before']): void {
     const v = this.raised.get(engineId);
     if (v === undefined) return;
     this.raised.delete(engineId);
@@ -244,7 +246,7 @@ export class LiveStoreSink {
     const ruleTitle = sop?.rules.find((r) => r.id === v.rule)?.title ?? v.rule;
     // Drawn beside the camera's chain (blurring takes a while), stored once the violation row surely exists.
     const rowWritten = this.chains.get(camera.row.id) ?? Promise.resolve();
-    const drawn = this.d.images().keyframes({ storeId: store, cameraRowId: camera.row.id, violation: v, ruleTitle, zones: this.zonesOf(camera, v.sop), before, after })
+    const drawn = this.d.images().keyframes({ storeId: store, cameraRowId: camera.row.id, violation: v, ruleTitle, zones: this.zonesOf(camera, v.sop), before, after, keyframes })
       .catch((err: unknown) => ({ written: [], errors: [(err as Error).message] }));
     const stored = rowWritten.then(async () => {
       try {

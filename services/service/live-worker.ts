@@ -136,6 +136,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
       config: plan.config, sops: plan.sops, detector: d, workerId,
       passwordOf: (cam) => plan.cameras.find((c) => c.config.id === cam.id)?.credentials?.password,
       ...(o.outbound === undefined ? {} : { outbound: o.outbound }),
+      ...(o.onCameraLog === undefined ? {} : { onRecordingProblem: o.onCameraLog }),
       sink: (e) => sink.handle(e),
       ...(redis === undefined ? {} : { redis, leasePrefix: `${o.prefix ?? 'sopwatch'}:live:${plan.storeId}:` }),
       ...(agent === undefined ? {} : {

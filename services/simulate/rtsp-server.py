@@ -1,6 +1,7 @@
 # A small RTSP server (Debian's gst-rtsp-server, run with /usr/bin/python3) for fake cameras: each mount
 # loops a folder of JPEG frames (or a test pattern) as live H.264 over RTSP (TCP and UDP), optional Digest auth.
-# Usage: rtsp-server.py --port N [--fps F] [--frames DIR] [--size WxH] --mount NAME[:OFFSET_MS] ...
+# Usage: rtsp-server.py --port N [--fps F] [--bitrate KBPS] [--frames DIR] [--size WxH] --mount NAME[:OFFSET_MS[:WxH]] ...
+# A mount's own WxH scales its pictures (a camera's main and sub streams of the same scene).
 # The Digest password comes from the environment (SIM_RTSP_USER / SIM_RTSP_PASSWORD), never from argv.
 import argparse
 import os
@@ -29,7 +30,7 @@ def load_frames(folder):
 class LoopFactory(GstRtspServer.RTSPMediaFactory):
     """One shared live source per mount: all clients of a mount see the same stream, as with a real camera."""
 
-    def __init__(self, frames, fps, size, offset_frames):
+    def __init__(self, frames, fps, size, offset_frames, scale=None, bitrate=300):
         super().__init__()
         self.frames = frames
         self.fps = fps
@@ -37,8 +38,8 @@ class LoopFactory(GstRtspServer.RTSPMediaFactory):
         self.next_index = offset_frames
         self.set_shared(True)
         encode = (
-            "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d bitrate=300 "
-            "! rtph264pay name=pay0 pt=96 config-interval=1" % max(1, fps)
+            "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d bitrate=%d "
+            "! rtph264pay name=pay0 pt=96 config-interval=1" % (max(1, fps), bitrate)
         )
         if frames is None:
             w, h = size
@@ -47,9 +48,10 @@ class LoopFactory(GstRtspServer.RTSPMediaFactory):
                 "! timeoverlay ! videoconvert ! %s )" % (w, h, fps, encode)
             )
         else:
+            resize = "" if scale is None else "videoscale ! video/x-raw,width=%d,height=%d ! " % scale
             self.launch = (
                 "( appsrc name=src is-live=true format=time do-timestamp=true "
-                "caps=image/jpeg,framerate=%d/1 ! jpegdec ! videoconvert ! video/x-raw,format=I420 ! %s )" % (fps, encode)
+                "caps=image/jpeg,framerate=%d/1 ! jpegdec ! %svideoconvert ! video/x-raw,format=I420 ! %s )" % (fps, resize, encode)
             )
         self.set_launch(self.launch)
         if frames is not None:
@@ -84,6 +86,7 @@ def main():
     parser.add_argument("--fps", type=int, default=5)
     parser.add_argument("--frames", default=None)
     parser.add_argument("--size", default="320x180")
+    parser.add_argument("--bitrate", type=int, default=300, help="H.264 kbit/s")
     parser.add_argument("--mount", action="append", required=True)
     args = parser.parse_args()
     Gst.init(None)
@@ -97,9 +100,11 @@ def main():
     user = os.environ.get("SIM_RTSP_USER", "")
     password = os.environ.get("SIM_RTSP_PASSWORD", "")
     for spec in args.mount:
-        name, _, offset = spec.partition(":")
+        name, _, rest = spec.partition(":")
+        offset, _, own = rest.partition(":")
         offset_frames = int(int(offset or "0") * args.fps / 1000)
-        factory = LoopFactory(frames, args.fps, size, offset_frames)
+        scale = tuple(int(v) for v in own.split("x")) if own else None
+        factory = LoopFactory(frames, args.fps, scale or size, offset_frames, scale if frames is not None else None, args.bitrate)
         if user:
             factory.add_role_from_structure(Gst.Structure.new_from_string(
                 "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"))

@@ -9,11 +9,16 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./rtsp-server.py', import.meta.url));
 
 export interface RtspServerOptions {
-  /** Mount names (`cam-1` is served at rtsp://127.0.0.1:PORT/cam-1), each with a start offset into the loop. */
-  mounts: Array<{ name: string; offsetMs?: number }>;
+  /**
+   * Mount names (`cam-1` is served at rtsp://127.0.0.1:PORT/cam-1), each with a start offset into the loop and, when
+   * given, its own picture size (the frames scaled, or the test pattern's size): a camera's main and sub streams.
+   */
+  mounts: Array<{ name: string; offsetMs?: number; width?: number; height?: number }>;
   /** Folder of JPEG frames to loop; a moving test pattern without it. */
   framesDir?: string;
   fps?: number;
+  /** H.264 bit rate, kbit/s. Default 300 (a sub-stream; main streams run 2000-6000). */
+  bitrateKbps?: number;
   /** Test-pattern size. Default 320x180. */
   width?: number;
   height?: number;
@@ -101,7 +106,8 @@ export class RtspServerProcess {
     const o = this.options;
     const args = [SCRIPT, '--port', String(this.boundPort), '--fps', String(o.fps ?? 5), '--size', `${o.width ?? 320}x${o.height ?? 180}`];
     if (o.framesDir !== undefined) args.push('--frames', o.framesDir);
-    for (const m of o.mounts) args.push('--mount', `${m.name}:${Math.round(m.offsetMs ?? 0)}`);
+    if (o.bitrateKbps !== undefined) args.push('--bitrate', String(Math.round(o.bitrateKbps)));
+    for (const m of o.mounts) args.push('--mount', `${m.name}:${Math.round(m.offsetMs ?? 0)}${m.width === undefined || m.height === undefined ? '' : `:${m.width}x${m.height}`}`);
     const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', GST_DEBUG: '0' };
     if (o.username !== undefined) {
       env.SIM_RTSP_USER = o.username;

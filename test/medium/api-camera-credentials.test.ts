@@ -91,6 +91,9 @@ describe('stream settings with credentials', () => {
       { ...settings, password: 'x'.repeat(257) },
       { ...settings, password: PASSWORD, fps: 99 },
       { ...settings, password: PASSWORD, rtspUrl: 'rtsp://10.66.6.6:554/x' },
+      { ...settings, password: PASSWORD, mainRtspUrl: 'rtsp://10.66.6.6:554/main' },
+      { ...settings, password: PASSWORD, mainRtspUrl: 'rtsp://10.1.2.3:8554/main' },
+      { ...settings, password: PASSWORD, evidenceStream: 'main' },
       { ...settings, password: PASSWORD, username: 'a:b' },
       { ...settings, password: PASSWORD, host: 'user:pw@10.1.2.3' },
     ]) {

@@ -105,6 +105,7 @@ export async function cameraHealthRoutes(app: FastifyInstance): Promise<void> {
       // A URL given here must point at the camera itself: the worker never fetches anything else.
       try {
         if (checked?.rtspUrl !== undefined) checkCameraUri(checked.rtspUrl, { host, ports: checked.rtspPorts, schemes: ['rtsp', 'rtsps'] }, 'rtspUrl');
+        if (checked?.mainRtspUrl !== undefined) checkCameraUri(checked.mainRtspUrl, { host, ports: checked.rtspPorts, schemes: ['rtsp', 'rtsps'] }, 'mainRtspUrl');
         if (checked?.snapshotUrl !== undefined) {
           checkCameraUri(checked.snapshotUrl, { host, ports: checked.snapshotPorts.length > 0 ? checked.snapshotPorts : [checked.onvifPort], schemes: ['http', 'https'] }, 'snapshotUrl');
         }
