@@ -17,7 +17,7 @@ import { EvidenceRepository } from '../../services/core/storage/evidence.reposit
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
-import { createClipAnalyseWorker } from '../../services/service/index.ts';
+import { ClipDetectors, createClipAnalyseWorker } from '../../services/service/index.ts';
 import { handlerRegistry } from '../../services/service/handlers.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -121,10 +121,12 @@ export async function startWorld(options: { config?: Partial<ApiConfig> } = {}):
   const db = await openDatabase({ dir: join(dataDir, 'db') });
   let queue: JobQueue | undefined;
   let app: FastifyInstance | undefined;
+  const detectors = new ClipDetectors();
   try {
     const seeded = await seed(db, dataDir);
     queue = await openJobQueue({ inProcess: true });
-    const worker = createClipAnalyseWorker({ db, dataDir, maxAttempts: defaultQueueSettings.attempts });
+    // Detectors kept warm from one clip to the next, as `sopwatch serve` keeps them.
+    const worker = createClipAnalyseWorker({ db, dataDir, maxAttempts: defaultQueueSettings.attempts, detectors });
     const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of the dashboard tests' });
     startWorkers(queue, handlerRegistry(worker, { notificationSend: skipped, retentionSweep: skipped }));
     app = buildApp({ db, queue, dataDir, config: { feedIntervalMs: 250, cookieSecure: 'never', ...options.config } });
@@ -139,6 +141,7 @@ export async function startWorld(options: { config?: Partial<ApiConfig> } = {}):
         await running.close();
         worker.abortAll();
         await q.close();
+        await detectors.close();
         await db.close();
         await rm(dataDir, { recursive: true, force: true });
       },
@@ -146,6 +149,7 @@ export async function startWorld(options: { config?: Partial<ApiConfig> } = {}):
   } catch (err) {
     await app?.close();
     await queue?.close();
+    await detectors.close();
     await db.close();
     await rm(dataDir, { recursive: true, force: true });
     throw err;

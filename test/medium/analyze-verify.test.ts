@@ -6,11 +6,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeClip, type ClipAnalysisResult } from '../../services/analysis/index.ts';
+import { analyzeClip, modelNeedsFor, type ClipAnalysisResult } from '../../services/analysis/index.ts';
+import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { createVlmAgent } from '../../services/agent/index.ts';
 import { configFromObject } from '../../services/core/config.ts';
 import { generateSampleClip, SAMPLE_ZONES } from '../../services/demo/index.ts';
-import { createDetector, type Detector } from '../../services/detector/index.ts';
+import { createDetector, DetectionCache, type Detector } from '../../services/detector/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import type { CompiledSop } from '../../services/rules/compiled.ts';
 import { startOpenAiDouble, type DoubleRequest } from '../doubles/openai-server.ts';
@@ -54,14 +55,27 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
   let dir: string;
   let clipPath: string;
   let faces: Detector;
+  /**
+   * What the in-process analyses share, as the clip worker shares them between jobs: one detector and one face finder
+   * kept warm, and the detector's answers for this clip (the same pixels get the answer the detector gave them, so the
+   * second analysis of the same clip at the same rate detects nothing twice; the model's part is what these tests vary).
+   */
+  let shared: { detector: Detector; faces: FaceFinder; detectionCache: DetectionCache } | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sopwatch-verify-'));
     clipPath = (await generateSampleClip(join(dir, 'sample.mp4'))).path;
     faces = await createDetector({ needs: { faces: true, persons: false, pose: false, hands: false, objects: false }, threads: 1 });
+    shared = {
+      detector: await createDetector({ needs: modelNeedsFor(sops()) }),
+      faces: createFaceFinder(),
+      detectionCache: await DetectionCache.open(join(dir, 'detections.json.gz')),
+    };
   }, 300_000);
   afterAll(async () => {
     await faces?.close();
+    await shared?.detector.close();
+    await shared?.faces.close();
   });
 
   const sops = (): CompiledSop[] => {
@@ -75,7 +89,7 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
     const double = await startOpenAiDouble({ name: 'hijacked', script: [{ kind: 'injected', answer: 'yes', flagged: false }] });
     try {
       const config = configFromObject({ vlm: { providers: [{ id: 'hijacked', baseUrl: double.url, model: 'm', timeoutMs: 10_000, maxImages: 3, structuredOutput: 'none' }] } });
-      const result = await analyzeClip({ clipPath, sops: sops(), agent: createVlmAgent(config.vlm), fps: 2 });
+      const result = await analyzeClip({ clipPath, sops: sops(), agent: createVlmAgent(config.vlm), fps: 2, ...shared });
       // The model was really asked (twice). It did not flag the text in the picture, but its reply shows it followed
       // that text: the answer is not trusted either way, and each case waits for a person.
       expect(result.stats.modelCalls).toBe(2);
@@ -92,7 +106,7 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
   });
 
   it('with no provider configured, verify rules become needs_review and the rest still works', async () => {
-    const result = await analyzeClip({ clipPath, sops: sops(), fps: 2 });
+    const result = await analyzeClip({ clipPath, sops: sops(), fps: 2, ...shared });
     expect(result.violations.map((v) => v.rule)).toEqual(['wash-long-enough']);
     const review = result.needsReview.filter((r) => r.rule === 'gloves-at-sink');
     expect(review.length).toBe(2);
