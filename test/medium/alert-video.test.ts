@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { parseRange } from '../../services/api/routes/ranged-file.ts';
-import type { Box, Frame } from '../../services/core/contracts.ts';
+import type { Frame } from '../../services/core/contracts.ts';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ViolationRepository } from '../../services/core/storage/index.ts';
 import { EvidenceRepository } from '../../services/core/storage/evidence.repository.ts';
@@ -18,6 +18,7 @@ import { DAY_MS, sweepRetention } from '../../services/privacy/retention.ts';
 import { LiveImages } from '../../services/service/live-evidence.ts';
 import { SAMPLES_JPG } from './detector-helpers.ts';
 import { USERS, apiFixture, type ApiFixture, type Session } from './api-fixture.ts';
+import { regionStdev } from '../fixtures/frame-checks.ts';
 
 const W = 640;
 const H = 270;
@@ -36,18 +37,6 @@ function frameAt(path: string, seconds: number): Frame {
   return { cameraId: 't', index: 0, tMs: seconds * 1000, width: W, height: H, rgb };
 }
 
-/** Standard deviation of the grey level inside a normalised box. */
-function regionStdev(f: Frame, [x, y, w, h]: Box): number {
-  const vals: number[] = [];
-  for (let r = Math.floor(y * f.height); r < Math.ceil((y + h) * f.height); r++) {
-    for (let c = Math.floor(x * f.width); c < Math.ceil((x + w) * f.width); c++) {
-      const i = (r * f.width + c) * 3;
-      vals.push(((f.rgb[i] ?? 0) + (f.rgb[i + 1] ?? 0) + (f.rgb[i + 2] ?? 0)) / 3);
-    }
-  }
-  const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
-  return Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
-}
 
 describe('video around an alert (generated clip of two real faces, real ffmpeg and face detector)', () => {
   let f: ApiFixture;

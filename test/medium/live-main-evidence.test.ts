@@ -22,6 +22,7 @@ import { startOnvifDouble, type FakeOnvifCamera } from '../doubles/onvif-server.
 import { loopback } from '../doubles/outbound.ts';
 import { tempDir } from '../fixtures/media.ts';
 import { SAMPLES_JPG } from './detector-helpers.ts';
+import { regionStdev, until } from '../fixtures/frame-checks.ts';
 
 const hasGst = rtspServerAvailable();
 const PASSWORD = 'M@in-str3am:pw';
@@ -44,18 +45,6 @@ rules:
     for: 1s
 `;
 
-/** Standard deviation of the grey level inside a normalised box. */
-function regionStdev(f: Frame, [x, y, w, h]: Box): number {
-  const vals: number[] = [];
-  for (let r = Math.floor(y * f.height); r < Math.ceil((y + h) * f.height); r++) {
-    for (let c = Math.floor(x * f.width); c < Math.ceil((x + w) * f.width); c++) {
-      const i = (r * f.width + c) * 3;
-      vals.push(((f.rgb[i] ?? 0) + (f.rgb[i + 1] ?? 0) + (f.rgb[i + 2] ?? 0)) / 3);
-    }
-  }
-  const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
-  return Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
-}
 
 function iou(a: Box, b: Box): number {
   const w = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
@@ -74,15 +63,6 @@ async function rgbOf(jpeg: Buffer, rows?: number): Promise<Frame> {
   return { cameraId: 't', index: 0, tMs: 0, width: info.width, height: info.height, rgb: data };
 }
 
-async function until<T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = find();
-    if (hit !== undefined) return hit;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP doubles, ffmpeg, detector, face finder)', () => {
   let tmp: ReturnType<typeof tempDir>;

@@ -15,6 +15,7 @@ import { SAMPLE_ZONES } from '../../services/demo/index.ts';
 import { frameAt, loopFrames, type LoopFrames } from '../../services/simulate/loop-frames.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
 import { optInLoopback } from '../doubles/outbound.ts';
+import { until } from '../fixtures/frame-checks.ts';
 
 // The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
 optInLoopback();
@@ -89,15 +90,6 @@ async function watchLoop(offsetMs: number): Promise<{ cam: SnapshotDouble; event
   };
 }
 
-async function until<T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = find();
-    if (hit !== undefined) return hit;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const verdicts = (events: WatchEvent[]): Verdict[] => events.flatMap((e) => (e.type === 'verdict' ? [e.verdict] : []));
 
