@@ -8,6 +8,7 @@ import { checkCameraUri } from '../ingester/camera-uri.ts';
 import { MainStreamRecorder, type MainFrame, type RecorderStats } from '../ingester/main-stream-recorder.ts';
 import { OnvifRepository, pickLowResProfile, pickMainProfile } from '../ingester/onvif.repository.ts';
 import type { OutboundPolicy } from '../core/net-policy.ts';
+import { isAlive } from '../core/storage/dir-lock.ts';
 import type { CameraConfig } from './camera-config.ts';
 
 /** Pictures of the main stream at a wanted time, for evidence; `unused` when the camera has no larger stream to record. */
@@ -117,20 +118,11 @@ export function mainEvidenceFor(cam: CameraConfig, password: string | undefined,
 }
 
 /** Recordings left by processes that are gone (a crash): unblurred video is not kept longer than its window. */
-async function sweepDead(root: string): Promise<void> {
+export async function sweepDead(root: string): Promise<void> {
   await mkdir(root, { recursive: true, mode: 0o700 });
   for (const name of await readdir(root).catch(() => [] as string[])) {
     const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
     await rm(join(root, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,7 +1,13 @@
-// The pieces of main-stream evidence that need no camera: which profile is the main stream, and ffmpeg's segment list read.
+// The pieces of main-stream evidence that need no camera: which profile is the main stream, ffmpeg's segment list read,
+// and the sweep of recordings a crashed process left.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSegmentList, recordArgs } from '../../services/ingester/main-stream-recorder.ts';
 import { pickLowResProfile, pickMainProfile } from '../../services/ingester/onvif.repository.ts';
+import { sweepDead } from '../../services/live/main-evidence.ts';
 
 describe('main-stream profile', () => {
   it('is the widest video profile, never a JPEG one, and differs from the detection profile when a larger one exists', () => {
@@ -39,5 +45,23 @@ describe('segment list', () => {
     expect(args).toEqual(expect.arrayContaining(['-c', 'copy', '-use_wallclock_as_timestamps', '-copyts', '-segment_time', '2']));
     expect(args[args.indexOf('-protocol_whitelist') + 1]).toBe('rtsp,rtsps,rtp,srtp,udp,tcp');
     expect(args.at(-1)).toBe('/tmp/x/r3-%06d.ts');
+  });
+});
+
+describe('recordings left by a crashed process', () => {
+  it('are deleted at the next start; those of this process and of running ones, and other files, are kept', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sopwatch-main-sweep-'));
+    try {
+      // A process that has exited: its id is free (not reused within this test's few milliseconds).
+      const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      const dead = Number(child.stdout);
+      expect(Number.isInteger(dead) && dead > 0).toBe(true);
+      const names = [`${dead}-cam-1`, `${process.pid}-cam-1`, `${process.ppid}-cam-2`, 'notes'];
+      for (const n of names) await mkdir(join(root, n));
+      await sweepDead(root);
+      expect((await readdir(root)).sort()).toEqual(names.slice(1).sort());
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

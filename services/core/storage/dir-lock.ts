@@ -28,7 +28,8 @@ function readOwner(path: string): LockOwner | undefined {
   return undefined;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (EPERM: it does, as someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
