@@ -18,6 +18,11 @@ export interface Env {
   tfjsBackend: 'auto' | 'wasm' | 'node' | 'cpu';
   /** Detector worker threads; default: one per core, at most 2. */
   detectorThreads: number;
+  /**
+   * Start detector threads from an esbuild bundle of their TypeScript (`SOPWATCH_BUNDLE`, default on; `0` runs them
+   * through tsx, with the sources' own line numbers in stack traces).
+   */
+  bundleWorkers: boolean;
   /** Roles this process runs: api, worker. */
   roles: Array<'api' | 'worker'>;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -104,6 +109,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     dataDir: source.SOPWATCH_DATA_DIR ?? '.data',
     tfjsBackend: oneOf('SOPWATCH_TFJS_BACKEND', source.SOPWATCH_TFJS_BACKEND, ['auto', 'wasm', 'node', 'cpu'] as const, 'auto'),
     detectorThreads: positiveInt('SOPWATCH_DETECTOR_THREADS', source.SOPWATCH_DETECTOR_THREADS, 2),
+    bundleWorkers: oneOf('SOPWATCH_BUNDLE', source.SOPWATCH_BUNDLE, ['1', '0'] as const, '1') === '1',
     roles: roles.includes('all') ? ['api', 'worker'] : (roles as Array<'api' | 'worker'>),
     logLevel: oneOf('SOPWATCH_LOG_LEVEL', source.SOPWATCH_LOG_LEVEL, ['debug', 'info', 'warn', 'error'] as const, 'info'),
     isCi: source.CI === 'true',

@@ -4,6 +4,7 @@ import type { Detections, Frame } from '../core/contracts.ts';
 import { DetectorError, InputError, UsageError } from '../core/errors.ts';
 import type { FromWorker, ToWorker, WireError, WorkerConfig } from './protocol.ts';
 import type { BackendName, MinScores, ModelName, PooledDetector, WorkerStats } from './types.ts';
+import { bundledEntry } from '../core/bundled-entry.ts';
 
 export interface PoolOptions {
   threads: number;
@@ -32,7 +33,9 @@ interface Slot {
   frames: number;
 }
 
-const WORKER_ENTRY = new URL('./detector.worker.mjs', import.meta.url);
+/** Through tsx: the fallback when the bundle cannot be made (services/core/bundled-entry.ts). */
+const WORKER_TSX_ENTRY = new URL('./detector.worker.mjs', import.meta.url);
+const WORKER_SOURCE = new URL('./detector.worker.ts', import.meta.url);
 const MAX_RESTARTS = 3;
 /** How long a closing worker may take to finish its frame and free its tensors before it is terminated. */
 const CLOSE_GRACE_MS = 5_000;
@@ -61,13 +64,15 @@ export class DetectorPool implements PooledDetector {
   private constructor(
     private readonly config: WorkerConfig,
     private readonly options: PoolOptions,
+    /** The worker thread's entry module, kept for restarts. */
+    private readonly entry: URL,
   ) {
     this.slots = Array.from({ length: options.threads }, (_, index) => ({ index, worker: undefined, generation: 0, state: 'dead', restarts: 0, frames: 0 }));
   }
 
   /** Starts every worker and waits until all have loaded their models; the first failure stops them all. */
   static async start(config: WorkerConfig, options: PoolOptions): Promise<DetectorPool> {
-    const pool = new DetectorPool(config, options);
+    const pool = new DetectorPool(config, options, await bundledEntry(WORKER_SOURCE, 'detector.worker', WORKER_TSX_ENTRY));
     const started = await Promise.allSettled(pool.slots.map((s) => pool.spawn(s)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -170,7 +175,7 @@ export class DetectorPool implements PooledDetector {
 
   private spawn(slot: Slot): Promise<Ready> {
     const generation = ++slot.generation;
-    const worker = new Worker(WORKER_ENTRY, { workerData: this.config, execArgv: [] });
+    const worker = new Worker(this.entry, { workerData: this.config, execArgv: [] });
     slot.worker = worker;
     slot.state = 'starting';
     this.alive.add(worker);

@@ -1,0 +1,2 @@
+// Types of bin/bundle.mjs (plain JavaScript: the command starts there, before TypeScript can load).
+export declare function bundle(entry: string, name: string, options?: { splitting?: boolean; root?: string }): Promise<{ url: URL; built: boolean }>;

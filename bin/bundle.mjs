@@ -1,0 +1,156 @@
+// A TypeScript entry module of this project as JavaScript bundled by esbuild, so that a process or a worker thread
+// starts without the TypeScript loader: tsx hooks every module through a loader thread of its own, about 0.5-1 CPU s
+// per command and 0.3-0.6 per detector thread (BENCHMARKS.md, "Seventh session"). Plain JavaScript because the command
+// starts here, before any TypeScript can load. Packages stay imports; the project's own modules are bundled into
+// node_modules/.cache/sopwatch/<name>.<hash>/, where package imports resolve as from the project. A manifest lists the
+// sources a bundle was built from; a change to any of them builds it again. Nothing here is in the repository.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** Bump when the way bundles are built changes. */
+const FORMAT = 2;
+const PROJECT = resolve(fileURLToPath(new URL('../', import.meta.url)));
+/** Bundles of older sources are removed once this old (a running process may still start a worker from one). */
+const STALE_MS = 24 * 3600_000;
+
+/** @typedef {{ format: number, esbuild: string, inputs: string[], hash: string, stamps: string }} Manifest */
+
+/**
+ * Size and modification time of each input: when none changed, the sources are not read again.
+ * @param {string} root
+ * @param {readonly string[]} inputs root-relative paths
+ */
+function stampsOf(root, inputs) {
+  return inputs
+    .map((input) => {
+      const s = statSync(join(root, input), { throwIfNoEntry: false });
+      return s === undefined ? '-' : `${s.size}:${s.mtimeMs}`;
+    })
+    .join(',');
+}
+
+/**
+ * @param {string} root
+ * @param {string} esbuildVersion
+ * @param {readonly string[]} inputs root-relative paths
+ * @returns {string | undefined} undefined when an input is gone
+ */
+function hashOf(root, esbuildVersion, inputs) {
+  const h = createHash('sha256').update(`${FORMAT}\0${esbuildVersion}\0`);
+  for (const input of inputs) {
+    const path = join(root, input);
+    if (!existsSync(path)) return undefined;
+    h.update(input).update('\0').update(readFileSync(path)).update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * @param {string} path
+ * @returns {Promise<Manifest | undefined>}
+ */
+async function readManifest(path) {
+  try {
+    const m = JSON.parse(await readFile(path, 'utf8'));
+    const ok = m.format === FORMAT && typeof m.esbuild === 'string' && typeof m.hash === 'string' && typeof m.stamps === 'string' && Array.isArray(m.inputs);
+    return ok ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The installed esbuild's version, read without loading it (a kept bundle needs no esbuild). */
+function esbuildVersion() {
+  return String(JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')).version);
+}
+
+/** Each module keeps its own location: paths built from import.meta.url or .dirname (models, SOP library) stay right. */
+const ownImportMeta = {
+  name: 'own-import-meta',
+  /** @param {import('esbuild').PluginBuild} b */
+  setup(b) {
+    b.onLoad({ filter: /\.(ts|tsx|mts)$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8'))
+        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+        .replaceAll('import.meta.dirname', JSON.stringify(resolve(args.path, '..'))),
+      loader: args.path.endsWith('.tsx') ? 'tsx' : 'ts',
+    }));
+  },
+};
+
+/**
+ * The bundle of `entry` (an absolute path of a module under `root`), built now unless an up-to-date one is kept.
+ * `splitting` puts each dynamically imported module in a chunk of its own (a command loads only what it runs).
+ * `root` is the project (default this one); bundles go to its node_modules/.cache/sopwatch.
+ * @param {string} entry
+ * @param {string} name
+ * @param {{ splitting?: boolean, root?: string }} [options]
+ * @returns {Promise<{ url: URL, built: boolean }>} the bundle's entry module, and whether this call built it
+ */
+export async function bundle(entry, name, options = {}) {
+  const root = options.root ?? PROJECT;
+  const dir = join(root, 'node_modules', '.cache', 'sopwatch');
+  const version = esbuildVersion();
+  const manifestPath = join(dir, `${name}.json`);
+  const kept = await readManifest(manifestPath);
+  if (kept !== undefined && kept.esbuild === version && (stampsOf(root, kept.inputs) === kept.stamps || hashOf(root, version, kept.inputs) === kept.hash)) {
+    const path = join(dir, `${name}.${kept.hash}`, 'index.mjs');
+    if (existsSync(path)) return { url: pathToFileURL(path), built: false };
+  }
+  const esbuild = await import('esbuild');
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  try {
+    const built = await esbuild.build({
+      entryPoints: { index: entry },
+      bundle: true,
+      splitting: options.splitting === true,
+      outdir: temp,
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunk-[hash]',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [ownImportMeta],
+    });
+    const inputs = Object.keys(built.metafile.inputs)
+      .map((p) => relative(root, resolve(process.cwd(), p)))
+      .sort();
+    const hash = hashOf(root, esbuild.version, inputs);
+    if (hash === undefined) throw new Error(`a source of ${entry} vanished while it was bundled`);
+    const out = join(dir, `${name}.${hash}`);
+    // Another process may have built the same sources meanwhile: its folder holds the same bundle.
+    await rename(temp, out).catch((e) => {
+      if (!existsSync(join(out, 'index.mjs'))) throw e;
+    });
+    const manifest = `${temp}.json`;
+    await writeFile(manifest, JSON.stringify({ format: FORMAT, esbuild: esbuild.version, inputs, hash, stamps: stampsOf(root, inputs) }));
+    await rename(manifest, manifestPath);
+    await pruneStale(dir, name, out);
+    return { url: pathToFileURL(join(out, 'index.mjs')), built: true };
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * @param {string} dir
+ * @param {string} name
+ * @param {string} current
+ */
+async function pruneStale(dir, name, current) {
+  const now = Date.now();
+  for (const file of await readdir(dir).catch(() => [])) {
+    const path = join(dir, file);
+    if (!file.startsWith(`${name}.`) || file.endsWith('.json') || path === current) continue;
+    const s = await stat(path).catch(() => undefined);
+    if (s !== undefined && now - s.mtimeMs > STALE_MS) await rm(path, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,101 @@
+// bin/bundle.mjs: TypeScript entries run as esbuild bundles, kept while their sources stay the same and built again
+// when one changes; each module keeps its own import.meta.url; processes building at once agree on one bundle.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bundle } from '../../bin/bundle.mjs';
+import { parseEnv } from '../../services/core/env.ts';
+import { createDetector } from '../../services/detector/index.ts';
+import { SAMPLES_JPG, imageFrame } from './detector-helpers.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PERSONS = { persons: true, pose: false, hands: false, objects: false, faces: false };
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('bin/bundle.mjs', () => {
+  it('bundles an entry, keeps it while the sources stay the same, and builds again when one changes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
+    dirs.push(root);
+    const lib = join(root, 'lib');
+    mkdirSync(lib);
+    writeFileSync(join(root, 'entry.ts'), [
+      "import { where, value } from './lib/dep.ts';",
+      'export const answer = (): string => value;',
+      'export { where };',
+      "export const later = async (): Promise<string> => (await import('./lib/lazy.ts')).lazy;",
+      '',
+    ].join('\n'));
+    const dep = (value: string): void => writeFileSync(join(lib, 'dep.ts'), `export const value: string = '${value}';\nexport const where = import.meta.url;\n`);
+    dep('one');
+    writeFileSync(join(lib, 'lazy.ts'), "export const lazy: string = 'lazy';\n");
+    const entry = join(root, 'entry.ts');
+
+    const first = await bundle(entry, 'probe', { root, splitting: true });
+    expect(first.built).toBe(true);
+    expect(fileURLToPath(first.url).startsWith(join(root, 'node_modules', '.cache', 'sopwatch'))).toBe(true);
+    const a = (await import(first.url.href)) as { answer(): string; where: string; later(): Promise<string> };
+    expect(a.answer()).toBe('one');
+    // The module's own location, not the bundle's: paths built from it stay right.
+    expect(a.where).toBe(pathToFileURL(join(lib, 'dep.ts')).href);
+    expect(await a.later()).toBe('lazy');
+    // The lazy module is a chunk of its own (a command loads only what it runs).
+    expect(readdirSync(join(fileURLToPath(first.url), '..')).length).toBeGreaterThan(1);
+
+    const again = await bundle(entry, 'probe', { root, splitting: true });
+    expect(again).toEqual({ url: first.url, built: false });
+
+    dep('two');
+    const changed = await bundle(entry, 'probe', { root, splitting: true });
+    expect(changed.built).toBe(true);
+    expect(changed.url.href).not.toBe(first.url.href);
+    expect(((await import(changed.url.href)) as { answer(): string }).answer()).toBe('two');
+
+    // Touched but the same bytes: the sources are read and hashed, and the kept bundle serves.
+    dep('two');
+    expect(await bundle(entry, 'probe', { root, splitting: true })).toEqual({ url: changed.url, built: false });
+  });
+
+  it('processes building the same sources at once end with one working bundle', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
+    dirs.push(root);
+    writeFileSync(join(root, 'entry.ts'), "export const n: number = 42;\n");
+    const all = await Promise.all([1, 2, 3, 4].map(() => bundle(join(root, 'entry.ts'), 'race', { root })));
+    expect(new Set(all.map((b) => b.url.href)).size).toBe(1);
+    expect(((await import(all[0]!.url.href)) as { n: number }).n).toBe(42);
+    // No temporary folder or manifest is left behind.
+    expect(readdirSync(join(root, 'node_modules', '.cache', 'sopwatch')).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('a syntax error in a source is an error, so that the caller falls back to the loader', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
+    dirs.push(root);
+    writeFileSync(join(root, 'entry.ts'), 'export const = ;\n');
+    await expect(bundle(join(root, 'entry.ts'), 'broken', { root })).rejects.toThrow();
+  });
+
+  it('detector threads start from the bundle and answer as through tsx (SOPWATCH_BUNDLE=0, in a child process)', async () => {
+    const frame = await imageFrame(SAMPLES_JPG);
+    const bundled = await createDetector({ needs: PERSONS, threads: 1 });
+    const viaBundle = await bundled.detect(frame).finally(() => bundled.close());
+    const kept = readdirSync(join(ROOT, 'node_modules', '.cache', 'sopwatch'));
+    expect(kept.some((f) => f.startsWith('detector.worker.') && !f.endsWith('.json'))).toBe(true);
+    expect(viaBundle.items.filter((i) => i.kind === 'person').length).toBeGreaterThan(3);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/detect-once.ts'), SAMPLES_JPG], {
+      cwd: ROOT,
+      env: { ...process.env, SOPWATCH_BUNDLE: '0' },
+    });
+    const viaTsx = JSON.parse(stdout) as { entry: string; items: unknown[] };
+    expect(viaTsx.entry).toBe('tsx');
+    expect(viaTsx.items).toEqual(viaBundle.items);
+    expect(parseEnv({}).bundleWorkers).toBe(true);
+    expect(() => parseEnv({ SOPWATCH_BUNDLE: 'yes' })).toThrow(/SOPWATCH_BUNDLE/);
+  });
+});
