@@ -4,7 +4,7 @@ import type { Detections, Frame, ReviewItem, SequenceRun, VerifyRequest, Violati
 import type { CompiledSop } from '../rules/compiled.ts';
 import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
 import { observe } from '../rules/observe.ts';
-import { createDetector, type DetectionCache, type Detector } from '../detector/index.ts';
+import { createDetector, unionNeeds, type DetectionCache, type Detector } from '../detector/index.ts';
 import { FrameStage, masksFor, regionFor, type GateOptions, type StagedFrame } from '../frames/index.ts';
 import { STREAMABLE, findStreamGaps, probeClip, readArrival, readClipFrames } from '../ingester/index.ts';
 import { damageSegments, type NotAnalysed } from './damaged-spans.ts';
@@ -13,7 +13,7 @@ import { resolveCamera } from './camera.ts';
 import { modelNeedsFor } from './detector-needs.ts';
 import { answerVerifyRequests } from './verify.ts';
 import { prepareThumbnail, timelineTimes, writeTimeline, writeViolationEvidence, type EvidenceContext, type FrameSource } from './evidence.ts';
-import { createFaceFinder, type FaceFinder } from './face-finder.ts';
+import { createFaceFinder, FACE_FINDER_NEEDS, type FaceFinder } from './face-finder.ts';
 import { FrameRing } from './frame-ring.ts';
 import { reviewJson, runJson, violationJson, type ReviewJson, type RunJson, type ViolationJson } from './violation-json.ts';
 import { InputError } from '../core/errors.ts';
@@ -167,10 +167,19 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   // still arriving is checked for damage once it is whole (its spans are then reported, see below).
   const damage = damageSegments(growing ? [] : await findStreamGaps(info));
   const needs = modelNeedsFor(sops);
+  // With evidence to draw and neither detector nor face finder given, one pool serves both (the rules and the face
+  // finder each see only their models, as views): each model loads once, and two threads instead of four share the
+  // cores (BENCHMARKS.md, "Seventh session").
+  const shared =
+    options.detector === undefined && options.faces === undefined && options.detectionCache === undefined && options.evidenceDir !== undefined
+      ? await createDetector({ needs: unionNeeds(needs, FACE_FINDER_NEEDS) })
+      : undefined;
   const detector =
-    options.detector === undefined
-      ? (options.detectionCache?.detector(needs) ?? (await createDetector({ needs })))
-      : (options.detectionCache?.over(options.detector, needs) ?? options.detector);
+    shared !== undefined
+      ? shared.view(needs)
+      : options.detector === undefined
+        ? (options.detectionCache?.detector(needs) ?? (await createDetector({ needs })))
+        : (options.detectionCache?.over(options.detector, needs) ?? options.detector);
   const stage = new FrameStage({
     cameraId: camera,
     detector,
@@ -185,7 +194,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const pins = options.evidenceDir === undefined || growing ? [] : timelineTimes(info.durationMs);
   const ring = new FrameRing(options.clipPath, { pinned: pins });
   const keyframes: FrameSource = (tMs, cameraId) => ring.at(tMs, cameraId);
-  const faces = options.faces ?? createFaceFinder();
+  const faces = options.faces ?? createFaceFinder(shared === undefined ? {} : { shared });
   const evidenceCtx: EvidenceContext | undefined =
     options.evidenceDir === undefined
       ? undefined
@@ -321,6 +330,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     // No thumbnail may still be in work on the face finder when it closes.
     await thumbnailWork;
     if (!options.faces) await faces.close();
+    await shared?.close();
   }
   const evidence: ClipAnalysisResult['evidence'] =
     options.evidenceDir === undefined ? { errors: [] } : { dir: options.evidenceDir, ...(timeline === undefined ? {} : { timeline }), errors: evidenceErrors };

@@ -1,7 +1,7 @@
 // Finds and blurs every region that may show a face, before a frame is stored or sent anywhere.
 import sharp from 'sharp';
 import type { Box, Detection, Frame } from '../core/contracts.ts';
-import { createDetector, type DetectionCache, type Detector } from '../detector/index.ts';
+import { createDetector, type DetectionCache, type Detector, type DetectorNeeds, type PooledDetector } from '../detector/index.ts';
 import { blurFaces, FaceBlurError, headBoxes } from '../evidence/index.ts';
 
 export interface FaceRegions {
@@ -33,6 +33,8 @@ const MAX_PASSES = 3;
 
 /** What the first look at a frame runs: faces, and persons with their pose for the heads the face model misses. */
 const LOOK = { faces: true, persons: true, pose: true, hands: false, objects: false } as const;
+/** The models a pool must have loaded to serve a face finder (`shared`): the look's, which include the check's. */
+export const FACE_FINDER_NEEDS: Readonly<DetectorNeeds> = LOOK;
 /**
  * What a check after blurring runs: the face model alone. It finds the same faces as the full set (the face model
  * does not depend on the others) at about an eighth of the cost, and a check only ever reads faces.
@@ -45,15 +47,22 @@ export interface FaceFinderOptions {
    * exactly the same pixels gets exactly the detector's answer, and its models are loaded only for pixels never seen.
    */
   cache?: DetectionCache;
+  /**
+   * A running pool that has the face finder's models loaded (FACE_FINDER_NEEDS among its needs, default scores): the
+   * look and the check run on its threads as views instead of on two threads of their own. Its owner closes it.
+   */
+  shared?: PooledDetector;
 }
 
 /** One-thread detectors (the full look and the face-only check), each created on first use. */
 export function createFaceFinder(options: FaceFinderOptions = {}): FaceFinder {
-  const { cache } = options;
+  const { cache, shared } = options;
   let looker: Promise<Detector> | undefined;
   let checker: Promise<Detector> | undefined;
-  const start = (needs: typeof LOOK | typeof CHECK): Promise<Detector> =>
-    cache === undefined ? createDetector({ needs, threads: 1 }) : Promise.resolve(cache.detector(needs));
+  const start = (needs: typeof LOOK | typeof CHECK): Promise<Detector> => {
+    if (shared !== undefined) return Promise.resolve(cache === undefined ? shared.view(needs) : cache.over(shared.view(needs), needs));
+    return cache === undefined ? createDetector({ needs, threads: 1 }) : Promise.resolve(cache.detector(needs));
+  };
   const look = (): Promise<Detector> => (looker ??= start(LOOK));
   const check = (): Promise<Detector> => (checker ??= start(CHECK));
   const find = async (frame: Frame): Promise<FaceRegions> => {

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { sampleSop } from '../demo/sample-clip.ts';
 import { cachedSampleClip } from '../demo/clip-cache.ts';
 import { analyzeClip, formatReport, modelNeedsFor } from '../analysis/index.ts';
-import { createFaceFinder } from '../analysis/face-finder.ts';
-import { createDetector, DetectionCache, type DetectionCacheStats } from '../detector/index.ts';
+import { createFaceFinder, FACE_FINDER_NEEDS } from '../analysis/face-finder.ts';
+import { createDetector, DetectionCache, unionNeeds, type DetectionCacheStats } from '../detector/index.ts';
 import { loadSopDir } from '../rules/sop-loader.ts';
 import { createProgressBar } from './progress.ts';
 import { env } from '../core/env.ts';
@@ -68,8 +68,10 @@ export async function run(args: string[]): Promise<number> {
     DetectionCache.open(join(cacheDir, 'detections.json.gz')),
     DetectionCache.open(join(cacheDir, 'faces.json.gz'), { detector: { threads: 1 } }),
   ]);
-  // With no answers kept the detector will run on every frame it is given: its models load while the clip is made.
-  const early = detections.stats().file === 'loaded' ? undefined : createDetector({ needs: modelNeedsFor(loaded.sops) });
+  // With no answers kept the detector will run on every frame it is given: its models load while the clip is made, the
+  // face finder's with them (one pool of threads serves both, as views).
+  const needs = modelNeedsFor(loaded.sops);
+  const early = detections.stats().file === 'loaded' ? undefined : createDetector({ needs: unionNeeds(needs, FACE_FINDER_NEEDS) });
   const [made, started] = await Promise.allSettled([cachedSampleClip(cacheDir), early]);
   const detector = started.status === 'fulfilled' ? started.value : undefined;
   if (made.status === 'rejected' || started.status === 'rejected') {
@@ -82,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
   await link(kept.path, clip.path).catch(() => copyFile(kept.path, clip.path));
   process.stderr.write(`demo: ${kept.generated ? 'generated' : 'reusing'} the sample clip ${kept.path}\n`);
 
-  const faces = createFaceFinder({ cache: faceAnswers });
+  const faces = createFaceFinder({ cache: faceAnswers, ...(detector === undefined ? {} : { shared: detector }) });
   const bar = createProgressBar('analyze', process.stderr);
   let result: Awaited<ReturnType<typeof analyzeClip>>;
   try {
@@ -91,7 +93,7 @@ export async function run(args: string[]): Promise<number> {
       sops: loaded.sops,
       evidenceDir: join(dir, 'evidence'),
       detectionCache: detections,
-      ...(detector === undefined ? {} : { detector }),
+      ...(detector === undefined ? {} : { detector: detector.view(needs) }),
       faces,
       onProgress: (p) => bar.update(p.fraction, p.phase === 'detect' ? `${p.frames} frames` : p.phase, p.phase),
     });

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { Detections, Frame } from '../core/contracts.ts';
 import { DetectorError, InputError, UsageError } from '../core/errors.ts';
 import type { FromWorker, ToWorker, WireError, WorkerConfig } from './protocol.ts';
-import type { BackendName, MinScores, ModelName, PooledDetector, WorkerStats } from './types.ts';
+import { modelsFor } from './needs.ts';
+import type { BackendName, Detector, DetectorNeeds, MinScores, ModelName, PooledDetector, WorkerStats } from './types.ts';
 import { bundledEntry } from '../core/bundled-entry.ts';
 
 export interface PoolOptions {
@@ -16,6 +17,8 @@ type Ready = Extract<FromWorker, { type: 'ready' }>;
 
 interface Job {
   frame: Frame;
+  /** A view's needs: only these models run on the frame. */
+  needs?: DetectorNeeds;
   resolve(d: Detections): void;
   reject(e: Error): void;
 }
@@ -95,13 +98,31 @@ export class DetectorPool implements PooledDetector {
   }
 
   detect(frame: Frame): Promise<Detections> {
+    return this.enqueue(frame, undefined);
+  }
+
+  view(needs: DetectorNeeds): Detector {
+    const wanted = modelsFor(needs);
+    if (wanted.length === 0) throw new UsageError('detector view: the needs ask for nothing');
+    const missing = wanted.filter((m) => !this.models.includes(m));
+    if (missing.length > 0) throw new UsageError(`detector view: needs ${missing.join(', ')}, which this pool did not load (${this.models.join(', ')})`);
+    const asked = { ...needs };
+    return {
+      backend: this.backend,
+      threads: this.threads,
+      detect: (frame) => this.enqueue(frame, asked),
+      close: () => Promise.resolve(),
+    };
+  }
+
+  private enqueue(frame: Frame, needs: DetectorNeeds | undefined): Promise<Detections> {
     if (this.closing) return Promise.reject(new DetectorError(`detector is closed; frame ${describe(frame)} not detected`));
     const expected = frame.width * frame.height * 3;
     if (!Number.isInteger(frame.width) || !Number.isInteger(frame.height) || frame.width < 1 || frame.height < 1 || frame.rgb.byteLength !== expected) {
       return Promise.reject(new InputError(`frame ${describe(frame)}: ${frame.width}x${frame.height} needs ${expected} RGB bytes, got ${frame.rgb.byteLength}`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ frame, resolve, reject });
+      this.queue.push({ frame, resolve, reject, ...(needs === undefined ? {} : { needs }) });
       this.pump();
     });
   }
@@ -319,7 +340,7 @@ export class DetectorPool implements PooledDetector {
     }, this.options.frameTimeoutMs);
     slot.current = { id, job, timer };
     slot.state = 'busy';
-    const msg: ToWorker = { type: 'detect', id, frame: { width: job.frame.width, height: job.frame.height }, rgb: rgb.buffer };
+    const msg: ToWorker = { type: 'detect', id, frame: { width: job.frame.width, height: job.frame.height }, rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
     worker.postMessage(msg, [rgb.buffer]);
   }
 }

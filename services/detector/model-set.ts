@@ -84,12 +84,18 @@ export class ModelSet {
     }
   }
 
-  async detect(frame: RgbImage): Promise<Detection[]> {
+  /**
+   * What `needs` ask for on one frame (default: what this set was loaded for). Needs beyond the loaded models are a
+   * UsageError: a view of a pool never loads a model on the fly.
+   */
+  async detect(frame: RgbImage, needs: DetectorNeeds = this.config.needs): Promise<Detection[]> {
+    const missing = modelsFor(needs).filter((m) => !this.models.includes(m));
+    if (missing.length > 0) throw new UsageError(`detector: asked for ${missing.join(', ')}, which this worker did not load (${this.models.join(', ')})`);
     const image = tf.tensor4d(Float32Array.from(frame.rgb), [1, frame.height, frame.width, 3], 'float32');
     try {
       const items: Detection[] = [];
-      if (this.centernet) items.push(...(await this.personsAndObjects(image, this.centernet)));
-      if (this.blazeface) {
+      if (this.centernet && (needs.persons || needs.pose || needs.hands || needs.objects)) items.push(...(await this.personsAndObjects(image, this.centernet, needs)));
+      if (this.blazeface && needs.faces) {
         for (const f of (await this.blazeface.detect(image, this.minScores.face)).sort(byScore)) {
           items.push({ kind: 'face', label: 'face', score: f.score, box: f.box });
         }
@@ -100,8 +106,8 @@ export class ModelSet {
     }
   }
 
-  private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet): Promise<Detection[]> {
-    const { needs, maxPersons } = this.config;
+  private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet, needs: DetectorNeeds): Promise<Detection[]> {
+    const { maxPersons } = this.config;
     const wantPersons = needs.persons || needs.pose;
     const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object));
     const persons = hits.filter((h) => h.label === 'person' && h.score >= this.minScores.person).sort(byScore);
@@ -109,7 +115,7 @@ export class ModelSet {
     const hands: Array<{ box: Detection['box']; score: number }> = [];
     for (const [i, p] of persons.entries()) {
       const person: Detection = { kind: 'person', label: 'person', score: p.score, box: p.box };
-      if (this.movenet && i < maxPersons) {
+      if (this.movenet && (needs.pose || needs.hands) && i < maxPersons) {
         const keypoints = await this.movenet.keypoints(image, p.box);
         if (needs.pose) person.keypoints = keypoints;
         if (needs.hands) hands.push(...this.handsOf(keypoints, p, image));

@@ -17,7 +17,8 @@ export interface FrameMeta {
 }
 
 export type ToWorker =
-  | { type: 'detect'; id: number; frame: FrameMeta; rgb: ArrayBuffer }
+  /** `needs`: run only the models these call for (a view of the pool); absent: all of the worker's. */
+  | { type: 'detect'; id: number; frame: FrameMeta; rgb: ArrayBuffer; needs?: DetectorNeeds }
   | { type: 'memory'; id: number }
   | { type: 'close' };
 

@@ -73,4 +73,10 @@ export interface PooledDetector extends Detector {
   terminateWorker(index: number): Promise<void>;
   /** Worker threads currently running. */
   liveThreads(): number;
+  /**
+   * A detector on the same threads that runs only the models `needs` call for, which must be among those loaded (a
+   * UsageError otherwise): one pool serves the rules and the face finder without loading a model twice. Its frames
+   * share the pool's queue; closing the view does nothing (the pool's owner closes the pool).
+   */
+  view(needs: DetectorNeeds): Detector;
 }

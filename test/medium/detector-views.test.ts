@@ -1,0 +1,76 @@
+// Views of one detector pool: the rules and the face finder share two threads, each running only its own models, and
+// get exactly what a pool of their own would give them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Detections, Frame } from '../../services/core/contracts.ts';
+import { UsageError } from '../../services/core/errors.ts';
+import { createDetector, unionNeeds, type PooledDetector } from '../../services/detector/index.ts';
+import { createFaceFinder, FACE_FINDER_NEEDS } from '../../services/analysis/face-finder.ts';
+import { SAMPLES_JPG, imageFrame } from './detector-helpers.ts';
+
+const NONE = { persons: false, pose: false, hands: false, objects: false, faces: false };
+const PERSONS = { ...NONE, persons: true };
+const FACES = { ...NONE, faces: true };
+const HANDS = { ...NONE, hands: true };
+
+const kinds = (d: Detections): string[] => [...new Set(d.items.map((i) => i.kind))].sort();
+
+describe('detector views', () => {
+  let union: PooledDetector;
+  let persons: PooledDetector;
+  let samples: Frame;
+  beforeAll(async () => {
+    samples = await imageFrame(SAMPLES_JPG);
+    [union, persons] = await Promise.all([
+      createDetector({ needs: unionNeeds(PERSONS, FACE_FINDER_NEEDS), threads: 2 }),
+      createDetector({ needs: PERSONS, threads: 1 }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([union?.close(), persons?.close()]);
+  });
+
+  it('runs only the models a view asks for, and answers as a pool of its own would', async () => {
+    expect(union.models).toEqual(['centernet', 'movenet-lightning', 'blazeface']);
+    const [all, personsView, facesView, own] = await Promise.all([
+      union.detect(samples),
+      union.view(PERSONS).detect(samples),
+      union.view(FACES).detect(samples),
+      persons.detect(samples),
+    ]);
+    expect(kinds(all)).toEqual(['face', 'person']);
+    expect(all.items.filter((i) => i.kind === 'person').every((p) => (p.keypoints?.length ?? 0) > 0)).toBe(true);
+    // The persons view: boxes and scores exactly as the persons-only pool, no keypoints, no faces.
+    expect(kinds(personsView)).toEqual(['person']);
+    expect(personsView.items).toEqual(own.items);
+    expect(personsView.items.length).toBeGreaterThan(3);
+    // The faces view: the full set's faces, nothing else.
+    expect(kinds(facesView)).toEqual(['face']);
+    expect(facesView.items).toEqual(all.items.filter((i) => i.kind === 'face'));
+  });
+
+  it('serves a need its loaded models cover (hands from the pose model) and refuses one they do not', async () => {
+    const hands = await union.view(HANDS).detect(samples);
+    expect(kinds(hands)).toEqual(['hand']);
+    expect(() => persons.view(FACES)).toThrow(UsageError);
+    expect(() => persons.view(FACES)).toThrow(/blazeface/);
+    expect(() => persons.view(NONE)).toThrow(UsageError);
+    // Closing a view leaves the pool to its owner.
+    await union.view(FACES).close();
+    expect(union.liveThreads()).toBe(2);
+  });
+
+  it('a face finder on the shared pool blurs exactly as one with threads of its own', async () => {
+    const own = createFaceFinder();
+    const shared = createFaceFinder({ shared: union });
+    try {
+      const [a, b] = await Promise.all([own.scrub(samples), shared.scrub(samples)]);
+      expect(Buffer.compare(Buffer.from(a.rgb), Buffer.from(b.rgb))).toBe(0);
+      // Something was blurred: the sheet of photos has faces.
+      expect(Buffer.compare(Buffer.from(a.rgb), Buffer.from(samples.rgb))).not.toBe(0);
+    } finally {
+      await Promise.all([own.close(), shared.close()]);
+    }
+    // The shared pool is still running for its owner.
+    expect((await union.view(FACES).detect(samples)).items.length).toBeGreaterThan(0);
+  });
+});
