@@ -1,4 +1,5 @@
-# sopwatch: one image for every role (api, worker). TypeScript runs through tsx: there is no build step.
+# sopwatch: one image for every role (api, worker). No build step: the command and its detector threads run from an
+# esbuild bundle of the TypeScript (bin/bundle.mjs), made here while the app folder is writable (USER node cannot write it).
 FROM node:20-bookworm-slim
 
 # ffmpeg/ffprobe decode clips and camera streams; ca-certificates for HTTPS model endpoints and webhooks.
@@ -19,6 +20,7 @@ COPY services ./services
 COPY models ./models
 COPY sop-rules ./sop-rules
 COPY dashboard ./dashboard
+RUN node bin/bundle.mjs
 
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -154,3 +154,16 @@ async function pruneStale(dir, name, current) {
     if (s !== undefined && now - s.mtimeMs > STALE_MS) await rm(path, { recursive: true, force: true });
   }
 }
+
+/** What `node bin/bundle.mjs` builds ahead of time: an image whose app folder its user cannot write (Dockerfile). */
+export const ENTRIES = [
+  { entry: 'services/cli/index.ts', name: 'cli', splitting: true },
+  { entry: 'services/detector/detector.worker.ts', name: 'detector.worker', splitting: false },
+];
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const e of ENTRIES) {
+    const b = await bundle(join(PROJECT, e.entry), e.name, { splitting: e.splitting });
+    process.stdout.write(`${e.name}: ${b.built ? 'built' : 'up to date'} ${fileURLToPath(b.url)}\n`);
+  }
+}

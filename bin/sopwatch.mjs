@@ -8,9 +8,11 @@ async function load() {
   // Read here, before services/core/env.ts can load (it validates the same variable for the detector threads).
   if (process.env.SOPWATCH_BUNDLE !== '0') {
     try {
-      const { bundle } = await import('./bundle.mjs');
+      const { bundle, ENTRIES } = await import('./bundle.mjs');
       const { fileURLToPath } = await import('node:url');
-      return await import((await bundle(fileURLToPath(ENTRY), 'cli', { splitting: true })).url.href);
+      const cli = ENTRIES.find((e) => e.name === 'cli');
+      if (cli === undefined || new URL(`../${cli.entry}`, import.meta.url).href !== ENTRY.href) throw new Error('bin/bundle.mjs names another entry');
+      return await import((await bundle(fileURLToPath(ENTRY), cli.name, { splitting: cli.splitting })).url.href);
     } catch {
       // Fall through to the loader: the command still runs.
     }

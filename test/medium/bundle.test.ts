@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundle } from '../../bin/bundle.mjs';
+import { bundledEntry } from '../../services/core/bundled-entry.ts';
 import { parseEnv } from '../../services/core/env.ts';
 import { createDetector } from '../../services/detector/index.ts';
 import { SAMPLES_JPG, imageFrame } from './detector-helpers.ts';
@@ -98,4 +99,18 @@ describe('bin/bundle.mjs', () => {
     expect(parseEnv({}).bundleWorkers).toBe(true);
     expect(() => parseEnv({ SOPWATCH_BUNDLE: 'yes' })).toThrow(/SOPWATCH_BUNDLE/);
   });
+
+  it('`node bin/bundle.mjs` builds ahead of time exactly the bundles the command and the detector threads then use', async () => {
+    await run(process.execPath, [join(ROOT, 'bin/bundle.mjs')], { cwd: ROOT });
+    const { stdout } = await run(process.execPath, [join(ROOT, 'bin/bundle.mjs')], { cwd: ROOT });
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['cli: up to date', 'detector.worker: up to date']);
+    const worker = lines[1]?.split(' ').pop() ?? '';
+    const used = await bundledEntry(new URL('../../services/detector/detector.worker.ts', import.meta.url), 'detector.worker', new URL('file:///fallback'));
+    expect(fileURLToPath(used)).toBe(worker);
+    // A name it does not list gets the fallback: a bundle nobody builds ahead of time is not made at run time either.
+    const other = await bundledEntry(new URL('../../services/detector/detector.worker.ts', import.meta.url), 'not-listed', new URL('file:///fallback'));
+    expect(other.href).toBe('file:///fallback');
+  });
 });
+
