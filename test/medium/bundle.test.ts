@@ -104,7 +104,7 @@ describe('bin/bundle.mjs', () => {
     await run(process.execPath, [join(ROOT, 'bin/bundle.mjs')], { cwd: ROOT });
     const { stdout } = await run(process.execPath, [join(ROOT, 'bin/bundle.mjs')], { cwd: ROOT });
     const lines = stdout.trim().split('\n');
-    expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['cli: up to date', 'detector.worker: up to date']);
+    expect(lines.map((l) => l.split(' ').slice(0, 4).join(' '))).toEqual(['cli: up to date', 'detector.worker: up to date']);
     const worker = lines[1]?.split(' ').pop() ?? '';
     const used = await bundledEntry(new URL('../../services/detector/detector.worker.ts', import.meta.url), 'detector.worker', new URL('file:///fallback'));
     expect(fileURLToPath(used)).toBe(worker);
