@@ -1,22 +1,31 @@
-// The detector pool and face finder of the clip worker, kept warm from one ClipAnalyse job to the next: starting them
-// (worker threads, TF.js, model load and warm-up) cost seconds of CPU per clip, all of it before the first alert.
-import { createFaceFinder, type FaceFinder } from '../analysis/face-finder.ts';
+// The detector pool of the clip worker and the face finder that runs on it, kept warm from one ClipAnalyse job to the
+// next: starting them (worker threads, TF.js, model load and warm-up) cost seconds of CPU per clip, all of it before the
+// first alert.
+import { createFaceFinder, FACE_FINDER_NEEDS, type FaceFinder } from '../analysis/face-finder.ts';
 import type { ModelNeeds } from '../analysis/index.ts';
 import { InputError } from '../core/errors.ts';
-import { createDetector, type Detector, type PooledDetector } from '../detector/index.ts';
+import { createDetector, modelsFor, unionNeeds, type Detector, type PooledDetector } from '../detector/index.ts';
 import { FaceBlurError } from '../evidence/index.ts';
 
 export interface ClipDetectorsOptions {
-  /** Default: `createDetector` for these needs, threads from the environment (as each clip job used to). */
+  /**
+   * Default: `createDetector` for these needs (a job's joined with the face finder's, FACE_FINDER_NEEDS), threads from
+   * the environment (as each clip job used to).
+   */
   createDetector?: (needs: ModelNeeds) => Promise<PooledDetector>;
-  /** Default: `createFaceFinder`. */
-  createFaces?: () => FaceFinder;
+  /**
+   * The face finder on a pool `createDetector` just started. Default: `createFaceFinder({ shared })`. Its close() must
+   * leave the pool running: the pool is closed after it.
+   */
+  createFaces?: (shared: PooledDetector) => FaceFinder;
   /** Closed after this long without a job, so that a worker with no clips to analyse gives the memory back. Default 10 min. */
   idleMs?: number;
 }
 
 export interface ClipDetectorsLease {
+  /** A view of the kept pool: runs only the models of the job's needs, and answers as a pool of these needs would. */
   detector: Detector;
+  /** The face finder, on the same pool's threads. */
   faces: FaceFinder;
   /**
    * The job is done with them. After a failure that may be theirs, they are closed once no job uses them, and the
@@ -26,7 +35,10 @@ export interface ClipDetectorsLease {
 }
 
 const CLOSED = 'the clip detectors are closed: the worker is shutting down';
-/** The four model threads hold 400-500 MiB while warm (BENCHMARKS.md), against seconds of CPU saved per clip. */
+/**
+ * Warm, the pool's two threads take a process from about 120 to 390 MiB RSS, 510 after a first frame (480 and 650 when
+ * the face finder had two threads of its own), against seconds of CPU saved per clip.
+ */
 const DEFAULT_IDLE_MS = 600_000;
 
 interface Closable {
@@ -139,30 +151,47 @@ function watched(faces: FaceFinder): FaceFinder & { broken: boolean } {
   return w;
 }
 
+/** A started pool and the face finder on it: kept, replaced and closed together. */
+interface Warm {
+  pool: PooledDetector;
+  faces: FaceFinder & { broken: boolean };
+  /** The face finder first (its views stop asking), then the pool. */
+  close(): Promise<void>;
+}
+
+/** What a pool for these needs loads: a kept pool with the same models serves them (as a view). */
+function keyOf(needs: ModelNeeds): string {
+  return modelsFor(unionNeeds(needs, FACE_FINDER_NEEDS)).join('+');
+}
+
 /**
- * One detector pool (for the needs of the last job; another job's needs replace it) and one face finder, shared by
- * the clip jobs of this worker. A pool that lost a thread for good, a face finder that failed, or a job that failed
- * other than on its input, and they are replaced; unused for `idleMs`, they are closed. `close()` at shutdown, after
+ * One detector pool, with the models of the last job's needs and of the face finder, and one face finder running on
+ * it (as views: two threads in all, each model loaded once), shared by the clip jobs of this worker. Each job gets a
+ * view of the pool for its own needs. Every set of needs, joined with the face finder's, loads the same models today
+ * (CenterNet, MoveNet, BlazeFace), so one pool serves every camera; a job whose needs call for other models replaces
+ * it. A pool that lost a thread for good, a face finder that failed other than by keeping a face, or a job that failed
+ * other than on its input, and both are replaced; unused for `idleMs`, they are closed. `close()` at shutdown, after
  * the last job.
  */
 export class ClipDetectors {
-  private readonly pools: Kept<PooledDetector>;
-  private readonly finders: Kept<FaceFinder & { broken: boolean }>;
+  private readonly kept: Kept<Warm>;
   private readonly acquiring = new Set<Promise<ClipDetectorsLease>>();
+  private faceFinders = 0;
   private closed = false;
 
   constructor(private readonly options: ClipDetectorsOptions = {}) {
-    const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
-    this.pools = new Kept((d) => d.liveThreads() === d.threads, idleMs);
-    this.finders = new Kept((f) => !f.broken, idleMs);
+    this.kept = new Kept((w) => w.pool.liveThreads() === w.pool.threads && !w.faces.broken, options.idleMs ?? DEFAULT_IDLE_MS);
   }
 
-  /** Pools and face finders started so far (what keeping them saves shows here). */
+  /**
+   * Pools started so far, and face finders made on them (what keeping them saves shows here). A face finder is made
+   * once its pool has started, one per pool: a pool still starting, or one that failed to, has none.
+   */
   get starts(): { detectors: number; faceFinders: number } {
-    return { detectors: this.pools.starts, faceFinders: this.finders.starts };
+    return { detectors: this.kept.starts, faceFinders: this.faceFinders };
   }
 
-  /** Both, for these needs; whatever is not warm yet is started now, the two at once. */
+  /** A view for these needs and the face finder; the pool is started now when none is warm that can serve them. */
   acquire(needs: ModelNeeds): Promise<ClipDetectorsLease> {
     if (this.closed) return Promise.reject(new Error(CLOSED));
     const lease = this.lease(needs);
@@ -172,52 +201,63 @@ export class ClipDetectors {
   }
 
   /**
-   * True while a job uses (or is starting) a pool for other needs. Acquiring these needs now would start a second pool
-   * beside it (memory and CPU taken from the running analysis) and replace the kept one: a warm-up for a clip that has
-   * not arrived yet does not do that (its clip starts the pool when its turn comes).
+   * True while a job uses (or is starting) a pool that cannot serve these needs (other models). Acquiring them now
+   * would start a second pool beside it (memory and CPU taken from the running analysis) and replace the kept one: a
+   * warm-up for a clip that has not arrived yet does not do that (its clip starts the pool when its turn comes).
    */
   busyWithOther(needs: ModelNeeds): boolean {
-    return this.pools.heldForOther(JSON.stringify(needs));
+    return this.kept.heldForOther(keyOf(needs));
   }
 
   /** Waits for what is being started, then closes everything; a lease still held is closed when it is released. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.acquiring]);
-    await Promise.all([this.pools.close(), this.finders.close()]);
+    await this.kept.close();
+  }
+
+  private async start(needs: ModelNeeds): Promise<Warm> {
+    const pool = await (this.options.createDetector ?? ((n: ModelNeeds) => createDetector({ needs: n })))(needs);
+    let faces: FaceFinder & { broken: boolean };
+    try {
+      faces = watched((this.options.createFaces ?? ((shared: PooledDetector) => createFaceFinder({ shared })))(pool));
+    } catch (err) {
+      await pool.close().catch(() => undefined);
+      throw err;
+    }
+    this.faceFinders += 1;
+    // Ready before the first violation needs its keyframes blurred (on the shared pool, only its views are made; a
+    // failure marks it broken: the next job gets another pool and face finder).
+    void faces.warm().catch(() => undefined);
+    return {
+      pool,
+      faces,
+      close: async () => {
+        await faces.close().catch(() => undefined);
+        await pool.close();
+      },
+    };
   }
 
   private async lease(needs: ModelNeeds): Promise<ClipDetectorsLease> {
-    const startPool = this.options.createDetector ?? ((n: ModelNeeds) => createDetector({ needs: n }));
-    const startFaces = (): Promise<FaceFinder & { broken: boolean }> => {
-      const f = watched((this.options.createFaces ?? createFaceFinder)());
-      // Loaded while the clip's first seconds are analysed, not when the first violation needs its keyframes blurred
-      // (a failure marks it broken: the next job gets another).
-      void f.warm().catch(() => undefined);
-      return Promise.resolve(f);
-    };
-    const [pool, finder] = await Promise.allSettled([this.pools.take(JSON.stringify(needs), () => startPool(needs)), this.finders.take('', startFaces)]);
-    if (pool.status === 'rejected' || finder.status === 'rejected') {
-      if (pool.status === 'fulfilled') this.pools.give(pool.value.entry, true);
-      if (finder.status === 'fulfilled') this.finders.give(finder.value.entry, true);
-      throw pool.status === 'rejected' ? pool.reason : (finder as PromiseRejectedResult).reason;
-    }
-    if (this.closed) {
-      this.pools.give(pool.value.entry, true);
-      this.finders.give(finder.value.entry, true);
-      throw new Error(CLOSED);
+    const { entry, value } = await this.kept.take(keyOf(needs), () => this.start(unionNeeds(needs, FACE_FINDER_NEEDS)));
+    let detector: Detector;
+    try {
+      if (this.closed) throw new Error(CLOSED);
+      detector = value.pool.view(needs);
+    } catch (err) {
+      this.kept.give(entry, true);
+      throw err;
     }
     let released = false;
     return {
-      detector: pool.value.value,
-      faces: finder.value.value,
+      detector,
+      faces: value.faces,
       release: (failure?: unknown) => {
         if (released) return;
         released = true;
         // A bad clip says nothing about the detector.
-        const healthy = failure === undefined || failure instanceof InputError;
-        this.pools.give(pool.value.entry, healthy);
-        this.finders.give(finder.value.entry, healthy);
+        this.kept.give(entry, failure === undefined || failure instanceof InputError);
       },
     };
   }

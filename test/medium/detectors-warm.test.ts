@@ -22,7 +22,7 @@ import { ClipRepository, openDatabase } from '../../services/core/storage/index.
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
-import { createDetector, type PooledDetector } from '../../services/detector/index.ts';
+import { createDetector, type Detector, type PooledDetector } from '../../services/detector/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { ClipDetectors, createClipAnalyseWorker, type ClipAnalyseWorker } from '../../services/service/index.ts';
 import { handlerRegistry } from '../../services/service/handlers.ts';
@@ -131,8 +131,8 @@ describe('an upload warms the clip detectors of its camera', () => {
     const made = await create(base, manager, f.stores.a1, `?cameraId=${f.a1.cameraId}`, clip.length, { filename: 'first.mp4' });
     expect(made.status, made.body).toBe(201);
     expect(added.filter((a) => a.name === JobName.DetectorsWarm)).toEqual([{ name: JobName.DetectorsWarm, payload: { storeId: f.stores.a1, cameraId: f.a1.cameraId } }]);
-    // Started (and held at the gate) with nothing of the file sent yet.
-    await vi.waitFor(() => expect(detectors.starts).toEqual({ detectors: 1, faceFinders: 1 }), { timeout: 10_000 });
+    // Started (and held at the gate) with nothing of the file sent yet; the face finder is made on the pool once it is up.
+    await vi.waitFor(() => expect(detectors.starts).toEqual({ detectors: 1, faceFinders: 0 }), { timeout: 10_000 });
     expect(added.filter((a) => a.name === JobName.ClipAnalyse)).toEqual([]);
 
     const sent = await patch(base, manager, made.location, 0, clip);
@@ -140,7 +140,7 @@ describe('an upload warms the clip detectors of its camera', () => {
     const clipId = sent.headers.get('sopwatch-clip-id') ?? '';
     // The clip's job asks for the detectors while the warm-up's start is still under way: it waits for that one.
     await until('the clip job asking for the detectors', () => (acquires === 2 ? true : undefined));
-    expect(detectors.starts).toEqual({ detectors: 1, faceFinders: 1 });
+    expect(detectors.starts).toEqual({ detectors: 1, faceFinders: 0 });
     expect(pools).toEqual([]);
     open();
     const done = await until('the analysis', async () => {
@@ -226,14 +226,15 @@ describe('the warm-up decides alone', () => {
       createDetector: async (needs) => {
         made.push(Object.entries(needs).filter(([, on]) => on).map(([k]) => k).join('+'));
         let live = 1;
-        return { threads: 1, models: [], liveThreads: () => live, close: async () => { live = 0; } } as unknown as PooledDetector;
+        const view = (): Detector => ({ backend: 'cpu', threads: 1, detect: () => Promise.reject(new Error('a double')), close: async () => undefined });
+        return { threads: 1, models: [], liveThreads: () => live, view, close: async () => { live = 0; } } as unknown as PooledDetector;
       },
-      createFaces: (): FaceFinder => ({ ...createFaceFinder(), warm: async () => undefined, close: async () => undefined }),
+      createFaces: (shared): FaceFinder => ({ ...createFaceFinder({ shared }), warm: async () => undefined, close: async () => undefined }),
     });
     return { detectors, made };
   }
 
-  it('skips without detectors, without SOP needs, and while a clip of other needs holds the pool; warms the last SOP file\'s camera at start', async () => {
+  it('skips without detectors and without SOP needs; shares the pool a clip of other needs holds; warms the last SOP file\'s camera at start', async () => {
     const db = await openDatabase({ memory: true });
     const { detectors: d, made } = doubles();
     try {
@@ -257,20 +258,22 @@ describe('the warm-up decides alone', () => {
       }
       // No clip analysed yet: the camera of the SOP file written last.
       await w.warm();
-      expect(made).toEqual(['persons+hands']);
+      expect(made).toEqual(['persons+pose+hands+faces']);
 
       const bare = createClipAnalyseWorker({ db, dataDir: work, maxAttempts: 1 });
       expect(await bare.warmFor({ storeId: store.id, cameraId: counter.id }, ctx('bare'))).toEqual({ status: 'skipped', reason: 'this worker keeps no clip detectors' });
       expect(await w.warmFor({ storeId: store.id, cameraId: office.id }, ctx('office'))).toEqual({ status: 'skipped', reason: 'no enabled SOP file of camera "office" needs a detector' });
 
-      // A clip of the sink camera holds its pool: a warm-up for the counter (other models) leaves it alone.
+      // A clip of the sink camera holds the pool: the counter's needs (persons, not hands) call for the same models
+      // once joined with the face finder's, so a warm-up for the counter finds the pool warm and replaces nothing.
       const lease = await d.acquire({ persons: true, pose: false, hands: true, objects: false, faces: false });
-      expect(await w.warmFor({ storeId: store.id, cameraId: counter.id }, ctx('busy'))).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/being analysed/) });
+      expect(d.busyWithOther({ persons: true, pose: false, hands: false, objects: false, faces: false })).toBe(false);
+      expect(await w.warmFor({ storeId: store.id, cameraId: counter.id }, ctx('shared'))).toEqual({ status: 'success' });
       expect(await w.warmFor({ storeId: store.id, cameraId: sink.id }, ctx('same'))).toEqual({ status: 'success' });
-      expect(made).toEqual(['persons+hands']);
       lease.release();
       expect(await w.warmFor({ storeId: store.id, cameraId: counter.id }, ctx('free'))).toEqual({ status: 'success' });
-      expect(made).toEqual(['persons+hands', 'persons']);
+      expect(made).toEqual(['persons+pose+hands+faces']);
+      expect(d.starts).toEqual({ detectors: 1, faceFinders: 1 });
     } finally {
       await d.close();
       await db.close();
@@ -301,7 +304,7 @@ describe('the warm-up decides alone', () => {
         await until(`warm-up ${i}`, () => (outcomes.length === i ? true : undefined), 15_000);
       }
       expect(outcomes).toEqual([{ status: 'success' }, { status: 'success' }, { status: 'success' }]);
-      expect(made).toEqual(['persons']);
+      expect(made).toEqual(['persons+pose+faces']);
       expect(d.starts).toEqual({ detectors: 1, faceFinders: 1 });
       expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
       expect(warnings).toEqual([]);
