@@ -4,14 +4,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { VerifyResult, VlmAgent } from '../agent/index.ts';
-import { modelNeedsFor } from '../analysis/detector-needs.ts';
-import { createFaceFinder, type FaceFinder } from '../analysis/face-finder.ts';
+import { modelNeedsFor, type ModelNeeds } from '../analysis/detector-needs.ts';
+import { createFaceFinder, FACE_FINDER_NEEDS, type FaceFinder } from '../analysis/face-finder.ts';
 import { assertNoEviction, redactRedisUrl } from '../core/queue/redis-policy.ts';
 import type { SecretBox } from '../core/secrets.ts';
 import type { Database } from '../core/storage/index.ts';
 import { CameraStatusRepository } from '../core/storage/camera-status.repository.ts';
 import { LiveCameraRepository, cameraPasswordContext } from '../core/storage/live-cameras.repository.ts';
-import { createDetector, type Detector } from '../detector/index.ts';
+import { createDetector, unionNeeds, type Detector, type DetectorOptions, type PooledDetector } from '../detector/index.ts';
 import { LiveService, loadLiveConfig, type LiveConfig } from '../live/index.ts';
 import type { OutboundPolicy } from '../core/net-policy.ts';
 import { planLive, type LiveSettings, type StorePlan } from './live-cameras.ts';
@@ -32,7 +32,13 @@ export interface LiveWorkerOptions {
   prefix?: string;
   /** Answers `verify` questions; without it they become review cases. */
   agent?: VlmAgent;
+  /** Threads of the live pool, which runs the cameras' detection and the face finder of their pictures. */
   detectorThreads?: number;
+  /**
+   * Starts the live pool: the cameras' needs joined with the face finder's (FACE_FINDER_NEEDS), `detectorThreads`
+   * threads. Default `createDetector`.
+   */
+  createDetector?: (options: DetectorOptions) => Promise<PooledDetector>;
   /** Wins over the cameras file's settings (stall limits, backoff…). */
   settings?: Partial<LiveSettings>;
   /** How often cameras and SOP files are read again. Default 30 000. */
@@ -71,24 +77,34 @@ const ANSWER_GRACE_MS = 10_000;
 /** A detector for cameras no SOP applies to: the pipeline never calls it. */
 const NO_DETECTOR: Pick<Detector, 'detect'> = { detect: () => Promise.reject(new Error('no SOP applies to this camera: nothing to detect')) };
 
+/** What the cameras watched here are detected and pictured with: made for the SOPs' needs, replaced and closed together. */
+interface LiveModels {
+  /** The needs they were made for. */
+  key: string;
+  /** What the pipelines call: a view of the pool for the SOPs' needs (their models only), or NO_DETECTOR. */
+  detector: Pick<Detector, 'detect'>;
+  /** Keyframes, snapshots, videos and verify crops, through the face finder (on the pool's threads when there is one). */
+  images: LiveImages;
+  /** The face finder first (its views stop asking), then the pool. */
+  close(): Promise<void>;
+}
+
 export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker> {
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const cameras = new LiveCameraRepository(o.db);
   const status = new CameraStatusRepository(o.db);
   const reportEveryMs = o.reportEveryMs ?? 5000;
   const running = new Map<string, Running>();
-  let detector: { key: string; detector: Pick<Detector, 'detect'> & { close?: () => Promise<void> } } | undefined;
-  let faces: FaceFinder | undefined;
-  let images: LiveImages | undefined;
+  let models: LiveModels | undefined;
   let redis: Redis | undefined;
   let file: LiveConfig | undefined;
   let lastProblems = '';
   let stopped = false;
 
+  /** Asked only for the cameras of running stores, which are stopped before their models are closed. */
   const imagesNow = (): LiveImages => {
-    faces ??= createFaceFinder();
-    images ??= new LiveImages(faces, o.dataDir);
-    return images;
+    if (models === undefined) throw new Error('no face finder: no camera is watched here');
+    return models.images;
   };
 
   /** A connection of its own for the leases, opened when there is a first camera to watch. */
@@ -107,15 +123,55 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     return r;
   }
 
-  async function useDetector(plans: StorePlan[]): Promise<Pick<Detector, 'detect'>> {
+  /**
+   * One pool with the models of the SOPs' needs and the face finder's: the pipelines get a view of it for their needs
+   * (the models and answers a pool of their own would give), the face finder runs on it as views too. With no SOP that
+   * needs a model there is no pool, and the pictures (snapshots) get a face finder of its own, whose threads start
+   * with the first picture.
+   */
+  async function startModels(key: string, needs: ModelNeeds): Promise<LiveModels> {
+    if (!(needs.persons || needs.hands || needs.objects || needs.pose)) {
+      const faces = createFaceFinder();
+      return { key, detector: NO_DETECTOR, images: new LiveImages(faces, o.dataDir), close: () => faces.close() };
+    }
+    const pool = await (o.createDetector ?? createDetector)({ needs: unionNeeds(needs, FACE_FINDER_NEEDS), ...(o.detectorThreads === undefined ? {} : { threads: o.detectorThreads }) });
+    let detector: Detector;
+    let faces: FaceFinder;
+    try {
+      detector = pool.view(needs);
+      faces = createFaceFinder({ shared: pool });
+    } catch (err) {
+      await pool.close().catch(() => undefined);
+      throw err;
+    }
+    return {
+      key, detector, images: new LiveImages(faces, o.dataDir),
+      close: async () => {
+        await faces.close().catch(() => undefined);
+        await pool.close();
+      },
+    };
+  }
+
+  /** Closes the models once nothing uses them: call with every store stopped. */
+  async function closeModels(): Promise<void> {
+    const m = models;
+    if (m === undefined) return;
+    // A round of snapshots begun before the stores stopped may still be taking one on these.
+    await snapshotLoop.idle();
+    if (models === m) models = undefined;
+    await m.close();
+  }
+
+  async function useModels(plans: StorePlan[]): Promise<Pick<Detector, 'detect'>> {
     const needs = modelNeedsFor(plans.flatMap((p) => p.sops));
     const key = JSON.stringify(needs);
-    if (detector?.key === key) return detector.detector;
+    if (models?.key === key) return models.detector;
+    // Their keyframes, snapshots and questions use the face finder closed below: they stop first.
     for (const storeId of [...running.keys()]) await stopStore(storeId, 'not watched: the detector was reloaded for new rules');
-    await detector?.detector.close?.();
-    const any = needs.persons || needs.hands || needs.objects || needs.pose;
-    detector = { key, detector: any ? await createDetector({ needs, ...(o.detectorThreads === undefined ? {} : { threads: o.detectorThreads }) }) : NO_DETECTOR };
-    return detector.detector;
+    await closeModels();
+    models = await startModels(key, needs);
+    return models.detector;
   }
 
   async function startStore(plan: StorePlan, d: Pick<Detector, 'detect'>): Promise<void> {
@@ -193,12 +249,11 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
       if (plan === undefined || plan.fingerprint !== running.get(storeId)?.plan.fingerprint) await stopStore(storeId, 'not watched: the store\'s cameras or SOP files changed');
     }
     if (plans.length === 0) {
-      await detector?.detector.close?.();
-      detector = undefined;
+      await closeModels();
       return;
     }
     if (o.redisUrl !== undefined) await leases(o.redisUrl);
-    const d = await useDetector(plans);
+    const d = await useModels(plans);
     for (const plan of plans) if (!running.has(plan.storeId) && !stopped) await startStore(plan, d);
   }
 
@@ -240,8 +295,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
       clearTimeout(soon);
       await Promise.all([refreshLoop.idle(), reportLoop.idle(), snapshotLoop.idle()]);
       for (const storeId of [...running.keys()]) await stopStore(storeId, 'not watched: sopwatch stopped');
-      await detector?.detector.close?.();
-      await faces?.close();
+      await closeModels();
       await redis?.quit().catch(() => undefined);
     },
   };

@@ -1,0 +1,206 @@
+// The live worker's face finder runs on its live detector pool: one pool, started with the cameras' needs joined with
+// the face finder's, serves the pipelines (a view of their needs: no faces in what the rules see) and the blurring of
+// keyframes and snapshots (the face finder's views). When the rules' needs change, the pool and the face finder are
+// replaced together, and the pictures after that are blurred on the new pool. A real detector on a photo of people
+// (the sheet of samples that ships with @vladmandic/human), a snapshot camera double, an in-memory database.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FACE_FINDER_NEEDS } from '../../services/analysis/face-finder.ts';
+import type { Detections } from '../../services/core/contracts.ts';
+import { openDatabase, ViolationRepository, type Database } from '../../services/core/storage/index.ts';
+import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
+import { CameraStatusRepository } from '../../services/core/storage/camera-status.repository.ts';
+import { LiveCameraRepository, cameraPasswordContext } from '../../services/core/storage/live-cameras.repository.ts';
+import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
+import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
+import { newSecretKey, secretBox } from '../../services/core/secrets.ts';
+import { createDetector, type DetectorNeeds, type DetectorOptions, type PooledDetector } from '../../services/detector/index.ts';
+import { loadSopText } from '../../services/rules/sop-loader.ts';
+import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
+import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
+import { optInLoopback } from '../doubles/outbound.ts';
+import { floorSopYaml } from '../fixtures/floor-sop.ts';
+import { SAMPLES_JPG } from './detector-helpers.ts';
+
+// The doubles listen on 127.0.0.1: opt in to loopback cameras as an operator would.
+optInLoopback();
+
+const PASSWORD = 'f4ces:live@pw';
+const SETTINGS = { stallMs: 6000, startTimeoutMs: 5000, backoffInitialMs: 200, backoffMaxMs: 1000, evidenceBeforeMs: 2000, evidenceAfterMs: 1000 };
+const NONE = { persons: false, pose: false, hands: false, objects: false, faces: false };
+const PERSONS = { ...NONE, persons: true };
+const HANDS = { ...NONE, persons: true, hands: true };
+const FACES_ONLY = { ...NONE, faces: true };
+const HANDS_RULE = `  - id: hands
+    kind: forbidden
+    title: Hands on the loading floor
+    when: { hands_in: floor }
+    for: 1s
+    severity: low
+`;
+
+/** A view the worker made of a pool, and every answer it got through it. */
+interface ViewLog {
+  needs: DetectorNeeds;
+  answers: Detections[];
+}
+
+/** A pool the worker started, watched: what it was started with and what each of its views asked. */
+interface Watched {
+  options: DetectorOptions;
+  pool: PooledDetector;
+  views: ViewLog[];
+  /** Frames asked of the whole pool (not through a view). */
+  whole: number;
+}
+
+function watch(options: DetectorOptions, pool: PooledDetector): { watched: Watched; seen: PooledDetector } {
+  const watched: Watched = { options, pool, views: [], whole: 0 };
+  const seen: PooledDetector = {
+    get backend() { return pool.backend; },
+    get models() { return pool.models; },
+    get threads() { return pool.threads; },
+    detect: async (frame) => {
+      const d = await pool.detect(frame);
+      watched.whole += 1;
+      return d;
+    },
+    view: (needs) => {
+      const v = pool.view(needs);
+      const log: ViewLog = { needs: { ...needs }, answers: [] };
+      watched.views.push(log);
+      return { ...v, detect: async (frame) => {
+        const d = await v.detect(frame);
+        log.answers.push(d);
+        return d;
+      } };
+    },
+    stats: () => pool.stats(),
+    terminateWorker: (index) => pool.terminateWorker(index),
+    liveThreads: () => pool.liveThreads(),
+    close: () => pool.close(),
+  };
+  return { watched, seen };
+}
+
+const same = (a: DetectorNeeds, b: DetectorNeeds): boolean => (Object.keys(NONE) as Array<keyof DetectorNeeds>).every((k) => a[k] === b[k]);
+const answered = (w: Watched, needs: DetectorNeeds): Detections[] => w.views.filter((v) => same(v.needs, needs)).flatMap((v) => v.answers);
+const allAnswered = (w: Watched): number => w.whole + w.views.reduce((n, v) => n + v.answers.length, 0);
+const kinds = (ds: Detections[]): string[] => [...new Set(ds.flatMap((d) => d.items.map((i) => i.kind)))].sort();
+
+describe('live worker: the face finder on the live pool', () => {
+  let db: Database;
+  let dataDir: string;
+  let cam: SnapshotDouble;
+  let worker: LiveWorker | undefined;
+  let store: string;
+  let camera: string;
+  const pools: Watched[] = [];
+  const errors: string[] = [];
+
+  async function until<T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = await find();
+      if (hit !== undefined) return hit;
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (errors: ${errors.join('; ')})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async function setSop(yaml: string): Promise<void> {
+    const loaded = loadSopText(yaml, 'dock-floor.yaml');
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+    await new SopFileRepository(db).addVersion(store, loaded.sop.id, yaml, loaded.sop);
+  }
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sopwatch-live-faces-'));
+    // Photos of people with their faces, small enough for a loaded machine.
+    const jpeg = await sharp(SAMPLES_JPG).resize({ width: 480 }).jpeg({ quality: 85 }).toBuffer();
+    cam = await startSnapshotDouble({ jpeg: () => jpeg, username: 'admin', password: PASSWORD });
+    db = await openDatabase({ memory: true });
+    // No video around the alerts: its face blurring takes long on a loaded machine, and is tested elsewhere.
+    store = (await new StoreRepository(db).create({ name: 'Depot', franchise: 'F', keepVideo: false })).id;
+    camera = (await new CameraRepository(db).create({ storeId: store, name: 'dock-1' })).id;
+    const box = secretBox(newSecretKey());
+    await new LiveCameraRepository(db).setStreamConfig(camera, store, '127.0.0.1', {
+      source: 'snapshot', snapshotUrl: cam.url, snapshotPorts: [cam.port], username: 'admin', fps: 2,
+    }, { sealed: box.seal(PASSWORD, cameraPasswordContext(camera)) });
+    await setSop(floorSopYaml('dock-1', { id: 'dock-floor' }));
+    worker = await startLiveWorker({
+      db, dataDir, secrets: box, settings: SETTINGS, reportEveryMs: 200, refreshMs: 600_000, snapshotEveryMs: 600_000, snapshotWantedEveryMs: 500,
+      detectorThreads: 1, onError: (m) => errors.push(m),
+      createDetector: async (options) => {
+        const { watched, seen } = watch(options, await createDetector(options));
+        pools.push(watched);
+        return seen;
+      },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await cam?.stop();
+    await db?.close();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('blurs the keyframes on the live pool, whose frames include the face finder\'s; the rules see no face', async () => {
+    // One pool, for the rules' needs and the face finder's, with the threads asked for.
+    expect(pools.map((p) => p.options)).toEqual([{ needs: { ...PERSONS, pose: true, faces: true }, threads: 1 }]);
+    const [live] = pools as [Watched];
+    expect(live.pool.models).toEqual(['centernet', 'movenet-lightning', 'blazeface']);
+    const v = await until('a violation with its keyframes', async () => (await new ViolationRepository(db).list({ storeIds: [store] })).find((x) => x.evidence.length > 0));
+    expect(v.rule).toBe('floor');
+
+    // The rules ran on a view of their own needs: persons, as a persons-only pool answers (no faces, no keypoints).
+    const seen = answered(live, PERSONS);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(kinds(seen)).toEqual(['person']);
+    expect(seen.flatMap((d) => d.items).every((i) => (i.keypoints?.length ?? 0) === 0)).toBe(true);
+    // The face finder's look and its checks ran on the same pool, as views.
+    expect(answered(live, FACE_FINDER_NEEDS).length).toBeGreaterThan(0);
+    const checks = answered(live, FACES_ONLY);
+    expect(checks.length).toBeGreaterThan(0);
+    expect(kinds(checks).every((k) => k === 'face')).toBe(true);
+    // Every frame the pool answered was asked through these views (read around the pool's count: detection goes on).
+    const before = allAnswered(live);
+    const frames = (await live.pool.stats()).reduce((n, s) => n + s.frames, 0);
+    expect(frames).toBeGreaterThanOrEqual(before);
+    expect(frames).toBeLessThanOrEqual(allAnswered(live));
+    expect(frames).toBeGreaterThan(seen.length);
+    expect(live.whole).toBe(0);
+    // Still one pool.
+    expect(pools).toHaveLength(1);
+  });
+
+  it('replaces the pool and the face finder together when the rules\' needs change: snapshots are blurred on the new one', async () => {
+    const [old] = pools as [Watched];
+    await setSop(floorSopYaml('dock-1', { id: 'dock-floor', extraRules: HANDS_RULE }));
+    await worker?.refresh();
+    expect(worker?.watching()).toEqual([{ storeId: store, cameras: ['dock-1'] }]);
+    expect(pools.map((p) => p.options.needs)).toEqual([{ ...PERSONS, pose: true, faces: true }, { ...HANDS, pose: true, faces: true }]);
+    const fresh = pools[1] as Watched;
+    // The old pool was closed after the store stopped, its face finder first: nothing asks it any more.
+    expect(old.pool.liveThreads()).toBe(0);
+    const asked = allAnswered(old);
+
+    // The first snapshot of the camera (none was due before: the first waits a period unless asked for).
+    const status = new CameraStatusRepository(db);
+    expect((await status.statuses([store])).find((x) => x.cameraId === camera)?.snapshotPath).toBeNull();
+    await status.wantSnapshot(camera, store);
+    await until('a snapshot after the reload', async () => ((await status.statuses([store])).find((x) => x.cameraId === camera)?.snapshotPath ?? undefined));
+    expect(answered(fresh, FACE_FINDER_NEEDS).length).toBeGreaterThan(0);
+    expect(answered(fresh, FACES_ONLY).length).toBeGreaterThan(0);
+    const hands = answered(fresh, HANDS);
+    expect(hands.length).toBeGreaterThan(0);
+    expect(kinds(hands).includes('face')).toBe(false);
+    expect(allAnswered(old)).toBe(asked);
+    expect(fresh.whole).toBe(0);
+    expect(errors.filter((e) => /closed|no face finder/.test(e))).toEqual([]);
+  });
+});
