@@ -125,9 +125,12 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
 
   /**
    * One pool with the models of the SOPs' needs and the face finder's: the pipelines get a view of it for their needs
-   * (the models and answers a pool of their own would give), the face finder runs on it as views too. With no SOP that
-   * needs a model there is no pool, and the pictures (snapshots) get a face finder of its own, whose threads start
-   * with the first picture.
+   * (the models and answers a pool of their own would give), the face finder runs on it as views too: `detectorThreads`
+   * threads in all, each model loaded once per thread. With no SOP that needs a model there is no pool, and the
+   * pictures (snapshots) get a face finder of its own, whose two threads start with the first picture (as before: a
+   * pool started on that first picture would save one thread, at the cost of a lazily started shared pool to manage).
+   * A pool that lost threads for good is kept, as the detector was: its frames fail (the cameras' health counts detect
+   * errors; a picture is not written, and says why), until the needs change or the worker restarts.
    */
   async function startModels(key: string, needs: ModelNeeds): Promise<LiveModels> {
     if (!(needs.persons || needs.hands || needs.objects || needs.pose)) {
