@@ -64,7 +64,11 @@ describe('verify rules answered by an OpenAI-compatible model (loopback double)'
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sopwatch-verify-'));
-    clipPath = (await generateSampleClip(join(dir, 'sample.mp4'))).path;
+    // The demo clip's first 24 s: both sink visits (1.8-9.7 s and from 15.5 s), each long enough for the gloves rule
+    // (2 s) to ask the model; the second is still open at the end, so the duration rule finds the first alone.
+    const whole = (await generateSampleClip(join(dir, 'sample-40s.mp4'))).path;
+    clipPath = join(dir, 'sample.mp4');
+    await run('ffmpeg', ['-v', 'error', '-i', whole, '-map', '0:v:0', '-t', '24', '-c', 'copy', '-y', clipPath]);
     faces = await createDetector({ needs: { faces: true, persons: false, pose: false, hands: false, objects: false }, threads: 1 });
     shared = {
       detector: await createDetector({ needs: modelNeedsFor(sops()) }),

@@ -37,11 +37,24 @@ let worker: ClipAnalyseWorker;
 /** The worker's detectors, kept warm from one clip to the next as `sopwatch serve` keeps them (services/service/index.ts). */
 let detectors: ClipDetectors | undefined;
 /**
- * The demo clip as each format; the MP4 is its first 15 s (the one too-short sink visit, 1.8-9.7 s, then the walk to the
- * prep table; test/medium/dry-run-detection-cache.test.ts cuts it the same way): it is analysed only once whole, so the
- * rest of the 40 s would add nothing to what its test shows.
+ * The whole demo clip as MPEG-TS: its test pauses the upload at 0.6 (24 s, inside the long sink visit, 15.5-37 s) and
+ * compares the result with an ordinary upload of the whole clip, which shows that visit (21.5 s) is no violation; the
+ * abandoned upload also stops half-way into it.
+ */
+let wholeTs: Buffer = Buffer.alloc(0);
+/**
+ * The MP4 is the demo clip's first 15 s (the one too-short sink visit, 1.8-9.7 s, then the walk to the prep table;
+ * test/medium/dry-run-detection-cache.test.ts cuts it the same way): it is analysed only once whole, so the rest of the
+ * 40 s would add nothing to what its test shows. The other formats are its first 24 s, paused at SHORT_SHARE.
  */
 const files: Record<'ts' | 'flv' | 'h264' | 'mp4', Buffer> = { ts: Buffer.alloc(0), flv: Buffer.alloc(0), h264: Buffer.alloc(0), mp4: Buffer.alloc(0) };
+/**
+ * The share of a 24 s file sent first: about 19.5 s of video, where the whole clip's 0.6 is 24 s. The analysis reports
+ * the too-short visit once it has 18 s or so (its frame stage looks ahead), and the pause is still inside the long sink
+ * visit (from 15.5 s), so a visit cut in two at the arrival edge would show as a second violation. That visit is open
+ * at the end of the 24 s: undecided, so the whole file has the one violation of the whole clip.
+ */
+const SHORT_SHARE = 0.8;
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -141,17 +154,16 @@ beforeAll(async () => {
   await new SopFileRepository(f.db).addVersion(storeId, load.sop.id, sampleSop(), load.sop);
   work = await mkdtemp(join(tmpdir(), 'sopwatch-tus-stream-'));
   const mp4 = (await generateSampleClip(join(work, 'demo.mp4'))).path;
-  const remux = (name: string, extra: string[]): Buffer => {
-    execFileSync('ffmpeg', ['-v', 'error', '-i', mp4, '-map', '0:v:0', '-c', 'copy', ...extra, '-y', join(work, name)]);
+  // A cut ends at a keyframe (one each 2 s); the MP4 has its index in front, as the whole clip has.
+  const remux = (name: string, extra: string[], seconds?: number): Buffer => {
+    execFileSync('ffmpeg', ['-v', 'error', '-i', mp4, '-map', '0:v:0', ...(seconds === undefined ? [] : ['-t', String(seconds)]), '-c', 'copy', ...extra, '-y', join(work, name)]);
     return readFileSync(join(work, name));
   };
-  files.ts = remux('demo.ts', ['-f', 'mpegts']);
-  files.flv = remux('demo.flv', ['-f', 'flv']);
-  files.h264 = remux('demo.h264', ['-bsf:v', 'h264_mp4toannexb', '-f', 'h264']);
-  // Cut at a keyframe (one each 2 s), its index in front as in the whole clip.
-  const short = join(work, 'demo-15s.mp4');
-  execFileSync('ffmpeg', ['-v', 'error', '-i', mp4, '-map', '0:v:0', '-t', '15', '-c', 'copy', '-movflags', '+faststart', '-y', short]);
-  files.mp4 = readFileSync(short);
+  wholeTs = remux('demo.ts', ['-f', 'mpegts']);
+  files.ts = remux('demo-24s.ts', ['-f', 'mpegts'], 24);
+  files.flv = remux('demo-24s.flv', ['-f', 'flv'], 24);
+  files.h264 = remux('demo-24s.h264', ['-bsf:v', 'h264_mp4toannexb', '-f', 'h264'], 24);
+  files.mp4 = remux('demo-15s.mp4', ['-movflags', '+faststart'], 15);
   detectors = new ClipDetectors();
   worker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: defaultQueueSettings.attempts, fps: 2, progressEveryMs: 100, detectors });
   const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of these tests' });
@@ -167,16 +179,16 @@ afterAll(async () => {
 
 describe('an MPEG-TS upload sent in two parts', () => {
   it('is analysed as it arrives: a violation is on the API before the last byte, and the end result is that of an ordinary upload', async () => {
-    const { clip, early } = await streamInTwoParts('Kitchen 0600.ts', files.ts, 0.6);
+    const { clip, early } = await streamInTwoParts('Kitchen 0600.ts', wholeTs, 0.6);
     expect(early.length).toBe(1);
     expect(clip.status, clip.error ?? '').toBe('done');
     expect(clip.arrival).toBeUndefined();
-    expect(clip.sha256).toBe(sha(files.ts));
-    expect(clip.bytes).toBe(files.ts.length);
+    expect(clip.sha256).toBe(sha(wholeTs));
+    expect(clip.bytes).toBe(wholeTs.length);
     expect(clip.notAnalysed).toEqual([]);
     const streamed = await violationsOf(clip.id);
 
-    const ordinary = await finished(await ordinaryUpload('Kitchen 0600 again.ts', files.ts));
+    const ordinary = await finished(await ordinaryUpload('Kitchen 0600 again.ts', wholeTs));
     expect(ordinary.status, ordinary.error ?? '').toBe('done');
     expect(ordinary.arrival).toBeUndefined();
     const expected = await violationsOf(ordinary.id);
@@ -211,16 +223,16 @@ describe('an MP4 upload sent the same way', () => {
 
 describe('an upload abandoned half-way', () => {
   it('ends its analysis with a clear status; only the arrived part counts as analysed, and it is kept', async () => {
-    const cut = Math.floor(files.ts.length * 0.5);
+    const cut = Math.floor(wholeTs.length * 0.5);
     // How long the part that arrives plays, as ffprobe reads it on its own.
-    writeFileSync(join(work, 'half.ts'), files.ts.subarray(0, cut));
+    writeFileSync(join(work, 'half.ts'), wholeTs.subarray(0, cut));
     const arrivedS = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(work, 'half.ts')]).toString().trim());
     expect(arrivedS).toBeGreaterThan(10);
     expect(arrivedS).toBeLessThan(30);
 
-    const made = await create(base, owner, storeId, `?cameraId=${cameraId}`, files.ts.length, { filename: 'Kitchen 0700.ts' });
+    const made = await create(base, owner, storeId, `?cameraId=${cameraId}`, wholeTs.length, { filename: 'Kitchen 0700.ts' });
     expect(made.status, made.body).toBe(201);
-    const first = await patch(base, owner, made.location, 0, files.ts.subarray(0, cut));
+    const first = await patch(base, owner, made.location, 0, wholeTs.subarray(0, cut));
     expect(first.status, first.body).toBe(204);
     const id = (await clipIdOf(made.location)) ?? '';
     expect(id).not.toBe('');
@@ -233,7 +245,7 @@ describe('an upload abandoned half-way', () => {
     const clip = await finished(id);
     expect(clip.status).toBe('failed');
     expect(clip.error ?? '').toMatch(/upload was abandoned after \d+ of \d+ bytes/);
-    expect(clip.arrival).toEqual({ state: 'abandoned', receivedBytes: cut, totalBytes: files.ts.length });
+    expect(clip.arrival).toEqual({ state: 'abandoned', receivedBytes: cut, totalBytes: wholeTs.length });
     expect(clip.bytes).toBe(cut);
     // Analysed up to the end of what arrived, never past it.
     const analysedS = Number(/only the first ([\d.]+) s/.exec(clip.error ?? '')?.[1]);
@@ -246,20 +258,20 @@ describe('an upload abandoned half-way', () => {
     // What arrived is kept with the clip.
     const stored = await new ClipRepository(f.db).get(id);
     expect(statSync(stored?.path ?? '').size).toBe(cut);
-    expect(readFileSync(stored?.path ?? '').equals(files.ts.subarray(0, cut))).toBe(true);
+    expect(readFileSync(stored?.path ?? '').equals(wholeTs.subarray(0, cut))).toBe(true);
   }, 900_000);
 });
 
 describe('other streamable formats', () => {
   it('an FLV upload is analysed as it arrives and finds the one too-short sink visit', async () => {
-    const { clip, early } = await streamInTwoParts('Kitchen 0800.flv', files.flv, 0.6);
+    const { clip, early } = await streamInTwoParts('Kitchen 0800.flv', files.flv, SHORT_SHARE);
     expect(clip.status, clip.error ?? '').toBe('done');
     expect(early.length).toBe(1);
     expect((await violationsOf(clip.id)).map((v) => `${v.rule} ${v.kind}`)).toEqual(['hand-wash too_short']);
   }, 900_000);
 
   it('a raw H.264 upload is analysed as it arrives', async () => {
-    const { clip, early } = await streamInTwoParts('Kitchen 0900.h264', files.h264, 0.6);
+    const { clip, early } = await streamInTwoParts('Kitchen 0900.h264', files.h264, SHORT_SHARE);
     expect(clip.status, clip.error ?? '').toBe('done');
     expect(early.length).toBe(1);
     expect(clip.sha256).toBe(sha(files.h264));
@@ -271,15 +283,16 @@ describe('with the BullMQ queue (Redis on 127.0.0.1)', () => {
     const prefix = `swstream-${randomBytes(4).toString('hex')}`;
     const url = 'redis://127.0.0.1:6379';
     const queue = await openBullmqQueue({ url, prefix });
-    // A second API process over the same database and data directory, queueing to Redis; the worker takes from there.
+    // A second API process over the same database and data directory, queueing to Redis; the worker takes from there
+    // (with this machine's warm detectors, as a worker of `sopwatch serve` keeps its own).
     const app = buildApp({ db: f.db, queue, dataDir: f.dataDir, config: { maxUploadBytes: 8 * 1024 * 1024, streamStartBytes: 64 * 1024 } });
-    const bullWorker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: 1, fps: 2, progressEveryMs: 100 });
+    const bullWorker = createClipAnalyseWorker({ db: f.db, dataDir: f.dataDir, maxAttempts: 1, fps: 2, progressEveryMs: 100, detectors });
     const admin = new Redis(url);
     try {
       const at = await app.listen({ port: 0, host: '127.0.0.1' });
       const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of these tests' });
       startWorkers(queue, handlerRegistry(bullWorker, { notificationSend: skipped, retentionSweep: skipped }));
-      const { clip, early } = await streamInTwoParts('Kitchen 1000.ts', files.ts, 0.6, at);
+      const { clip, early } = await streamInTwoParts('Kitchen 1000.ts', files.ts, SHORT_SHARE, at);
       expect(early.length).toBe(1);
       expect(clip.status, clip.error ?? '').toBe('done');
       expect(clip.sha256).toBe(sha(files.ts));

@@ -1,6 +1,8 @@
 // Violations stream as they are found: the ClipAnalyse job stores a violation (with its evidence) as soon as its episode
 // closes, so it is readable (and on the dashboard's feed, which reads the database) while the clip is still analysed.
-// Real PGlite, the generated demo clip (a too-short sink visit ends about 10 s into 40 s) and the real detector.
+// Real PGlite, the generated demo clip's first 24 s (a too-short sink visit ends about 10 s in; the long visit that
+// follows from 15.5 s is still open at the end, so it is no violation) and the real detector.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +35,13 @@ describe('clip analysis streams violations', () => {
     const load = loadSopText(sampleSop(), 'demo.yaml');
     if (!load.ok) throw new Error(load.errors.map((e) => e.message).join('; '));
     await new SopFileRepository(db).addVersion(store.id, load.sop.id, sampleSop(), load.sop);
-    const sample = await generateSampleClip(join(dir, 'demo.mp4'));
+    // The first 24 s (cut at a keyframe, one each 2 s): the violation closes with about half of the clip still to go; the
+    // rest of the 40 s (the end of the long visit) would add detector calls and nothing this test reads.
+    const sample = await generateSampleClip(join(dir, 'demo-40s.mp4'));
+    const path = join(dir, 'demo.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-i', sample.path, '-map', '0:v:0', '-t', '24', '-c', 'copy', '-y', path]);
     const clips = new ClipRepository(db);
-    const clip = await clips.create({ storeId: store.id, cameraId: camera.id, filename: 'demo.mp4', path: sample.path, bytes: 1 });
+    const clip = await clips.create({ storeId: store.id, cameraId: camera.id, filename: 'demo.mp4', path, bytes: 1 });
     const worker = createClipAnalyseWorker({ db, dataDir: dir, maxAttempts: 1, fps: 3, progressEveryMs: 100 });
     const ctx: JobContext = { name: JobName.ClipAnalyse, jobId: `clip.${clip.id}.a0`, attempt: 1, progress: async () => undefined };
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeClip, modelNeedsFor, type ClipAnalysisResult } from '../../services/analysis/index.ts';
+import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { createDetector, type Detector } from '../../services/detector/index.ts';
 import { ClipRepository, migrate, openPostgres, type Database } from '../../services/core/storage/index.ts';
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
@@ -33,6 +34,7 @@ const CASES = [
 describeFootage('a pair and a trio in a forbidden zone', [GROUP], () => {
   const tmp = tempDir('subjects');
   let detector: Detector | undefined;
+  let faces: FaceFinder | undefined;
   let sop: CompiledSop;
   const clips: Record<string, string> = {};
   // Analysed once (real detector, tracker, rules, evidence), stored on each backend.
@@ -41,18 +43,23 @@ describeFootage('a pair and a trio in a forbidden zone', [GROUP], () => {
   beforeAll(async () => {
     for (const c of CASES) {
       clips[c.name] = join(tmp.dir, `${c.name}.mp4`);
-      execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', GROUP, '-t', '3', '-r', '5', '-vf', `scale=640:-2,${c.cover}`, '-pix_fmt', 'yuv420p', clips[c.name] as string]);
+      // The photo read at the clip's own rate: ffmpeg's default of 25 would decode the 1920 px JPEG five times per frame
+      // kept, for the same clip byte for byte.
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-framerate', '5', '-i', GROUP, '-t', '3', '-r', '5', '-vf', `scale=640:-2,${c.cover}`, '-pix_fmt', 'yuv420p', clips[c.name] as string]);
     }
     const loaded = loadSopText(SOP_YAML, 'no-entry.yaml');
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
     sop = loaded.sop;
     detector = await createDetector({ needs: modelNeedsFor([sop]), threads: 1 });
+    // One face finder for both clips' evidence, as the clip worker keeps one between jobs.
+    faces = createFaceFinder();
     for (const c of CASES) {
-      results[c.name] = await analyzeClip({ clipPath: clips[c.name] as string, sops: [sop], cameraId: 'counter-1', fps: 2, detector, evidenceDir: join(tmp.dir, 'evidence', c.name) });
+      results[c.name] = await analyzeClip({ clipPath: clips[c.name] as string, sops: [sop], cameraId: 'counter-1', fps: 2, detector, faces, evidenceDir: join(tmp.dir, 'evidence', c.name) });
     }
   }, 600_000);
   afterAll(async () => {
     await detector?.close();
+    await faces?.close();
     tmp.remove();
   });
 
