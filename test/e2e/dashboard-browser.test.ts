@@ -155,6 +155,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await page.locator('#alert-title', { hasText: /Someone at the till|The till is never left for long/ }).waitFor();
     const first = await page.locator('#alert-title').textContent();
     await page.keyboard.press('m');
+    // The comment box has the focus before the first key: typed at once, a loaded machine could lose the first letter.
+    await page.waitForFunction(`document.activeElement?.tagName === 'TEXTAREA'`);
     await page.keyboard.type('checked with the shift lead');
     await page.keyboard.press('Escape');
     await page.keyboard.press('c');
