@@ -15,12 +15,10 @@ import { createVlmAgent, sceneDifference, type SceneSignature, type VerifyResult
 import { cameraMetrics } from '../../services/api/camera-metrics.ts';
 import { configFromObject } from '../../services/core/config.ts';
 import { openDatabase, ViolationRepository, type Database } from '../../services/core/storage/index.ts';
-import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { CameraStatusRepository } from '../../services/core/storage/camera-status.repository.ts';
-import { LiveCameraRepository, cameraPasswordContext } from '../../services/core/storage/live-cameras.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
-import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
-import { newSecretKey, secretBox } from '../../services/core/secrets.ts';
+import type { SecretBox } from '../../services/core/secrets.ts';
+import { seedSnapshotStore } from '../fixtures/snapshot-store.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
 import { describeFootage, footage } from '../fixtures/media.ts';
@@ -137,13 +135,8 @@ describeFootage('live cameras: episode subjects and scene reuse', [GROUP], () =>
     model = await startOpenAiDouble({ name: 'live-reuse', script: [{ kind: 'answer', answer: 'yes', reason: 'frame 1: gloves on both hands' }] });
 
     db = await openDatabase({ memory: true });
-    // No video around the alerts: each takes a minute of face blurring on a loaded machine, and is tested elsewhere.
-    store = (await new StoreRepository(db).create({ name: 'Depot', franchise: 'F', keepVideo: false })).id;
-    camera = (await new CameraRepository(db).create({ storeId: store, name: 'dock-1' })).id;
-    const box = secretBox(newSecretKey());
-    await new LiveCameraRepository(db).setStreamConfig(camera, store, '127.0.0.1', {
-      source: 'snapshot', snapshotUrl: cam.url, snapshotPorts: [cam.port], username: 'admin', fps: 2,
-    }, { sealed: box.seal(PASSWORD, cameraPasswordContext(camera)) });
+    let box: SecretBox;
+    ({ store, camera, box } = await seedSnapshotStore(db, cam, PASSWORD));
     const loaded = loadSopText(SOP_YAML, 'dock-floor.yaml');
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
     await new SopFileRepository(db).addVersion(store, loaded.sop.id, SOP_YAML, loaded.sop);

@@ -11,12 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_FINDER_NEEDS } from '../../services/analysis/face-finder.ts';
 import type { Detections } from '../../services/core/contracts.ts';
 import { openDatabase, ViolationRepository, type Database } from '../../services/core/storage/index.ts';
-import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { CameraStatusRepository } from '../../services/core/storage/camera-status.repository.ts';
-import { LiveCameraRepository, cameraPasswordContext } from '../../services/core/storage/live-cameras.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
-import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
-import { newSecretKey, secretBox } from '../../services/core/secrets.ts';
+import type { SecretBox } from '../../services/core/secrets.ts';
+import { seedSnapshotStore } from '../fixtures/snapshot-store.ts';
 import { createDetector, type DetectorNeeds, type DetectorOptions, type PooledDetector } from '../../services/detector/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
@@ -123,13 +121,8 @@ describe('live worker: the face finder on the live pool', () => {
     const jpeg = await sharp(SAMPLES_JPG).resize({ width: 480 }).jpeg({ quality: 85 }).toBuffer();
     cam = await startSnapshotDouble({ jpeg: () => jpeg, username: 'admin', password: PASSWORD });
     db = await openDatabase({ memory: true });
-    // No video around the alerts: its face blurring takes long on a loaded machine, and is tested elsewhere.
-    store = (await new StoreRepository(db).create({ name: 'Depot', franchise: 'F', keepVideo: false })).id;
-    camera = (await new CameraRepository(db).create({ storeId: store, name: 'dock-1' })).id;
-    const box = secretBox(newSecretKey());
-    await new LiveCameraRepository(db).setStreamConfig(camera, store, '127.0.0.1', {
-      source: 'snapshot', snapshotUrl: cam.url, snapshotPorts: [cam.port], username: 'admin', fps: 2,
-    }, { sealed: box.seal(PASSWORD, cameraPasswordContext(camera)) });
+    let box: SecretBox;
+    ({ store, camera, box } = await seedSnapshotStore(db, cam, PASSWORD));
     await setSop(floorSopYaml('dock-1', { id: 'dock-floor' }));
     worker = await startLiveWorker({
       db, dataDir, secrets: box, settings: SETTINGS, reportEveryMs: 200, refreshMs: 600_000, snapshotEveryMs: 600_000, snapshotWantedEveryMs: 500,
