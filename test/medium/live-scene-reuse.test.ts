@@ -19,6 +19,7 @@ import { CameraStatusRepository } from '../../services/core/storage/camera-statu
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import type { SecretBox } from '../../services/core/secrets.ts';
 import { seedSnapshotStore } from '../fixtures/snapshot-store.ts';
+import { until as pollUntil } from '../fixtures/frame-checks.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
 import { describeFootage, footage } from '../fixtures/media.ts';
@@ -94,15 +95,8 @@ describeFootage('live cameras: episode subjects and scene reuse', [GROUP], () =>
   }
 
   /** Waits for a condition of what the worker stored; the worker writes on its own clock, so it is read until true. */
-  async function stored<T>(what: string, find: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = await find();
-      if (hit !== undefined) return hit;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (errors: ${errors.join('; ')})`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const stored = <T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> =>
+    pollUntil(what, find, timeoutMs, 200, () => `errors: ${errors.join('; ')}`);
 
   const statusOf = async () => (await new CameraStatusRepository(db).statuses([store])).find((s) => s.cameraId === camera);
   const violations = async () => (await new ViolationRepository(db).list({ storeIds: [store] })).filter((v) => v.rule === 'floor').sort((a, b) => (a.startAt?.getTime() ?? 0) - (b.startAt?.getTime() ?? 0));

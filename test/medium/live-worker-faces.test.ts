@@ -15,6 +15,7 @@ import { CameraStatusRepository } from '../../services/core/storage/camera-statu
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import type { SecretBox } from '../../services/core/secrets.ts';
 import { seedSnapshotStore } from '../fixtures/snapshot-store.ts';
+import { until as pollUntil } from '../fixtures/frame-checks.ts';
 import { createDetector, type DetectorNeeds, type DetectorOptions, type PooledDetector } from '../../services/detector/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
@@ -99,15 +100,8 @@ describe('live worker: the face finder on the live pool', () => {
   const pools: Watched[] = [];
   const errors: string[] = [];
 
-  async function until<T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = await find();
-      if (hit !== undefined) return hit;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (errors: ${errors.join('; ')})`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const until = <T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> =>
+    pollUntil(what, find, timeoutMs, 200, () => `errors: ${errors.join('; ')}`);
 
   async function setSop(yaml: string): Promise<void> {
     const loaded = loadSopText(yaml, 'dock-floor.yaml');
