@@ -22,6 +22,12 @@ export interface Frame {
   height: number;
   /** Raw RGB24 pixels. */
   rgb: Buffer;
+  /**
+   * Set on a region crop (services/frames/region.ts): the size of the whole frame it was cut from. The detector spends
+   * no more on the crop than on that whole frame: a crop smaller than its model input is scaled up only as far as the
+   * whole frame's cost allows.
+   */
+  cropOf?: { width: number; height: number };
 }
 
 /** What the detector saw in one frame. */

@@ -101,9 +101,14 @@ function narrowed(items: readonly Detection[], want: number): Detection[] {
 }
 
 function keyOf(frame: Frame): string {
-  const size = Buffer.alloc(8);
+  // A region crop is answered within its whole frame's budget (Frame.cropOf): the same pixels alone are another question.
+  const size = Buffer.alloc(frame.cropOf === undefined ? 8 : 16);
   size.writeUInt32LE(frame.width, 0);
   size.writeUInt32LE(frame.height, 4);
+  if (frame.cropOf !== undefined) {
+    size.writeUInt32LE(frame.cropOf.width, 8);
+    size.writeUInt32LE(frame.cropOf.height, 12);
+  }
   return createHash('sha256').update(size).update(frame.rgb).digest('hex').slice(0, 32);
 }
 

@@ -340,7 +340,8 @@ export class DetectorPool implements PooledDetector {
     }, this.options.frameTimeoutMs);
     slot.current = { id, job, timer };
     slot.state = 'busy';
-    const msg: ToWorker = { type: 'detect', id, frame: { width: job.frame.width, height: job.frame.height }, rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
+    const { width, height, cropOf } = job.frame;
+    const msg: ToWorker = { type: 'detect', id, frame: { width, height, ...(cropOf === undefined ? {} : { cropOf }) }, rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
     worker.postMessage(msg, [rgb.buffer]);
   }
 }

@@ -14,6 +14,8 @@ export interface WorkerConfig {
 export interface FrameMeta {
   width: number;
   height: number;
+  /** The whole frame's size when this is a region crop (Frame.cropOf). */
+  cropOf?: { width: number; height: number };
 }
 
 export type ToWorker =

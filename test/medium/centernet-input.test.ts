@@ -1,8 +1,13 @@
 // CenterNet at the picture's aspect (a 16:9 frame as 512x320: 512x288 and a grey band) finds the same persons and objects as the square letterbox.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame } from '../../services/core/contracts.ts';
-import { composeFrame, sampleMaterial } from '../../services/demo/index.ts';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import sharp from 'sharp';
+import type { Box, Frame } from '../../services/core/contracts.ts';
+import { composeFrame, sampleMaterial, sampleSop } from '../../services/demo/index.ts';
+import { cropFrame, regionFor, uncrop } from '../../services/frames/index.ts';
+import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { iou } from '../../services/detector/geometry.ts';
 import { sizeConstants } from '../../services/detector/models/centernet-input.ts';
 import { CenterNet, type InputFit, type LabelledBox } from '../../services/detector/models/centernet.ts';
@@ -110,6 +115,56 @@ describe('CenterNet at the picture aspect, on material a fresh clone has', () =>
   });
 });
 
+/** The region the frame stage crops for an SOP text on a camera (services/frames/region.ts). */
+function regionOf(text: string, camera: string): Box {
+  const loaded = loadSopText(text, 'sop.yaml');
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+  return regionFor([{ sop: loaded.sop, zones: loaded.sop.zones[camera] ?? {} }]).box;
+}
+
+/**
+ * Persons found on the region crop within its whole frame's budget (as the frame stage asks, Frame.cropOf), against
+ * those found on the whole frame: every person of the whole frame that stands inside the crop is found on it, in the
+ * same place. Returns how many were compared.
+ */
+async function cropFindsWhole(frame: Frame, region: Box, where: string): Promise<number> {
+  const crop = cropFrame(frame, region);
+  expect(crop.frame.cropOf).toEqual({ width: frame.width, height: frame.height });
+  const run = async (f: Frame): Promise<LabelledBox[]> => {
+    const image = tf.tidy(() => tf.tensor4d(Float32Array.from(f.rgb), [1, f.height, f.width, 3]));
+    try {
+      return (await net.detect(image, PERSON_MIN, 'aspect', f.cropOf)).filter((d) => d.label === 'person' && d.score >= PERSON_MIN);
+    } finally {
+      image.dispose();
+    }
+  };
+  const whole = await run(frame);
+  const onCrop = uncrop({ cameraId: '', frameIndex: 0, tMs: 0, width: crop.frame.width, height: crop.frame.height, items: (await run(crop.frame)).map((d) => ({ kind: 'person' as const, label: 'person', score: d.score, box: d.box })), inferenceMs: 0 }, crop.box, frame).items;
+  const [cx, cy, cw, ch] = crop.box;
+  // Persons wholly inside the crop: one the crop's edge cuts scores lower on it at any input size (a region's margin
+  // keeps the zones' persons away from its edges).
+  const inside = whole.filter((p) => p.box[0] >= cx && p.box[1] >= cy && p.box[0] + p.box[2] <= cx + cw && p.box[1] + p.box[3] <= cy + ch);
+  for (const p of inside) {
+    const best = Math.max(0, ...onCrop.map((c) => iou(c.box, p.box)));
+    expect(best, `${where}: ${JSON.stringify(p)} on the whole frame; on the crop ${JSON.stringify(onCrop)}`).toBeGreaterThan(0.7);
+  }
+  return inside.length;
+}
+
+describe('a region crop within its whole frame\'s budget', () => {
+  it('finds every person the whole frame shows inside the demo kitchen\'s region (352x360 of 640x360, at 384x384)', async () => {
+    const [width, height] = [640, 360];
+    const { background, photo } = await sampleMaterial(width, height);
+    const region = regionOf(sampleSop(), 'demo-1');
+    let compared = 0;
+    for (let tMs = 0; tMs < 40_000; tMs += 2_000) {
+      const frame: Frame = { cameraId: 'demo', index: 0, tMs, width, height, rgb: composeFrame(background, photo, tMs, width, height) };
+      compared += await cropFindsWhole(frame, region, `kitchen t=${tMs} ms`);
+    }
+    expect(compared).toBeGreaterThan(5);
+  });
+});
+
 describeFootage('CenterNet at the picture aspect, on the real footage', [PERSON_CLIP, BOTTLE_CLIP], () => {
   it('finds the same persons as the square letterbox every 10 s of the person clip, empty room included', async () => {
     let withPerson = 0;
@@ -125,6 +180,17 @@ describeFootage('CenterNet at the picture aspect, on the real footage', [PERSON_
     }
     expect(withPerson).toBeGreaterThan(3);
     expect(withPerson).toBeLessThan(14);
+  });
+
+  it('on a region crop within the whole frame\'s budget finds every person the whole frame shows inside it (person clip, 640x360 stream)', async () => {
+    const region = regionOf(await readFile(resolve(import.meta.dirname, '../fixtures/sop/station-visit.yaml'), 'utf8'), 'station-1');
+    let compared = 0;
+    for (let s = 3; s < 139; s += 8) {
+      const full = await clipFrame(PERSON_CLIP, s);
+      const { data, info } = await sharp(full.rgb, { raw: { width: full.width, height: full.height, channels: 3 } }).resize({ width: 640 }).raw().toBuffer({ resolveWithObject: true });
+      compared += await cropFindsWhole({ ...full, width: info.width, height: info.height, rgb: data }, region, `person clip ${s} s`);
+    }
+    expect(compared).toBeGreaterThan(4);
   });
 
   it('finds the same bottles as the square letterbox every 4 s of the bottle clip', async () => {

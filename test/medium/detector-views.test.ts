@@ -1,10 +1,12 @@
 // Views of one detector pool: the rules and the face finder share two threads, each running only its own models, and
 // get exactly what a pool of their own would give them.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detections, Frame } from '../../services/core/contracts.ts';
 import { UsageError } from '../../services/core/errors.ts';
 import { createDetector, unionNeeds, type PooledDetector } from '../../services/detector/index.ts';
 import { createFaceFinder, FACE_FINDER_NEEDS } from '../../services/analysis/face-finder.ts';
+import { cropFrame } from '../../services/frames/index.ts';
 import { SAMPLES_JPG, imageFrame } from './detector-helpers.ts';
 
 const NONE = { persons: false, pose: false, hands: false, objects: false, faces: false };
@@ -46,6 +48,25 @@ describe('detector views', () => {
     // The faces view: the full set's faces, nothing else.
     expect(kinds(facesView)).toEqual(['face']);
     expect(facesView.items).toEqual(all.items.filter((i) => i.kind === 'face'));
+  });
+
+  it('a region crop tells the worker its whole frame\'s size, and is detected within that budget', async () => {
+    // The picture as a 640 px stream gives it: a crop of it is smaller than the model's 512 px input.
+    const { data, info } = await sharp(samples.rgb, { raw: { width: samples.width, height: samples.height, channels: 3 } }).resize({ width: 640 }).raw().toBuffer({ resolveWithObject: true });
+    const small: Frame = { ...samples, width: info.width, height: info.height, rgb: data };
+    const crop = cropFrame(small, [0.25, 0.25, 0.5, 0.5]).frame;
+    expect(crop.cropOf).toEqual({ width: small.width, height: small.height });
+    const { cropOf: _whole, ...bare } = crop;
+    const [within, scaledUp, asWhole] = await Promise.all([
+      persons.detect(crop),
+      persons.detect(bare),
+      // A crop whose "whole frame" is itself has the whole budget: the same input as no budget at all.
+      persons.detect({ ...bare, cropOf: { width: crop.width, height: crop.height } }),
+    ]);
+    expect(asWhole.items).toEqual(scaledUp.items);
+    // A quarter of the picture costs at most the whole picture's input: a smaller input than 512, other numbers.
+    expect(within.items.length).toBeGreaterThan(0);
+    expect(within.items).not.toEqual(scaledUp.items);
   });
 
   it('serves a need its loaded models cover (hands from the pose model) and refuses one they do not', async () => {

@@ -1,7 +1,7 @@
 // CenterNet's input size per picture: the aspect kept, 512 on the long side, the short side padded up to a multiple of 32.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inputSize, sizeConstants } from '../../services/detector/models/centernet-input.ts';
+import { inputSize, sideWithin, sizeConstants } from '../../services/detector/models/centernet-input.ts';
 
 describe('inputSize', () => {
   it('runs a 16:9 frame as 512x320 (a grey band under it, not a square), and squares only when asked', () => {
@@ -28,6 +28,44 @@ describe('inputSize', () => {
             // The long side (512) is never padded; the short one gets 16-47 grey pixels, or up to 512.
             return r === 512 ? pad === 0 : (pad >= 16 || i === 512) && pad < 48;
           })
+        );
+      }),
+    );
+  });
+});
+
+describe('sideWithin: a region crop costs no more than its whole frame', () => {
+  const area = (w: number, h: number, side: number): number => {
+    const { input } = inputSize(w, h, side, 'aspect');
+    return input.width * input.height;
+  };
+
+  it('runs a 352x360 crop of a 640x360 frame at 384x384, not 512x512; a crop as large as the frame at 512', () => {
+    expect(sideWithin(352, 360, { width: 640, height: 360 }, 512)).toBe(384);
+    expect(inputSize(352, 360, 384, 'aspect').input).toEqual({ width: 384, height: 384 });
+    expect(sideWithin(640, 360, { width: 640, height: 360 }, 512)).toBe(512);
+    expect(sideWithin(1920, 1080, { width: 1920, height: 1080 }, 512)).toBe(512);
+    // A wide strip of a 4:3 frame costs little even at the full side.
+    expect(sideWithin(640, 200, { width: 640, height: 480 }, 512)).toBe(512);
+  });
+
+  it('never exceeds the whole frame\'s input pixels, takes the largest side that fits, and never gives a crop fewer pixels per object than the whole frame gets', () => {
+    const size = fc.integer({ min: 16, max: 2000 });
+    const share = fc.double({ min: 0.05, max: 1, noNaN: true });
+    fc.assert(
+      fc.property(size, size, share, share, (W, H, sx, sy) => {
+        const w = Math.max(2, Math.round(W * sx));
+        const h = Math.max(2, Math.round(H * sy));
+        const s = sideWithin(w, h, { width: W, height: H }, 512);
+        const budget = area(W, H, 512);
+        const wholeScale = 512 / Math.max(W, H);
+        return (
+          s % 32 === 0 &&
+          s <= 512 &&
+          area(w, h, s) <= budget &&
+          (s === 512 || area(w, h, s + 32) > budget) &&
+          // At the whole frame's scale the crop fits the budget, so its side is at least that, less one 32 px step.
+          s >= Math.max(w, h) * wholeScale - 32
         );
       }),
     );

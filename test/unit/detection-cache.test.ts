@@ -120,6 +120,11 @@ describe('detection cache', () => {
     const det = cache.detector(ALL);
     await det.detect(frame(1, 1, 6, 8));
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 1 });
+    // The same pixels as a region crop of a larger frame are detected within that frame's budget: another question.
+    await det.detect({ ...frame(2, 1), cropOf: { width: 16, height: 9 } });
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 2 });
+    await det.detect({ ...frame(3, 1), cropOf: { width: 16, height: 9 } });
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 2 });
     await det.close();
   });
 

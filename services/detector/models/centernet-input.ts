@@ -35,6 +35,19 @@ export function inputSize(width: number, height: number, side: number, fit: Inpu
 }
 
 /**
+ * The long side (a multiple of 32, at most `side`) at which a crop of a `whole`-sized frame costs no more than the
+ * whole frame: the largest whose input has no more pixels than the whole frame's input. A 352x360 crop of a 640x360
+ * frame was scaled up to a 512x512 input (1.6x the whole frame's 512x320); within the budget it runs at 384x384, still
+ * 1.3x the scale the whole frame gets. A crop as large as the frame gets the full side.
+ */
+export function sideWithin(width: number, height: number, whole: { width: number; height: number }, side: number): number {
+  const area = (s: InputSize): number => s.input.width * s.input.height;
+  const budget = area(inputSize(whole.width, whole.height, side, 'aspect'));
+  for (let s = side; s > SIDE_STEP; s -= SIDE_STEP) if (area(inputSize(width, height, s, 'aspect')) <= budget) return s;
+  return SIDE_STEP;
+}
+
+/**
  * The graph's Const nodes that hold a size of the 512x512 export, with their value for an input of `width` x `height`.
  * The three ResizeBilinear targets of the head (strides 16, 8, 4), the heatmap width that turns TopK's flat index into
  * x and y (`floordiv(i, 80) mod W`), and the [H*W, 4] reshape of the box sizes that the peaks are gathered from.
