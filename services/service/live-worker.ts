@@ -11,7 +11,7 @@ import type { SecretBox } from '../core/secrets.ts';
 import type { Database } from '../core/storage/index.ts';
 import { CameraStatusRepository } from '../core/storage/camera-status.repository.ts';
 import { LiveCameraRepository, cameraPasswordContext } from '../core/storage/live-cameras.repository.ts';
-import { createDetector, unionNeeds, type Detector, type DetectorOptions, type PooledDetector } from '../detector/index.ts';
+import { createDetector, modelsFor, unionNeeds, type Detector, type DetectorOptions, type ModelName, type PooledDetector } from '../detector/index.ts';
 import { LiveService, loadLiveConfig, type LiveConfig } from '../live/index.ts';
 import type { OutboundPolicy } from '../core/net-policy.ts';
 import { planLive, type LiveSettings, type StorePlan } from './live-cameras.ts';
@@ -77,6 +77,11 @@ const ANSWER_GRACE_MS = 10_000;
 /** A detector for cameras no SOP applies to: the pipeline never calls it. */
 const NO_DETECTOR: Pick<Detector, 'detect'> = { detect: () => Promise.reject(new Error('no SOP applies to this camera: nothing to detect')) };
 
+/** Whether the SOPs' needs call for a detector at all (faces alone are the face finder's). */
+const anyModel = (needs: ModelNeeds): boolean => needs.persons || needs.hands || needs.objects || needs.pose;
+/** Whether a pool with these models loaded can serve `needs` as a view. */
+const covered = (needs: ModelNeeds, loaded: readonly ModelName[]): boolean => modelsFor(needs).every((m) => loaded.includes(m));
+
 /** What the cameras watched here are detected and pictured with: made for the SOPs' needs, replaced and closed together. */
 interface LiveModels {
   /** The needs they were made for. */
@@ -87,6 +92,8 @@ interface LiveModels {
   images: LiveImages;
   /** The face finder first (its views stop asking), then the pool. */
   close(): Promise<void>;
+  /** The pool, when there is one: it has the face finder's models (persons, pose, faces), so a view serves other needs. */
+  pool?: PooledDetector;
 }
 
 export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker> {
@@ -133,7 +140,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
    * errors; a picture is not written, and says why), until the needs change or the worker restarts.
    */
   async function startModels(key: string, needs: ModelNeeds): Promise<LiveModels> {
-    if (!(needs.persons || needs.hands || needs.objects || needs.pose)) {
+    if (!anyModel(needs)) {
       const faces = createFaceFinder();
       return { key, detector: NO_DETECTOR, images: new LiveImages(faces, o.dataDir), close: () => faces.close() };
     }
@@ -148,7 +155,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
       throw err;
     }
     return {
-      key, detector, images: new LiveImages(faces, o.dataDir),
+      key, detector, images: new LiveImages(faces, o.dataDir), pool,
       close: async () => {
         await faces.close().catch(() => undefined);
         await pool.close();
@@ -170,6 +177,14 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     const needs = modelNeedsFor(plans.flatMap((p) => p.sops));
     const key = JSON.stringify(needs);
     if (models?.key === key) return models.detector;
+    // New rules whose models the pool has loaded (it always has the face finder's: persons, pose, faces): a view of it
+    // for the new needs; the stores already watching keep theirs and are not interrupted. A pool that lost threads for
+    // good is replaced instead, as before.
+    const pool = models?.pool;
+    if (models !== undefined && pool !== undefined && anyModel(needs) && covered(needs, pool.models) && pool.liveThreads() === pool.threads) {
+      models = { ...models, key, detector: pool.view(needs) };
+      return models.detector;
+    }
     // Their keyframes, snapshots and questions use the face finder closed below: they stop first.
     for (const storeId of [...running.keys()]) await stopStore(storeId, 'not watched: the detector was reloaded for new rules');
     await closeModels();
