@@ -16,13 +16,14 @@ export async function queueClipAnalysis(queue: JobQueue, clip: { id: string; sto
 }
 
 /**
- * A clip of this camera is on its way (an upload began, its SOP file changed): the worker loads its models while the
- * bytes arrive instead of after. Best effort, never awaited: a queue that is down or slow neither fails nor slows the
- * request, it is only logged. Each warm-up is a new job, forgotten once run: it never blocks a later one by its id,
- * and one for detectors already warm costs the worker two small queries.
+ * A clip of this camera is on its way (an upload began, its SOP file changed): the workers load its models while the
+ * bytes arrive instead of after. Every worker, not one: with several sharing Redis, the clip job may land on any of
+ * them (AddOptions.everyWorker). Best effort, never awaited: a queue that is down or slow neither fails nor slows the
+ * request, it is only logged. Each warm-up is a new hint, kept nowhere: it never blocks a later one by its id, and one
+ * for detectors already warm costs a worker two small queries.
  */
 export function queueDetectorsWarm(queue: JobQueue, log: { warn(obj: object, msg: string): void }, storeId: string, cameraId: string): void {
   void Promise.resolve()
-    .then(() => queue.add(JobName.DetectorsWarm, { storeId, cameraId }, { discardWhenDone: true }))
+    .then(() => queue.add(JobName.DetectorsWarm, { storeId, cameraId }, { everyWorker: true }))
     .catch((err: unknown) => log.warn({ err, storeId, cameraId }, 'the clip detectors could not be warmed ahead of a clip (the clip will load them)'));
 }

@@ -280,37 +280,45 @@ describe('the warm-up decides alone', () => {
     }
   });
 
-  it('on BullMQ (real Redis): every warm-up the API queues for a camera runs, none is kept, a warm one starts nothing', async () => {
+  it('on BullMQ (real Redis): every warm-up the API queues reaches every worker process, none is kept, a warm one starts nothing', async () => {
     const db = await openDatabase({ memory: true });
-    const { detectors: d, made } = doubles();
+    // Two worker processes sharing Redis (a clip job may land on either) and the API's queue.
+    const twins = [doubles(), doubles()];
     const prefix = `swwarm-${randomBytes(5).toString('hex')}`;
     const admin = new Redis(REDIS_URL);
-    const queue = await openBullmqQueue({ url: REDIS_URL, prefix });
+    const [api, ...queues] = (await Promise.all([0, 1, 2].map(() => openBullmqQueue({ url: REDIS_URL, prefix })))) as [JobQueue, JobQueue, JobQueue];
     try {
       const store = await new StoreRepository(db).create({ name: 'S', franchise: 'F' });
       const camera = await new CameraRepository(db).create({ storeId: store.id, name: 'counter-1' });
       const load = loadSopText(CHAOS_SOP_YAML, 'sop.yaml');
       if (!load.ok) throw new Error('fixture SOP is invalid');
       await new SopFileRepository(db).addVersion(store.id, load.sop.id, CHAOS_SOP_YAML, load.sop);
-      const w = createClipAnalyseWorker({ db, dataDir: work, maxAttempts: 1, detectors: d });
+      const outcomes: JobOutcome[][] = [[], []];
       const skipped = async (): Promise<JobOutcome> => ({ status: 'skipped', reason: 'not part of these tests' });
-      startWorkers(queue, handlerRegistry(w, { notificationSend: skipped, retentionSweep: skipped }));
-      const outcomes: JobOutcome[] = [];
-      queue.on('completed', (e) => { if (e.name === JobName.DetectorsWarm) outcomes.push(e.outcome); });
+      for (const [i, queue] of queues.entries()) {
+        const w = createClipAnalyseWorker({ db, dataDir: work, maxAttempts: 1, detectors: (twins[i] as (typeof twins)[number]).detectors });
+        startWorkers(queue, handlerRegistry(w, { notificationSend: skipped, retentionSweep: skipped }));
+        queue.on('completed', (e) => { if (e.name === JobName.DetectorsWarm) outcomes[i]?.push(e.outcome); });
+      }
+      // A worker listens from its start (long before an upload); here both have just started.
+      const channel = `${prefix}:every:${JobName.DetectorsWarm}`;
+      await until('both workers listening', async () => (Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1]) === 2 ? true : undefined));
       const warnings: unknown[] = [];
       const log = { warn: (obj: object) => { warnings.push(obj); } };
       for (let i = 1; i <= 3; i++) {
-        queueDetectorsWarm(queue, log, store.id, camera.id);
-        await until(`warm-up ${i}`, () => (outcomes.length === i ? true : undefined), 15_000);
+        queueDetectorsWarm(api, log, store.id, camera.id);
+        await until(`warm-up ${i} on both workers`, () => (outcomes.every((o) => o.length === i) ? true : undefined), 15_000);
       }
-      expect(outcomes).toEqual([{ status: 'success' }, { status: 'success' }, { status: 'success' }]);
-      expect(made).toEqual(['persons+pose+faces']);
-      expect(d.starts).toEqual({ detectors: 1, faceFinders: 1 });
-      expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+      for (const [i, { detectors: d, made }] of twins.entries()) {
+        expect(outcomes[i]).toEqual([{ status: 'success' }, { status: 'success' }, { status: 'success' }]);
+        expect(made).toEqual(['persons+pose+faces']);
+        expect(d.starts).toEqual({ detectors: 1, faceFinders: 1 });
+      }
+      for (const queue of [api, ...queues]) expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
       expect(warnings).toEqual([]);
     } finally {
-      await queue.close();
-      await d.close();
+      await Promise.all([api, ...queues].map((q) => q.close()));
+      await Promise.all(twins.map((t) => t.detectors.close()));
       await db.close();
       await wipeRedisPrefix(admin, prefix);
       await admin.quit();

@@ -54,6 +54,26 @@ afterAll(async () => {
   await admin.quit();
 });
 
+/** Subscribers of a Redis pub/sub channel. */
+async function numSub(channel: string): Promise<number> {
+  const [, n] = (await admin.pubsub('NUMSUB', channel)) as [string, number];
+  return Number(n);
+}
+
+/**
+ * Waits until `count` processes listen for jobs for every worker of `name` (BullMQ subscribes in the background when a
+ * handler is set; a worker process subscribes at start, long before an upload asks). In-process: nothing to wait for.
+ */
+async function subscribed(queue: JobQueue, name: JobName, count: number): Promise<void> {
+  if (queue.kind !== 'bullmq') return;
+  const prefix = prefixes[prefixes.length - 1];
+  for (let i = 0; i < 100; i++) {
+    if ((await numSub(`${prefix}:every:${name}`)) >= count) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`fewer than ${count} subscribers for ${name}`);
+}
+
 /** Resolves with the first event matching `accept`, or fails after `timeoutMs`. */
 function nextEvent<E extends QueueEvent>(queue: JobQueue, event: E, accept: (e: QueueEventMap[E]) => boolean = () => true, timeoutMs = 15_000): Promise<QueueEventMap[E]> {
   return new Promise((resolve, reject) => {
@@ -143,6 +163,22 @@ describe.each(backends)('job queue on $name', (backend) => {
     await queue.add(JobName.ClipAnalyse, clip(4), { jobId: 'marker' });
     await marker;
     expect(runs).toEqual(['clip-1', 'clip-2', 'clip-2', 'clip-3', 'clip-4']);
+  });
+
+  it('runs a job for every worker once here, keeps nothing, and takes no id', async () => {
+    queue = await backend.open();
+    const runs: string[] = [];
+    queue.process(JobName.DetectorsWarm, async (payload, ctx) => {
+      runs.push(`${payload.cameraId}#${ctx.attempt}`);
+      return { status: 'success' };
+    });
+    await subscribed(queue, JobName.DetectorsWarm, 1);
+    const done = nextEvent(queue, 'completed', (e) => e.name === JobName.DetectorsWarm);
+    const id = await queue.add(JobName.DetectorsWarm, { storeId: 'store-1', cameraId: 'camera-1' }, { everyWorker: true, jobId: 'ignored' });
+    expect(id).not.toBe('ignored');
+    expect((await done).jobId).toBe(id);
+    expect(runs).toEqual(['camera-1#1']);
+    expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
   });
 
   it('retries a retryable failure with backoff, then succeeds', async () => {
@@ -332,6 +368,49 @@ async function connectWhenUp(url: string): Promise<Redis> {
     }
   }
 }
+
+describe('bullmq: a job for every worker (AddOptions.everyWorker)', () => {
+  it('runs once in each process that handles its name, while a plain job runs in one; a malformed message runs nothing', async () => {
+    const prefix = `swtest-${randomBytes(5).toString('hex')}`;
+    prefixes.push(prefix);
+    const [a, b, api] = (await Promise.all([0, 1, 2].map(() => openBullmqQueue({ url: REDIS_URL, prefix, settings: fast })))) as [JobQueue, JobQueue, JobQueue];
+    const workers = [a, b] as [JobQueue, JobQueue];
+    try {
+      const runs: string[][] = [[], []];
+      const errors: string[] = [];
+      for (const [i, w] of workers.entries()) {
+        w.process(JobName.DetectorsWarm, async (payload) => {
+          runs[i]?.push(payload.cameraId);
+          return { status: 'success' };
+        });
+        w.on('error', (e) => errors.push(e.error.message));
+      }
+      await subscribed(api, JobName.DetectorsWarm, 2);
+      const both = Promise.all(workers.map((w) => nextEvent(w, 'completed', (e) => e.name === JobName.DetectorsWarm)));
+      await api.add(JobName.DetectorsWarm, { storeId: 'store-1', cameraId: 'camera-1' }, { everyWorker: true });
+      await both;
+      expect(runs).toEqual([['camera-1'], ['camera-1']]);
+      // A plain job of the same name still runs in exactly one of them.
+      const plain = Promise.race(workers.map((w) => nextEvent(w, 'completed', (e) => e.jobId === 'plain')));
+      await api.add(JobName.DetectorsWarm, { storeId: 'store-1', cameraId: 'camera-2' }, { jobId: 'plain', discardWhenDone: true });
+      await plain;
+      // Something else on the channel (another version, a hand-written PUBLISH) is refused by the payload check.
+      const refused = Promise.all(workers.map((w) => nextEvent(w, 'error')));
+      await admin.publish(`${prefix}:every:${JobName.DetectorsWarm}`, JSON.stringify({ id: 'x', payload: { storeId: 'store-1', cameraId: 'camera-3', extra: 1 } }));
+      await refused;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(runs.flat().sort()).toEqual(['camera-1', 'camera-1', 'camera-2']);
+      expect(errors).toHaveLength(2);
+      expect(errors[0]).toMatch(/was not a job of that name/);
+      // Nothing is kept of it, in any queue.
+      expect(await api.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+    } finally {
+      await Promise.all([a, b, api].map((q) => q.close()));
+    }
+    // Closed workers have left the channel.
+    expect(await numSub(`${prefix}:every:${JobName.DetectorsWarm}`)).toBe(0);
+  });
+});
 
 describe('bullmq start-up checks', () => {
   it('refuses a Redis whose maxmemory-policy is not noeviction, and accepts it once fixed', async () => {

@@ -46,6 +46,8 @@ export async function openBullmqQueue(options: BullmqQueueOptions): Promise<JobQ
  * (`<prefix>:<queue>:marker`) and corrupt the queue.
  */
 const toBullId = (jobId: string): string => `j-${jobId}`;
+/** The Redis pub/sub channel of the hints for every worker of one job name (AddOptions.everyWorker). */
+const everyChannel = (prefix: string, name: JobName): string => `${prefix}:every:${name}`;
 const fromBullId = (bullId: string | undefined): string => (bullId?.startsWith('j-') === true ? bullId.slice(2) : String(bullId));
 
 class BullmqQueue implements JobQueue {
@@ -54,6 +56,11 @@ class BullmqQueue implements JobQueue {
   private readonly queues = new Map<JobName, Queue>();
   private readonly workers = new Map<JobName, Worker>();
   private workerConnection: Redis | undefined;
+  /** Subscribed to the every-worker channels of the job names this process handles. */
+  private subscriber: Redis | undefined;
+  private readonly everyRuns = new Set<Promise<void>>();
+  private readonly everyRunning = new Map<JobName, number>();
+  private readonly handlers = new Map<JobName, { handler: JobHandler<JobName>; concurrency: number }>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -66,6 +73,15 @@ class BullmqQueue implements JobQueue {
   async add<N extends JobName>(name: N, payload: JobPayloads[N], options: AddOptions = {}): Promise<string> {
     if (this.closing) throw new QueueClosedError(`cannot add job ${name}: the queue is closed`);
     assertJobPayload(name, payload);
+    if (options.everyWorker === true) {
+      const id = randomUUID();
+      try {
+        await this.producer.publish(everyChannel(this.prefix, name), JSON.stringify({ id, payload }));
+      } catch (err) {
+        throw new TransportError(`cannot send job ${name} to every worker`, { cause: err });
+      }
+      return id;
+    }
     const jobId = options.jobId ?? randomUUID();
     assertJobId(jobId);
     const queue = this.queue(name);
@@ -116,6 +132,55 @@ class BullmqQueue implements JobQueue {
     });
     worker.on('error', (error) => this.events.emit('error', { error }));
     this.workers.set(name, worker);
+    this.handlers.set(name, { handler: handler as JobHandler<JobName>, concurrency });
+    this.listenForEvery(name);
+  }
+
+  /** Subscribes to the hints for every worker of `name`; ioredis subscribes again after a reconnection. */
+  private listenForEvery(name: JobName): void {
+    if (this.subscriber === undefined) {
+      const subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (channel: string, message: string) => {
+        const job = allJobNames.find((n) => everyChannel(this.prefix, n) === channel);
+        if (job !== undefined) this.runEvery(job, message);
+      });
+      this.subscriber = subscriber;
+    }
+    this.subscriber.subscribe(everyChannel(this.prefix, name)).catch((error: unknown) => this.events.emit('error', { error: error as Error }));
+  }
+
+  /**
+   * Runs one hint for every worker here: checked as a job's payload is, at most the name's concurrency at a time (a
+   * hint that finds them all busy is dropped: it is a hint), never retried; reported by the same events as a job.
+   */
+  private runEvery(name: JobName, message: string): void {
+    const entry = this.handlers.get(name);
+    if (entry === undefined || this.closing !== undefined) return;
+    let id: string;
+    let payload: unknown;
+    try {
+      const parsed = JSON.parse(message) as { id?: unknown; payload?: unknown };
+      if (typeof parsed.id !== 'string') throw new Error('no id');
+      assertJobId(parsed.id);
+      assertJobPayload(name, parsed.payload);
+      ({ id, payload } = parsed as { id: string; payload: unknown });
+    } catch (err) {
+      this.events.emit('error', { error: new Error(`a message for every ${name} worker was not a job of that name: ${(err as Error).message}`) });
+      return;
+    }
+    const running = this.everyRunning.get(name) ?? 0;
+    if (running >= entry.concurrency) return;
+    this.everyRunning.set(name, running + 1);
+    const run = (async () => {
+      const result = await runHandler(entry.handler, payload as JobPayloads[JobName], { name, jobId: id, attempt: 1, progress: async () => undefined });
+      if (result.kind === 'completed') this.events.emit('completed', { name, jobId: id, attempt: 1, outcome: result.outcome });
+      else this.events.emit('failed', { name, jobId: id, attempt: 1, reason: result.reason, willRetry: false });
+    })().finally(() => {
+      this.everyRunning.set(name, (this.everyRunning.get(name) ?? 1) - 1);
+      this.everyRuns.delete(run);
+    });
+    this.everyRuns.add(run);
   }
 
   on<E extends QueueEvent>(event: E, listener: (e: QueueEventMap[E]) => void): () => void {
@@ -140,8 +205,9 @@ class BullmqQueue implements JobQueue {
     this.closing ??= (async () => {
       // Worker.close() waits for the jobs it is running; only then are connections released.
       await Promise.allSettled([...this.workers.values()].map((w) => w.close()));
+      await Promise.allSettled([...this.everyRuns]);
       await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
-      const connections = this.workerConnection === undefined ? [this.producer] : [this.producer, this.workerConnection];
+      const connections = [this.producer, this.workerConnection, this.subscriber].filter((c): c is Redis => c !== undefined);
       await Promise.allSettled(connections.map((c) => c.quit()));
     })();
     return this.closing;

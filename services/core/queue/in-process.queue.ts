@@ -53,13 +53,15 @@ export class InProcessQueue implements JobQueue {
   async add<N extends JobName>(name: N, payload: JobPayloads[N], options: AddOptions = {}): Promise<string> {
     if (this.closing) throw new QueueClosedError(`cannot add job ${name}: the queue is closed`);
     assertJobPayload(name, payload);
-    const id = options.jobId ?? randomUUID();
+    // A job for every worker has no id of the caller's (AddOptions.everyWorker).
+    const id = options.everyWorker === true ? randomUUID() : (options.jobId ?? randomUUID());
     assertJobId(id);
     const existing = this.jobs.get(id);
     // Same rule as BullMQ's backend: an id still queued, running or completed is a no-op; one that failed runs again.
     if (existing !== undefined && existing.state !== 'failed') return id;
     if (existing !== undefined) this.forget(existing);
-    const entry: Entry = { id, name, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0, discard: options.discardWhenDone === true };
+    // Every worker is this process: a hint for every worker runs here once, and is forgotten.
+    const entry: Entry = { id, name, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0, discard: options.discardWhenDone === true || options.everyWorker === true };
     this.jobs.set(id, entry);
     this.enqueue(entry);
     return id;

@@ -13,6 +13,13 @@ export interface AddOptions {
    * ids deduplicated nor stop a later add of the same id. Default false.
    */
   discardWhenDone?: boolean;
+  /**
+   * Run it now in every process that handles this job name, not in one of them: a hint each of them acts on (a
+   * warm-up of what every worker keeps). Nothing is queued or kept: a process that is not running then never sees it,
+   * and a failed run is not retried. `jobId` is ignored (each run gets its own). The in-process queue is one such
+   * process: it runs the job there once, as with `discardWhenDone`. Default false.
+   */
+  everyWorker?: boolean;
 }
 
 export interface ProcessOptions {
