@@ -56,8 +56,8 @@ async function inputFits(frames: Frame[]): Promise<void> {
   await startBackend('wasm');
   const net = await CenterNet.load();
   const fits: InputFit[] = ['square', 'aspect'];
-  const wall: Record<InputFit, number[]> = { square: [], aspect: [] };
-  const cpu: Record<InputFit, number[]> = { square: [], aspect: [] };
+  const wall: Record<InputFit, number[]> = { square: [], aspect: [], own: [] };
+  const cpu: Record<InputFit, number[]> = { square: [], aspect: [], own: [] };
   const minScore = net.defaultMinScore('person');
   let samePersons = 0;
   try {

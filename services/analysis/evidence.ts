@@ -1,6 +1,7 @@
 // Writes the evidence of a clip analysis: keyframes per violation and a timeline strip of the whole clip.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import sharp from 'sharp';
 import type { Detections, Frame, KeyframeBoxes, Polygon, Violation } from '../core/contracts.ts';
 import { captionHeight, composeKeyframe, MAX_THUMBNAILS, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
 import { createFaceFinder, type FaceFinder } from './face-finder.ts';
@@ -144,9 +145,26 @@ export async function writeTimeline(
   }
 }
 
+/**
+ * Width a timeline thumbnail is scrubbed at, px: the strip draws each about 115 px wide, so 320 px is nearly three
+ * times what anyone sees of it. The face look runs on it at that size (Frame.noUpscale): a person too small for the
+ * detector at 320 px is a few pixels tall in the strip. About half the cost of a look at 640 px.
+ */
+export const THUMBNAIL_WIDTH = 320;
+
+/** The frame scaled down to `width` (its aspect kept), marked not to be scaled up again by the detector. */
+async function thumbnailOf(frame: Frame, width: number): Promise<Frame> {
+  if (frame.width <= width) return { ...frame, noUpscale: true };
+  const { data, info } = await sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+    .resize({ width })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { ...frame, width: info.width, height: info.height, rgb: data, noUpscale: true };
+}
+
 async function scrubbedAt(ctx: EvidenceContext, tMs: number): Promise<Frame | undefined> {
   const raw = await ctx.frames(tMs, 'timeline');
-  return raw === undefined ? undefined : ctx.faces.scrub(raw);
+  return raw === undefined ? undefined : ctx.faces.scrub(await thumbnailOf(raw, THUMBNAIL_WIDTH));
 }
 
 /**

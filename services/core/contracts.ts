@@ -28,6 +28,11 @@ export interface Frame {
    * whole frame's cost allows.
    */
   cropOf?: { width: number; height: number };
+  /**
+   * A picture only ever shown at this size or smaller (a timeline thumbnail): the detector does not scale it up. What
+   * it cannot find at this size nobody can make out in the picture either.
+   */
+  noUpscale?: boolean;
 }
 
 /** What the detector saw in one frame. */

@@ -101,13 +101,16 @@ function narrowed(items: readonly Detection[], want: number): Detection[] {
 }
 
 function keyOf(frame: Frame): string {
-  // A region crop is answered within its whole frame's budget (Frame.cropOf): the same pixels alone are another question.
-  const size = Buffer.alloc(frame.cropOf === undefined ? 8 : 16);
+  // A region crop is answered within its whole frame's budget (Frame.cropOf), a thumbnail at its own size
+  // (Frame.noUpscale): the same pixels asked otherwise are another question. A plain frame keeps its old key.
+  const extra = frame.cropOf !== undefined || frame.noUpscale === true;
+  const size = Buffer.alloc(extra ? 17 : 8);
   size.writeUInt32LE(frame.width, 0);
   size.writeUInt32LE(frame.height, 4);
-  if (frame.cropOf !== undefined) {
-    size.writeUInt32LE(frame.cropOf.width, 8);
-    size.writeUInt32LE(frame.cropOf.height, 12);
+  if (extra) {
+    size.writeUInt32LE(frame.cropOf?.width ?? 0, 8);
+    size.writeUInt32LE(frame.cropOf?.height ?? 0, 12);
+    size.writeUInt8(frame.noUpscale === true ? 1 : 0, 16);
   }
   return createHash('sha256').update(size).update(frame.rgb).digest('hex').slice(0, 32);
 }

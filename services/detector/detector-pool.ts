@@ -340,8 +340,8 @@ export class DetectorPool implements PooledDetector {
     }, this.options.frameTimeoutMs);
     slot.current = { id, job, timer };
     slot.state = 'busy';
-    const { width, height, cropOf } = job.frame;
-    const msg: ToWorker = { type: 'detect', id, frame: { width, height, ...(cropOf === undefined ? {} : { cropOf }) }, rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
+    const { width, height, cropOf, noUpscale } = job.frame;
+    const msg: ToWorker = { type: 'detect', id, frame: { width, height, ...(cropOf === undefined ? {} : { cropOf }), ...(noUpscale === true ? { noUpscale } : {}) }, rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
     worker.postMessage(msg, [rgb.buffer]);
   }
 }

@@ -23,6 +23,8 @@ export interface RgbImage {
   rgb: Uint8Array;
   /** A region crop of a frame this size (Frame.cropOf): CenterNet spends no more on it than on the whole frame. */
   cropOf?: { width: number; height: number };
+  /** Not to be scaled up (Frame.noUpscale): CenterNet runs it at its own size. */
+  noUpscale?: boolean;
 }
 
 /** An elbow this sure is used to place the hand past the wrist; below it the hand is centred on the wrist. */
@@ -96,7 +98,7 @@ export class ModelSet {
     const image = tf.tensor4d(Float32Array.from(frame.rgb), [1, frame.height, frame.width, 3], 'float32');
     try {
       const items: Detection[] = [];
-      if (this.centernet && (needs.persons || needs.pose || needs.hands || needs.objects)) items.push(...(await this.personsAndObjects(image, this.centernet, needs, frame.cropOf)));
+      if (this.centernet && (needs.persons || needs.pose || needs.hands || needs.objects)) items.push(...(await this.personsAndObjects(image, this.centernet, needs, frame)));
       if (this.blazeface && needs.faces) {
         for (const f of (await this.blazeface.detect(image, this.minScores.face)).sort(byScore)) {
           items.push({ kind: 'face', label: 'face', score: f.score, box: f.box });
@@ -108,10 +110,10 @@ export class ModelSet {
     }
   }
 
-  private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet, needs: DetectorNeeds, cropOf?: RgbImage['cropOf']): Promise<Detection[]> {
+  private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet, needs: DetectorNeeds, frame: Pick<RgbImage, 'cropOf' | 'noUpscale'>): Promise<Detection[]> {
     const { maxPersons } = this.config;
     const wantPersons = needs.persons || needs.pose;
-    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), 'aspect', cropOf);
+    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf);
     const persons = hits.filter((h) => h.label === 'person' && h.score >= this.minScores.person).sort(byScore);
     const out: Detection[] = [];
     const hands: Array<{ box: Detection['box']; score: number }> = [];

@@ -16,6 +16,8 @@ export interface FrameMeta {
   height: number;
   /** The whole frame's size when this is a region crop (Frame.cropOf). */
   cropOf?: { width: number; height: number };
+  /** Not to be scaled up (Frame.noUpscale). */
+  noUpscale?: boolean;
 }
 
 export type ToWorker =

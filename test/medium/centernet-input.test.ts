@@ -10,7 +10,7 @@ import { cropFrame, regionFor, uncrop } from '../../services/frames/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { iou } from '../../services/detector/geometry.ts';
 import { sizeConstants } from '../../services/detector/models/centernet-input.ts';
-import { CenterNet, type InputFit, type LabelledBox } from '../../services/detector/models/centernet.ts';
+import { CenterNet, type LabelledBox } from '../../services/detector/models/centernet.ts';
 import { loadGraph } from '../../services/detector/models/graph.ts';
 import { startBackend } from '../../services/detector/tfjs-backend.ts';
 import { describeFootage } from '../fixtures/media.ts';
@@ -38,7 +38,7 @@ function tensorOf(frame: Frame, crop: readonly [number, number, number, number] 
   });
 }
 
-async function both(image: tf.Tensor4D, label: string, minScore: number): Promise<Record<InputFit, LabelledBox[]>> {
+async function both(image: tf.Tensor4D, label: string, minScore: number): Promise<Record<'square' | 'aspect', LabelledBox[]>> {
   const pick = (all: LabelledBox[]): LabelledBox[] => all.filter((d) => d.label === label && d.score >= minScore).sort((a, b) => a.box[0] - b.box[0]);
   return { square: pick(await net.detect(image, minScore, 'square')), aspect: pick(await net.detect(image, minScore, 'aspect')) };
 }
@@ -48,7 +48,7 @@ async function both(image: tf.Tensor4D, label: string, minScore: number): Promis
  * the bottom edge scores up to ~0.24 lower at the aspect input (0.73 -> 0.52 at 74 s of the person clip): the square
  * input has grey below the frame where the aspect input has its edge. Elsewhere scores move by a few hundredths.
  */
-function expectSame(r: Record<InputFit, LabelledBox[]>, where: string): void {
+function expectSame(r: Record<'square' | 'aspect', LabelledBox[]>, where: string): void {
   expect(r.aspect.length, `${where}: ${JSON.stringify(r)}`).toBe(r.square.length);
   for (const s of r.square) {
     const best = Math.max(0, ...r.aspect.map((a) => iou(a.box, s.box)));

@@ -67,6 +67,11 @@ describe('detector views', () => {
     // A quarter of the picture costs at most the whole picture's input: a smaller input than 512, other numbers.
     expect(within.items.length).toBeGreaterThan(0);
     expect(within.items).not.toEqual(scaledUp.items);
+    // A picture marked not to be scaled up (a thumbnail) runs at its own size: other numbers again.
+    const own = await persons.detect({ ...bare, noUpscale: true });
+    expect(own.items.length).toBeGreaterThan(0);
+    expect(own.items).not.toEqual(scaledUp.items);
+    expect(own.items).not.toEqual(within.items);
   });
 
   it('serves a need its loaded models cover (hands from the pose model) and refuses one they do not', async () => {

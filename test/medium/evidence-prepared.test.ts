@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareThumbnail, timelineTimes, writeTimeline, type EvidenceContext } from '../../services/analysis/evidence.ts';
+import sharp from 'sharp';
+import { prepareThumbnail, THUMBNAIL_WIDTH, timelineTimes, writeTimeline, type EvidenceContext } from '../../services/analysis/evidence.ts';
 import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { frameAt } from '../../services/analysis/frames.ts';
 import type { Frame } from '../../services/core/contracts.ts';
@@ -34,12 +35,16 @@ const facesIn = async (f: Frame): Promise<number> => (await checker.detect(f)).i
 describe('prepared timeline thumbnails', () => {
   it('are scrubbed once, hold no face, and are what the timeline is made of', async () => {
     const raw = new Map<number, Frame>();
-    const scrubbed: Array<{ from: Frame; to: Frame }> = [];
+    const scrubbed: Array<{ from: Frame; to: Frame; persons: number }> = [];
     const faces: FaceFinder = {
       ...finder,
       scrub: async (frame, seen) => {
-        const to = await finder.scrub(frame, seen);
-        scrubbed.push({ from: frame, to });
+        let persons = 0;
+        const to = await finder.scrub(frame, (r) => {
+          persons = r.persons.length;
+          seen?.(r);
+        });
+        scrubbed.push({ from: frame, to, persons });
         return to;
       },
     };
@@ -75,6 +80,13 @@ describe('prepared timeline thumbnails', () => {
     if (atSink === undefined) throw new Error('no thumbnail at 6 s');
     expect(await facesIn(raw.get(6000) as Frame)).toBeGreaterThan(0);
     expect(await facesIn(atSink.to)).toBe(0);
+    // Thumbnails are scrubbed at 320 px, not scaled up by the detector; the face shows at that size before the scrub,
+    // and the look still finds the person (whose head it blurs) at it.
+    expect(scrubbed.every((s) => s.from.width === THUMBNAIL_WIDTH && s.from.height === 180 && s.from.noUpscale === true)).toBe(true);
+    expect(await facesIn(atSink.from)).toBeGreaterThan(0);
+    expect(atSink.persons).toBe(1);
+    const raw320 = await sharp((raw.get(6000) as Frame).rgb, { raw: { width: 640, height: 360, channels: 3 } }).resize({ width: 320 }).raw().toBuffer();
+    expect(atSink.from.rgb.equals(raw320)).toBe(true);
 
     // The strip is the scrubbed frames' strip, byte for byte (a raw frame in it would change the bytes).
     const expected = await composeTimeline(

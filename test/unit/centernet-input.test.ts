@@ -1,7 +1,7 @@
 // CenterNet's input size per picture: the aspect kept, 512 on the long side, the short side padded up to a multiple of 32.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inputSize, sideWithin, sizeConstants } from '../../services/detector/models/centernet-input.ts';
+import { inputSize, ownSide, sideWithin, sizeConstants } from '../../services/detector/models/centernet-input.ts';
 
 describe('inputSize', () => {
   it('runs a 16:9 frame as 512x320 (a grey band under it, not a square), and squares only when asked', () => {
@@ -69,6 +69,16 @@ describe('sideWithin: a region crop costs no more than its whole frame', () => {
         );
       }),
     );
+  });
+});
+
+describe('ownSide: a picture nobody sees larger is not scaled up', () => {
+  it('runs a 320x180 thumbnail at 320x224, a 640x360 frame as before, a tiny picture at 128 px', () => {
+    expect(ownSide(320, 180, 512)).toBe(320);
+    expect(inputSize(320, 180, ownSide(320, 180, 512), 'own')).toEqual({ resized: { width: 320, height: 180 }, input: { width: 320, height: 224 } });
+    expect(inputSize(640, 360, ownSide(640, 360, 512), 'own')).toEqual(inputSize(640, 360, 512, 'aspect'));
+    expect(ownSide(100, 50, 512)).toBe(128);
+    expect(ownSide(10, 5, 512)).toBe(32);
   });
 });
 

@@ -125,6 +125,9 @@ describe('detection cache', () => {
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 2 });
     await det.detect({ ...frame(3, 1), cropOf: { width: 16, height: 9 } });
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 2 });
+    // So are they as a thumbnail the detector must not scale up.
+    await det.detect({ ...frame(4, 1), noUpscale: true });
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 3 });
     await det.close();
   });
 

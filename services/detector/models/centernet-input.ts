@@ -14,14 +14,21 @@ export const EDGE_PAD = 16;
  * How the picture is fitted into the model input. `aspect`: the longest side becomes the model's side, the other is
  * with at least 16 rows or columns of grey added, rounded up to a multiple of 32, so 16-47 rows or columns are padding. `square`: padded to a square, as the
  * graph was exported (a 16:9 frame is then 44 % padding); kept as the reference the aspect input is checked against.
+ * `own`: as `aspect`, but a picture smaller than the model's side keeps its own size (its long side rounded up to a
+ * multiple of 32), for pictures nobody sees larger (Frame.noUpscale).
  */
-export type InputFit = 'aspect' | 'square';
+export type InputFit = 'aspect' | 'square' | 'own';
 
 export interface InputSize {
   /** The picture resized, its aspect kept, in input pixels. */
   resized: { width: number; height: number };
   /** The model input: the resized picture plus grey on the right or bottom. */
   input: { width: number; height: number };
+}
+
+/** The long side for fit `own`: the picture's own, rounded up to a multiple of 32, at most the model's side. */
+export function ownSide(width: number, height: number, side: number): number {
+  return Math.min(side, Math.max(SIDE_STEP, Math.ceil(Math.max(width, height) / SIDE_STEP) * SIDE_STEP));
 }
 
 export function inputSize(width: number, height: number, side: number, fit: InputFit): InputSize {

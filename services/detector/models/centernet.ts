@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Box } from '../../core/contracts.ts';
 import { clipBox, suppress } from '../geometry.ts';
-import { freeImageSize, graphInputs, inputSize, sideWithin, type InputFit } from './centernet-input.ts';
+import { freeImageSize, graphInputs, inputSize, ownSide, sideWithin, type InputFit } from './centernet-input.ts';
 import { loadGraph, type LoadedGraph } from './graph.ts';
 
 export type { InputFit } from './centernet-input.ts';
@@ -35,12 +35,13 @@ export class CenterNet {
    * input halves the person scores. The graph is fully convolutional, so it runs at the picture's own aspect (a 16:9
    * frame as 512x288) instead of padded to a square: ~40 % less CPU per call, the same persons and objects (BENCHMARKS.md).
    * `cropOf`: the image is a region crop of a frame this size; its input has at most the whole frame's input pixels.
+   * Fit `own`: the picture at its own size, never scaled up (Frame.noUpscale).
    */
   async detect(image: tf.Tensor4D, minScore: number, fit: InputFit = 'aspect', cropOf?: { width: number; height: number }): Promise<LabelledBox[]> {
     const [, height, width] = image.shape;
     const full = this.loaded.manifest.input.width;
     // A region crop costs at most what its whole frame would: scaled up only as far as that budget allows.
-    const side = cropOf === undefined || fit !== 'aspect' ? full : sideWithin(width, height, cropOf, full);
+    const side = fit === 'own' ? ownSide(width, height, full) : cropOf === undefined || fit !== 'aspect' ? full : sideWithin(width, height, cropOf, full);
     const { resized, input } = inputSize(width, height, side, fit);
     const [w, h] = [resized.width, resized.height];
     const out = tf.tidy(() => {
