@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../services/api/index.ts';
@@ -266,15 +266,35 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${lang}/${size}: ${e.message}`));
+    const pending = new Set<Request>();
+    page.on('request', (r) => {
+      if (r.resourceType() !== 'eventsource') pending.add(r);
+    });
+    page.on('requestfinished', (r) => pending.delete(r));
+    page.on('requestfailed', (r) => pending.delete(r));
+    inFlight.set(page, pending);
     return page;
   };
+  const inFlight = new WeakMap<Page, Set<Request>>();
 
-  /** The page has drawn its data: no "loading" left, and the fonts and images in place. */
+  /**
+   * The page has drawn its data: no "loading" left, no request of the page's (the live feed aside) still on its way,
+   * the fonts and images in place, and two frames painted since. (This replaces a fixed 150 ms pause: every render of
+   * the dashboard follows a response, which this waits for, so nothing is drawn later that the pause would have seen.)
+   */
   const settled = async (page: Page): Promise<void> => {
     await page.locator('main.signin, .content > *').first().waitFor();
-    await expect.poll(() => page.locator('.loading').count(), { timeout: 30_000 }).toBe(0);
     await page.waitForLoadState('load');
-    await page.waitForTimeout(150);
+    const pending = inFlight.get(page) ?? new Set();
+    await expect.poll(async () => {
+      if (pending.size > 0 || await page.locator('.loading').count() > 0) return false;
+      await page.evaluate(`(async () => {
+        await document.fonts.ready;
+        await Promise.all(Array.from(document.images).map((i) => (i.complete ? undefined : i.decode().catch(() => undefined))));
+        for (let k = 0; k < 2; k++) await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+      })()`);
+      return pending.size === 0 && await page.locator('.loading').count() === 0;
+    }, { timeout: 30_000, interval: 20 }).toBe(true);
   };
 
   const shoot = async (page: Page, name: string, lang: Lang, size: Size): Promise<void> => {
