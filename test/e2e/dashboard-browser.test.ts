@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ViolationRepository } from '../../services/core/storage/index.ts';
-import { CHROMIUM, SOP_ID, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, SOP_ID, USERS, drawn, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 const ANALYSIS_MS = 150_000;
@@ -27,7 +27,8 @@ async function pagePost(page: Page, url: string, body: unknown): Promise<number>
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => undefined);
+  // What the page asked for is drawn (harness.ts's drawn, in place of 'networkidle''s fixed 500 ms of silence).
+  await drawn(page).catch(() => undefined);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 

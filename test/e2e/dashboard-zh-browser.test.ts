@@ -8,13 +8,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../services/api/index.ts';
 import { PAGES, SUBPAGES } from '../../dashboard/src/pages-list.ts';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
-import { CHROMIUM, PASSWORD, SOP_ID, USERS, launchChromium, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, PASSWORD, SOP_ID, USERS, drawn, launchChromium, startWorld, watchRequests, type World } from '../../dashboard/test/harness.ts';
 import { ViolationKind, type Violation } from '../../services/core/contracts.ts';
 import { ClipRepository, ViolationRepository } from '../../services/core/storage/index.ts';
 import { EvidenceRepository } from '../../services/core/storage/evidence.repository.ts';
@@ -264,37 +264,16 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } : {}),
     });
     contexts.push(ctx);
+    watchRequests(ctx);
     const page = await ctx.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${lang}/${size}: ${e.message}`));
-    const pending = new Set<Request>();
-    page.on('request', (r) => {
-      if (r.resourceType() !== 'eventsource') pending.add(r);
-    });
-    page.on('requestfinished', (r) => pending.delete(r));
-    page.on('requestfailed', (r) => pending.delete(r));
-    inFlight.set(page, pending);
     return page;
   };
-  const inFlight = new WeakMap<Page, Set<Request>>();
 
-  /**
-   * The page has drawn its data: no "loading" left, no request of the page's (the live feed aside) still on its way,
-   * the fonts and images in place, and two frames painted since. (This replaces a fixed 150 ms pause: every render of
-   * the dashboard follows a response, which this waits for, so nothing is drawn later that the pause would have seen.)
-   */
+  /** The page has drawn its data: no "loading" left, and the fonts and images in place (harness.ts's drawn). */
   const settled = async (page: Page): Promise<void> => {
     await page.locator('main.signin, .content > *').first().waitFor();
-    await page.waitForLoadState('load');
-    const pending = inFlight.get(page) ?? new Set();
-    await expect.poll(async () => {
-      if (pending.size > 0 || await page.locator('.loading').count() > 0) return false;
-      await page.evaluate(`(async () => {
-        await document.fonts.ready;
-        await Promise.all(Array.from(document.images).map((i) => (i.complete ? undefined : i.decode().catch(() => undefined))));
-        for (let k = 0; k < 2; k++) await new Promise((r) => requestAnimationFrame(() => r(undefined)));
-      })()`);
-      return pending.size === 0 && await page.locator('.loading').count() === 0;
-    }, { timeout: 30_000, interval: 20 }).toBe(true);
+    await drawn(page);
   };
 
   const shoot = async (page: Page, name: string, lang: Lang, size: Size): Promise<void> => {
