@@ -94,10 +94,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await inbox.getByText('No open alerts.').waitFor();
     const clips = await inbox.context().newPage();
     await clips.goto(`${world.url}/clips`);
-    // A slow uplink, so that the XHR progress events are seen between 0 and 100 %.
+    // A slow uplink, so that the XHR progress events are seen between 0 and 100 %: the ~400 kB clip takes about 1.4 s,
+    // in which the bar is redrawn about ten times a second (one value strictly between 0 and 100 is what is checked).
     const cdp = await clips.context().newCDPSession(clips);
     await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 96 * 1024 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 288 * 1024 });
     await clips.evaluate(`window.__seen = []; new MutationObserver(() => {
       const bar = document.querySelector('[role=progressbar][aria-label="Upload progress"]');
       if (bar) window.__seen.push(Number(bar.getAttribute('aria-valuenow')));
