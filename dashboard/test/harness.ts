@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import sharp from 'sharp';
 import { addUser, buildApp, type ApiConfig } from '../../services/api/index.ts';
 import { dashboardPlugin } from '../../services/api/plugins/app/dashboard.plugin.ts';
@@ -169,12 +169,52 @@ export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
 export async function newContext(browser: Browser, options: { locale?: string; phone?: boolean } = {}): Promise<BrowserContext> {
-  return browser.newContext({
+  const ctx = await browser.newContext({
     viewport: options.phone === true ? PHONE : DESKTOP,
     locale: options.locale ?? 'en-GB',
     timezoneId: 'Europe/London',
     ...(options.phone === true ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
+  watchRequests(ctx);
+  return ctx;
+}
+
+const inFlight = new WeakMap<BrowserContext, Set<Request>>();
+
+/** Keeps count of the context's requests on their way, the live feed's long-lived EventSource aside, for `drawn`. */
+export function watchRequests(ctx: BrowserContext): void {
+  const pending = new Set<Request>();
+  ctx.on('request', (r) => {
+    if (r.resourceType() !== 'eventsource') pending.add(r);
+  });
+  ctx.on('requestfinished', (r) => pending.delete(r));
+  ctx.on('requestfailed', (r) => pending.delete(r));
+  inFlight.set(ctx, pending);
+}
+
+/**
+ * The page has drawn what it asked the server for: no request of its context on its way (see watchRequests, which
+ * must have been called on the context), no "loading" placeholder, the fonts and images in place, and two frames
+ * painted since. Every render of the dashboard follows a response or an event, so once this holds nothing more is
+ * drawn by itself; a fixed pause or the 500 ms of network silence of Playwright's 'networkidle' adds only waiting.
+ */
+export async function drawn(page: Page, timeout = 30_000): Promise<void> {
+  const pending = inFlight.get(page.context());
+  if (pending === undefined) throw new Error('drawn(page) needs watchRequests on its context');
+  await page.waitForLoadState('load');
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (pending.size === 0 && await page.locator('.loading').count() === 0) {
+      await page.evaluate(`(async () => {
+        await document.fonts.ready;
+        await Promise.all(Array.from(document.images).map((i) => (i.complete ? undefined : i.decode().catch(() => undefined))));
+        for (let k = 0; k < 2; k++) await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+      })()`);
+      if (pending.size === 0 && await page.locator('.loading').count() === 0) return;
+    }
+    if (Date.now() > deadline) throw new Error(`the page did not settle within ${timeout} ms: ${[...pending].map((r) => r.url()).join(', ')} still loading`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Signs in through the form, as a person would. */

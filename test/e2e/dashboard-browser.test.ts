@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ViolationRepository } from '../../services/core/storage/index.ts';
-import { CHROMIUM, SOP_ID, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, SOP_ID, USERS, drawn, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 const ANALYSIS_MS = 150_000;
@@ -27,7 +27,8 @@ async function pagePost(page: Page, url: string, body: unknown): Promise<number>
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => undefined);
+  // What the page asked for is drawn (harness.ts's drawn, in place of 'networkidle''s fixed 500 ms of silence).
+  await drawn(page).catch(() => undefined);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
@@ -93,10 +94,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await inbox.getByText('No open alerts.').waitFor();
     const clips = await inbox.context().newPage();
     await clips.goto(`${world.url}/clips`);
-    // A slow uplink, so that the XHR progress events are seen between 0 and 100 %.
+    // A slow uplink, so that the XHR progress events are seen between 0 and 100 %: the ~400 kB clip takes about 1.4 s,
+    // in which the bar is redrawn about ten times a second (one value strictly between 0 and 100 is what is checked).
     const cdp = await clips.context().newCDPSession(clips);
     await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 96 * 1024 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 288 * 1024 });
     await clips.evaluate(`window.__seen = []; new MutationObserver(() => {
       const bar = document.querySelector('[role=progressbar][aria-label="Upload progress"]');
       if (bar) window.__seen.push(Number(bar.getAttribute('aria-valuenow')));

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../services/api/index.ts';
 import { PAGES, SUBPAGES } from '../../dashboard/src/pages-list.ts';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
-import { CHROMIUM, PASSWORD, SOP_ID, USERS, launchChromium, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, PASSWORD, SOP_ID, USERS, drawn, launchChromium, startWorld, watchRequests, type World } from '../../dashboard/test/harness.ts';
 import { ViolationKind, type Violation } from '../../services/core/contracts.ts';
 import { ClipRepository, ViolationRepository } from '../../services/core/storage/index.ts';
 import { EvidenceRepository } from '../../services/core/storage/evidence.repository.ts';
@@ -264,17 +264,16 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } : {}),
     });
     contexts.push(ctx);
+    watchRequests(ctx);
     const page = await ctx.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${lang}/${size}: ${e.message}`));
     return page;
   };
 
-  /** The page has drawn its data: no "loading" left, and the fonts and images in place. */
+  /** The page has drawn its data: no "loading" left, and the fonts and images in place (harness.ts's drawn). */
   const settled = async (page: Page): Promise<void> => {
     await page.locator('main.signin, .content > *').first().waitFor();
-    await expect.poll(() => page.locator('.loading').count(), { timeout: 30_000 }).toBe(0);
-    await page.waitForLoadState('load');
-    await page.waitForTimeout(150);
+    await drawn(page);
   };
 
   const shoot = async (page: Page, name: string, lang: Lang, size: Size): Promise<void> => {
@@ -409,12 +408,17 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       }
       await page.context().close();
     };
-    for (const lang of ['zh', 'en'] as const) {
-      for (const size of ['desktop', 'phone'] as const) await tour(lang, size, USERS.manager, '');
-    }
-    // The owner of both stores ("all my stores", a store picker), and the manager of a store with nothing in it yet.
-    await tour('zh', 'desktop', USERS.owner, 'owner-');
-    await tour('zh', 'phone', EMPTY_MANAGER, 'empty-');
+    // The manager of store A1 in both languages at both sizes; the owner of both stores ("all my stores", a store
+    // picker), and the manager of a store with nothing in it yet. The tours only read (the states open forms and
+    // check a draft, they save nothing), each in its own browser context: two run at a time, which keeps the server,
+    // the browser and this process busy while one of them waits on another.
+    const lanes: Array<Array<Parameters<typeof tour>>> = [
+      [['zh', 'desktop', USERS.manager, ''], ['zh', 'phone', USERS.manager, ''], ['zh', 'desktop', USERS.owner, 'owner-']],
+      [['en', 'desktop', USERS.manager, ''], ['en', 'phone', USERS.manager, ''], ['zh', 'phone', EMPTY_MANAGER, 'empty-']],
+    ];
+    await Promise.all(lanes.map(async (lane) => {
+      for (const args of lane) await tour(...args);
+    }));
     const report = [...found].map(([what, where]) => `${what} on ${[...where].join(', ')}`);
     await writeFile(join(SHOTS, '..', 'zh-scan.txt'), [...report, ...pageErrors].join('\n'));
     expect(report).toEqual([]);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Frame } from '../../services/core/contracts.ts';
 import { endArrival, readClipFrames, writeArrival, type ClipFrames } from '../../services/ingester/index.ts';
 import { H264, makeClip, tempDir } from '../fixtures/media.ts';
@@ -34,10 +34,23 @@ function source(name: string, extra: string[]): Buffer {
   return readFileSync(makeClip(dir, name, { seconds: 15, rate: 10, codec: [...H264, '-g', '10'], extra }));
 }
 
-describe('a clip read while it arrives', () => {
-  for (const [label, name, extra] of [['MPEG-TS', 'whole.ts', ['-f', 'mpegts']], ['FLV', 'whole.flv', ['-f', 'flv']]] as const) {
-    it(`${label}: waits through a pause longer than the stall limit, then gives the frames of an ordinary read`, async () => {
-      const whole = source(name, [...extra]);
+// Each test reads its own file and spends most of its time waiting (a pause of three stall limits, an expiry): they
+// run concurrently, on sources made once before them (the abandoned and expired uploads are cut from the TS clip).
+describe.concurrent('a clip read while it arrives', () => {
+  const sources = new Map<string, Buffer>();
+  const formats = [['MPEG-TS', 'whole.ts', ['-f', 'mpegts']], ['FLV', 'whole.flv', ['-f', 'flv']]] as const;
+  beforeAll(() => {
+    for (const [, name, extra] of formats) sources.set(name, source(name, [...extra]));
+  });
+  const made = (name: string): Buffer => {
+    const whole = sources.get(name);
+    if (whole === undefined) throw new Error(`no source ${name}`);
+    return whole;
+  };
+
+  for (const [label, name] of formats) {
+    it(`${label}: waits through a pause longer than the stall limit, then gives the frames of an ordinary read`, async ({ expect }) => {
+      const whole = made(name);
       const expected = await drain(readClipFrames(join(dir, name), { fps: 5, cameraId: 'c' }));
       expect(expected.length).toBe(75);
 
@@ -67,8 +80,8 @@ describe('a clip read while it arrives', () => {
   }
 
   for (const state of ['abandoned', 'expired'] as const) {
-    it(`an upload ${state} half-way ends the read after the part that came, not complete`, async () => {
-      const whole = source(`whole-${state}.ts`, ['-f', 'mpegts']);
+    it(`an upload ${state} half-way ends the read after the part that came, not complete`, async ({ expect }) => {
+      const whole = made('whole.ts');
       const path = join(dir, `${state}.ts`);
       const cut = Math.floor(whole.length * 0.6);
       writeFileSync(path, whole.subarray(0, cut));
@@ -93,7 +106,7 @@ describe('a clip read while it arrives', () => {
     }, 120_000);
   }
 
-  it('refuses a growing read of a format that needs its end (MP4)', async () => {
+  it('refuses a growing read of a format that needs its end (MP4)', async ({ expect }) => {
     const path = makeClip(dir, 'whole.mp4', { seconds: 2, rate: 10, codec: H264, extra: ['-movflags', '+faststart'] });
     await writeArrival(path, { state: 'arriving', uploadId: 'u4', totalBytes: 1, expiresAt: later(3_600_000) });
     await expect(drain(readClipFrames(path, { fps: 5, cameraId: 'c', growing: true }))).rejects.toThrow(/cannot be read while it arrives/);

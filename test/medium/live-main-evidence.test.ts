@@ -165,7 +165,10 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
     }
   }, 180_000);
 
-  it('takes the keyframes from the sub-stream, and says why, when the main stream cannot be had', async () => {
+  // The recorder test below is twelve seconds of wall clock with little to compute: it runs beside this one (both
+  // are marked concurrent), which records no main stream and has its own camera connections. Not beside the test
+  // above: its keyframes must come from a main-stream recording that starts early enough.
+  it.concurrent('takes the keyframes from the sub-stream, and says why, when the main stream cannot be had', async ({ expect }) => {
     const { event, written, logs, errors, recordings } = await evidenceOf({ mainRtspUrl: `rtsp://127.0.0.1:${rtsp.port}/no-such-stream` });
     expect(errors).toEqual([]);
     expect(recordings[0]?.lastProblem).toMatch(/main-stream recording ended/);
@@ -181,7 +184,7 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
     }
   }, 180_000);
 
-  it('keeps the recording inside its window and byte budget, as the camera\'s own H.264 (copied, not decoded)', async () => {
+  it.concurrent('keeps the recording inside its window and byte budget, as the camera\'s own H.264 (copied, not decoded)', async ({ expect }) => {
     const dir = join(tmp.dir, 'bounded');
     // About 3 s of this stream (300 kbit/s): less than the 4 s window, so the byte budget is what deletes.
     const maxBytes = 120_000;

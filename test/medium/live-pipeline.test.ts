@@ -118,7 +118,10 @@ describe('live pipeline on a simulated camera', () => {
     }
   });
 
-  it('closes the rules when the camera goes offline mid-episode: a review case and a not-monitored span, no violation', async () => {
+  // The two tests below wait for the loop's scenes in real time (about 5 and 9 s, little to compute): they run side by
+  // side (it.concurrent), each with its own camera and watch on the shared detector. The test above stays alone: it
+  // measures how soon its violation reaches the sink.
+  it.concurrent('closes the rules when the camera goes offline mid-episode: a review case and a not-monitored span, no violation', async ({ expect }) => {
     // 3 s into the loop the person stands at the sink (until 9 s): a wash episode is running.
     const run = await watchLoop(3000);
     try {
@@ -140,7 +143,7 @@ describe('live pipeline on a simulated camera', () => {
     }
   });
 
-  it('does not blame a short episode that was already running when watching began: a review case instead', async () => {
+  it.concurrent('does not blame a short episode that was already running when watching began: a review case instead', async ({ expect }) => {
     // 31 s into the loop the person has been at the sink since 16 s, and leaves at 36.5 s.
     const run = await watchLoop(31_000);
     try {

@@ -1,7 +1,7 @@
 // Camera supervision against a real RTSP server (GStreamer, on 127.0.0.1) and real ffmpeg: a camera killed,
 // stalled (SIGSTOP), restarted and flapping is found offline in time, recovers on its own, backs off, and no
 // event, health field or error ever carries the password.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import type { CameraEvent } from '../../services/ingester/camera-health.ts';
 import { CameraSupervisor, type SupervisorOptions } from '../../services/ingester/camera-supervisor.ts';
 import { RtspFrameSource } from '../../services/ingester/rtsp-frame-source.ts';
@@ -12,15 +12,24 @@ const PASSWORD = 'S3cr3t:p@ss/9';
 const STALL_MS = 2000;
 const hasGst = rtspServerAvailable();
 
-let servers: RtspServerProcess[] = [];
-let sups: CameraSupervisor[] = [];
+/** The servers and supervisors one test started: stopped when that test ends, supervisors first. */
+interface Started {
+  servers: RtspServerProcess[];
+  sups: CameraSupervisor[];
+}
 
-afterEach(async () => {
-  await Promise.all(sups.map((s) => s.stop()));
-  await Promise.all(servers.map((s) => s.stop()));
-  sups = [];
-  servers = [];
-});
+/**
+ * The tests are mostly wall clock (stall limits, backoffs, restarts: about 3 CPU s in 28 s), each on its own RTSP
+ * server and supervisor: they run concurrently (describe.concurrent), and each stops only what it started.
+ */
+function started(ctx: TestContext): Started {
+  const t: Started = { servers: [], sups: [] };
+  ctx.onTestFinished(async () => {
+    await Promise.all(t.sups.map((s) => s.stop()));
+    await Promise.all(t.servers.map((s) => s.stop()));
+  });
+  return t;
+}
 
 interface Watched {
   sup: CameraSupervisor;
@@ -28,7 +37,7 @@ interface Watched {
   next(type: CameraEvent['type'], timeoutMs: number): Promise<CameraEvent & { seenMs: number }>;
 }
 
-async function watched(server: RtspServerProcess, o: Partial<SupervisorOptions> & { password?: string } = {}): Promise<Watched> {
+async function watched(t: Started, server: RtspServerProcess, o: Partial<SupervisorOptions> & { password?: string } = {}): Promise<Watched> {
   const events: Array<CameraEvent & { seenMs: number }> = [];
   let cursor = 0;
   const waiters: Array<() => void> = [];
@@ -47,7 +56,7 @@ async function watched(server: RtspServerProcess, o: Partial<SupervisorOptions> 
     },
     ...o,
   });
-  sups.push(sup);
+  t.sups.push(sup);
   sup.start();
   // The frames are consumed as an analysis would, so the buffer does not just drop them.
   void (async () => {
@@ -78,9 +87,9 @@ async function watched(server: RtspServerProcess, o: Partial<SupervisorOptions> 
   };
 }
 
-async function rtspServer(): Promise<RtspServerProcess> {
+async function rtspServer(t: Started): Promise<RtspServerProcess> {
   const s = await RtspServerProcess.start({ mounts: [{ name: 'cam' }], fps: 4, width: 320, height: 180, username: 'admin', password: PASSWORD });
-  servers.push(s);
+  t.servers.push(s);
   return s;
 }
 
@@ -90,10 +99,11 @@ function assertNoSecret(w: Watched): void {
   expect(text).not.toContain(encodeURIComponent(PASSWORD));
 }
 
-describe.skipIf(!hasGst)('camera supervisor on a real RTSP camera (needs /usr/bin/python3 with GStreamer RTSP server)', () => {
-  it('finds a killed camera offline at once, and recovers without help when it comes back', async () => {
-    const server = await rtspServer();
-    const w = await watched(server);
+describe.skipIf(!hasGst).concurrent('camera supervisor on a real RTSP camera (needs /usr/bin/python3 with GStreamer RTSP server)', () => {
+  it('finds a killed camera offline at once, and recovers without help when it comes back', async (ctx) => {
+    const t = started(ctx);
+    const server = await rtspServer(t);
+    const w = await watched(t, server);
     await w.next('online', 10_000);
     const killedMs = Date.now();
     await server.kill();
@@ -120,9 +130,10 @@ describe.skipIf(!hasGst)('camera supervisor on a real RTSP camera (needs /usr/bi
     assertNoSecret(w);
   });
 
-  it('treats a stalled camera (SIGSTOP: connection open, no data) as offline after the stall limit, then recovers on SIGCONT', async () => {
-    const server = await rtspServer();
-    const w = await watched(server);
+  it('treats a stalled camera (SIGSTOP: connection open, no data) as offline after the stall limit, then recovers on SIGCONT', async (ctx) => {
+    const t = started(ctx);
+    const server = await rtspServer(t);
+    const w = await watched(t, server);
     await w.next('online', 10_000);
     const stoppedMs = Date.now();
     server.pause();
@@ -141,9 +152,10 @@ describe.skipIf(!hasGst)('camera supervisor on a real RTSP camera (needs /usr/bi
     assertNoSecret(w);
   });
 
-  it('backs off exponentially with jitter while a camera is down, and keeps backing off while it flaps', async () => {
-    const server = await rtspServer();
-    const w = await watched(server);
+  it('backs off exponentially with jitter while a camera is down, and keeps backing off while it flaps', async (ctx) => {
+    const t = started(ctx);
+    const server = await rtspServer(t);
+    const w = await watched(t, server);
     await w.next('online', 10_000);
     await server.kill();
     await new Promise((r) => setTimeout(r, 5000));
@@ -174,9 +186,10 @@ describe.skipIf(!hasGst)('camera supervisor on a real RTSP camera (needs /usr/bi
     assertNoSecret(w);
   });
 
-  it('reports wrong credentials as a redacted error and stays offline', async () => {
-    const server = await rtspServer();
-    const w = await watched(server, { password: 'N0t-the-0ne!' });
+  it('reports wrong credentials as a redacted error and stays offline', async (ctx) => {
+    const t = started(ctx);
+    const server = await rtspServer(t);
+    const w = await watched(t, server, { password: 'N0t-the-0ne!' });
     const offline = await w.next('offline', 8000);
     if (offline.type !== 'offline') throw new Error('unreachable');
     expect(offline.reason).toMatch(/401|Unauthorized|authori/i);
