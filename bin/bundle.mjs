@@ -161,9 +161,21 @@ export const ENTRIES = [
   { entry: 'services/detector/detector.worker.ts', name: 'detector.worker', splitting: false },
 ];
 
+/**
+ * The bundle of the entry ENTRIES lists under `name` (its module and splitting come from there); an unlisted name is an
+ * error: a bundle nobody builds ahead of time is not made at run time either.
+ * @param {string} name
+ * @returns {Promise<{ url: URL, built: boolean }>}
+ */
+export function bundleListed(name) {
+  const e = ENTRIES.find((x) => x.name === name);
+  if (e === undefined) return Promise.reject(new Error(`bin/bundle.mjs lists no entry "${name}"`));
+  return bundle(join(PROJECT, e.entry), e.name, { splitting: e.splitting });
+}
+
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   for (const e of ENTRIES) {
-    const b = await bundle(join(PROJECT, e.entry), e.name, { splitting: e.splitting });
+    const b = await bundleListed(e.name);
     process.stdout.write(`${e.name}: ${b.built ? 'built' : 'up to date'} ${fileURLToPath(b.url)}\n`);
   }
 }

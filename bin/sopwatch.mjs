@@ -8,11 +8,8 @@ async function load() {
   // Read here, before services/core/env.ts can load (it validates the same variable for the detector threads).
   if (process.env.SOPWATCH_BUNDLE !== '0') {
     try {
-      const { bundle, ENTRIES } = await import('./bundle.mjs');
-      const { fileURLToPath } = await import('node:url');
-      const cli = ENTRIES.find((e) => e.name === 'cli');
-      if (cli === undefined || new URL(`../${cli.entry}`, import.meta.url).href !== ENTRY.href) throw new Error('bin/bundle.mjs names another entry');
-      return await import((await bundle(fileURLToPath(ENTRY), cli.name, { splitting: cli.splitting })).url.href);
+      const { bundleListed } = await import('./bundle.mjs');
+      return await import((await bundleListed('cli')).url.href);
     } catch {
       // Fall through to the loader: the command still runs.
     }

@@ -38,7 +38,6 @@ interface Slot {
 
 /** Through tsx: the fallback when the bundle cannot be made (services/core/bundled-entry.ts). */
 const WORKER_TSX_ENTRY = new URL('./detector.worker.mjs', import.meta.url);
-const WORKER_SOURCE = new URL('./detector.worker.ts', import.meta.url);
 const MAX_RESTARTS = 3;
 /** How long a closing worker may take to finish its frame and free its tensors before it is terminated. */
 const CLOSE_GRACE_MS = 5_000;
@@ -75,7 +74,7 @@ export class DetectorPool implements PooledDetector {
 
   /** Starts every worker and waits until all have loaded their models; the first failure stops them all. */
   static async start(config: WorkerConfig, options: PoolOptions): Promise<DetectorPool> {
-    const pool = new DetectorPool(config, options, await bundledEntry(WORKER_SOURCE, 'detector.worker', WORKER_TSX_ENTRY));
+    const pool = new DetectorPool(config, options, await bundledEntry('detector.worker', WORKER_TSX_ENTRY));
     const started = await Promise.allSettled(pool.slots.map((s) => pool.spawn(s)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {

@@ -106,10 +106,10 @@ describe('bin/bundle.mjs', () => {
     const lines = stdout.trim().split('\n');
     expect(lines.map((l) => l.split(' ').slice(0, 4).join(' '))).toEqual(['cli: up to date', 'detector.worker: up to date']);
     const worker = lines[1]?.split(' ').pop() ?? '';
-    const used = await bundledEntry(new URL('../../services/detector/detector.worker.ts', import.meta.url), 'detector.worker', new URL('file:///fallback'));
+    const used = await bundledEntry('detector.worker', new URL('file:///fallback'));
     expect(fileURLToPath(used)).toBe(worker);
     // A name it does not list gets the fallback: a bundle nobody builds ahead of time is not made at run time either.
-    const other = await bundledEntry(new URL('../../services/detector/detector.worker.ts', import.meta.url), 'not-listed', new URL('file:///fallback'));
+    const other = await bundledEntry('not-listed', new URL('file:///fallback'));
     expect(other.href).toBe('file:///fallback');
   });
 });
