@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Detections, Frame } from '../core/contracts.ts';
 import { DetectorError, InputError, UsageError } from '../core/errors.ts';
-import type { FromWorker, ToWorker, WireError, WorkerConfig } from './protocol.ts';
+import { frameMeta, type FromWorker, type ToWorker, type WireError, type WorkerConfig } from './protocol.ts';
 import { modelsFor } from './needs.ts';
 import type { BackendName, Detector, DetectorNeeds, MinScores, ModelName, PooledDetector, WorkerStats } from './types.ts';
 import { bundledEntry } from '../core/bundled-entry.ts';
@@ -339,8 +339,7 @@ export class DetectorPool implements PooledDetector {
     }, this.options.frameTimeoutMs);
     slot.current = { id, job, timer };
     slot.state = 'busy';
-    const { width, height, cropOf, noUpscale } = job.frame;
-    const msg: ToWorker = { type: 'detect', id, frame: { width, height, ...(cropOf === undefined ? {} : { cropOf }), ...(noUpscale === true ? { noUpscale } : {}) }, rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
+    const msg: ToWorker = { type: 'detect', id, frame: frameMeta(job.frame), rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
     worker.postMessage(msg, [rgb.buffer]);
   }
 }

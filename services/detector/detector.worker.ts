@@ -19,12 +19,12 @@ async function handle(models: ModelSet, msg: ToWorker): Promise<void> {
     case 'detect': {
       const started = performance.now();
       try {
-        const { width, height, cropOf, noUpscale } = msg.frame;
+        const { width, height } = msg.frame;
         const rgb = new Uint8Array(msg.rgb);
         if (rgb.byteLength !== width * height * 3) {
           throw new InputError(`frame of ${width}x${height} needs ${width * height * 3} RGB bytes, got ${rgb.byteLength}`);
         }
-        const items = await models.detect({ width, height, rgb, ...(cropOf === undefined ? {} : { cropOf }), ...(noUpscale === true ? { noUpscale } : {}) }, msg.needs);
+        const items = await models.detect({ ...msg.frame, rgb }, msg.needs);
         send({ type: 'result', id: msg.id, items, inferenceMs: Math.round(performance.now() - started) });
       } catch (e) {
         send({ type: 'failed', id: msg.id, error: toWire(e) });

@@ -7,6 +7,7 @@ import { BlazeFace } from './models/blazeface.ts';
 import { CenterNet, type LabelledBox } from './models/centernet.ts';
 import { MoveNet } from './models/movenet.ts';
 import { modelsFor } from './needs.ts';
+import type { FrameMeta } from './protocol.ts';
 import type { DetectorNeeds, MinScores, ModelName } from './types.ts';
 
 export interface ModelSetConfig {
@@ -16,15 +17,9 @@ export interface ModelSetConfig {
   maxPersons: number;
 }
 
-/** Raw RGB24 pixels, `width * height * 3` bytes. */
-export interface RgbImage {
-  width: number;
-  height: number;
+/** Raw RGB24 pixels, `width * height * 3` bytes, with how large CenterNet may see them (Frame.cropOf, Frame.noUpscale). */
+export interface RgbImage extends FrameMeta {
   rgb: Uint8Array;
-  /** A region crop of a frame this size (Frame.cropOf): CenterNet spends no more on it than on the whole frame. */
-  cropOf?: { width: number; height: number };
-  /** Not to be scaled up (Frame.noUpscale): CenterNet runs it at its own size. */
-  noUpscale?: boolean;
 }
 
 /** An elbow this sure is used to place the hand past the wrist; below it the hand is centred on the wrist. */

@@ -1,5 +1,5 @@
 // Messages between the detector pool (main thread) and its worker threads. Pixels travel as transferred buffers.
-import type { Detection } from '../core/contracts.ts';
+import type { Detection, Frame } from '../core/contracts.ts';
 import type { BackendChoice, BackendName, DetectorNeeds, MinScores, ModelName } from './types.ts';
 
 /** Given to each worker at start (`workerData`). */
@@ -11,13 +11,12 @@ export interface WorkerConfig {
   maxPersons: number;
 }
 
-export interface FrameMeta {
-  width: number;
-  height: number;
-  /** The whole frame's size when this is a region crop (Frame.cropOf). */
-  cropOf?: { width: number; height: number };
-  /** Not to be scaled up (Frame.noUpscale). */
-  noUpscale?: boolean;
+/** What a worker needs of a frame besides its pixels: its size, and how large the detector may see it. */
+export type FrameMeta = Pick<Frame, 'width' | 'height' | 'cropOf' | 'noUpscale'>;
+
+export function frameMeta(frame: Frame): FrameMeta {
+  const { width, height, cropOf, noUpscale } = frame;
+  return { width, height, ...(cropOf === undefined ? {} : { cropOf }), ...(noUpscale === undefined ? {} : { noUpscale }) };
 }
 
 export type ToWorker =

@@ -9,9 +9,10 @@ import { createFaceFinder, FACE_FINDER_NEEDS, type FaceFinder } from '../analysi
 import { assertNoEviction, redactRedisUrl } from '../core/queue/redis-policy.ts';
 import type { SecretBox } from '../core/secrets.ts';
 import type { Database } from '../core/storage/index.ts';
+import { UsageError } from '../core/errors.ts';
 import { CameraStatusRepository } from '../core/storage/camera-status.repository.ts';
 import { LiveCameraRepository, cameraPasswordContext } from '../core/storage/live-cameras.repository.ts';
-import { createDetector, modelsFor, unionNeeds, type Detector, type DetectorOptions, type ModelName, type PooledDetector } from '../detector/index.ts';
+import { createDetector, unionNeeds, type Detector, type DetectorOptions, type PooledDetector } from '../detector/index.ts';
 import { LiveService, loadLiveConfig, type LiveConfig } from '../live/index.ts';
 import type { OutboundPolicy } from '../core/net-policy.ts';
 import { planLive, type LiveSettings, type StorePlan } from './live-cameras.ts';
@@ -79,8 +80,15 @@ const NO_DETECTOR: Pick<Detector, 'detect'> = { detect: () => Promise.reject(new
 
 /** Whether the SOPs' needs call for a detector at all (faces alone are the face finder's). */
 const anyModel = (needs: ModelNeeds): boolean => needs.persons || needs.hands || needs.objects || needs.pose;
-/** Whether a pool with these models loaded can serve `needs` as a view. */
-const covered = (needs: ModelNeeds, loaded: readonly ModelName[]): boolean => modelsFor(needs).every((m) => loaded.includes(m));
+/** A view of `pool` for `needs`, or undefined when its loaded models do not cover them (PooledDetector.view refuses). */
+function viewFor(pool: PooledDetector, needs: ModelNeeds): Pick<Detector, 'detect'> | undefined {
+  try {
+    return pool.view(needs);
+  } catch (err) {
+    if (err instanceof UsageError) return undefined;
+    throw err;
+  }
+}
 
 /** What the cameras watched here are detected and pictured with: made for the SOPs' needs, replaced and closed together. */
 interface LiveModels {
@@ -181,9 +189,10 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     // for the new needs; the stores already watching keep theirs and are not interrupted. A pool that lost threads for
     // good is replaced instead, as before.
     const pool = models?.pool;
-    if (models !== undefined && pool !== undefined && anyModel(needs) && covered(needs, pool.models) && pool.liveThreads() === pool.threads) {
-      models = { ...models, key, detector: pool.view(needs) };
-      return models.detector;
+    const view = models !== undefined && pool !== undefined && anyModel(needs) && pool.liveThreads() === pool.threads ? viewFor(pool, needs) : undefined;
+    if (models !== undefined && view !== undefined) {
+      models = { ...models, key, detector: view };
+      return view;
     }
     // Their keyframes, snapshots and questions use the face finder closed below: they stop first.
     for (const storeId of [...running.keys()]) await stopStore(storeId, 'not watched: the detector was reloaded for new rules');

@@ -50,6 +50,13 @@ const toBullId = (jobId: string): string => `j-${jobId}`;
 const everyChannel = (prefix: string, name: JobName): string => `${prefix}:every:${name}`;
 const fromBullId = (bullId: string | undefined): string => (bullId?.startsWith('j-') === true ? bullId.slice(2) : String(bullId));
 
+interface EveryHandler {
+  name: JobName;
+  handler: JobHandler<JobName>;
+  concurrency: number;
+  runs: Set<Promise<void>>;
+}
+
 class BullmqQueue implements JobQueue {
   readonly kind = 'bullmq';
   private readonly events = new QueueEvents();
@@ -58,9 +65,8 @@ class BullmqQueue implements JobQueue {
   private workerConnection: Redis | undefined;
   /** Subscribed to the every-worker channels of the job names this process handles. */
   private subscriber: Redis | undefined;
-  private readonly everyRuns = new Set<Promise<void>>();
-  private readonly everyRunning = new Map<JobName, number>();
-  private readonly handlers = new Map<JobName, { handler: JobHandler<JobName>; concurrency: number }>();
+  /** Per every-worker channel subscribed here: its job name, handler and concurrency, and its runs under way. */
+  private readonly every = new Map<string, EveryHandler>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -132,31 +138,32 @@ class BullmqQueue implements JobQueue {
     });
     worker.on('error', (error) => this.events.emit('error', { error }));
     this.workers.set(name, worker);
-    this.handlers.set(name, { handler: handler as JobHandler<JobName>, concurrency });
-    this.listenForEvery(name);
+    this.listenForEvery({ name, handler: handler as JobHandler<JobName>, concurrency, runs: new Set() });
   }
 
-  /** Subscribes to the hints for every worker of `name`; ioredis subscribes again after a reconnection. */
-  private listenForEvery(name: JobName): void {
+  /** Subscribes to the hints for every worker of the handler's name; ioredis subscribes again after a reconnection. */
+  private listenForEvery(h: EveryHandler): void {
     if (this.subscriber === undefined) {
       const subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (channel: string, message: string) => {
-        const job = allJobNames.find((n) => everyChannel(this.prefix, n) === channel);
-        if (job !== undefined) this.runEvery(job, message);
+        const found = this.every.get(channel);
+        if (found !== undefined) this.runEvery(found, message);
       });
       this.subscriber = subscriber;
     }
-    this.subscriber.subscribe(everyChannel(this.prefix, name)).catch((error: unknown) => this.events.emit('error', { error: error as Error }));
+    const channel = everyChannel(this.prefix, h.name);
+    this.every.set(channel, h);
+    this.subscriber.subscribe(channel).catch((error: unknown) => this.events.emit('error', { error: error as Error }));
   }
 
   /**
    * Runs one hint for every worker here: checked as a job's payload is, at most the name's concurrency at a time (a
    * hint that finds them all busy is dropped: it is a hint), never retried; reported by the same events as a job.
    */
-  private runEvery(name: JobName, message: string): void {
-    const entry = this.handlers.get(name);
-    if (entry === undefined || this.closing !== undefined) return;
+  private runEvery(h: EveryHandler, message: string): void {
+    const { name } = h;
+    if (this.closing !== undefined) return;
     let id: string;
     let payload: unknown;
     try {
@@ -169,18 +176,13 @@ class BullmqQueue implements JobQueue {
       this.events.emit('error', { error: new Error(`a message for every ${name} worker was not a job of that name: ${(err as Error).message}`) });
       return;
     }
-    const running = this.everyRunning.get(name) ?? 0;
-    if (running >= entry.concurrency) return;
-    this.everyRunning.set(name, running + 1);
+    if (h.runs.size >= h.concurrency) return;
     const run = (async () => {
-      const result = await runHandler(entry.handler, payload as JobPayloads[JobName], { name, jobId: id, attempt: 1, progress: async () => undefined });
+      const result = await runHandler(h.handler, payload as JobPayloads[JobName], { name, jobId: id, attempt: 1, progress: async () => undefined });
       if (result.kind === 'completed') this.events.emit('completed', { name, jobId: id, attempt: 1, outcome: result.outcome });
       else this.events.emit('failed', { name, jobId: id, attempt: 1, reason: result.reason, willRetry: false });
-    })().finally(() => {
-      this.everyRunning.set(name, (this.everyRunning.get(name) ?? 1) - 1);
-      this.everyRuns.delete(run);
-    });
-    this.everyRuns.add(run);
+    })().finally(() => h.runs.delete(run));
+    h.runs.add(run);
   }
 
   on<E extends QueueEvent>(event: E, listener: (e: QueueEventMap[E]) => void): () => void {
@@ -205,7 +207,7 @@ class BullmqQueue implements JobQueue {
     this.closing ??= (async () => {
       // Worker.close() waits for the jobs it is running; only then are connections released.
       await Promise.allSettled([...this.workers.values()].map((w) => w.close()));
-      await Promise.allSettled([...this.everyRuns]);
+      await Promise.allSettled([...this.every.values()].flatMap((h) => [...h.runs]));
       await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
       const connections = [this.producer, this.workerConnection, this.subscriber].filter((c): c is Redis => c !== undefined);
       await Promise.allSettled(connections.map((c) => c.quit()));
