@@ -186,24 +186,40 @@ export class MainStreamRecorder {
   }
 
   /**
-   * The main stream's picture nearest `tMs` (server time), as a JPEG no wider than `maxWidth`, decoded from its segment
-   * now; or why there is none (not recorded then, not yet written, unreadable).
+   * The main stream's picture nearest `tMs` (server time), as a JPEG no wider than `maxWidth`, decoded from its segment;
+   * or why there is none (not recorded then, not yet written, unreadable). A picture in the segment still being written
+   * that cannot be read yet (ffmpeg finds too few bytes to know the stream, or not that picture) is read again once that
+   * segment is complete: at most about one segment later.
    */
   async frameAt(tMs: number, maxWidth = 3840): Promise<MainFrame> {
+    const first = await this.frameNow(tMs, maxWidth);
+    if (first.frame.ok || !first.open) return first.frame;
+    const deadline = Date.now() + this.segmentMs * 2 + 1000;
+    while (Date.now() < deadline && !this.stopped) {
+      await new Promise((r) => setTimeout(r, 200));
+      const seg = (await this.segments()).find((s) => s.file === first.file);
+      if (seg === undefined || seg.endMs !== undefined) return (await this.frameNow(tMs, maxWidth)).frame;
+    }
+    return first.frame;
+  }
+
+  /** One try: the picture, and whether it was looked for in the segment still being written (`open`). */
+  private async frameNow(tMs: number, maxWidth: number): Promise<{ frame: MainFrame; open: boolean; file?: string }> {
     const segments = await this.segments();
     const seg = segments.find((s) => s.startMs <= tMs && (s.endMs === undefined || tMs < s.endMs));
     if (seg === undefined) {
       const first = segments[0];
       const last = segments.at(-1);
       const held = first === undefined ? 'nothing recorded' : `recorded ${new Date(first.startMs).toISOString()} .. ${last?.endMs === undefined ? 'now' : new Date(last.endMs).toISOString()}`;
-      return { ok: false, reason: `no main-stream recording at ${new Date(tMs).toISOString()} (${held})` };
+      return { frame: { ok: false, reason: `no main-stream recording at ${new Date(tMs).toISOString()} (${held})` }, open: false };
     }
     const path = join(this.o.dir, seg.file);
     // Housekeeping leaves a segment alone while it is read (the budget may be passed by that segment for a moment).
     this.reading.set(seg.file, (this.reading.get(seg.file) ?? 0) + 1);
     try {
-      if (!existsSync(path)) return { ok: false, reason: `the main-stream segment of ${new Date(tMs).toISOString()} was already deleted` };
-      return await extractFrame(this.o.ffmpegPath ?? decoder().ffmpeg, path, seg.startMs, tMs, maxWidth);
+      if (!existsSync(path)) return { frame: { ok: false, reason: `the main-stream segment of ${new Date(tMs).toISOString()} was already deleted` }, open: false };
+      const frame = await extractFrame(this.o.ffmpegPath ?? decoder().ffmpeg, path, seg.startMs, tMs, maxWidth);
+      return { frame, open: seg.endMs === undefined, file: seg.file };
     } finally {
       const n = (this.reading.get(seg.file) ?? 1) - 1;
       if (n <= 0) this.reading.delete(seg.file);

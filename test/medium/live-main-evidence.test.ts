@@ -216,6 +216,19 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
       expect((await sharp(frame.jpeg).metadata()).width).toBe(MAIN.width);
       const future = await recorder.frameAt(Date.now() + 60_000);
       expect(future.ok).toBe(false);
+      // A picture in the segment still being written, asked as that segment begins (too few bytes for ffmpeg yet): it
+      // comes once the segment is complete, not as a failure.
+      const writing = (await recorder.segments()).at(-1)?.file;
+      let opened: Awaited<ReturnType<typeof recorder.segments>>[number] | undefined;
+      for (let i = 0; i < 100 && opened === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        const last = (await recorder.segments()).at(-1);
+        if (last !== undefined && last.file !== writing && last.endMs === undefined) opened = last;
+      }
+      if (opened === undefined) throw new Error('no new segment began');
+      const fresh = await recorder.frameAt(opened.startMs + 100);
+      if (!fresh.ok) throw new Error(`a picture of the segment being written: ${fresh.reason}`);
+      expect(Math.abs(fresh.tMs - (opened.startMs + 100))).toBeLessThan(1000);
       // Segments hold the camera's stream itself: H.264 at the main size, no audio, no re-encoding.
       const seg = (await recorder.segments()).filter((x) => x.endMs !== undefined).at(-1);
       if (seg === undefined) throw new Error('no closed segment');
