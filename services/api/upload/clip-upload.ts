@@ -1,6 +1,7 @@
 // Receives one uploaded clip: the name checked, bytes streamed to a temporary file while hashed and sniffed, then ffprobe.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -88,10 +89,14 @@ export async function receiveClip(part: MultipartFile, clipsDir: string, maxByte
   await mkdir(incoming, { recursive: true });
   const tmpPath = join(incoming, `${randomUUID()}.part`);
   const sniff = new SniffAndHash();
+  const out = createWriteStream(tmpPath, { flags: 'wx' });
   try {
-    await pipeline(part.file, sniff, createWriteStream(tmpPath, { flags: 'wx' }));
+    await pipeline(part.file, sniff, out);
     if (part.file.truncated) throw tooLarge(`the clip is larger than the limit of ${maxBytes} bytes`);
   } catch (err) {
+    // Refused on its first bytes, the pipeline fails while the file may still be being opened: it is removed once the
+    // stream has closed, or the open would create it again after the removal.
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
     await rm(tmpPath, { force: true });
     throw refusal(err, tmpPath, filename, maxBytes);
   }
