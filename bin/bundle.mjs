@@ -12,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Bump when the way bundles are built changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 const PROJECT = resolve(fileURLToPath(new URL('../', import.meta.url)));
 /** Bundles of older sources are removed once this old (a running process may still start a worker from one). */
 const STALE_MS = 24 * 3600_000;
@@ -68,16 +68,23 @@ function esbuildVersion() {
   return String(JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')).version);
 }
 
-/** Each module keeps its own location: paths built from import.meta.url or .dirname (models, SOP library) stay right. */
+/**
+ * Each module keeps its own location: paths built from import.meta.url or .dirname (models, SOP library, the project
+ * root this file finds from its own) stay right. JavaScript modules of the project too: this file is bundled into the
+ * command, where its own import.meta.url would otherwise be the bundle's and the detector threads' bundle not found.
+ */
+// Spelled in two parts: this file is itself one of the modules rewritten, and must not rewrite its own pattern.
+const META_URL = 'import.meta' + '.url';
+const META_DIRNAME = 'import.meta' + '.dirname';
 const ownImportMeta = {
   name: 'own-import-meta',
   /** @param {import('esbuild').PluginBuild} b */
   setup(b) {
-    b.onLoad({ filter: /\.(ts|tsx|mts)$/ }, async (args) => ({
+    b.onLoad({ filter: /\.(ts|tsx|mts|mjs|js)$/ }, async (args) => ({
       contents: (await readFile(args.path, 'utf8'))
-        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-        .replaceAll('import.meta.dirname', JSON.stringify(resolve(args.path, '..'))),
-      loader: args.path.endsWith('.tsx') ? 'tsx' : 'ts',
+        .replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href))
+        .replaceAll(META_DIRNAME, JSON.stringify(resolve(args.path, '..'))),
+      loader: args.path.endsWith('.tsx') ? 'tsx' : /\.m?js$/.test(args.path) ? 'js' : 'ts',
     }));
   },
 };

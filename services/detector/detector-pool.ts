@@ -39,6 +39,13 @@ interface Slot {
 /** Through tsx: the fallback when the bundle cannot be made (services/core/bundled-entry.ts). */
 const WORKER_TSX_ENTRY = new URL('./detector.worker.mjs', import.meta.url);
 const MAX_RESTARTS = 3;
+
+/** Where detector threads start from: the esbuild bundle, or through tsx when no bundle can be made (`sopwatch doctor`). */
+export async function detectorThreadEntry(): Promise<{ url: URL; bundled: boolean }> {
+  const url = await bundledEntry('detector.worker', WORKER_TSX_ENTRY);
+  return { url, bundled: url.href !== WORKER_TSX_ENTRY.href };
+}
+
 /** How long a closing worker may take to finish its frame and free its tensors before it is terminated. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -74,7 +81,7 @@ export class DetectorPool implements PooledDetector {
 
   /** Starts every worker and waits until all have loaded their models; the first failure stops them all. */
   static async start(config: WorkerConfig, options: PoolOptions): Promise<DetectorPool> {
-    const pool = new DetectorPool(config, options, await bundledEntry('detector.worker', WORKER_TSX_ENTRY));
+    const pool = new DetectorPool(config, options, (await detectorThreadEntry()).url);
     const started = await Promise.allSettled(pool.slots.map((s) => pool.spawn(s)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {

@@ -2,6 +2,8 @@
 import { env } from '../core/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { DetectorPool } from './detector-pool.ts';
+
+export { detectorThreadEntry } from './detector-pool.ts';
 import { modelsFor } from './needs.ts';
 import type { DetectorOptions, MinScores, PooledDetector } from './types.ts';
 

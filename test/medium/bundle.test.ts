@@ -31,21 +31,27 @@ describe('bin/bundle.mjs', () => {
       "import { where, value } from './lib/dep.ts';",
       'export const answer = (): string => value;',
       'export { where };',
+      "export { whereJs, dirJs } from './lib/plain.mjs';",
       "export const later = async (): Promise<string> => (await import('./lib/lazy.ts')).lazy;",
       '',
     ].join('\n'));
     const dep = (value: string): void => writeFileSync(join(lib, 'dep.ts'), `export const value: string = '${value}';\nexport const where = import.meta.url;\n`);
     dep('one');
     writeFileSync(join(lib, 'lazy.ts'), "export const lazy: string = 'lazy';\n");
+    // Spelled in parts here so that this test file, bundled by nothing, still reads plainly.
+    writeFileSync(join(lib, 'plain.mjs'), `export const whereJs = import.meta${'.'}url;\nexport const dirJs = import.meta${'.'}dirname;\n`);
     const entry = join(root, 'entry.ts');
 
     const first = await bundle(entry, 'probe', { root, splitting: true });
     expect(first.built).toBe(true);
     expect(fileURLToPath(first.url).startsWith(join(root, 'node_modules', '.cache', 'sopwatch'))).toBe(true);
-    const a = (await import(first.url.href)) as { answer(): string; where: string; later(): Promise<string> };
+    const a = (await import(first.url.href)) as { answer(): string; where: string; whereJs: string; dirJs: string; later(): Promise<string> };
     expect(a.answer()).toBe('one');
     // The module's own location, not the bundle's: paths built from it stay right.
     expect(a.where).toBe(pathToFileURL(join(lib, 'dep.ts')).href);
+    // JavaScript modules too (bin/bundle.mjs finds the project from its own location inside the command's bundle).
+    expect(a.whereJs).toBe(pathToFileURL(join(lib, 'plain.mjs')).href);
+    expect(a.dirJs).toBe(lib);
     expect(await a.later()).toBe('lazy');
     // The lazy module is a chunk of its own (a command loads only what it runs).
     expect(readdirSync(join(fileURLToPath(first.url), '..')).length).toBeGreaterThan(1);
@@ -98,6 +104,20 @@ describe('bin/bundle.mjs', () => {
     expect(viaTsx.items).toEqual(viaBundle.items);
     expect(parseEnv({}).bundleWorkers).toBe(true);
     expect(() => parseEnv({ SOPWATCH_BUNDLE: 'yes' })).toThrow(/SOPWATCH_BUNDLE/);
+  });
+
+  it('the command, running from its own bundle, starts the detector threads from theirs (`sopwatch doctor` says which)', async () => {
+    const doctor = await run(process.execPath, [join(ROOT, 'bin/sopwatch.mjs'), 'doctor', '--json'], { cwd: ROOT }).catch(
+      (e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }),
+    );
+    const report = JSON.parse(doctor.stdout) as { detectorThreads: { bundled: boolean; entry: string } };
+    expect(report.detectorThreads.bundled).toBe(true);
+    expect(report.detectorThreads.entry.startsWith(join(ROOT, 'node_modules', '.cache', 'sopwatch', 'detector.worker.'))).toBe(true);
+    // And says so when they cannot.
+    const loader = await run(process.execPath, [join(ROOT, 'bin/sopwatch.mjs'), 'doctor'], { cwd: ROOT, env: { ...process.env, SOPWATCH_BUNDLE: '0' } }).catch(
+      (e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }),
+    );
+    expect(loader.stdout).toMatch(/^detector threads: start through the TypeScript loader .*detector\.worker\.mjs$/m);
   });
 
   it('`node bin/bundle.mjs` builds ahead of time exactly the bundles the command and the detector threads then use', async () => {
