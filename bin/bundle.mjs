@@ -17,7 +17,7 @@ const PROJECT = resolve(fileURLToPath(new URL('../', import.meta.url)));
 /** Bundles of older sources are removed once this old (a running process may still start a worker from one). */
 const STALE_MS = 24 * 3600_000;
 
-/** @typedef {{ format: number, esbuild: string, inputs: string[], hash: string, stamps: string }} Manifest */
+/** @typedef {{ format: number, esbuild: string, settings: string, inputs: string[], hash: string, stamps: string }} Manifest */
 
 /**
  * Size and modification time of each input: when none changed, the sources are not read again.
@@ -36,11 +36,12 @@ function stampsOf(root, inputs) {
 /**
  * @param {string} root
  * @param {string} esbuildVersion
+ * @param {string} settings how the bundle is built (its options, as JSON)
  * @param {readonly string[]} inputs root-relative paths
  * @returns {string | undefined} undefined when an input is gone
  */
-function hashOf(root, esbuildVersion, inputs) {
-  const h = createHash('sha256').update(`${FORMAT}\0${esbuildVersion}\0`);
+function hashOf(root, esbuildVersion, settings, inputs) {
+  const h = createHash('sha256').update(`${FORMAT}\0${esbuildVersion}\0${settings}\0`);
   for (const input of inputs) {
     const path = join(root, input);
     if (!existsSync(path)) return undefined;
@@ -56,7 +57,8 @@ function hashOf(root, esbuildVersion, inputs) {
 async function readManifest(path) {
   try {
     const m = JSON.parse(await readFile(path, 'utf8'));
-    const ok = m.format === FORMAT && typeof m.esbuild === 'string' && typeof m.hash === 'string' && typeof m.stamps === 'string' && Array.isArray(m.inputs);
+    const ok =
+      m.format === FORMAT && typeof m.esbuild === 'string' && typeof m.settings === 'string' && typeof m.hash === 'string' && typeof m.stamps === 'string' && Array.isArray(m.inputs);
     return ok ? m : undefined;
   } catch {
     return undefined;
@@ -66,6 +68,29 @@ async function readManifest(path) {
 /** The installed esbuild's version, read without loading it (a kept bundle needs no esbuild). */
 function esbuildVersion() {
   return String(JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')).version);
+}
+
+/**
+ * Imports of the packages named go through `require` instead of Node's ESM loader: importing a CommonJS package from
+ * ESM makes Node scan its whole source for export names first (TF.js: about 0.45 CPU s of a detector thread's start,
+ * against 0.1 s through require). The bundle defines `require` for its own module (banner in `bundle`).
+ * @param {readonly string[]} names package names
+ */
+function requiredPackages(names) {
+  const wanted = (/** @type {string} */ spec) => names.some((n) => spec === n || spec.startsWith(`${n}/`));
+  return {
+    name: 'required-packages',
+    /** @param {import('esbuild').PluginBuild} b */
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (!wanted(args.path)) return undefined;
+        // The stand-in's own require of the package stays a require, resolved by Node at run time.
+        if (args.namespace === 'required-package') return { path: args.path, external: true };
+        return args.kind === 'import-statement' || args.kind === 'dynamic-import' ? { path: args.path, namespace: 'required-package' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'required-package' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
 }
 
 /**
@@ -92,10 +117,11 @@ const ownImportMeta = {
 /**
  * The bundle of `entry` (an absolute path of a module under `root`), built now unless an up-to-date one is kept.
  * `splitting` puts each dynamically imported module in a chunk of its own (a command loads only what it runs).
+ * `require`: packages (CommonJS) to load through require rather than import (see requiredPackages).
  * `root` is the project (default this one); bundles go to its node_modules/.cache/sopwatch.
  * @param {string} entry
  * @param {string} name
- * @param {{ splitting?: boolean, root?: string }} [options]
+ * @param {{ splitting?: boolean, require?: readonly string[], root?: string }} [options]
  * @returns {Promise<{ url: URL, built: boolean }>} the bundle's entry module, and whether this call built it
  */
 export async function bundle(entry, name, options = {}) {
@@ -103,8 +129,11 @@ export async function bundle(entry, name, options = {}) {
   const dir = join(root, 'node_modules', '.cache', 'sopwatch');
   const version = esbuildVersion();
   const manifestPath = join(dir, `${name}.json`);
+  const required = [...(options.require ?? [])].sort();
+  const settings = JSON.stringify({ splitting: options.splitting === true, require: required });
   const kept = await readManifest(manifestPath);
-  if (kept !== undefined && kept.esbuild === version && (stampsOf(root, kept.inputs) === kept.stamps || hashOf(root, version, kept.inputs) === kept.hash)) {
+  const same = kept !== undefined && kept.esbuild === version && kept.settings === settings;
+  if (same && (stampsOf(root, kept.inputs) === kept.stamps || hashOf(root, version, settings, kept.inputs) === kept.hash)) {
     const path = join(dir, `${name}.${kept.hash}`, 'index.mjs');
     if (existsSync(path)) return { url: pathToFileURL(path), built: false };
   }
@@ -125,12 +154,16 @@ export async function bundle(entry, name, options = {}) {
       packages: 'external',
       metafile: true,
       logLevel: 'silent',
-      plugins: [ownImportMeta],
+      plugins: required.length > 0 ? [requiredPackages(required), ownImportMeta] : [ownImportMeta],
+      // `require` for the packages loaded through it (a bundle is an ES module, which has none of its own).
+      ...(required.length > 0 ? { banner: { js: `import { createRequire as __sopwatchRequire } from 'node:module';\nconst require = __sopwatchRequire(${META_URL});` } } : {}),
     });
     const inputs = Object.keys(built.metafile.inputs)
+      // The stand-ins for required packages are not files (the packages themselves are not bundled).
+      .filter((p) => !p.startsWith('required-package:'))
       .map((p) => relative(root, resolve(process.cwd(), p)))
       .sort();
-    const hash = hashOf(root, esbuild.version, inputs);
+    const hash = hashOf(root, esbuild.version, settings, inputs);
     if (hash === undefined) throw new Error(`a source of ${entry} vanished while it was bundled`);
     const out = join(dir, `${name}.${hash}`);
     // Another process may have built the same sources meanwhile: its folder holds the same bundle.
@@ -138,7 +171,7 @@ export async function bundle(entry, name, options = {}) {
       if (!existsSync(join(out, 'index.mjs'))) throw e;
     });
     const manifest = `${temp}.json`;
-    await writeFile(manifest, JSON.stringify({ format: FORMAT, esbuild: esbuild.version, inputs, hash, stamps: stampsOf(root, inputs) }));
+    await writeFile(manifest, JSON.stringify({ format: FORMAT, esbuild: esbuild.version, settings, inputs, hash, stamps: stampsOf(root, inputs) }));
     await rename(manifest, manifestPath);
     await pruneStale(dir, name, out);
     return { url: pathToFileURL(join(out, 'index.mjs')), built: true };
@@ -165,7 +198,7 @@ async function pruneStale(dir, name, current) {
 /** What `node bin/bundle.mjs` builds ahead of time: an image whose app folder its user cannot write (Dockerfile). */
 export const ENTRIES = [
   { entry: 'services/cli/index.ts', name: 'cli', splitting: true },
-  { entry: 'services/detector/detector.worker.ts', name: 'detector.worker', splitting: false },
+  { entry: 'services/detector/detector.worker.ts', name: 'detector.worker', splitting: false, require: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu'] },
 ];
 
 /**
@@ -177,7 +210,7 @@ export const ENTRIES = [
 export function bundleListed(name) {
   const e = ENTRIES.find((x) => x.name === name);
   if (e === undefined) return Promise.reject(new Error(`bin/bundle.mjs lists no entry "${name}"`));
-  return bundle(join(PROJECT, e.entry), e.name, { splitting: e.splitting });
+  return bundle(join(PROJECT, e.entry), e.name, { splitting: e.splitting, ...(e.require === undefined ? {} : { require: e.require }) });
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

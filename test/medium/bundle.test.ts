@@ -70,6 +70,26 @@ describe('bin/bundle.mjs', () => {
     expect(await bundle(entry, 'probe', { root, splitting: true })).toEqual({ url: changed.url, built: false });
   });
 
+  it('packages it is told to require load through require: their exports are all there, and the option is part of the key', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
+    dirs.push(root);
+    // A CommonJS package whose export Node's scan for ESM names cannot see (assigned in a loop): an ESM import of it
+    // has no 'hidden'; loaded through require it has.
+    const pkg = join(root, 'node_modules', 'cjs-probe');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'cjs-probe', version: '1.0.0', main: 'index.js' }));
+    writeFileSync(join(pkg, 'index.js'), "for (const [k, v] of [['hidden', 42]]) module.exports[k] = v;\n");
+    writeFileSync(join(root, 'entry.ts'), "import * as probe from 'cjs-probe';\nexport const hidden = (probe as { hidden?: number }).hidden;\n");
+    const plain = await bundle(join(root, 'entry.ts'), 'plain', { root });
+    expect(((await import(plain.url.href)) as { hidden?: number }).hidden).toBeUndefined();
+    const required = await bundle(join(root, 'entry.ts'), 'required', { root, require: ['cjs-probe'] });
+    expect(((await import(required.url.href)) as { hidden?: number }).hidden).toBe(42);
+    // The same sources bundled without the option are another bundle, not the kept one.
+    const again = await bundle(join(root, 'entry.ts'), 'required', { root });
+    expect(again.built).toBe(true);
+    expect(((await import(again.url.href)) as { hidden?: number }).hidden).toBeUndefined();
+  });
+
   it('processes building the same sources at once end with one working bundle', async () => {
     const root = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
     dirs.push(root);
