@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { decoder } from '../ingester/index.ts';
 import { sampleScript, SAMPLE_DURATION_MS } from './choreography.ts';
 import { PERSON_ASPECT, samplesPath } from './person-photo.ts';
-import { generateSampleClip, type SampleClip, type SampleClipOptions } from './sample-clip.ts';
+import { generateSampleClip, SAMPLE_FPS, type SampleClip, type SampleClipOptions } from './sample-clip.ts';
 
 /** Bump when what the clip looks like changes in a way the hashed sources below do not show. */
 const CACHE_VERSION = 1;
@@ -25,7 +25,7 @@ export interface CachedSampleClip extends SampleClip {
 /** What the clip is made from, hashed: the same key means the same clip. */
 export async function sampleClipKey(opts: SampleClipOptions = {}): Promise<string> {
   const h = createHash('sha256');
-  const settings = { v: CACHE_VERSION, width: opts.width ?? 640, height: opts.height ?? 360, fps: opts.fps ?? 10, ffmpeg: opts.ffmpegPath ?? decoder().ffmpeg };
+  const settings = { v: CACHE_VERSION, width: opts.width ?? 640, height: opts.height ?? 360, fps: opts.fps ?? SAMPLE_FPS, ffmpeg: opts.ffmpegPath ?? decoder().ffmpeg };
   h.update(JSON.stringify(settings));
   for (const name of SOURCES) h.update(name).update(await readFile(join(DEMO_DIR, name)));
   h.update(await readFile(samplesPath()));
@@ -42,7 +42,7 @@ export async function cachedSampleClip(cacheDir: string, opts: SampleClipOptions
   if (existsSync(path)) {
     const width = opts.width ?? 640;
     const height = opts.height ?? 360;
-    const fps = opts.fps ?? 10;
+    const fps = opts.fps ?? SAMPLE_FPS;
     return { path, durationMs: SAMPLE_DURATION_MS, fps, width, height, script: sampleScript(fps, PERSON_ASPECT, width, height), generated: false };
   }
   const clip = await generateSampleClip(path, opts);

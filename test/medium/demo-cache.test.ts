@@ -31,10 +31,10 @@ describe('cachedSampleClip', () => {
     expect(again.script).toEqual(first.script);
 
     // Other inputs, another clip; the ones it replaces are removed.
-    expect(await sampleClipKey({ fps: 5 })).not.toBe(await sampleClipKey());
-    const other = await cachedSampleClip(cacheDir, { fps: 5 });
+    expect(await sampleClipKey({ fps: 4 })).not.toBe(await sampleClipKey());
+    const other = await cachedSampleClip(cacheDir, { fps: 4 });
     expect(other.generated).toBe(true);
-    expect(other.fps).toBe(5);
+    expect(other.fps).toBe(4);
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(first.path)).toBe(false);
     expect(readdirSync(cacheDir).filter((n) => n.endsWith('.mp4'))).toEqual([other.path.split('/').pop()]);

@@ -64,14 +64,14 @@ function changed(rgb: Buffer, width: number, height: number): { count: number; l
 }
 
 describe('generateSampleClip', () => {
-  it('writes a 640x360 h264 mp4 of 40 s at 10 fps', () => {
+  it('writes a 640x360 h264 mp4 of 40 s at 5 fps (the analysis rate)', () => {
     const probe = JSON.parse(
       execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', clip.path], { encoding: 'utf8' }),
     ) as { streams: Array<Record<string, string | number>>; format: Record<string, string> };
     const video = probe.streams.find((s) => s.codec_type === 'video');
-    expect(video).toMatchObject({ codec_name: 'h264', width: 640, height: 360, r_frame_rate: '10/1', nb_frames: '400' });
+    expect(video).toMatchObject({ codec_name: 'h264', width: 640, height: 360, r_frame_rate: '5/1', nb_frames: '200' });
     expect(Number(probe.format.duration)).toBeCloseTo(40, 1);
-    expect({ durationMs: clip.durationMs, fps: clip.fps, width: clip.width, height: clip.height }).toEqual({ durationMs: 40_000, fps: 10, width: 640, height: 360 });
+    expect({ durationMs: clip.durationMs, fps: clip.fps, width: clip.width, height: clip.height }).toEqual({ durationMs: 40_000, fps: 5, width: 640, height: 360 });
   });
 
   it('scripts a short sink visit, the prep table, then a long enough sink visit', () => {
