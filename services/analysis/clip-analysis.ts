@@ -7,7 +7,7 @@ import { observe } from '../rules/observe.ts';
 import { createDetector, unionNeeds, type DetectionCache, type Detector } from '../detector/index.ts';
 import { FrameStage, masksFor, regionFor, type GateOptions, type StagedFrame } from '../frames/index.ts';
 import { STREAMABLE, findStreamGaps, probeClip, readArrival, readClipFrames } from '../ingester/index.ts';
-import { damageSegments, type NotAnalysed } from './damaged-spans.ts';
+import { damageSegments, type DamageSegments, type NotAnalysed } from './damaged-spans.ts';
 import type { VlmAgent } from '../agent/index.ts';
 import { resolveCamera } from './camera.ts';
 import { modelNeedsFor } from './detector-needs.ts';
@@ -165,7 +165,10 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   let engines = makeEngines();
   // Across a damaged stretch the rules start over, as after a camera outage: nothing is carried over the hole. A file
   // still arriving is checked for damage once it is whole (its spans are then reported, see below).
-  const damage = damageSegments(growing ? [] : await findStreamGaps(info));
+  // The scan runs while the decoder starts; the first frame waits for it.
+  const damageScan = growing ? Promise.resolve(damageSegments([])) : findStreamGaps(info).then(damageSegments);
+  damageScan.catch(() => undefined);
+  let damage: DamageSegments | undefined;
   const needs = modelNeedsFor(sops);
   // With evidence to draw and neither detector nor face finder given, one pool serves both (the rules and the face
   // finder each see only their models, as views): each model loads once, and two threads instead of four share the
@@ -270,7 +273,8 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   };
   const ready = (): boolean => collected.pending.length > 0 || [...collected.violations.values()].some((v) => !streamed.has(v.id) && v.ongoing !== true);
 
-  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal, ...(growing ? { growing } : {}) });
+  // The probe above serves the decoder too (a growing file is probed again as it grows).
+  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal, ...(growing ? { growing } : { info }) });
   const frameIterator: AsyncIterator<Frame> = reader[Symbol.asyncIterator]();
   // Time spent waiting for ffmpeg's next frame: the decoding cost as the pipeline feels it.
   let decodeMs = 0;
@@ -286,6 +290,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
         decodeMs += performance.now() - waitStart;
         if (next.done === true) break;
         const frame = next.value;
+        damage ??= await damageScan;
         // Frames ffmpeg repeats over a damaged stretch are no footage.
         if (damage.hides(frame.tMs)) continue;
         // Across a damaged stretch the rules and the tracks start over, as after a camera outage.
@@ -305,6 +310,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       if (!options.detector) await detector.close();
     }
     read = await reader.result;
+    damage ??= await damageScan;
     if (growing && read.complete) {
       // Whole now: its real duration, and any damage in it (frames over such a stretch were not told apart while
       // it arrived, so the stretch is reported as not analysed).

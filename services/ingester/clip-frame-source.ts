@@ -30,6 +30,11 @@ export interface ClipReadOptions {
    * only; the whole range is read (no `startMs`).
    */
   growing?: boolean;
+  /**
+   * What probeClip said of this file (with the same limits), when the caller has just asked: not probed again. Ignored
+   * for a growing file, whose probe changes as it grows.
+   */
+  info?: ClipInfo;
 }
 
 /**
@@ -61,6 +66,7 @@ interface Plan {
   signal?: AbortSignal;
   limits: ClipLimits;
   growing: boolean;
+  info?: ClipInfo;
 }
 
 function plan(options: ClipReadOptions): Plan {
@@ -83,6 +89,7 @@ function plan(options: ClipReadOptions): Plan {
     limits: resolveLimits(options.limits),
     ...(endMs === undefined ? {} : { endMs }),
     ...(signal === undefined ? {} : { signal }),
+    ...(options.info === undefined || growing ? {} : { info: options.info }),
   };
 }
 
@@ -122,7 +129,7 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
   let follow: GrowingFile | undefined;
   let arrival: FollowEnd | undefined;
   try {
-    const info = await probeClip(path, p.limits);
+    const info = p.info ?? (await probeClip(path, p.limits));
     if (p.growing && !STREAMABLE.has(info.container)) throw new UsageError(`${path}: ${info.input.label} cannot be read while it arrives`);
     const { width, height } = outputSize(info, p.maxWidth);
     // Never decode past the duration limit, whatever the container claims.

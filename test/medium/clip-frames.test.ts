@@ -52,6 +52,17 @@ describe('readClipFrames on each container', () => {
     expect(result.error).toBeUndefined();
   });
 
+  it("takes the caller's probe instead of probing again (clip analysis has just probed): frames at the size it says", async () => {
+    const path = join(dir, 'a.mp4');
+    const info = await probeClip(path);
+    // A probe that says otherwise than the file shows it is the one used: the clip is 320x240.
+    const told = await collect(readClipFrames(path, { cameraId: 'c', fps: 5, info: { ...info, width: 160, height: 120 } }));
+    expect(told.length).toBe(15);
+    expect(told.every((f) => f.width === 160 && f.height === 120)).toBe(true);
+    const own = await collect(readClipFrames(path, { cameraId: 'c', fps: 5 }));
+    expect(own.every((f) => f.width === 320 && f.height === 240)).toBe(true);
+  });
+
   it('samples at other rates: 2 fps gives 6 frames 500 ms apart, 7 fps gives 21', async () => {
     const path = join(dir, 'a.mp4');
     const two = await collect(readClipFrames(path, { cameraId: 'c', fps: 2 }));
