@@ -93,14 +93,15 @@ function requiredPackages(names) {
   };
 }
 
+// Spelled in two parts: this file is itself one of the modules rewritten, and must not rewrite its own pattern.
+const META_URL = 'import.meta' + '.url';
+const META_DIRNAME = 'import.meta' + '.dirname';
+
 /**
  * Each module keeps its own location: paths built from import.meta.url or .dirname (models, SOP library, the project
  * root this file finds from its own) stay right. JavaScript modules of the project too: this file is bundled into the
  * command, where its own import.meta.url would otherwise be the bundle's and the detector threads' bundle not found.
  */
-// Spelled in two parts: this file is itself one of the modules rewritten, and must not rewrite its own pattern.
-const META_URL = 'import.meta' + '.url';
-const META_DIRNAME = 'import.meta' + '.dirname';
 const ownImportMeta = {
   name: 'own-import-meta',
   /** @param {import('esbuild').PluginBuild} b */

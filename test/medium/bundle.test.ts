@@ -1,6 +1,6 @@
 // bin/bundle.mjs: TypeScript entries run as esbuild bundles, kept while their sources stay the same and built again
 // when one changes; each module keeps its own import.meta.url; processes building at once agree on one bundle.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -151,6 +151,9 @@ describe('bin/bundle.mjs', () => {
     // A name it does not list gets the fallback: a bundle nobody builds ahead of time is not made at run time either.
     const other = await bundledEntry('not-listed', new URL('file:///fallback'));
     expect(other.href).toBe('file:///fallback');
+    // `npm ci` runs it (the prepare script), so that the first command after an install does not bundle.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.prepare).toMatch(/^node bin\/bundle\.mjs( |$)/);
   });
 });
 
