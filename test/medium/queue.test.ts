@@ -181,6 +181,74 @@ describe.each(backends)('job queue on $name', (backend) => {
     expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
   });
 
+  it('a job for every worker added while its name is at full concurrency: dropped for good on BullMQ (a hint), run once afterwards in-process; the next one runs', async () => {
+    queue = await backend.open();
+    const warm = (cameraId: string): { storeId: string; cameraId: string } => ({ storeId: 'store-1', cameraId });
+    const entered: string[] = [];
+    let active = 0;
+    let peak = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const firstStarted = new Promise<void>((r) => (started = r));
+    queue.process(JobName.DetectorsWarm, async (payload) => {
+      entered.push(payload.cameraId);
+      active += 1;
+      peak = Math.max(peak, active);
+      if (payload.cameraId === 'camera-1') {
+        started();
+        await gate;
+      }
+      active -= 1;
+      return { status: 'success' };
+    }, { concurrency: 1 });
+    // Another name on the same subscriber connection: its hint, sent after the busy one on the same producer
+    // connection, arrives after it (pub/sub keeps one connection's order), so once it has run the busy one was seen.
+    queue.process(JobName.RetentionSweep, async () => ({ status: 'success' }));
+    await subscribed(queue, JobName.DetectorsWarm, 1);
+    await subscribed(queue, JobName.RetentionSweep, 1);
+    const completed = collect(queue, 'completed');
+    const failed = collect(queue, 'failed');
+
+    // Always let the first run end: close() in afterEach waits for it, and a failed expectation must not hang there.
+    try {
+      const first = await queue.add(JobName.DetectorsWarm, warm('camera-1'), { everyWorker: true });
+      await firstStarted;
+      const busy = await queue.add(JobName.DetectorsWarm, warm('camera-2'), { everyWorker: true });
+      const seen = nextEvent(queue, 'completed', (e) => e.name === JobName.RetentionSweep);
+      await queue.add(JobName.RetentionSweep, {}, { everyWorker: true });
+      await seen;
+      // The first still holds the only place: the busy one has not started a second run beside it.
+      expect(entered).toEqual(['camera-1']);
+
+      const firstDone = nextEvent(queue, 'completed', (e) => e.jobId === first);
+      release();
+      await firstDone;
+      // Added once the first has finished: it runs. One place, first in first out: a busy one kept for later runs before it.
+      const later = nextEvent(queue, 'completed', (e) => e.jobId !== first && e.jobId !== busy && e.name === JobName.DetectorsWarm);
+      const next = await queue.add(JobName.DetectorsWarm, warm('camera-3'), { everyWorker: true });
+      expect((await later).jobId).toBe(next);
+      // A little longer, for anything kept back some other way.
+      await sleep(200);
+
+      const warmDone = completed.filter((e) => e.name === JobName.DetectorsWarm).map((e) => e.jobId);
+      if (queue.kind === 'bullmq') {
+        // A hint that finds the name's concurrency busy is dropped: not run beside, not kept for later, nothing reported.
+        expect(entered).toEqual(['camera-1', 'camera-3']);
+        expect(warmDone).toEqual([first, next]);
+      } else {
+        // Every worker is this one process: the job runs here once (AddOptions.everyWorker), queued behind the busy run.
+        expect(entered).toEqual(['camera-1', 'camera-2', 'camera-3']);
+        expect(warmDone).toEqual([first, busy, next]);
+      }
+      expect(peak).toBe(1);
+      expect(failed).toEqual([]);
+    } finally {
+      release();
+    }
+    expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+  });
+
   it('retries a retryable failure with backoff, then succeeds', async () => {
     queue = await backend.open();
     const failed = collect(queue, 'failed');
