@@ -181,6 +181,23 @@ describe.each(backends)('job queue on $name', (backend) => {
     expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
   });
 
+  it('a job for every worker whose run fails (retryable) is not retried, on either backend', async () => {
+    queue = await backend.open();
+    const runs: number[] = [];
+    queue.process(JobName.DetectorsWarm, async (_payload, ctx) => {
+      runs.push(ctx.attempt);
+      throw new Error('models did not load');
+    });
+    await subscribed(queue, JobName.DetectorsWarm, 1);
+    const failed = nextEvent(queue, 'failed', (e) => e.name === JobName.DetectorsWarm);
+    const id = await queue.add(JobName.DetectorsWarm, { storeId: 'store-1', cameraId: 'camera-1' }, { everyWorker: true });
+    expect(await failed).toMatchObject({ jobId: id, attempt: 1, willRetry: false, reason: 'models did not load' });
+    // Past the backoff a retry would wait (the fast settings): still one run, nothing kept.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toEqual([1]);
+    expect(await queue.counts(JobName.DetectorsWarm)).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+  });
+
   it('a job for every worker added while its name is at full concurrency: dropped for good on BullMQ (a hint), run once afterwards in-process; the next one runs', async () => {
     queue = await backend.open();
     const warm = (cameraId: string): { storeId: string; cameraId: string } => ({ storeId: 'store-1', cameraId });

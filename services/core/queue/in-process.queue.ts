@@ -17,6 +17,8 @@ interface Entry {
   state: State;
   /** Forgotten once finished (AddOptions.discardWhenDone). */
   discard: boolean;
+  /** A job for every worker (AddOptions.everyWorker): a failed run is not retried. */
+  once: boolean;
   /** Runs finished (failed or not). */
   attemptsMade: number;
   timer?: NodeJS.Timeout;
@@ -61,7 +63,7 @@ export class InProcessQueue implements JobQueue {
     if (existing !== undefined && existing.state !== 'failed') return id;
     if (existing !== undefined) this.forget(existing);
     // Every worker is this process: a hint for every worker runs here once, and is forgotten.
-    const entry: Entry = { id, name, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0, discard: options.discardWhenDone === true || options.everyWorker === true };
+    const entry: Entry = { id, name, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0, discard: options.discardWhenDone === true || options.everyWorker === true, once: options.everyWorker === true };
     this.jobs.set(id, entry);
     this.enqueue(entry);
     return id;
@@ -138,7 +140,7 @@ export class InProcessQueue implements JobQueue {
       this.events.emit('completed', { name: entry.name, jobId: entry.id, attempt, outcome: result.outcome });
       return;
     }
-    const willRetry = result.retry && attempt < this.settings.attempts;
+    const willRetry = result.retry && !entry.once && attempt < this.settings.attempts;
     if (willRetry) {
       entry.state = 'delayed';
       // While closing, the retry is not scheduled: the job stays delayed and goes with the process.
