@@ -2,15 +2,15 @@
 // the face finder's, serves the pipelines (a view of their needs: no faces in what the rules see) and the blurring of
 // keyframes and snapshots (the face finder's views). When the rules' needs change, the same pool serves them as a view
 // (it has the face finder's models, so every model): the store whose SOP changed restarts on it, another store goes on
-// watching without a break. A real detector on a photo of people (the sheet of samples that ships with
-// @vladmandic/human), a snapshot camera double, an in-memory database.
+// watching without a break (a pool that lost a thread is replaced instead: live-worker-pool-replaced.test.ts). A real
+// detector on a photo of people (the sheet of samples that ships with @vladmandic/human), a snapshot camera double, an
+// in-memory database.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_FINDER_NEEDS } from '../../services/analysis/face-finder.ts';
-import type { Detections } from '../../services/core/contracts.ts';
 import { openDatabase, ViolationRepository, type Database } from '../../services/core/storage/index.ts';
 import { CameraStatusRepository } from '../../services/core/storage/camera-status.repository.ts';
 import { CameraUnmonitoredRepository } from '../../services/core/storage/camera-unmonitored.repository.ts';
@@ -18,12 +18,13 @@ import { SopFileRepository } from '../../services/core/storage/sop-files.reposit
 import type { SecretBox } from '../../services/core/secrets.ts';
 import { seedSnapshotStore } from '../fixtures/snapshot-store.ts';
 import { until as pollUntil } from '../fixtures/frame-checks.ts';
-import { createDetector, type DetectorNeeds, type DetectorOptions, type PooledDetector } from '../../services/detector/index.ts';
+import { createDetector } from '../../services/detector/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
 import { optInLoopback } from '../doubles/outbound.ts';
 import { floorSopYaml } from '../fixtures/floor-sop.ts';
+import { allAnswered, answered, kinds, watch, type Watched } from '../fixtures/watched-pool.ts';
 import { SAMPLES_JPG } from './detector-helpers.ts';
 
 // The doubles listen on 127.0.0.1: opt in to loopback cameras as an operator would.
@@ -42,55 +43,6 @@ const HANDS_RULE = `  - id: hands
     for: 1s
     severity: low
 `;
-
-/** A view the worker made of a pool, and every answer it got through it. */
-interface ViewLog {
-  needs: DetectorNeeds;
-  answers: Detections[];
-}
-
-/** A pool the worker started, watched: what it was started with and what each of its views asked. */
-interface Watched {
-  options: DetectorOptions;
-  pool: PooledDetector;
-  views: ViewLog[];
-  /** Frames asked of the whole pool (not through a view). */
-  whole: number;
-}
-
-function watch(options: DetectorOptions, pool: PooledDetector): { watched: Watched; seen: PooledDetector } {
-  const watched: Watched = { options, pool, views: [], whole: 0 };
-  const seen: PooledDetector = {
-    get backend() { return pool.backend; },
-    get models() { return pool.models; },
-    get threads() { return pool.threads; },
-    detect: async (frame) => {
-      const d = await pool.detect(frame);
-      watched.whole += 1;
-      return d;
-    },
-    view: (needs) => {
-      const v = pool.view(needs);
-      const log: ViewLog = { needs: { ...needs }, answers: [] };
-      watched.views.push(log);
-      return { ...v, detect: async (frame) => {
-        const d = await v.detect(frame);
-        log.answers.push(d);
-        return d;
-      } };
-    },
-    stats: () => pool.stats(),
-    terminateWorker: (index) => pool.terminateWorker(index),
-    liveThreads: () => pool.liveThreads(),
-    close: () => pool.close(),
-  };
-  return { watched, seen };
-}
-
-const same = (a: DetectorNeeds, b: DetectorNeeds): boolean => (Object.keys(NONE) as Array<keyof DetectorNeeds>).every((k) => a[k] === b[k]);
-const answered = (w: Watched, needs: DetectorNeeds): Detections[] => w.views.filter((v) => same(v.needs, needs)).flatMap((v) => v.answers);
-const allAnswered = (w: Watched): number => w.whole + w.views.reduce((n, v) => n + v.answers.length, 0);
-const kinds = (ds: Detections[]): string[] => [...new Set(ds.flatMap((d) => d.items.map((i) => i.kind)))].sort();
 
 describe('live worker: the face finder on the live pool', () => {
   let db: Database;
