@@ -5,96 +5,30 @@
 // watching without a break (a pool that lost a thread is replaced instead: live-worker-pool-replaced.test.ts). A real
 // detector on a photo of people (the sheet of samples that ships with @vladmandic/human), a snapshot camera double, an
 // in-memory database.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_FINDER_NEEDS } from '../../services/analysis/face-finder.ts';
-import { openDatabase, ViolationRepository, type Database } from '../../services/core/storage/index.ts';
+import { ViolationRepository } from '../../services/core/storage/index.ts';
 import { CameraStatusRepository } from '../../services/core/storage/camera-status.repository.ts';
 import { CameraUnmonitoredRepository } from '../../services/core/storage/camera-unmonitored.repository.ts';
-import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
-import type { SecretBox } from '../../services/core/secrets.ts';
-import { seedSnapshotStore } from '../fixtures/snapshot-store.ts';
-import { until as pollUntil } from '../fixtures/frame-checks.ts';
-import { createDetector } from '../../services/detector/index.ts';
-import { loadSopText } from '../../services/rules/sop-loader.ts';
-import { startLiveWorker, type LiveWorker } from '../../services/service/live-worker.ts';
-import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
-import { optInLoopback } from '../doubles/outbound.ts';
 import { floorSopYaml } from '../fixtures/floor-sop.ts';
-import { allAnswered, answered, kinds, watch, type Watched } from '../fixtures/watched-pool.ts';
-import { SAMPLES_JPG } from './detector-helpers.ts';
+import { HANDS, HANDS_RULE, NONE, PERSONS, startLiveRig, type LiveRig } from '../fixtures/live-worker-rig.ts';
+import { allAnswered, answered, kinds, type Watched } from '../fixtures/watched-pool.ts';
 
-// The doubles listen on 127.0.0.1: opt in to loopback cameras as an operator would.
-optInLoopback();
-
-const PASSWORD = 'f4ces:live@pw';
-const SETTINGS = { stallMs: 6000, startTimeoutMs: 5000, backoffInitialMs: 200, backoffMaxMs: 1000, evidenceBeforeMs: 2000, evidenceAfterMs: 1000 };
-const NONE = { persons: false, pose: false, hands: false, objects: false, faces: false };
-const PERSONS = { ...NONE, persons: true };
-const HANDS = { ...NONE, persons: true, hands: true };
 const FACES_ONLY = { ...NONE, faces: true };
-const HANDS_RULE = `  - id: hands
-    kind: forbidden
-    title: Hands on the loading floor
-    when: { hands_in: floor }
-    for: 1s
-    severity: low
-`;
 
 describe('live worker: the face finder on the live pool', () => {
-  let db: Database;
-  let dataDir: string;
-  let cam: SnapshotDouble;
-  let worker: LiveWorker | undefined;
-  let store: string;
-  let camera: string;
-  /** A second store on the same worker whose SOP never changes. */
-  let other: string;
-  const pools: Watched[] = [];
-  const errors: string[] = [];
-
-  const until = <T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> =>
-    pollUntil(what, find, timeoutMs, 200, () => `errors: ${errors.join('; ')}`);
-
-  async function setSop(yaml: string, storeId = store): Promise<void> {
-    const loaded = loadSopText(yaml, 'dock-floor.yaml');
-    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
-    await new SopFileRepository(db).addVersion(storeId, loaded.sop.id, yaml, loaded.sop);
-  }
+  let rig: LiveRig;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sopwatch-live-faces-'));
-    // Photos of people with their faces, small enough for a loaded machine.
-    const jpeg = await sharp(SAMPLES_JPG).resize({ width: 480 }).jpeg({ quality: 85 }).toBuffer();
-    cam = await startSnapshotDouble({ jpeg: () => jpeg, username: 'admin', password: PASSWORD });
-    db = await openDatabase({ memory: true });
-    let box: SecretBox;
-    ({ store, camera, box } = await seedSnapshotStore(db, cam, PASSWORD));
-    ({ store: other } = await seedSnapshotStore(db, cam, PASSWORD, { name: 'Depot 2', box }));
-    await setSop(floorSopYaml('dock-1', { id: 'dock-floor' }));
-    await setSop(floorSopYaml('dock-1', { id: 'dock-floor' }), other);
-    worker = await startLiveWorker({
-      db, dataDir, secrets: box, settings: SETTINGS, reportEveryMs: 200, refreshMs: 600_000, snapshotEveryMs: 600_000, snapshotWantedEveryMs: 500,
-      detectorThreads: 1, onError: (m) => errors.push(m),
-      createDetector: async (options) => {
-        const { watched, seen } = watch(options, await createDetector(options));
-        pools.push(watched);
-        return seen;
-      },
-    });
+    rig = await startLiveRig({ password: 'f4ces:live@pw', threads: 1 });
   }, 180_000);
 
   afterAll(async () => {
-    await worker?.stop();
-    await cam?.stop();
-    await db?.close();
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   it('blurs the keyframes on the live pool, whose frames include the face finder\'s; the rules see no face', async () => {
+    const { db, store, pools, until } = rig;
     // One pool, for the rules' needs and the face finder's, with the threads asked for.
     expect(pools.map((p) => p.options)).toEqual([{ needs: { ...PERSONS, pose: true, faces: true }, threads: 1 }]);
     const [live] = pools as [Watched];
@@ -124,6 +58,7 @@ describe('live worker: the face finder on the live pool', () => {
   });
 
   it('serves new rules\' needs from the same pool as a view: the store whose SOP changed restarts on it, the other watches on', async () => {
+    const { db, worker, store, camera, other, pools, errors, until, setSop } = rig;
     const [live] = pools as [Watched];
     const spans = new CameraUnmonitoredRepository(db);
     const reasons = async (storeId: string): Promise<string[]> => (await spans.recent([storeId])).map((s) => s.reason);
