@@ -11,9 +11,11 @@ WORKDIR /app
 ENV NODE_ENV=production \
     SOPWATCH_DATA_DIR=/data
 
-# Dependencies first, so a source change does not reinstall them. tsx is a runtime dependency.
+# Dependencies first, so a source change does not reinstall them. tsx is a runtime dependency. No install scripts:
+# package.json's allowScripts approves none of the dependencies', and its own prepare (the bundles) runs below, once
+# the sources are here.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 COPY bin ./bin
 COPY services ./services

@@ -80,6 +80,9 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
     expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends ffmpeg/);
     expect(dockerfile).toMatch(/RUN npm ci/);
+    // No install scripts before the sources are copied (allowScripts approves none; the bundles are built after them).
+    expect(dockerfile).toMatch(/RUN npm ci [^\n]*--ignore-scripts/);
+    expect(dockerfile.indexOf('RUN node bin/bundle.mjs')).toBeGreaterThan(dockerfile.indexOf('COPY services'));
     expect(dockerfile).not.toMatch(/npm run build|tsc /);
     expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/sopwatch.mjs"\]/);
     expect(dockerfile).toMatch(/^USER node$/m);
