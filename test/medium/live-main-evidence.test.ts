@@ -220,12 +220,13 @@ describe.skipIf(!hasGst)('evidence from the main stream (real ONVIF and RTSP dou
       // comes once the segment is complete, not as a failure.
       const writing = (await recorder.segments()).at(-1)?.file;
       let opened: Awaited<ReturnType<typeof recorder.segments>>[number] | undefined;
-      for (let i = 0; i < 100 && opened === undefined; i++) {
+      // Segments are 1 s; on a loaded machine the camera's stream and ffmpeg can lag several seconds behind.
+      for (const until = Date.now() + 15_000; Date.now() < until && opened === undefined; ) {
         await new Promise((r) => setTimeout(r, 25));
         const last = (await recorder.segments()).at(-1);
         if (last !== undefined && last.file !== writing && last.endMs === undefined) opened = last;
       }
-      if (opened === undefined) throw new Error('no new segment began');
+      if (opened === undefined) throw new Error(`no new segment began in 15 s: ${JSON.stringify(recorder.stats())}`);
       const fresh = await recorder.frameAt(opened.startMs + 100);
       if (!fresh.ok) throw new Error(`a picture of the segment being written: ${fresh.reason}`);
       expect(Math.abs(fresh.tMs - (opened.startMs + 100))).toBeLessThan(1000);
