@@ -20,7 +20,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const [report, entry] = await Promise.all([describeDecoder(), detectorThreadEntry()]);
-  const detectorThreads = { bundled: entry.bundled, entry: entry.url.protocol === 'file:' ? fileURLToPath(entry.url) : entry.url.href };
+  const detectorThreads = { bundled: entry.bundled, entry: fileURLToPath(entry.url) };
   const threadsLine = `detector threads: ${entry.bundled ? 'start from their bundle' : 'start through the TypeScript loader (no bundle: slower to start)'} — ${detectorThreads.entry}`;
   process.stdout.write(values.json ? `${JSON.stringify({ ...report, detectorThreads }, null, 2)}\n` : `${[...decoderLines(report), threadsLine].join('\n')}\n`);
   return report.ok ? 0 : 1;

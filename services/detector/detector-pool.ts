@@ -39,15 +39,14 @@ interface Slot {
 /** Through tsx: the fallback when the bundle cannot be made (services/core/bundled-entry.ts). */
 const WORKER_TSX_ENTRY = new URL('./detector.worker.mjs', import.meta.url);
 const MAX_RESTARTS = 3;
+/** How long a closing worker may take to finish its frame and free its tensors before it is terminated. */
+const CLOSE_GRACE_MS = 5_000;
 
 /** Where detector threads start from: the esbuild bundle, or through tsx when no bundle can be made (`sopwatch doctor`). */
 export async function detectorThreadEntry(): Promise<{ url: URL; bundled: boolean }> {
   const url = await bundledEntry('detector.worker', WORKER_TSX_ENTRY);
   return { url, bundled: url.href !== WORKER_TSX_ENTRY.href };
 }
-
-/** How long a closing worker may take to finish its frame and free its tensors before it is terminated. */
-const CLOSE_GRACE_MS = 5_000;
 
 const describe = (f: Frame): string => `${f.cameraId}#${f.index}`;
 

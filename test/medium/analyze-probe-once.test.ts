@@ -1,0 +1,43 @@
+// Clip analysis asks ffprobe about a clip once for its streams and once for its packets' times (damage), never a
+// second time for the decoder: the decoder takes the analysis's probe (ClipReadOptions.info). Counted with a
+// SOPWATCH_FFPROBE that logs each run and then runs the real ffprobe; set before this file's first decoder use.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeClip } from '../../services/analysis/index.ts';
+import { generateSampleClip, sampleSop } from '../../services/demo/index.ts';
+import { createDetector } from '../../services/detector/index.ts';
+import { loadSopText } from '../../services/rules/sop-loader.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sopwatch-probe-once-'));
+const log = join(dir, 'ffprobe.log');
+const realFfprobe = execFileSync('sh', ['-c', 'command -v ffprobe'], { encoding: 'utf8' }).trim();
+const wrapper = join(dir, 'ffprobe');
+writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realFfprobe}' "$@"\n`);
+chmodSync(wrapper, 0o755);
+process.env.SOPWATCH_FFPROBE = wrapper;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const runs = (): string[] => readFileSync(log, 'utf8').trim().split('\n').filter((l) => l !== '');
+
+describe('clip analysis and ffprobe', () => {
+  it('probes the clip once and scans its packets once; the decoder does not probe again', async () => {
+    const clip = await generateSampleClip(join(dir, 'sample.mp4'));
+    const loaded = loadSopText(sampleSop(), 'sample.yaml');
+    if (!loaded.ok) throw new Error('the sample SOP does not load');
+    const detector = await createDetector({ needs: { persons: true, pose: false, hands: false, objects: false, faces: false }, threads: 1 });
+    writeFileSync(log, '');
+    try {
+      const result = await analyzeClip({ clipPath: clip.path, sops: [loaded.sop], detector, fps: 1 });
+      expect(result.complete).toBe(true);
+      expect(result.frames).toBe(40);
+    } finally {
+      await detector.close();
+    }
+    const all = runs();
+    expect(all.filter((a) => a.includes('-show_entries packet='))).toHaveLength(1);
+    expect(all.filter((a) => !a.includes('-show_entries packet='))).toHaveLength(1);
+  }, 120_000);
+});
