@@ -25,6 +25,7 @@ export interface RgbImage extends FrameMeta {
 /** An elbow this sure is used to place the hand past the wrist; below it the hand is centred on the wrist. */
 const ELBOW_MIN_SCORE = 0.2;
 const SAME_HAND_IOU = 0.5;
+const PERSON_ONLY = ['person'] as const;
 
 function byScore(a: { score: number }, b: { score: number }): number {
   return b.score - a.score;
@@ -108,7 +109,9 @@ export class ModelSet {
   private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet, needs: DetectorNeeds, frame: Pick<RgbImage, 'cropOf' | 'noUpscale'>): Promise<Detection[]> {
     const { maxPersons } = this.config;
     const wantPersons = needs.persons || needs.pose;
-    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf);
+    // Without objects, only the person heatmap is worth computing.
+    const labels = needs.objects ? undefined : PERSON_ONLY;
+    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf, labels);
     const persons = hits.filter((h) => h.label === 'person' && h.score >= this.minScores.person).sort(byScore);
     const out: Detection[] = [];
     const hands: Array<{ box: Detection['box']; score: number }> = [];
