@@ -7,12 +7,23 @@ export interface ModelNeeds {
   pose: boolean;
   hands: boolean;
   objects: boolean;
+  /** The object labels the rules read (DetectorNeeds.labels); absent when no rule reads objects. */
+  labels?: readonly string[];
   faces: boolean;
 }
 
 /** The models that the enabled rules of these files use. Faces are never needed for rules, only for blurring. */
 export function modelNeedsFor(sops: readonly CompiledSop[]): ModelNeeds {
   const needs: ModelNeeds = { persons: false, pose: false, hands: false, objects: false, faces: false };
+  const labels = new Set<string>();
+  // `person` is a label too: the rules read people (kind person) for it, from the person boxes.
+  const label = (l: string): void => {
+    if (l === 'person') needs.persons = true;
+    else {
+      needs.objects = true;
+      labels.add(l);
+    }
+  };
   const leaves = sops.flatMap((s) => s.rules.filter((r) => r.enabled)).flatMap(ruleConditions).flatMap(leafConditions);
   for (const leaf of leaves) {
     switch (leaf.type) {
@@ -24,13 +35,13 @@ export function modelNeedsFor(sops: readonly CompiledSop[]): ModelNeeds {
         needs.hands = true;
         break;
       case 'object':
-        needs.objects = true;
+        label(leaf.label);
         break;
       case 'count':
-        if (leaf.of === 'person') needs.persons = true;
-        else needs.objects = true;
+        label(leaf.of);
         break;
     }
   }
+  if (needs.objects) needs.labels = [...labels].sort();
   return needs;
 }

@@ -61,6 +61,8 @@ export interface DetectionCacheStats {
 interface Entry {
   /** Which needs the answer was made under (bit i = NEEDS[i]). */
   needs: number;
+  /** The object labels it was made for (DetectorNeeds.labels); absent: every label. */
+  labels?: readonly string[];
   items: Detection[];
 }
 
@@ -70,7 +72,7 @@ interface CacheFile {
   fingerprint: string;
   /** The backend that made the answers, when known. */
   backend?: string;
-  entries: Array<{ k: string; n: number; i: Detection[] }>;
+  entries: Array<{ k: string; n: number; l?: string[]; i: Detection[] }>;
 }
 
 // Off the event loop: the API process answers other requests while a dry run opens or writes a big file.
@@ -84,15 +86,21 @@ const has = (mask: number, name: (typeof NEEDS)[number]): boolean => (mask & (1 
  * An answer made under `made` gives the answer under `want` when it holds every kind `want` reports: the models
  * run on the same pixels whatever else is asked, and the needs only choose what is returned (model-set.ts).
  */
-function covers(made: number, want: number): boolean {
+function covers(made: Entry, want: number, labels: readonly string[] | undefined): boolean {
   const persons = (m: number): boolean => has(m, 'persons') || has(m, 'pose');
-  if (persons(want) && !persons(made)) return false;
-  return (['pose', 'hands', 'objects', 'faces'] as const).every((n) => !has(want, n) || has(made, n));
+  if (persons(want) && !persons(made.needs)) return false;
+  // Objects of some labels are in an answer made for every label, or for those labels and more.
+  const madeFor = made.labels;
+  if (has(want, 'objects') && madeFor !== undefined && (labels === undefined || !labels.every((l) => madeFor.includes(l)))) return false;
+  return (['pose', 'hands', 'objects', 'faces'] as const).every((n) => !has(want, n) || has(made.needs, n));
 }
 
-function narrowed(items: readonly Detection[], want: number): Detection[] {
+function narrowed(items: readonly Detection[], want: number, labels: readonly string[] | undefined): Detection[] {
   const keep = (d: Detection): boolean =>
-    d.kind === 'person' ? has(want, 'persons') || has(want, 'pose') : d.kind === 'hand' ? has(want, 'hands') : d.kind === 'object' ? has(want, 'objects') : has(want, 'faces');
+    d.kind === 'person' ? has(want, 'persons') || has(want, 'pose')
+      : d.kind === 'hand' ? has(want, 'hands')
+        : d.kind === 'object' ? has(want, 'objects') && (labels === undefined || labels.includes(d.label))
+          : has(want, 'faces');
   return items.filter(keep).map((d) => {
     const copy = structuredClone(d);
     if (!has(want, 'pose')) delete copy.keypoints;
@@ -155,6 +163,7 @@ async function parse(bytes: Buffer, maxBytes: number, fingerprint: string): Prom
     const x = e as Record<string, unknown> | null;
     if (typeof x !== 'object' || x === null || typeof x.k !== 'string' || !/^[0-9a-f]{32}$/.test(x.k)) return 'an entry without a key';
     if (typeof x.n !== 'number' || !Number.isInteger(x.n) || x.n <= 0 || x.n >= 1 << NEEDS.length) return `entry ${x.k}: bad needs`;
+    if (x.l !== undefined && (!Array.isArray(x.l) || !x.l.every((l) => typeof l === 'string'))) return `entry ${x.k}: bad labels`;
     if (!Array.isArray(x.i) || !x.i.every(isDetection)) return `entry ${x.k}: bad detections`;
   }
   return f as CacheFile;
@@ -265,7 +274,7 @@ export class DetectionCache {
     }
     const parsed = await parse(bytes, this.maxBytes, this.fingerprint);
     if (typeof parsed === 'string') return this.ignore(parsed);
-    for (const e of parsed.entries) this.keep(e.k, { needs: e.n, items: e.i });
+    for (const e of parsed.entries) this.keep(e.k, { needs: e.n, ...(e.l === undefined ? {} : { labels: e.l }), items: e.i });
     this.backend = parsed.backend;
     this.s.file = 'loaded';
   }
@@ -276,7 +285,7 @@ export class DetectionCache {
   }
 
   private keep(key: string, entry: Entry): boolean {
-    const size = JSON.stringify(entry.items).length + ENTRY_BYTES;
+    const size = JSON.stringify(entry.items).length + (entry.labels === undefined ? 0 : JSON.stringify(entry.labels).length + 6) + ENTRY_BYTES;
     if (this.bytes + size > this.maxBytes - HEADER_BYTES) return false;
     this.bytes += size;
     this.s.entries += 1;
@@ -304,19 +313,19 @@ export class DetectionCache {
   }
 
   /** For CachedDetector: the answer kept for these pixels that covers these needs, narrowed to them. */
-  lookup(key: string, want: number): Detection[] | undefined {
-    const hit = this.entries.get(key)?.find((e) => covers(e.needs, want));
+  lookup(key: string, want: number, labels: readonly string[] | undefined): Detection[] | undefined {
+    const hit = this.entries.get(key)?.find((e) => covers(e, want, labels));
     if (hit === undefined) {
       this.s.misses += 1;
       return undefined;
     }
     this.s.hits += 1;
-    return narrowed(hit.items, want);
+    return narrowed(hit.items, want, labels);
   }
 
-  add(key: string, want: number, items: readonly Detection[]): void {
+  add(key: string, want: number, labels: readonly string[] | undefined, items: readonly Detection[]): void {
     if (this.fingerprint === '') return;
-    if (this.keep(key, { needs: want, items: structuredClone([...items]) })) this.added += 1;
+    if (this.keep(key, { needs: want, ...(labels === undefined ? {} : { labels: [...labels] }), items: structuredClone([...items]) })) this.added += 1;
     else this.s.dropped += 1;
   }
 
@@ -337,7 +346,7 @@ export class DetectionCache {
       version: VERSION,
       fingerprint: this.fingerprint,
       ...(this.backend === undefined ? {} : { backend: this.backend }),
-      entries: [...this.entries].flatMap(([k, list]) => list.map((e) => ({ k, n: e.needs, i: e.items }))),
+      entries: [...this.entries].flatMap(([k, list]) => list.map((e) => ({ k, n: e.needs, ...(e.labels === undefined ? {} : { l: [...e.labels] }), i: e.items }))),
     };
     const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
     try {
@@ -367,6 +376,7 @@ interface Lane {
  */
 class CachedDetector implements Detector {
   private readonly want: number;
+  private readonly labels: readonly string[] | undefined;
   private readonly lanes: Lane[] = [];
 
   constructor(
@@ -378,6 +388,7 @@ class CachedDetector implements Detector {
     private readonly owned = true,
   ) {
     this.want = maskOf(needs);
+    this.labels = needs.objects ? needs.labels : undefined;
   }
 
   get backend(): string {
@@ -386,7 +397,7 @@ class CachedDetector implements Detector {
 
   async detect(frame: Frame): Promise<Detections> {
     const key = keyOf(frame);
-    const items = this.cache.lookup(key, this.want);
+    const items = this.cache.lookup(key, this.want, this.labels);
     if (items !== undefined) {
       return { cameraId: frame.cameraId, frameIndex: frame.index, tMs: frame.tMs, width: frame.width, height: frame.height, items, inferenceMs: 0 };
     }
@@ -394,7 +405,7 @@ class CachedDetector implements Detector {
     lane.busy += 1;
     try {
       const d = await (await lane.detector).detect(frame);
-      this.cache.add(key, this.want, d.items);
+      this.cache.add(key, this.want, this.labels, d.items);
       return d;
     } finally {
       lane.busy -= 1;

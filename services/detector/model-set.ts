@@ -109,9 +109,9 @@ export class ModelSet {
   private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet, needs: DetectorNeeds, frame: Pick<RgbImage, 'cropOf' | 'noUpscale'>): Promise<Detection[]> {
     const { maxPersons } = this.config;
     const wantPersons = needs.persons || needs.pose;
-    // Without objects, only the person heatmap is worth computing.
-    const labels = needs.objects ? undefined : PERSON_ONLY;
-    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf, labels);
+    // Only the heatmaps of what is wanted are worth computing: persons, and the objects' labels (every one if not said).
+    const labels = needs.objects ? (needs.labels === undefined ? undefined : centernet.known(wantPersons ? ['person', ...needs.labels] : needs.labels)) : PERSON_ONLY;
+    const hits = labels?.length === 0 ? [] : await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf, labels);
     const persons = hits.filter((h) => h.label === 'person' && h.score >= this.minScores.person).sort(byScore);
     const out: Detection[] = [];
     const hands: Array<{ box: Detection['box']; score: number }> = [];
@@ -126,7 +126,7 @@ export class ModelSet {
     }
     for (const h of suppress(hands, SAME_HAND_IOU).sort(byScore)) out.push({ kind: 'hand', label: 'hand', score: h.score, box: h.box });
     if (needs.objects) {
-      const objects = hits.filter((h) => h.label !== 'person' && h.score >= this.minScores.object).sort(byScore);
+      const objects = hits.filter((h) => h.label !== 'person' && h.score >= this.minScores.object && (needs.labels === undefined || needs.labels.includes(h.label))).sort(byScore);
       for (const o of objects) out.push({ kind: 'object', label: o.label, score: o.score, box: o.box });
     }
     return out;

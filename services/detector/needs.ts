@@ -3,7 +3,17 @@ import type { DetectorNeeds, ModelName } from './types.ts';
 
 /** What either set of needs asks for: one pool that serves both loads each model once. */
 export function unionNeeds(a: DetectorNeeds, b: DetectorNeeds): DetectorNeeds {
-  return { persons: a.persons || b.persons, pose: a.pose || b.pose, hands: a.hands || b.hands, objects: a.objects || b.objects, faces: a.faces || b.faces };
+  const union: DetectorNeeds = { persons: a.persons || b.persons, pose: a.pose || b.pose, hands: a.hands || b.hands, objects: a.objects || b.objects, faces: a.faces || b.faces };
+  const labels = objectLabels(a, b);
+  if (labels !== undefined) union.labels = labels;
+  return union;
+}
+
+/** The object labels both together want: every label when either wants objects of any label. */
+function objectLabels(a: DetectorNeeds, b: DetectorNeeds): string[] | undefined {
+  const wanted = [a, b].filter((n) => n.objects);
+  if (wanted.length === 0 || wanted.some((n) => n.labels === undefined)) return undefined;
+  return [...new Set(wanted.flatMap((n) => n.labels ?? []))].sort();
 }
 
 /** Persons, pose and hands all start from CenterNet's person boxes; pose and hands add MoveNet; faces BlazeFace. */

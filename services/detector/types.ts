@@ -11,6 +11,11 @@ export interface DetectorNeeds {
   hands: boolean;
   /** COCO objects other than persons. */
   objects: boolean;
+  /**
+   * With `objects`: the labels of the objects wanted (COCO names); only these are reported, and CenterNet's class layer
+   * runs for them (and persons) alone. Absent: every label.
+   */
+  labels?: readonly string[];
   /** Face boxes, for blurring only. */
   faces: boolean;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../services/core/contracts.ts';
 import { InputError } from '../../services/core/errors.ts';
 import { composeFrame, sampleMaterial } from '../../services/demo/index.ts';
+import { createDetector } from '../../services/detector/index.ts';
 import { readManifest } from '../../services/detector/model-files.ts';
 import { CenterNet, type LabelledBox } from '../../services/detector/models/centernet.ts';
 import { startBackend } from '../../services/detector/tfjs-backend.ts';
@@ -33,13 +34,9 @@ async function detect(frame: Frame, only?: readonly string[], cropOf?: { width: 
   }
 }
 
-/**
- * The same boxes in the same order; scores within a millionth (the class layer's bias is added apart from its
- * convolution here, fused with it in the graph).
- */
+/** The same boxes, labels and scores, in the same order: the class layer here is the graph's, bit for bit. */
 function expectSameBoxes(got: LabelledBox[], want: LabelledBox[], where: string): void {
-  expect(got.map((b) => [b.label, b.box]), where).toEqual(want.map((b) => [b.label, b.box]));
-  for (const [i, b] of got.entries()) expect(Math.abs(b.score - (want[i]?.score ?? 0)), `${where}: score of ${b.label} ${i}`).toBeLessThan(1e-5);
+  expect(got, where).toEqual(want);
 }
 
 /** Every label through the class layer run here equals the graph's own output; persons alone equal its persons. */
@@ -96,5 +93,28 @@ describeFootage('CenterNet for some labels, on the real footage', [PERSON_CLIP, 
     }
     expect(persons).toBeGreaterThanOrEqual(2);
     expect(bottles).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describeFootage('a detector asked for some object labels, on the real footage', [BOTTLE_CLIP], () => {
+  it('reports persons and those labels only, as the detector for every label reports them', async () => {
+    const every = await createDetector({ needs: { persons: true, pose: false, hands: false, objects: true, faces: false }, threads: 1 });
+    try {
+      const bottles = every.view({ persons: true, pose: false, hands: false, objects: true, labels: ['bottle'], faces: false });
+      const knives = every.view({ persons: false, pose: false, hands: false, objects: true, labels: ['knife'], faces: false });
+      let found = 0;
+      for (const seconds of [3, 17, 33]) {
+        const frame = await clipFrame(BOTTLE_CLIP, seconds);
+        const all = (await every.detect(frame)).items.filter((d) => d.kind === 'person' || d.label === 'bottle');
+        const some = (await bottles.detect(frame)).items;
+        expect(some, `${seconds} s`).toEqual(all);
+        found += some.filter((d) => d.label === 'bottle').length;
+        // Knives alone: not the bottles, nor the persons nobody asked for.
+        expect((await knives.detect(frame)).items.map((d) => d.label), `${seconds} s`).toEqual((await every.detect(frame)).items.filter((d) => d.label === 'knife').map((d) => d.label));
+      }
+      expect(found).toBeGreaterThanOrEqual(3);
+    } finally {
+      await every.close();
+    }
   });
 });

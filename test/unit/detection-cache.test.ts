@@ -41,7 +41,7 @@ function counting(): { start: (o: DetectorOptions) => Promise<Detector>; starts:
         detect: async (f: Frame) => {
           c.calls += 1;
           const items = answer(f.rgb[0] ?? 0).filter((d) =>
-            d.kind === 'person' ? o.needs.persons || o.needs.pose : d.kind === 'hand' ? o.needs.hands : d.kind === 'object' ? o.needs.objects : o.needs.faces,
+            d.kind === 'person' ? o.needs.persons || o.needs.pose : d.kind === 'hand' ? o.needs.hands : d.kind === 'object' ? o.needs.objects && (o.needs.labels?.includes(d.label) ?? true) : o.needs.faces,
           ).map((d) => (o.needs.pose ? d : { ...d, keypoints: undefined })).map((d) => JSON.parse(JSON.stringify(d)) as Detection);
           return { cameraId: f.cameraId, frameIndex: f.index, tMs: f.tMs, width: f.width, height: f.height, items, inferenceMs: 150 };
         },
@@ -146,6 +146,27 @@ describe('detection cache', () => {
     const narrow = await DetectionCache.open(path, { start: again.start });
     await narrow.detector(HANDS).detect(frame(2, 2));
     expect(again.calls).toBe(1);
+  });
+
+  it('an answer made for some object labels serves those (kept in the file), never other labels or every label', async () => {
+    const phones: DetectorNeeds = { ...PERSONS, objects: true, labels: ['cell phone'] };
+    await filled(1, ALL);
+    const stub = counting();
+    const cache = await DetectionCache.open(path, { start: stub.start });
+    // Every label covers one: narrowed to it (a knife list gets no phone).
+    expect((await cache.detector(phones).detect(frame(1, 1))).items.map((d) => d.label)).toEqual(['person', 'cell phone']);
+    expect((await cache.detector({ ...phones, labels: ['knife'] }).detect(frame(1, 1))).items.map((d) => d.label)).toEqual(['person']);
+    expect(stub.calls).toBe(0);
+
+    await filled(2, phones);
+    const again = counting();
+    const reopened = await DetectionCache.open(path, { start: again.start });
+    expect((await reopened.detector({ ...phones, labels: ['cell phone'] }).detect(frame(2, 2))).items.map((d) => d.label)).toEqual(['person', 'cell phone']);
+    expect(again.calls).toBe(0);
+    await reopened.detector({ ...phones, labels: ['cell phone', 'knife'] }).detect(frame(2, 2));
+    expect(again.calls).toBe(1);
+    await reopened.detector({ ...PERSONS, objects: true }).detect(frame(2, 2));
+    expect(again.calls).toBe(2);
   });
 
   it('a hit cannot be changed through the answer it gave', async () => {

@@ -75,6 +75,11 @@ export class CenterNet {
     }
   }
 
+  /** The labels of these that the model knows (a name it does not know is never found). */
+  known(labels: readonly string[]): string[] {
+    return labels.filter((l) => this.loaded.manifest.labels.includes(l));
+  }
+
   defaultMinScore(kind: 'person' | 'object'): number {
     return this.loaded.manifest.defaultMinScore[kind] ?? 0.3;
   }
@@ -137,7 +142,7 @@ export class CenterNet {
     const k = layer.classes.length;
     const [scores, indices, sizes] = tf.tidy(() => {
       const [features, wh] = this.loaded.graph.execute(graphInputs(input), [CLASS_FEATURES, BOX_SIZES]) as [tf.Tensor4D, tf.Tensor4D];
-      const heat = tf.sigmoid(tf.add(tf.conv2d(features, layer.weights, 1, 'valid'), layer.biases)) as tf.Tensor4D;
+      const heat = tf.sigmoid(tf.fused.conv2d({ x: features, filter: layer.weights, bias: layer.biases, strides: 1, pad: 'valid' }));
       const kept = tf.mul(heat, tf.cast(tf.equal(heat, tf.maxPool(heat, 3, 1, 'same')), 'float32'));
       const top = tf.topk(tf.reshape(kept, [1, -1]), Math.min(peaks, kept.size));
       const cell = tf.floorDiv(tf.reshape(top.indices, [-1]), tf.scalar(k, 'int32'));
@@ -169,14 +174,13 @@ export class CenterNet {
     const key = classes.join(',');
     let layer = this.layers.get(key);
     if (layer === undefined) {
-      const picked = tf.tensor1d(classes, 'int32');
-      try {
-        layer = { classes, weights: tf.gather(this.decoder.weights, picked, 3), biases: tf.gather(this.decoder.biases, picked) };
-      } finally {
-        picked.dispose();
-      }
-      tf.keep(layer.weights);
-      tf.keep(layer.biases);
+      // Fresh tensors from the picked values: the wasm backend keeps a gather's output under its inner shape, which
+      // its fused convolution reads (a bias must be rank 1 there).
+      const [w, b] = tf.tidy(() => {
+        const picked = tf.tensor1d(classes, 'int32');
+        return [tf.gather(this.decoder.weights, picked, 3).dataSync(), tf.gather(this.decoder.biases, picked).dataSync()];
+      });
+      layer = { classes, weights: tf.tensor4d(w, [1, 1, this.decoder.weights.shape[2], classes.length]), biases: tf.tensor1d(b) };
       this.layers.set(key, layer);
     }
     return layer;
