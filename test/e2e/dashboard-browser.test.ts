@@ -50,6 +50,28 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     return page;
   };
 
+  /**
+   * A tab of store A1's manager, on the alerts page. The first signs in through the form (open above); the others open
+   * in that signed-in browser context, as a person opens another tab, instead of signing in again (each sign-in a new
+   * context, page and form, ~2 s; the first test signs in through the form and checks what it shows).
+   */
+  let managerContext: BrowserContext | undefined;
+  const managerTab = async (): Promise<Page> => {
+    if (managerContext === undefined) {
+      const first = await open(USERS.manager);
+      managerContext = first.context();
+      return first;
+    }
+    // The tabs of earlier tests closed: each holds the live feed's connection, and Chromium opens six at most to one
+    // host in a context.
+    for (const old of managerContext.pages()) await old.close();
+    const page = await managerContext.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`${USERS.manager}: ${e.message}`));
+    await page.goto(`${world.url}/alerts`);
+    await page.locator('nav.mainnav').waitFor();
+    return page;
+  };
+
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
@@ -90,7 +112,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
   });
 
   it('uploads a clip with upload and analysis progress, and its alerts arrive live in an open inbox', async () => {
-    const inbox = await open(USERS.manager);
+    const inbox = await managerTab();
     await inbox.getByText('No open alerts.').waitFor();
     const clips = await inbox.context().newPage();
     await clips.goto(`${world.url}/clips`);
@@ -145,7 +167,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
   }, ANALYSIS_MS + 60_000);
 
   it('confirms and dismisses with the keyboard (j/k, m, c, d, 1) and records who, why and the comment', async () => {
-    const page = await open(USERS.manager);
+    const page = await managerTab();
     await page.locator('.queue-item').nth(1).waitFor();
     await page.keyboard.press('?');
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
@@ -213,7 +235,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await page.goto(`${world.url}/alerts?status=all`);
     await page.locator('.queue-item').first().waitFor();
     expect(await page.locator('.queue-item .qi-title').allTextContents()).toEqual(['No phone']);
-    const aViolations = (await pageGet<ViolationJson[]>(await open(USERS.manager), `/api/violations?clipId=${clipId}`)).body;
+    const managerA = await managerTab();
+    const aViolations = (await pageGet<ViolationJson[]>(managerA, `/api/violations?clipId=${clipId}`)).body;
     const a = aViolations[0];
     expect(a?.evidence.length).toBeGreaterThan(0);
     await page.goto(`${world.url}/alerts?status=all&v=${encodeURIComponent(a?.id ?? '')}`);
@@ -228,13 +251,12 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
       expect((await pageGet(page, url)).status, url).toBe(404);
     }
     // And the other way round: store A's manager cannot open store B's evidence.
-    const managerA = await open(USERS.manager);
     expect((await pageGet(managerA, `/api/violations/${encodeURIComponent(world.b.violationId)}/evidence/${world.b.evidenceName}`)).status).toBe(404);
     expect((await pageGet(page, `/api/violations/${encodeURIComponent(world.b.violationId)}/evidence/${world.b.evidenceName}`)).status).toBe(200);
   });
 
   it('saves a zone dragged in the editor as a new SOP version, and the next analysis follows it', async () => {
-    const page = await open(USERS.manager);
+    const page = await managerTab();
     await page.goto(`${world.url}/cameras`);
     await page.getByRole('link', { name: /counter-1/ }).click();
     await page.getByRole('button', { name: 'back-door' }).click();
@@ -288,7 +310,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
         evidence: [], subject: '*', shadow: true,
       },
     });
-    const page = await open(USERS.manager);
+    const page = await managerTab();
     await page.goto(`${world.url}/alerts?status=all`);
     // Every alert of the store (those of the earlier tests, if they ran), and not this one.
     await page.locator('.queue-list, .empty').first().waitFor();
