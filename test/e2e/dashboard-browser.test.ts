@@ -51,22 +51,23 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
   };
 
   /**
-   * A tab of store A1's manager, on the alerts page. The first signs in through the form (open above); the others open
-   * in that signed-in browser context, as a person opens another tab, instead of signing in again (each sign-in a new
-   * context, page and form, ~2 s; the first test signs in through the form and checks what it shows).
+   * A tab of a signed-in account (desktop, English), on the alerts page. The account's first signs in through the form
+   * (open above, or the first test's form for the manager); the others open in that signed-in browser context, as a
+   * person opens another tab, instead of signing in again (each sign-in a new context, page and form, ~2 s).
    */
-  let managerContext: BrowserContext | undefined;
-  const managerTab = async (): Promise<Page> => {
-    if (managerContext === undefined) {
-      const first = await open(USERS.manager);
-      managerContext = first.context();
+  const signedIn = new Map<string, BrowserContext>();
+  const tab = async (email: string): Promise<Page> => {
+    const ctx = signedIn.get(email);
+    if (ctx === undefined) {
+      const first = await open(email);
+      signedIn.set(email, first.context());
       return first;
     }
     // The tabs of earlier tests closed: each holds the live feed's connection, and Chromium opens six at most to one
     // host in a context.
-    for (const old of managerContext.pages()) await old.close();
-    const page = await managerContext.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${USERS.manager}: ${e.message}`));
+    for (const old of ctx.pages()) await old.close();
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`${email}: ${e.message}`));
     await page.goto(`${world.url}/alerts`);
     await page.locator('nav.mainnav').waitFor();
     return page;
@@ -101,6 +102,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await page.getByRole('heading', { name: 'Alerts' }).waitFor();
     expect(await page.locator('.store-pick option').allTextContents()).toEqual(['A1 Main St']);
     expect(await page.locator('body').textContent()).not.toMatch(/B Station|A2 Harbour/);
+    // Signed in as the manager: the later tests' manager tabs open in this context.
+    signedIn.set(USERS.manager, page.context());
 
     const zh = await open(undefined, { locale: 'zh-CN' });
     await zh.goto(`${world.url}/`);
@@ -112,7 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
   });
 
   it('uploads a clip with upload and analysis progress, and its alerts arrive live in an open inbox', async () => {
-    const inbox = await managerTab();
+    const inbox = await tab(USERS.manager);
     await inbox.getByText('No open alerts.').waitFor();
     const clips = await inbox.context().newPage();
     await clips.goto(`${world.url}/clips`);
@@ -167,7 +170,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
   }, ANALYSIS_MS + 60_000);
 
   it('confirms and dismisses with the keyboard (j/k, m, c, d, 1) and records who, why and the comment', async () => {
-    const page = await managerTab();
+    const page = await tab(USERS.manager);
     await page.locator('.queue-item').nth(1).waitFor();
     await page.keyboard.press('?');
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
@@ -235,7 +238,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
     await page.goto(`${world.url}/alerts?status=all`);
     await page.locator('.queue-item').first().waitFor();
     expect(await page.locator('.queue-item .qi-title').allTextContents()).toEqual(['No phone']);
-    const managerA = await managerTab();
+    const managerA = await tab(USERS.manager);
     const aViolations = (await pageGet<ViolationJson[]>(managerA, `/api/violations?clipId=${clipId}`)).body;
     const a = aViolations[0];
     expect(a?.evidence.length).toBeGreaterThan(0);
@@ -256,7 +259,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
   });
 
   it('saves a zone dragged in the editor as a new SOP version, and the next analysis follows it', async () => {
-    const page = await managerTab();
+    const page = await tab(USERS.manager);
     await page.goto(`${world.url}/cameras`);
     await page.getByRole('link', { name: /counter-1/ }).click();
     await page.getByRole('button', { name: 'back-door' }).click();
@@ -310,7 +313,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
         evidence: [], subject: '*', shadow: true,
       },
     });
-    const page = await managerTab();
+    const page = await tab(USERS.manager);
     await page.goto(`${world.url}/alerts?status=all`);
     // Every alert of the store (those of the earlier tests, if they ran), and not this one.
     await page.locator('.queue-list, .empty').first().waitFor();
@@ -333,7 +336,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
 
   it('reports the dismissal per rule, stores side by side for the owner, and days nobody watched', async () => {
     expect(dismissedRule).not.toBe('');
-    const page = await open(USERS.owner);
+    const page = await tab(USERS.owner);
     await page.goto(`${world.url}/reports`);
     // Each rule by its title in the SOP file.
     const row = page.locator('.rulechart li', { hasText: dismissedRule === 'till-watched' ? 'The till is never left for long' : 'Someone at the till' });
@@ -365,7 +368,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
       ['reports', '/reports'],
     ];
     const phone = await open(USERS.owner, { phone: true });
-    const desktop = await open(USERS.owner);
+    const desktop = await tab(USERS.owner);
     for (const [name, path] of pages) {
       for (const [size, page] of [['phone', phone], ['desktop', desktop]] as const) {
         await page.goto(`${world.url}${path}`);
