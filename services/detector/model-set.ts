@@ -79,8 +79,7 @@ export class ModelSet {
     const image = tf.fill<tf.Rank.R4>([1, 36, 64, 3], 128, 'float32');
     try {
       // The class layer this set's own needs use (views may use others: those are small).
-      const labels = this.centernet === undefined ? [] : this.labelsFor(this.centernet, this.config.needs);
-      if (labels?.length !== 0) await this.centernet?.detect(image, 1, 'own', undefined, labels);
+      if (this.centernet) await this.centernet.detect(image, 1, 'own', undefined, this.labelsFor(this.centernet, this.config.needs));
       await this.movenet?.keypoints(image, [0.25, 0.1, 0.5, 0.8]);
       await this.blazeface?.detect(image, 1);
     } finally {
@@ -121,7 +120,7 @@ export class ModelSet {
     const { maxPersons } = this.config;
     const wantPersons = needs.persons || needs.pose;
     const labels = this.labelsFor(centernet, needs);
-    const hits = labels?.length === 0 ? [] : await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf, labels);
+    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf, labels);
     const persons = hits.filter((h) => h.label === 'person' && h.score >= this.minScores.person).sort(byScore);
     const out: Detection[] = [];
     const hands: Array<{ box: Detection['box']; score: number }> = [];
@@ -136,7 +135,8 @@ export class ModelSet {
     }
     for (const h of suppress(hands, SAME_HAND_IOU).sort(byScore)) out.push({ kind: 'hand', label: 'hand', score: h.score, box: h.box });
     if (needs.objects) {
-      const objects = hits.filter((h) => h.label !== 'person' && h.score >= this.minScores.object && (needs.labels === undefined || needs.labels.includes(h.label))).sort(byScore);
+      // CenterNet found only the labels asked for (labelsFor).
+      const objects = hits.filter((h) => h.label !== 'person' && h.score >= this.minScores.object).sort(byScore);
       for (const o of objects) out.push({ kind: 'object', label: o.label, score: o.score, box: o.box });
     }
     return out;

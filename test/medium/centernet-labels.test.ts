@@ -68,7 +68,7 @@ describe('CenterNet for some labels', () => {
     expect(others).toBeGreaterThan(20);
   });
 
-  it('frees every tensor but its class layers, and names a label it does not know', async () => {
+  it('frees every tensor but its class layers, finds nothing for no label, and names a label it does not know', async () => {
     const frame: Frame = { cameraId: 'x', index: 0, tMs: 0, width: 320, height: 180, rgb: Buffer.alloc(320 * 180 * 3, 90) };
     await detect(frame, ['person']);
     const before = tf.memory().numTensors;
@@ -77,6 +77,7 @@ describe('CenterNet for some labels', () => {
       await detect(frame);
     }
     expect(tf.memory().numTensors).toBe(before);
+    expect(await detect(frame, [])).toEqual([]);
     await expect(detect(frame, ['person', 'unicorn'])).rejects.toThrow(InputError);
     await expect(detect(frame, ['unicorn'])).rejects.toThrow(/no label "unicorn"/);
   });

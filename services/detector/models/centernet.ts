@@ -18,7 +18,7 @@ const OUTPUT = 'tower_0/detections';
 /**
  * Where the head's class layer starts: the features its 1x1 convolution turns into 80 class heatmaps, and the box sizes.
  * Asked for some labels only (persons), the graph runs up to these and the class layer runs here for those labels: the
- * 80-channel convolution, peak suppression and top-k at stride 4 are about an eighth of a call.
+ * 80-channel convolution, peak suppression and top-k at stride 4 are a seventh to a fifth of a call (BENCHMARKS.md).
  */
 const CLASS_FEATURES = 'tower_0/CenternetHead/centernet_cls_output/separable_conv2d/depthwise';
 const BOX_SIZES = 'tower_0/wh';
@@ -90,9 +90,11 @@ export class CenterNet {
    * frame as 512x288) instead of padded to a square: ~40 % less CPU per call, the same persons and objects (BENCHMARKS.md).
    * `cropOf`: the image is a region crop of a frame this size; its input has at most the whole frame's input pixels.
    * Fit `own`: the picture at its own size, never scaled up (Frame.noUpscale). `labels`: boxes of these labels only
-   * (default every label); the class layer then runs for them alone, the same boxes for about an eighth less CPU.
+   * (default every label; none: nothing to find); the class layer then runs for them alone: the same boxes as the
+   * whole graph gives for them, for a seventh to a fifth less CPU.
    */
   async detect(image: tf.Tensor4D, minScore: number, fit: InputFit = 'aspect', cropOf?: { width: number; height: number }, labels?: readonly string[]): Promise<LabelledBox[]> {
+    if (labels?.length === 0) return [];
     const [, height, width] = image.shape;
     const full = this.loaded.manifest.input.width;
     // A region crop costs at most what its whole frame would: scaled up only as far as that budget allows.
