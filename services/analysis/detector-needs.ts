@@ -1,16 +1,10 @@
 // Works out which detector models the loaded SOP rules need, so that only those run.
 import type { CompiledSop } from '../rules/compiled.ts';
 import { leafConditions, ruleConditions } from '../rules/rule-conditions.ts';
+import type { DetectorNeeds } from '../detector/types.ts';
 
-export interface ModelNeeds {
-  persons: boolean;
-  pose: boolean;
-  hands: boolean;
-  objects: boolean;
-  /** The object labels the rules read (DetectorNeeds.labels); absent when no rule reads objects. */
-  labels?: readonly string[];
-  faces: boolean;
-}
+/** What the rules ask of the detector: its own needs type (labels only when a rule reads objects). */
+export type ModelNeeds = DetectorNeeds;
 
 /** The models that the enabled rules of these files use. Faces are never needed for rules, only for blurring. */
 export function modelNeedsFor(sops: readonly CompiledSop[]): ModelNeeds {
@@ -42,6 +36,5 @@ export function modelNeedsFor(sops: readonly CompiledSop[]): ModelNeeds {
         break;
     }
   }
-  if (needs.objects) needs.labels = [...labels].sort();
-  return needs;
+  return needs.objects ? { ...needs, labels: [...labels].sort() } : needs;
 }

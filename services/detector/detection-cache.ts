@@ -285,7 +285,7 @@ export class DetectionCache {
   }
 
   private keep(key: string, entry: Entry): boolean {
-    const size = JSON.stringify(entry.items).length + (entry.labels === undefined ? 0 : JSON.stringify(entry.labels).length + 6) + ENTRY_BYTES;
+    const size = JSON.stringify({ i: entry.items, l: entry.labels }).length + ENTRY_BYTES;
     if (this.bytes + size > this.maxBytes - HEADER_BYTES) return false;
     this.bytes += size;
     this.s.entries += 1;

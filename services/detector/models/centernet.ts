@@ -101,11 +101,11 @@ export class CenterNet {
     const side = fit === 'own' ? ownSide(width, height, full) : cropOf === undefined || fit !== 'aspect' ? full : sideWithin(width, height, cropOf, full);
     const { resized, input } = inputSize(width, height, side, fit);
     const [w, h] = [resized.width, resized.height];
-    const classes = labels === undefined ? undefined : this.classLayer(labels);
+    const layer = labels === undefined ? undefined : this.classLayer(labels);
     const padded = tf.tidy(() => tf.pad(tf.image.resizeBilinear(image, [h, w]), [[0, 0], [0, input.height - h], [0, input.width - w], [0, 0]], PAD_VALUE));
     let rows: Float32Array;
     try {
-      rows = classes === undefined ? await this.detections(padded) : await this.detectionsOf(padded, classes);
+      rows = layer === undefined ? await this.detections(padded) : await this.detectionsOf(padded, layer);
     } finally {
       padded.dispose();
     }
