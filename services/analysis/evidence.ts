@@ -61,49 +61,57 @@ export function subjectBoxes(v: Pick<Violation, 'subjects'>, detections: Detecti
   return (v.subjects ?? []).flatMap((s) => { const b = out.get(s); return b === undefined ? [] : [b]; });
 }
 
-/** Keyframes of one violation (faces blurred and checked), their names pushed on `v.evidence`; problems go to `errors`. */
+/**
+ * Keyframes of one violation (faces blurred and checked), their names pushed on `v.evidence` in time order; problems
+ * go to `errors`. The keyframes are made side by side: each is a chain of face looks and checks, and a detector pool
+ * of several threads serves them at once.
+ */
 export async function writeViolationEvidence(ctx: EvidenceContext, v: Violation, errors: string[]): Promise<void> {
   await mkdir(ctx.dir, { recursive: true });
   const zones = ctx.zonesBySop.get(v.sop) ?? {};
   const rule = ctx.rules.get(`${v.sop}/${v.rule}`);
   const times = spreadTimes(v.startMs, v.endMs, v.endMs - v.startMs >= 3000 ? 3 : 1);
-  for (const [k, tMs] of times.entries()) {
-    try {
-      const raw = await ctx.frames(tMs, v.cameraId);
-      if (raw === undefined) throw new Error(`no frame at ${clock(tMs)}`);
-      const frame = await ctx.faces.scrub(raw);
-      const detections = nearestDetections(ctx.detections, tMs);
-      const outPath = join(ctx.dir, evidenceName(v.id, k + 1));
-      const spec = {
-        frame,
-        ...(detections ? { detections } : {}),
-        zones,
-        // The zones the rule looks at are drawn highlighted.
-        highlightZones: rule ? ruleZones(rule) : [],
-        caption: [
-          `${rule?.title ?? v.rule}${v.step ? ` — step ${v.step}` : ''}`,
-          `${v.kind} · ${v.severity} · ${clock(v.startMs)}–${clock(v.endMs)} · frame at ${clock(tMs)}`,
-          v.message,
-        ],
-        // Already scrubbed above; renderKeyframe blurs the heads of the drawn persons again.
-        faceBoxes: [],
-        outPath,
-      };
-      // What is written is checked by the face detector, byte for byte, before it reaches the disk.
-      const jpeg = await ctx.faces.renderClean((extra) => composeKeyframe({ ...spec, faceBoxes: extra }), frame.height);
-      await writeFileAtomic(outPath, jpeg);
-      const name = evidenceName(v.id, k + 1);
-      if (!v.evidence.includes(name)) v.evidence.push(name);
-      if (v.subjects !== undefined && v.subjects.length > 0) {
-        // Where each of the episode's subjects is on this keyframe image (the caption band below the frame included),
-        // for the dashboard to draw.
-        const share = frame.height / (frame.height + captionHeight(spec.caption.length, frame.width));
-        const boxes = subjectBoxes(v, detections).map((b) => ({ subject: b.subject, box: [b.box[0], b.box[1] * share, b.box[2], b.box[3] * share] as const }));
-        v.keyframeBoxes = [...(v.keyframeBoxes ?? []).filter((b) => b.evidence !== name), { evidence: name, tMs, boxes }];
-      }
-    } catch (err) {
+  const made = await Promise.allSettled(times.map(async (tMs, k) => {
+    const raw = await ctx.frames(tMs, v.cameraId);
+    if (raw === undefined) throw new Error(`no frame at ${clock(tMs)}`);
+    const frame = await ctx.faces.scrub(raw);
+    const detections = nearestDetections(ctx.detections, tMs);
+    const name = evidenceName(v.id, k + 1);
+    const outPath = join(ctx.dir, name);
+    const spec = {
+      frame,
+      ...(detections ? { detections } : {}),
+      zones,
+      // The zones the rule looks at are drawn highlighted.
+      highlightZones: rule ? ruleZones(rule) : [],
+      caption: [
+        `${rule?.title ?? v.rule}${v.step ? ` — step ${v.step}` : ''}`,
+        `${v.kind} · ${v.severity} · ${clock(v.startMs)}–${clock(v.endMs)} · frame at ${clock(tMs)}`,
+        v.message,
+      ],
+      // Already scrubbed above; renderKeyframe blurs the heads of the drawn persons again.
+      faceBoxes: [],
+      outPath,
+    };
+    // What is written is checked by the face detector, byte for byte, before it reaches the disk.
+    const jpeg = await ctx.faces.renderClean((extra) => composeKeyframe({ ...spec, faceBoxes: extra }), frame.height);
+    await writeFileAtomic(outPath, jpeg);
+    // Where each of the episode's subjects is on this keyframe image (the caption band below the frame included),
+    // for the dashboard to draw.
+    const share = frame.height / (frame.height + captionHeight(spec.caption.length, frame.width));
+    const boxes = subjectBoxes(v, detections).map((b) => ({ subject: b.subject, box: [b.box[0], b.box[1] * share, b.box[2], b.box[3] * share] as const }));
+    return { name, tMs, boxes };
+  }));
+  for (const [k, m] of made.entries()) {
+    if (m.status === 'rejected') {
       // No image is better than an unblurred one: the violation keeps its reason and says why it has no picture.
-      errors.push(`${v.id} keyframe ${k + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      errors.push(`${v.id} keyframe ${k + 1}: ${m.reason instanceof Error ? m.reason.message : String(m.reason)}`);
+      continue;
+    }
+    const { name, tMs, boxes } = m.value;
+    if (!v.evidence.includes(name)) v.evidence.push(name);
+    if (v.subjects !== undefined && v.subjects.length > 0) {
+      v.keyframeBoxes = [...(v.keyframeBoxes ?? []).filter((b) => b.evidence !== name), { evidence: name, tMs, boxes }];
     }
   }
 }
