@@ -10,7 +10,8 @@
 // Frames with motion between two probes wait. When the two probes disagree on what stands in which zone, the
 // change is located by halving: the middle waiting frame is detected and compared with both ends, and so on, so a
 // rule's edge falls on the frame it would fall on if every frame had been detected (one change between probes
-// costs about log2(frames between) calls instead of one per frame).
+// costs about log2(frames between) calls instead of one per frame). With `lookahead` more calls allowed in flight,
+// `lookahead + 1` waiting frames are detected at once, spread evenly: fewer rounds, no detector thread left waiting.
 import type { Detections, Frame, Polygon } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import { createTracker, type Tracker } from '../detector/tracker.ts';
@@ -243,8 +244,9 @@ export class FrameStage {
         if (!mayWait()) break;
         const raw = await (next.det as Promise<Detections>);
         if (this.anchor === undefined || zoneState(raw, this.o.region.zones, this.o.region.keys, this.o.region.anywhere) !== this.anchor.state) {
-          // Something changed in between: find where by halving (the middle frame tells which half changed).
-          this.probe(this.queue[(k - 1) >> 1] as Entry, 'fill');
+          // Something changed in between: find where by halving (the middle frame tells which half changed), or, with
+          // threads that nothing else would keep busy, by splitting the waiting frames in as many more parts at once.
+          for (const i of splitPoints(k, this.lookahead + 1)) this.probe(this.queue[i] as Entry, 'fill');
         } else {
           for (const e of this.queue.splice(0, k)) out.push(this.carry(e));
         }
@@ -284,4 +286,16 @@ export class FrameStage {
         : { ...base, frameIndex: frame.index, tMs: frame.tMs, inferenceMs: 0 };
     return { frame, detections, detected: false, motion: entry.motion };
   }
+}
+
+/**
+ * Which of `waiting` frames (queue positions 0..waiting-1) to detect to locate a change among them: `probes` frames
+ * that cut the rest into `probes + 1` runs as even as they go (one probe: the middle, `(waiting - 1) >> 1`), never
+ * more probes than frames.
+ */
+export function splitPoints(waiting: number, probes: number): number[] {
+  const n = Math.max(1, Math.min(probes, waiting));
+  const at = new Set<number>();
+  for (let i = 1; i <= n; i++) at.add(Math.floor((i * waiting - 1) / (n + 1)));
+  return [...at];
 }

@@ -4,7 +4,7 @@
 // test is about the gate's scheduling alone (the real model's side is test/medium/frame-gate.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { Detections, Frame, Polygon } from '../../services/core/contracts.ts';
-import { FrameStage, regionFor, type StagedFrame } from '../../services/frames/index.ts';
+import { FrameStage, regionFor, splitPoints, type StagedFrame } from '../../services/frames/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { observe } from '../../services/rules/observe.ts';
 
@@ -59,11 +59,11 @@ function scripted(absent: (index: number) => boolean, delayMs?: (call: number) =
 /** Every frame to the detector: the reference the gate must match. */
 const EVERY = { busyMs: 0, watchMs: 0, settleMs: 0, refreshMs: 0, idleMs: 0 };
 
-async function run(smoothing: string, frames: number, absent: (index: number) => boolean, gate?: typeof EVERY): Promise<{ out: StagedFrame[]; stage: FrameStage }> {
+async function run(smoothing: string, frames: number, absent: (index: number) => boolean, gate?: typeof EVERY, lookahead = 0): Promise<{ out: StagedFrame[]; stage: FrameStage }> {
   const loaded = loadSopText(sop(smoothing), 'gate.yaml');
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   const region = regionFor([{ sop: loaded.sop, zones }]);
-  const stage = new FrameStage({ cameraId: 'cam-1', detector: scripted(absent), region, ...(gate === undefined ? {} : { gate }) });
+  const stage = new FrameStage({ cameraId: 'cam-1', detector: scripted(absent), region, lookahead, ...(gate === undefined ? {} : { gate }) });
   const out: StagedFrame[] = [];
   for (let i = 0; i < frames; i++) out.push(...(await stage.push(frame(i))));
   out.push(...(await stage.flush()));
@@ -88,18 +88,22 @@ describe('the gate while something stands in a zone', () => {
   });
 
   it('sees an absence as long as the exit smoothing on exactly its frames, wherever it falls between two calls', async () => {
-    // The default exit smoothing is 1.5 s: an absence of 8 frames (1.6 s) at 5 fps, started at every offset.
-    for (let start = 10; start < 18; start++) {
-      const absent = (i: number): boolean => i >= start && i < start + 8;
-      const { out, stage } = await run('', 40, absent);
-      const every = await run('', 40, absent, EVERY);
-      expect(out.map((s) => s.frame.index)).toEqual(Array.from({ length: 40 }, (_, i) => i));
-      // The reference sees the absence on exactly its frames (after the tracker's first confirmation)...
-      expect(every.out.filter((s) => s.frame.index > 1 && atSink(s) === absent(s.frame.index))).toEqual([]);
-      // ...and the gated run sees what the reference sees, frame by frame.
-      const differ = out.filter((s, i) => atSink(s) !== atSink(every.out[i] as StagedFrame)).map((s) => s.frame.index);
-      expect(differ, `absence from frame ${start}`).toEqual([]);
-      expect(stage.stats().detectorCalls).toBeLessThan(20);
+    // The default exit smoothing is 1.5 s: an absence of 8 frames (1.6 s) at 5 fps, started at every offset; with one
+    // call in flight at a time (live cameras) and with two (a clip's two detector threads: a change between two calls
+    // is then searched two frames at a time).
+    for (const lookahead of [0, 1]) {
+      for (let start = 10; start < 18; start++) {
+        const absent = (i: number): boolean => i >= start && i < start + 8;
+        const { out, stage } = await run('', 40, absent, undefined, lookahead);
+        const every = await run('', 40, absent, EVERY);
+        expect(out.map((s) => s.frame.index)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+        // The reference sees the absence on exactly its frames (after the tracker's first confirmation)...
+        expect(every.out.filter((s) => s.frame.index > 1 && atSink(s) === absent(s.frame.index))).toEqual([]);
+        // ...and the gated run sees what the reference sees, frame by frame.
+        const differ = out.filter((s, i) => atSink(s) !== atSink(every.out[i] as StagedFrame)).map((s) => s.frame.index);
+        expect(differ, `absence from frame ${start}, lookahead ${lookahead}`).toEqual([]);
+        expect(stage.stats().detectorCalls).toBeLessThan(lookahead === 0 ? 20 : 24);
+      }
     }
   });
 });
@@ -128,9 +132,31 @@ describe('the gate on a faster or slower detector', () => {
     const slow = await runAt(() => 5);
     const mixed = await runAt((call) => (call % 2 === 0 ? 8 : 0));
     expect(instant.seen.slice(14, 40).every(Boolean)).toBe(true);
+    // The entry (frame 12) lies between the calls at frames 10 and 20: with two calls in flight the nine frames between
+    // are searched two at a time (13 and 16, then 11 and 12), not by halving (15, then 12, then 11).
+    expect(instant.asked.filter((i) => i > 10 && i < 20)).toEqual([11, 12, 13, 16]);
     expect(slow.asked).toEqual(instant.asked);
     expect(mixed.asked).toEqual(instant.asked);
     expect(slow.seen).toEqual(instant.seen);
     expect(mixed.seen).toEqual(instant.seen);
+  });
+});
+
+describe('where a change between two calls is looked for', () => {
+  it('one call: the middle waiting frame; more: runs as even as they go, never more calls than frames', () => {
+    for (let waiting = 1; waiting <= 12; waiting++) {
+      expect(splitPoints(waiting, 1)).toEqual([(waiting - 1) >> 1]);
+      for (const probes of [2, 3]) {
+        const at = splitPoints(waiting, probes);
+        expect(at.length).toBe(Math.min(probes, waiting));
+        expect([...at].sort((a, b) => a - b)).toEqual(at);
+        expect(at.every((i) => Number.isInteger(i) && i >= 0 && i < waiting)).toBe(true);
+        // The runs left unprobed (before the first, between two, after the last) differ by at most one frame.
+        const runs = [...at, waiting].map((i, j) => i - (j === 0 ? 0 : (at[j - 1] as number) + 1));
+        expect(Math.max(...runs) - Math.min(...runs)).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(splitPoints(9, 2)).toEqual([2, 5]);
+    expect(splitPoints(4, 2)).toEqual([1, 2]);
   });
 });
