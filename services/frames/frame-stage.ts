@@ -245,7 +245,7 @@ export class FrameStage {
         const raw = await (next.det as Promise<Detections>);
         if (this.anchor === undefined || zoneState(raw, this.o.region.zones, this.o.region.keys, this.o.region.anywhere) !== this.anchor.state) {
           // Something changed in between: find where by halving (the middle frame tells which half changed), or, with
-          // threads that nothing else would keep busy, by splitting the waiting frames in as many more parts at once.
+          // `lookahead` more calls allowed in flight, by detecting that many more of the waiting frames at once.
           for (const i of splitPoints(k, this.lookahead + 1)) this.probe(this.queue[i] as Entry, 'fill');
         } else {
           for (const e of this.queue.splice(0, k)) out.push(this.carry(e));
@@ -295,7 +295,6 @@ export class FrameStage {
  */
 export function splitPoints(waiting: number, probes: number): number[] {
   const n = Math.max(1, Math.min(probes, waiting));
-  const at = new Set<number>();
-  for (let i = 1; i <= n; i++) at.add(Math.floor((i * waiting - 1) / (n + 1)));
-  return [...at];
+  // Distinct and rising: the cuts are waiting / (n + 1) apart, and n <= waiting.
+  return Array.from({ length: n }, (_, i) => Math.floor(((i + 1) * waiting - 1) / (n + 1)));
 }
