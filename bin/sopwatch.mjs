@@ -11,7 +11,9 @@ const ENTRY = new URL('../services/cli/index.ts', import.meta.url);
 // models: with eight times that budget the optimising compiler does about a quarter of the work and the hot code is
 // optimised all the same (`npm run demo` 5.8-5.9 -> 5.3-5.7 s, 0.5-0.7 CPU s less; BENCHMARKS.md, "Eleventh
 // session"). Process-wide, so the detector threads start with it. A budget given on the command line is kept.
-if (!process.execArgv.some((a) => a.startsWith('--interrupt-budget'))) setFlagsFromString('--interrupt-budget=540672');
+// (V8 reads `_` and `-` alike in its flags' names.)
+const budgetGiven = process.execArgv.some((a) => a.replaceAll('_', '-').startsWith('--interrupt-budget'));
+if (!budgetGiven) setFlagsFromString('--interrupt-budget=540672');
 
 async function load() {
   // Read here, before services/core/env.ts can load (it validates the same variable for the detector threads).
