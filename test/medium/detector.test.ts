@@ -81,6 +81,26 @@ describe('a model set in this thread', () => {
     set.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('answers a frame the same whatever frames came before it (one input array serves every frame)', async () => {
+    await startBackend('wasm');
+    const set = await ModelSet.load({ needs: { persons: true, pose: false, hands: false, objects: false, faces: true }, maxPersons: 6 });
+    try {
+      const big = await imageFrame(SAMPLES_JPG);
+      // The left half: fewer bytes than the frame before and after it.
+      const width = Math.floor(big.width / 2);
+      const rgb = new Uint8Array(width * big.height * 3);
+      for (let y = 0; y < big.height; y++) rgb.set(big.rgb.subarray(y * big.width * 3, (y * big.width + width) * 3), y * width * 3);
+      const half = { width, height: big.height, rgb };
+      const first = await set.detect(half);
+      expect(first.filter((d) => d.kind === 'person').length).toBeGreaterThan(0);
+      const whole = await set.detect(big);
+      expect(await set.detect(half)).toEqual(first);
+      expect(await set.detect(big)).toEqual(whole);
+    } finally {
+      set.dispose();
+    }
+  });
 });
 
 describe('model manifests', () => {
