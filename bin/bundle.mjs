@@ -1,14 +1,15 @@
 // A TypeScript entry module of this project as JavaScript bundled by esbuild, so that a process or a worker thread
 // starts without the TypeScript loader: tsx hooks every module through a loader thread of its own, about 0.5-1 CPU s
 // per command and 0.3-0.6 per detector thread (BENCHMARKS.md, "Seventh session"). Plain JavaScript because the command
-// starts here, before any TypeScript can load. Packages stay imports; the project's own modules are bundled into
-// node_modules/.cache/sopwatch/<name>.<hash>/, where package imports resolve as from the project. A manifest lists the
+// starts here, before any TypeScript can load. Packages stay imports (but for a few an entry inlines, see
+// externalPackages); the project's own modules are bundled into node_modules/.cache/sopwatch/<name>.<hash>/, where
+// package imports resolve as from the project. A manifest lists the
 // sources a bundle was built from; a change to any of them builds it again. Nothing here is in the repository.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Bump when the way bundles are built changes. */
@@ -93,6 +94,32 @@ function requiredPackages(names) {
   };
 }
 
+/**
+ * Every package stays an import resolved by Node at run time, except those named (and what they import in turn),
+ * which are bundled in: a package of hundreds of small modules costs Node a load and link of each at every start
+ * (TypeBox: 266 modules, about 100 ms; ajv and yaml about 40 ms each), where the same code in the bundle costs about
+ * a tenth. Only plain JavaScript packages that read no files of their own belong here (no native addon, no assets).
+ * @param {string} root the project: modules outside it, or in its node_modules, are packages'
+ * @param {readonly string[]} names package names
+ */
+function externalPackages(root, names) {
+  const inlined = (/** @type {string} */ spec) => names.some((n) => spec === n || spec.startsWith(`${n}/`));
+  return {
+    name: 'external-packages',
+    /** @param {import('esbuild').PluginBuild} b */
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        // Inside an inlined package (the only package files esbuild reads), its own imports are inlined too: they
+        // may be nested where the bundle's folder would not find them. Node's built-in modules stay imports.
+        const rel = relative(root, args.importer);
+        const ours = !rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== 'node_modules';
+        if (!ours || inlined(args.path)) return undefined;
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+
 // Spelled in two parts: this file is itself one of the modules rewritten, and must not rewrite its own pattern.
 const META_URL = 'import.meta' + '.url';
 const META_DIRNAME = 'import.meta' + '.dirname';
@@ -118,11 +145,12 @@ const ownImportMeta = {
 /**
  * The bundle of `entry` (an absolute path of a module under `root`), built now unless an up-to-date one is kept.
  * `splitting` puts each dynamically imported module in a chunk of its own (a command loads only what it runs).
- * `require`: packages (CommonJS) to load through require rather than import (see requiredPackages).
+ * `require`: packages (CommonJS) to load through require rather than import (see requiredPackages). `inline`: packages
+ * bundled in rather than imported (see externalPackages); their files are sources of the bundle like the project's.
  * `root` is the project (default this one); bundles go to its node_modules/.cache/sopwatch.
  * @param {string} entry
  * @param {string} name
- * @param {{ splitting?: boolean, require?: readonly string[], root?: string }} [options]
+ * @param {{ splitting?: boolean, require?: readonly string[], inline?: readonly string[], root?: string }} [options]
  * @returns {Promise<{ url: URL, built: boolean }>} the bundle's entry module, and whether this call built it
  */
 export async function bundle(entry, name, options = {}) {
@@ -131,7 +159,8 @@ export async function bundle(entry, name, options = {}) {
   const version = esbuildVersion();
   const manifestPath = join(dir, `${name}.json`);
   const required = [...(options.require ?? [])].sort();
-  const settings = JSON.stringify({ splitting: options.splitting === true, require: required });
+  const inline = [...(options.inline ?? [])].sort();
+  const settings = JSON.stringify({ splitting: options.splitting === true, require: required, inline });
   const kept = await readManifest(manifestPath);
   const same = kept !== undefined && kept.esbuild === version && kept.settings === settings;
   if (same && (stampsOf(root, kept.inputs) === kept.stamps || hashOf(root, version, settings, kept.inputs) === kept.hash)) {
@@ -152,12 +181,14 @@ export async function bundle(entry, name, options = {}) {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
       metafile: true,
       logLevel: 'silent',
-      plugins: required.length > 0 ? [requiredPackages(required), ownImportMeta] : [ownImportMeta],
-      // `require` for the packages loaded through it (a bundle is an ES module, which has none of its own).
-      ...(required.length > 0 ? { banner: { js: `import { createRequire as __sopwatchRequire } from 'node:module';\nconst require = __sopwatchRequire(${META_URL});` } } : {}),
+      plugins: [...(required.length > 0 ? [requiredPackages(required)] : []), externalPackages(root, inline), ownImportMeta],
+      // `require` for the packages loaded through it, and for CommonJS code inlined (a bundle is an ES module, which
+      // has none of its own).
+      ...(required.length > 0 || inline.length > 0
+        ? { banner: { js: `import { createRequire as __sopwatchRequire } from 'node:module';\nconst require = __sopwatchRequire(${META_URL});` } }
+        : {}),
     });
     const inputs = Object.keys(built.metafile.inputs)
       // The stand-ins for required packages are not files (the packages themselves are not bundled).
@@ -198,7 +229,7 @@ async function pruneStale(dir, name, current) {
 
 /** What `node bin/bundle.mjs` builds ahead of time: an image whose app folder its user cannot write (Dockerfile). */
 export const ENTRIES = [
-  { entry: 'services/cli/index.ts', name: 'cli', splitting: true },
+  { entry: 'services/cli/index.ts', name: 'cli', splitting: true, inline: ['@sinclair/typebox', 'ajv', 'yaml'] },
   { entry: 'services/detector/detector.worker.ts', name: 'detector.worker', splitting: false, require: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu'] },
 ];
 
@@ -211,7 +242,11 @@ export const ENTRIES = [
 export function bundleListed(name) {
   const e = ENTRIES.find((x) => x.name === name);
   if (e === undefined) return Promise.reject(new Error(`bin/bundle.mjs lists no entry "${name}"`));
-  return bundle(join(PROJECT, e.entry), e.name, { splitting: e.splitting, ...(e.require === undefined ? {} : { require: e.require }) });
+  return bundle(join(PROJECT, e.entry), e.name, {
+    splitting: e.splitting,
+    ...(e.require === undefined ? {} : { require: e.require }),
+    ...(e.inline === undefined ? {} : { inline: e.inline }),
+  });
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -90,6 +90,41 @@ describe('bin/bundle.mjs', () => {
     expect(((await import(again.url.href)) as { hidden?: number }).hidden).toBeUndefined();
   });
 
+  it('packages it is told to inline are bundled with what they import, are sources of the bundle, and the option is part of the key', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
+    dirs.push(root);
+    // A CommonJS package with a dependency of its own nested under it (where the bundle's folder would not find it),
+    // which reads Node's `process` through require.
+    const pkg = join(root, 'node_modules', 'inline-probe');
+    const dep = join(pkg, 'node_modules', 'inline-dep');
+    mkdirSync(dep, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'inline-probe', version: '1.0.0', main: 'index.js' }));
+    writeFileSync(join(pkg, 'index.js'), "exports.value = require('inline-dep').value + (typeof require('process').pid);\n");
+    writeFileSync(join(dep, 'package.json'), JSON.stringify({ name: 'inline-dep', version: '1.0.0', main: 'index.js' }));
+    const depValue = (v: string): void => writeFileSync(join(dep, 'index.js'), `exports.value = '${v}';\n`);
+    depValue('one');
+    writeFileSync(join(root, 'entry.ts'), "import { value } from 'inline-probe';\nexport const answer = (): string => value;\n");
+    const entry = join(root, 'entry.ts');
+
+    const inlined = await bundle(entry, 'inlined', { root, inline: ['inline-probe'] });
+    expect(((await import(inlined.url.href)) as { answer(): string }).answer()).toBe('onenumber');
+    const manifest = JSON.parse(readFileSync(join(root, 'node_modules', '.cache', 'sopwatch', 'inlined.json'), 'utf8')) as { inputs: string[] };
+    expect(manifest.inputs).toEqual(expect.arrayContaining([join('node_modules', 'inline-probe', 'index.js'), join('node_modules', 'inline-probe', 'node_modules', 'inline-dep', 'index.js')]));
+    // A change inside the package builds the bundle again.
+    depValue('two');
+    const changed = await bundle(entry, 'inlined', { root, inline: ['inline-probe'] });
+    expect(changed.built).toBe(true);
+    expect(((await import(changed.url.href)) as { answer(): string }).answer()).toBe('twonumber');
+
+    // Without the option the package stays an import, resolved by Node at run time: gone, the bundle no longer loads,
+    // while the inlined one still runs.
+    const plain = await bundle(entry, 'inlined', { root });
+    expect(plain.built).toBe(true);
+    rmSync(pkg, { recursive: true, force: true });
+    await expect(import(`${plain.url.href}?gone`)).rejects.toThrow(/inline-probe/);
+    expect(((await import(`${changed.url.href}?gone`)) as { answer(): string }).answer()).toBe('twonumber');
+  });
+
   it('processes building the same sources at once end with one working bundle', async () => {
     const root = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
     dirs.push(root);
