@@ -22,7 +22,8 @@ COPY services ./services
 COPY models ./models
 COPY sop-rules ./sop-rules
 COPY dashboard ./dashboard
-RUN node bin/bundle.mjs
+# The bundles, and the SOP schema's compiled validator (kept beside them: services/rules/sop-validator.ts).
+RUN node bin/bundle.mjs && node bin/sopwatch.mjs sop validate sop-rules/ >/dev/null
 
 RUN mkdir -p /data && chown node:node /data
 USER node

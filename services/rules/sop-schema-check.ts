@@ -1,14 +1,14 @@
 // Checks parsed SOP data against the JSON Schema and turns each ajv error into a plain sentence with a path.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { DURATION_HINT, DURATION_PATTERN } from './duration.ts';
-import { sopJsonSchema } from './sop-file.schema.ts';
 import { didYouMean } from './sop-suggest.ts';
+import { loadSopValidator } from './sop-validator.ts';
 import type { DataPath, Problem } from './sop-yaml.ts';
 
 let validator: ValidateFunction | undefined;
 
 function validate(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: true, strict: true, verbose: true }).compile(sopJsonSchema());
+  validator ??= loadSopValidator().validate;
   return validator;
 }
 
