@@ -1,6 +1,6 @@
 // WS-Discovery of ONVIF cameras on the local network: raw probe matches only, so no found device is ever
 // contacted (the library's default would connect to each one without credentials).
-import onvif from 'onvif';
+import { onvifLib } from './onvif-lib.ts';
 
 export interface DiscoveredCamera {
   /** The device's endpoint reference (usually `urn:uuid:...`). */
@@ -74,7 +74,7 @@ export function toDiscovered(raw: unknown): DiscoveredCamera | undefined {
 
 function probeOnce(timeoutMs: number): Promise<unknown[]> {
   return new Promise((resolve) => {
-    onvif.Discovery.probe({ timeout: timeoutMs, resolve: false }, (_err, devices) => resolve(devices ?? []));
+    onvifLib().Discovery.probe({ timeout: timeoutMs, resolve: false }, (_err, devices) => resolve(devices ?? []));
   });
 }
 
@@ -84,7 +84,7 @@ export async function discoverOnvif(options: DiscoverOptions = {}): Promise<Disc
   const probes = Math.max(1, options.probes ?? 2);
   if (!errorListener) {
     // The library emits 'error' on its singleton for malformed answers; unheard, that would crash the process.
-    onvif.Discovery.on('error', () => undefined);
+    onvifLib().Discovery.on('error', () => undefined);
     errorListener = true;
   }
   const byUrn = new Map<string, DiscoveredCamera>();

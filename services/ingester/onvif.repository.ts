@@ -1,7 +1,7 @@
 // ONVIF cameras behind a small typed repository over `onvif@0.8.3`'s callback API: a time limit on every
 // call, a fresh Cam after a timeout or an auth failure (the library caches the camera's clock), URIs checked, secrets redacted.
 import http from 'node:http';
-import onvif from 'onvif';
+import { onvifLib } from './onvif-lib.ts';
 import type { Cam, CamOptions } from 'onvif';
 import { outboundPolicies } from '../core/env.ts';
 import { pinnedLookup, resolveChecked, type OutboundPolicy } from '../core/net-policy.ts';
@@ -50,7 +50,7 @@ export interface CameraMedia {
 }
 
 type CamFactory = (options: CamOptions) => Cam;
-const defaultFactory: CamFactory = (options) => new onvif.Cam(options);
+const defaultFactory: CamFactory = (options) => new (onvifLib().Cam)(options);
 
 const TOKEN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const NOT_AUTHORIZED = /not ?authori[sz]ed|digest authentication failed/i;

@@ -175,6 +175,14 @@ describe('bin/bundle.mjs', () => {
     expect(loader.stdout).toMatch(/^detector threads: start through the TypeScript loader .*detector\.worker\.mjs$/m);
   });
 
+  it('a command loads no camera library and none of the packages its bundle inlines from node_modules', async () => {
+    // `analyze --help` loads the analysis modules (sharp among their packages) and stops before reading a file.
+    const { stderr } = await run(process.execPath, ['--require', join(ROOT, 'test/fixtures/loaded-packages.cjs'), join(ROOT, 'bin/sopwatch.mjs'), 'analyze', '--help'], { cwd: ROOT });
+    const loaded = (/^loaded packages: (.*)$/m.exec(stderr)?.[1] ?? '').split(' ');
+    expect(loaded).toContain('sharp');
+    for (const name of ['onvif', 'xml2js', '@sinclair/typebox', 'ajv', 'yaml']) expect(loaded).not.toContain(name);
+  });
+
   it('`node bin/bundle.mjs` builds ahead of time exactly the bundles the command and the detector threads then use', async () => {
     await run(process.execPath, [join(ROOT, 'bin/bundle.mjs')], { cwd: ROOT });
     const { stdout } = await run(process.execPath, [join(ROOT, 'bin/bundle.mjs')], { cwd: ROOT });
