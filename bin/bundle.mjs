@@ -160,7 +160,9 @@ export async function bundle(entry, name, options = {}) {
   const manifestPath = join(dir, `${name}.json`);
   const required = [...(options.require ?? [])].sort();
   const inline = [...(options.inline ?? [])].sort();
-  const settings = JSON.stringify({ splitting: options.splitting === true, require: required, inline });
+  // The project's own path too: a bundle holds absolute paths of its sources (own-import-meta), so a node_modules
+  // copied to another checkout must not take this one's bundles for its own.
+  const settings = JSON.stringify({ root, splitting: options.splitting === true, require: required, inline });
   const kept = await readManifest(manifestPath);
   const same = kept !== undefined && kept.esbuild === version && kept.settings === settings;
   if (same && (stampsOf(root, kept.inputs) === kept.stamps || hashOf(root, version, settings, kept.inputs) === kept.hash)) {

@@ -1,6 +1,6 @@
 // bin/bundle.mjs: TypeScript entries run as esbuild bundles, kept while their sources stay the same and built again
 // when one changes; each module keeps its own import.meta.url; processes building at once agree on one bundle.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -123,6 +123,19 @@ describe('bin/bundle.mjs', () => {
     rmSync(pkg, { recursive: true, force: true });
     await expect(import(`${plain.url.href}?gone`)).rejects.toThrow(/inline-probe/);
     expect(((await import(`${changed.url.href}?gone`)) as { answer(): string }).answer()).toBe('twonumber');
+  });
+
+  it("a checkout with a copy of another's node_modules builds its own bundles (they hold their sources' paths)", async () => {
+    const one = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
+    const two = mkdtempSync(join(tmpdir(), 'sopwatch-bundle-'));
+    dirs.push(one, two);
+    writeFileSync(join(one, 'entry.ts'), 'export const where = import.meta.url;\n');
+    const first = await bundle(join(one, 'entry.ts'), 'copied', { root: one });
+    cpSync(one, two, { recursive: true });
+    const second = await bundle(join(two, 'entry.ts'), 'copied', { root: two });
+    expect(second.built).toBe(true);
+    expect(((await import(second.url.href)) as { where: string }).where).toBe(pathToFileURL(join(two, 'entry.ts')).href);
+    expect(((await import(first.url.href)) as { where: string }).where).toBe(pathToFileURL(join(one, 'entry.ts')).href);
   });
 
   it('processes building the same sources at once end with one working bundle', async () => {
