@@ -84,10 +84,10 @@ interface GraphJson {
 /** Reads a model's graph and weights, checking every file against the manifest's sha256. */
 export async function loadModelArtifacts(manifest: ModelManifest): Promise<io.ModelArtifacts> {
   const root = packageDir(manifest.package);
-  const contents = new Map<string, Buffer>();
+  const contents = new Map<string, Buffer<ArrayBuffer>>();
   for (const [file, sha256] of Object.entries(manifest.files)) {
     const path = join(root, file);
-    let data: Buffer;
+    let data: Buffer<ArrayBuffer>;
     try {
       data = await readFile(path);
     } catch (cause) {
@@ -106,7 +106,7 @@ export async function loadModelArtifacts(manifest: ModelManifest): Promise<io.Mo
   if (!graphData) throw new InputError(`model ${manifest.name}: its graph ${manifest.graph} is not among its files`);
   const graph = JSON.parse(graphData.toString('utf8')) as GraphJson;
   const graphDir = dirname(manifest.graph);
-  const weights: Buffer[] = [];
+  const weights: Array<Buffer<ArrayBuffer>> = [];
   for (const group of graph.weightsManifest) {
     for (const p of group.paths) {
       const data = contents.get(join(graphDir, p));
@@ -114,11 +114,14 @@ export async function loadModelArtifacts(manifest: ModelManifest): Promise<io.Mo
       weights.push(data);
     }
   }
-  const all = Buffer.concat(weights);
+  // One weight file read whole fills its own ArrayBuffer, which TF.js then gets as it is: no copies of megabytes that
+  // every detector thread would make (and fault in) for each model.
+  const all: Buffer<ArrayBuffer> = weights.length === 1 ? (weights[0] as Buffer<ArrayBuffer>) : Buffer.concat(weights);
+  const whole = all.byteOffset === 0 && all.byteLength === all.buffer.byteLength;
   const artifacts: io.ModelArtifacts = {
     modelTopology: graph.modelTopology as io.ModelArtifacts['modelTopology'],
     weightSpecs: graph.weightsManifest.flatMap((g) => g.weights),
-    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+    weightData: whole ? all.buffer : all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
   };
   if (graph.format !== undefined) artifacts.format = graph.format;
   if (graph.generatedBy !== undefined) artifacts.generatedBy = graph.generatedBy;
