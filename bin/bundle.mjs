@@ -3,8 +3,8 @@
 // per command and 0.3-0.6 per detector thread (BENCHMARKS.md, "Seventh session"). Plain JavaScript because the command
 // starts here, before any TypeScript can load. Packages stay imports (but for a few an entry inlines, see
 // externalPackages); the project's own modules are bundled into node_modules/.cache/sopwatch/<name>.<hash>/, where
-// package imports resolve as from the project. A manifest lists the
-// sources a bundle was built from; a change to any of them builds it again. Nothing here is in the repository.
+// package imports resolve as from the project. A manifest lists the sources a bundle was built from; a change to any of
+// them builds it again. Nothing here is in the repository.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
