@@ -15,6 +15,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /** Bump when the way bundles are built changes. */
 const FORMAT = 3;
 const PROJECT = resolve(fileURLToPath(new URL('../', import.meta.url)));
+
+/** Where a project's bundles (and other things compiled once per install) are kept. */
+export function cacheDir(root = PROJECT) {
+  return join(root, 'node_modules', '.cache', 'sopwatch');
+}
+
+/**
+ * Whether an import specifier names one of these packages or a module inside one.
+ * @param {readonly string[]} names package names
+ */
+function inPackages(names) {
+  return (/** @type {string} */ spec) => names.some((n) => spec === n || spec.startsWith(`${n}/`));
+}
 /** Bundles of older sources are removed once this old (a running process may still start a worker from one). */
 const STALE_MS = 24 * 3600_000;
 
@@ -78,7 +91,7 @@ function esbuildVersion() {
  * @param {readonly string[]} names package names
  */
 function requiredPackages(names) {
-  const wanted = (/** @type {string} */ spec) => names.some((n) => spec === n || spec.startsWith(`${n}/`));
+  const wanted = inPackages(names);
   return {
     name: 'required-packages',
     /** @param {import('esbuild').PluginBuild} b */
@@ -103,7 +116,7 @@ function requiredPackages(names) {
  * @param {readonly string[]} names package names
  */
 function externalPackages(root, names) {
-  const inlined = (/** @type {string} */ spec) => names.some((n) => spec === n || spec.startsWith(`${n}/`));
+  const inlined = inPackages(names);
   return {
     name: 'external-packages',
     /** @param {import('esbuild').PluginBuild} b */
@@ -155,7 +168,7 @@ const ownImportMeta = {
  */
 export async function bundle(entry, name, options = {}) {
   const root = options.root ?? PROJECT;
-  const dir = join(root, 'node_modules', '.cache', 'sopwatch');
+  const dir = cacheDir(root);
   const version = esbuildVersion();
   const manifestPath = join(dir, `${name}.json`);
   const required = [...(options.require ?? [])].sort();

@@ -46,11 +46,15 @@ function documents(): unknown[] {
 }
 
 describe('loadSopValidator', () => {
-  it('compiles and keeps the validator, then loads it, and both find the errors a fresh compile finds', () => {
+  it('compiles and keeps the validator (in place of one for another schema), then loads it, and both find the errors a fresh compile finds', () => {
     const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    const stale = join(dir, 'sop-validator.0000000000000000.cjs');
+    writeFileSync(stale, 'module.exports = () => true;\n');
     const first = loadSopValidator(dir);
     expect(first.from).toBe('compiled');
     expect(statSync(first.path).isFile()).toBe(true);
+    expect(readdirSync(dir)).toEqual([first.path.split('/').pop()]);
     const kept = loadSopValidator(dir);
     expect(kept).toMatchObject({ from: 'cache', path: first.path });
 
