@@ -28,10 +28,16 @@ export interface MotionResult {
   reset: boolean;
 }
 
-/** Gray levels of `frame` averaged over blocks, into a `w` x `h` picture. */
-function shrinkGray(frame: Frame, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
-  const counts = new Uint32Array(w * h);
+/**
+ * Gray levels of `frame` averaged over blocks, into a `w` x `h` picture (`w` <= width, `h` <= height). `out` and
+ * `counts` (`w * h` long) are overwritten: a detector passes the same ones for every frame.
+ */
+export function shrinkGray(
+  frame: Pick<Frame, 'width' | 'height' | 'rgb'>, w: number, h: number,
+  out: Float32Array = new Float32Array(w * h), counts: Uint32Array = new Uint32Array(w * h),
+): Float32Array {
+  out.fill(0);
+  counts.fill(0);
   const { width, height, rgb } = frame;
   // The columns where each block of a row ends: a row's pixels are summed block by block in a local, written once.
   const ends = new Int32Array(w);
@@ -59,27 +65,75 @@ function shrinkGray(frame: Frame, w: number, h: number): Float32Array {
   return out;
 }
 
-/** 3x3 box blur (edges clamped). */
-function blur(src: Float32Array, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
+/**
+ * 3x3 box blur, edges clamped (a border pixel averages the neighbours it has): a row pass then a column pass, a third
+ * of the time of nine reads per pixel. The sums are of at most nine gray levels, exact in doubles in any order, so the
+ * result is the plain 3x3 mean to the bit.
+ */
+export function blur(src: Float32Array, w: number, h: number, out: Float32Array = new Float32Array(w * h), rows: Float64Array = new Float64Array(w * h)): Float32Array {
   for (let y = 0; y < h; y++) {
+    const o = y * w;
     for (let x = 0; x < w; x++) {
-      let sum = 0;
-      let n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= w) continue;
-          sum += src[yy * w + xx] as number;
-          n++;
-        }
-      }
-      out[y * w + x] = sum / n;
+      let s = src[o + x] as number;
+      if (x > 0) s += src[o + x - 1] as number;
+      if (x + 1 < w) s += src[o + x + 1] as number;
+      rows[o + x] = s;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    const ny = 1 + (y > 0 ? 1 : 0) + (y + 1 < h ? 1 : 0);
+    for (let x = 0; x < w; x++) {
+      let s = rows[o + x] as number;
+      if (y > 0) s += rows[o - w + x] as number;
+      if (y + 1 < h) s += rows[o + w + x] as number;
+      const nx = 1 + (x > 0 ? 1 : 0) + (x + 1 < w ? 1 : 0);
+      out[o + x] = s / (nx * ny);
     }
   }
   return out;
+}
+
+/**
+ * Sets `moving` to 1 where the gray level is more than `threshold` away from the background (0 elsewhere and where
+ * masked) and returns how many moved. The per-pixel loops are functions of their own: they stay optimised, whatever
+ * the rarer paths of `update` do to its code.
+ */
+function markMoving(gray: Float32Array, bg: Float32Array, masked: Uint8Array, threshold: number, moving: Uint8Array): number {
+  let count = 0;
+  for (let k = 0; k < moving.length; k++) {
+    const m = masked[k] !== 1 && Math.abs((gray[k] as number) - (bg[k] as number)) > threshold ? 1 : 0;
+    moving[k] = m;
+    count += m;
+  }
+  return count;
+}
+
+/** The running-average background moved `alpha` of the way to this frame. */
+function blend(bg: Float32Array, gray: Float32Array, alpha: number): void {
+  for (let k = 0; k < bg.length; k++) bg[k] = (bg[k] as number) + alpha * ((gray[k] as number) - (bg[k] as number));
+}
+
+/** One picture size's buffers, reused from frame to frame (a frame used to leave a quarter of a megabyte behind). */
+interface Buffers {
+  sums: Float32Array;
+  counts: Uint32Array;
+  rows: Float64Array;
+  gray: Float32Array;
+  background: Float32Array;
+  moving: Uint8Array;
+  dilated: Uint8Array;
+  seen: Uint8Array;
+  /** Pixels waiting in the flood fill of `boxes`: each enters once. */
+  stack: Int32Array;
+}
+
+function buffersFor(n: number): Buffers {
+  return {
+    sums: new Float32Array(n), counts: new Uint32Array(n), rows: new Float64Array(n), gray: new Float32Array(n),
+    background: new Float32Array(n), moving: new Uint8Array(n), dilated: new Uint8Array(n), seen: new Uint8Array(n),
+    stack: new Int32Array(n),
+  };
 }
 
 export class MotionDetector {
@@ -93,7 +147,8 @@ export class MotionDetector {
   private h = 0;
   private masked: Uint8Array = new Uint8Array(0);
   private unmasked = 0;
-  private background: Float32Array | undefined;
+  private buf: Buffers = buffersFor(0);
+  private hasBackground = false;
   private lastMs: number | undefined;
 
   constructor(options: MotionOptions = {}) {
@@ -107,7 +162,7 @@ export class MotionDetector {
 
   /** Forget the background (a new segment, a camera that came back). */
   reset(): void {
-    this.background = undefined;
+    this.hasBackground = false;
     this.lastMs = undefined;
   }
 
@@ -117,7 +172,8 @@ export class MotionDetector {
     if (w === this.w && h === this.h) return;
     this.w = w;
     this.h = h;
-    this.background = undefined;
+    this.hasBackground = false;
+    this.buf = buffersFor(w * h);
     this.masked = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
@@ -146,37 +202,30 @@ export class MotionDetector {
   /** Motion in `frame` against the frames before it (time order). The first frame only sets the background. */
   update(frame: Frame): MotionResult {
     this.shape(frame);
-    const { w, h } = this;
-    const gray = blur(shrinkGray(frame, w, h), w, h);
-    const bg = this.background;
+    const { w, h, buf } = this;
+    const gray = blur(shrinkGray(frame, w, h, buf.sums, buf.counts), w, h, buf.gray, buf.rows);
+    const bg = buf.background;
     const dt = this.lastMs === undefined ? 0 : Math.max(0, frame.tMs - this.lastMs);
     this.lastMs = frame.tMs;
-    if (bg === undefined) {
-      this.background = gray;
+    if (!this.hasBackground) {
+      bg.set(gray);
+      this.hasBackground = true;
       return { boxes: [], fraction: 0, reset: false };
     }
-    const moving = new Uint8Array(w * h);
-    let count = 0;
-    for (let k = 0; k < moving.length; k++) {
-      if (this.masked[k] === 1) continue;
-      if (Math.abs((gray[k] as number) - (bg[k] as number)) > this.threshold) {
-        moving[k] = 1;
-        count++;
-      }
-    }
+    const count = markMoving(gray, bg, this.masked, this.threshold, buf.moving);
     const fraction = this.unmasked === 0 ? 0 : count / this.unmasked;
     if (fraction > this.globalFraction) {
-      this.background = gray;
+      bg.set(gray);
       return { boxes: [], fraction, reset: true };
     }
-    const alpha = Math.min(0.5, dt / this.backgroundMs);
-    for (let k = 0; k < bg.length; k++) bg[k] = (bg[k] as number) + alpha * ((gray[k] as number) - (bg[k] as number));
-    return { boxes: count === 0 ? [] : this.boxes(this.dilate(moving)), fraction, reset: false };
+    blend(bg, gray, Math.min(0.5, dt / this.backgroundMs));
+    return { boxes: count === 0 ? [] : this.boxes(this.dilate(buf.moving)), fraction, reset: false };
   }
 
   private dilate(src: Uint8Array): Uint8Array {
     const { w, h } = this;
-    const out = new Uint8Array(w * h);
+    const out = this.buf.dilated;
+    out.fill(0);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         if (src[y * w + x] !== 1) continue;
@@ -196,9 +245,10 @@ export class MotionDetector {
   /** Bounding boxes of the 8-connected moving areas of at least `minArea` pixels. */
   private boxes(grid: Uint8Array): Box[] {
     const { w, h } = this;
-    const seen = new Uint8Array(w * h);
+    const { seen, stack } = this.buf;
+    seen.fill(0);
     const boxes: Box[] = [];
-    const stack: number[] = [];
+    let top = 0;
     for (let start = 0; start < grid.length; start++) {
       if (grid[start] !== 1 || seen[start] === 1) continue;
       let x0 = w;
@@ -206,10 +256,10 @@ export class MotionDetector {
       let x1 = -1;
       let y1 = -1;
       let area = 0;
-      stack.push(start);
+      stack[top++] = start;
       seen[start] = 1;
-      while (stack.length > 0) {
-        const k = stack.pop() as number;
+      while (top > 0) {
+        const k = stack[--top] as number;
         const x = k % w;
         const y = (k - x) / w;
         area++;
@@ -225,7 +275,7 @@ export class MotionDetector {
             const n = yy * w + xx;
             if (grid[n] === 1 && seen[n] !== 1) {
               seen[n] = 1;
-              stack.push(n);
+              stack[top++] = n;
             }
           }
         }
