@@ -1,8 +1,11 @@
 // Finds and blurs every region that may show a face, before a frame is stored or sent anywhere.
 import sharp from 'sharp';
 import type { Box, Detection, Frame } from '../core/contracts.ts';
-import { createDetector, type DetectionCache, type Detector, type DetectorNeeds, type PooledDetector } from '../detector/index.ts';
+import { createDetector, type DetectionCache, type Detector, type PooledDetector } from '../detector/index.ts';
 import { blurFaces, FaceBlurError, headBoxes } from '../evidence/index.ts';
+import { CHECK, LOOK } from './face-needs.ts';
+
+export { FACE_FINDER_NEEDS } from './face-needs.ts';
 
 export interface FaceRegions {
   faces: Box[];
@@ -31,15 +34,6 @@ export interface FaceFinder {
 /** Blur passes before giving up: the first covers faces and heads, later ones whatever the detector still sees. */
 const MAX_PASSES = 3;
 
-/** What the first look at a frame runs: faces, and persons with their pose for the heads the face model misses. */
-const LOOK = { faces: true, persons: true, pose: true, hands: false, objects: false } as const;
-/** The models a pool must have loaded to serve a face finder (`shared`): the look's, which include the check's. */
-export const FACE_FINDER_NEEDS: Readonly<DetectorNeeds> = LOOK;
-/**
- * What a check after blurring runs: the face model alone. It finds the same faces as the full set (the face model
- * does not depend on the others) at about an eighth of the cost, and a check only ever reads faces.
- */
-const CHECK = { faces: true, persons: false, pose: false, hands: false, objects: false } as const;
 
 export interface FaceFinderOptions {
   /**

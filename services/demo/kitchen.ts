@@ -1,18 +1,8 @@
-// The drawn "kitchen" of the demo clip (wall, counter with a sink, a prep table) and the SOP zones
-// that match it. Zones are floor areas, because `person_in` tests a person's foot point.
+// The drawn "kitchen" of the demo clip (wall, counter with a sink, a prep table); the SOP zones that match it are in
+// kitchen-layout.ts. Zones are floor areas, because `person_in` tests a person's foot point.
 import sharp from 'sharp';
-import type { Polygon } from '../core/contracts.ts';
 
-export const SAMPLE_CAMERA_ID = 'demo-1';
-
-/** Floor in front of the sink and in front of the prep table, normalised. */
-export const SAMPLE_ZONES: Readonly<Record<'sink' | 'prep', Polygon>> = {
-  sink: [[0.03, 0.64], [0.38, 0.64], [0.4, 1.0], [0.01, 1.0]],
-  prep: [[0.56, 0.64], [0.97, 0.64], [0.99, 1.0], [0.54, 1.0]],
-};
-
-/** Where the floor starts, normalised: a person's feet stand below this line. */
-export const FLOOR_TOP = 0.625;
+export { FLOOR_TOP, SAMPLE_CAMERA_ID, SAMPLE_ZONES } from './kitchen-layout.ts';
 
 // Drawn in a 640x360 design space and stretched to the requested size.
 const KITCHEN_SVG = `

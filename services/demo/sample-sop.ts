@@ -1,6 +1,6 @@
 // The SOP file that goes with the demo clip: hands washed at the sink for at least 20 s.
 import type { Polygon } from '../core/contracts.ts';
-import { SAMPLE_CAMERA_ID, SAMPLE_ZONES } from './kitchen.ts';
+import { SAMPLE_CAMERA_ID, SAMPLE_ZONES } from './kitchen-layout.ts';
 
 export const SAMPLE_SOP_ID = 'demo-kitchen';
 export const SAMPLE_RULE_ID = 'hand-wash';
