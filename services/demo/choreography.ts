@@ -1,7 +1,7 @@
 // Where the person is at every moment of the demo clip, and the zone visits that follow from it.
 // The script is computed from the same positions the frames are drawn from, so it cannot drift.
 import type { Box, Point, Polygon } from '../core/contracts.ts';
-import { SAMPLE_ZONES } from './kitchen.ts';
+import { SAMPLE_ZONES } from './kitchen-layout.ts';
 
 export const SAMPLE_DURATION_MS = 40_000;
 /** Person height as a share of the frame: big enough for a person detector, small enough to walk. */

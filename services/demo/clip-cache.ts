@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decoder } from '../ingester/index.ts';
+import { decoder } from '../ingester/decoder.ts';
 import { sampleScript, SAMPLE_DURATION_MS } from './choreography.ts';
 import { PERSON_ASPECT, samplesPath } from './person-photo.ts';
 import { generateSampleClip, SAMPLE_FPS, type SampleClip, type SampleClipOptions } from './sample-clip.ts';
@@ -14,8 +14,8 @@ import { generateSampleClip, SAMPLE_FPS, type SampleClip, type SampleClipOptions
 const CACHE_VERSION = 1;
 const PREFIX = 'sample-kitchen-';
 const DEMO_DIR = fileURLToPath(new URL('./', import.meta.url));
-/** The modules that decide the clip's pixels. */
-const SOURCES = ['sample-clip.ts', 'choreography.ts', 'kitchen.ts', 'person-photo.ts'];
+/** The modules that decide the clip's pixels (every module of this folder that sample-clip.ts imports, and it). */
+export const CLIP_SOURCES = ['sample-clip.ts', 'choreography.ts', 'kitchen.ts', 'kitchen-layout.ts', 'person-photo.ts'];
 
 export interface CachedSampleClip extends SampleClip {
   /** True when the clip was made by this call, false when an earlier one was reused. */
@@ -27,7 +27,7 @@ export async function sampleClipKey(opts: SampleClipOptions = {}): Promise<strin
   const h = createHash('sha256');
   const settings = { v: CACHE_VERSION, width: opts.width ?? 640, height: opts.height ?? 360, fps: opts.fps ?? SAMPLE_FPS, ffmpeg: opts.ffmpegPath ?? decoder().ffmpeg };
   h.update(JSON.stringify(settings));
-  for (const name of SOURCES) h.update(name).update(await readFile(join(DEMO_DIR, name)));
+  for (const name of CLIP_SOURCES) h.update(name).update(await readFile(join(DEMO_DIR, name)));
   h.update(await readFile(samplesPath()));
   return h.digest('hex').slice(0, 16);
 }

@@ -6,13 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SopwatchError } from '../core/errors.ts';
-import { decoder } from '../ingester/index.ts';
+import { decoder } from '../ingester/decoder.ts';
 import { personBoxAt, sampleScript, SAMPLE_DURATION_MS, type ScriptEntry } from './choreography.ts';
 import { drawKitchen } from './kitchen.ts';
 import { loadPersonPhoto, PERSON_ASPECT, type PersonPhoto } from './person-photo.ts';
-
-export { sampleSop } from './sample-sop.ts';
-export { SAMPLE_CAMERA_ID, SAMPLE_ZONES } from './kitchen.ts';
 
 /** The clip could not be made (ffmpeg missing or failing). Nothing was written. */
 export class DemoClipError extends SopwatchError {}

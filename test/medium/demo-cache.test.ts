@@ -1,11 +1,11 @@
 // What `sopwatch demo` keeps between runs, on the real ffmpeg and the real face models: the clip is made once per set
 // of inputs and reused, and a face finder answering from kept answers blurs exactly what the models would, loading
 // none of them, with no face left for the face detector to find.
-import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedSampleClip, sampleClipKey } from '../../services/demo/clip-cache.ts';
+import { cachedSampleClip, CLIP_SOURCES, sampleClipKey } from '../../services/demo/clip-cache.ts';
 import { createFaceFinder } from '../../services/analysis/face-finder.ts';
 import { frameAt } from '../../services/analysis/frames.ts';
 import { createDetector, DetectionCache, type Detector } from '../../services/detector/index.ts';
@@ -15,6 +15,21 @@ const dir = mkdtempSync(join(tmpdir(), 'sopwatch-demo-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('cachedSampleClip', () => {
+  it('keys the clip by every module of the demo folder that its drawing imports (a zone moved makes a new clip)', () => {
+    const demoDir = join(import.meta.dirname, '../../services/demo');
+    const seen = new Set<string>();
+    const visit = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const source = readFileSync(join(demoDir, name), 'utf8');
+      // Value imports and re-exports of this folder's modules (a type-only import draws nothing).
+      for (const m of source.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'\.\/([\w.-]+\.ts)'/gm)) visit(m[1] ?? '');
+    };
+    visit('sample-clip.ts');
+    expect(seen.has('kitchen-layout.ts')).toBe(true);
+    expect([...seen].sort()).toEqual([...CLIP_SOURCES].sort());
+  });
+
   it('makes the clip once, reuses it while its inputs stay the same, and drops a stale one', async () => {
     const cacheDir = join(dir, 'clips');
     const stale = join(cacheDir, 'sample-kitchen-0000000000000000.mp4');
