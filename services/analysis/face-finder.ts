@@ -34,7 +34,6 @@ export interface FaceFinder {
 /** Blur passes before giving up: the first covers faces and heads, later ones whatever the detector still sees. */
 const MAX_PASSES = 3;
 
-
 export interface FaceFinderOptions {
   /**
    * Kept answers of earlier runs (open it with `{ detector: { threads: 1 } }`; the caller saves it): a frame with

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 // Only what comes before the detector threads start is imported here: the clip maker, the analysis and sharp load
-// while the threads load their models (about 70 ms sooner on the other core).
+// while the threads load their models (they start about 50 ms sooner).
 import { sampleSop } from '../demo/sample-sop.ts';
 import { modelNeedsFor } from '../analysis/detector-needs.ts';
 import { FACE_FINDER_NEEDS } from '../analysis/face-needs.ts';
