@@ -29,36 +29,56 @@ export interface MotionResult {
 }
 
 /**
- * Gray levels of `frame` averaged over blocks, into a `w` x `h` picture (`w` <= width, `h` <= height). `out` and
- * `counts` (`w * h` long) are overwritten: a detector passes the same ones for every frame.
+ * How a `width` x `height` frame is shrunk to `w` x `h` (`w` <= width, `h` <= height): where each block of a row ends,
+ * and how many pixels each block holds. The same for every frame of that size, so made once.
  */
-export function shrinkGray(
-  frame: Pick<Frame, 'width' | 'height' | 'rgb'>, w: number, h: number,
-  out: Float32Array = new Float32Array(w * h), counts: Uint32Array = new Uint32Array(w * h),
-): Float32Array {
-  out.fill(0);
-  counts.fill(0);
-  const { width, height, rgb } = frame;
-  // The columns where each block of a row ends: a row's pixels are summed block by block in a local, written once.
+export interface ShrinkPlan {
+  width: number;
+  height: number;
+  w: number;
+  h: number;
+  /** The column after each block (block bx covers columns ends[bx - 1]..ends[bx] - 1). */
+  ends: Int32Array;
+  /** Pixels in each block. */
+  counts: Uint32Array;
+}
+
+export function shrinkPlan(width: number, height: number, w: number, h: number): ShrinkPlan {
   const ends = new Int32Array(w);
   for (let bx = 0; bx < w; bx++) ends[bx] = Math.min(width, Math.ceil(((bx + 1) * width) / w));
+  const counts = new Uint32Array(w * h);
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(h - 1, Math.floor((y * h) / height)) * w;
+    for (let bx = 0; bx < w; bx++) counts[row + bx] = (counts[row + bx] as number) + (ends[bx] as number) - (bx === 0 ? 0 : (ends[bx - 1] as number));
+  }
+  return { width, height, w, h, ends, counts };
+}
+
+/**
+ * Gray levels of `frame` averaged over the blocks of `plan` (made for the frame's size), into `out` (`w * h` long,
+ * overwritten: a detector passes the same one for every frame).
+ */
+export function shrinkGray(frame: Pick<Frame, 'width' | 'height' | 'rgb'>, plan: ShrinkPlan, out: Float32Array = new Float32Array(plan.w * plan.h)): Float32Array {
+  const { width, height, rgb } = frame;
+  const { w, h, ends, counts } = plan;
+  if (width !== plan.width || height !== plan.height) throw new Error(`shrinkGray: a ${width}x${height} frame with a plan for ${plan.width}x${plan.height}`);
+  out.fill(0);
   for (let y = 0; y < height; y++) {
     const row = Math.min(h - 1, Math.floor((y * h) / height)) * w;
     let i = y * width * 3;
     let x = 0;
+    // A row's pixels are summed block by block in locals, written once per block.
     for (let bx = 0; bx < w; bx++) {
       const end = ends[bx] as number;
       let r = 0;
       let g = 0;
       let b = 0;
-      const n = end - x;
       for (; x < end; x++, i += 3) {
         r += rgb[i] as number;
         g += rgb[i + 1] as number;
         b += rgb[i + 2] as number;
       }
       out[row + bx] = (out[row + bx] as number) + 0.299 * r + 0.587 * g + 0.114 * b;
-      counts[row + bx] = (counts[row + bx] as number) + n;
     }
   }
   for (let k = 0; k < out.length; k++) out[k] = (out[k] as number) / Math.max(1, counts[k] as number);
@@ -115,26 +135,16 @@ function blend(bg: Float32Array, gray: Float32Array, alpha: number): void {
 }
 
 /** One picture size's buffers, reused from frame to frame (a frame used to leave a quarter of a megabyte behind). */
-interface Buffers {
-  sums: Float32Array;
-  counts: Uint32Array;
-  rows: Float64Array;
-  gray: Float32Array;
-  background: Float32Array;
-  moving: Uint8Array;
-  dilated: Uint8Array;
-  seen: Uint8Array;
-  /** Pixels waiting in the flood fill of `boxes`: each enters once. */
-  stack: Int32Array;
-}
-
-function buffersFor(n: number): Buffers {
+function buffersFor(n: number) {
   return {
-    sums: new Float32Array(n), counts: new Uint32Array(n), rows: new Float64Array(n), gray: new Float32Array(n),
-    background: new Float32Array(n), moving: new Uint8Array(n), dilated: new Uint8Array(n), seen: new Uint8Array(n),
+    sums: new Float32Array(n), rows: new Float64Array(n), gray: new Float32Array(n), background: new Float32Array(n),
+    moving: new Uint8Array(n), dilated: new Uint8Array(n), seen: new Uint8Array(n),
+    /** Pixels waiting in the flood fill of `boxes`: each enters once. */
     stack: new Int32Array(n),
   };
 }
+
+type Buffers = ReturnType<typeof buffersFor>;
 
 export class MotionDetector {
   private readonly heightOpt: number;
@@ -148,6 +158,7 @@ export class MotionDetector {
   private masked: Uint8Array = new Uint8Array(0);
   private unmasked = 0;
   private buf: Buffers = buffersFor(0);
+  private plan: ShrinkPlan | undefined;
   private hasBackground = false;
   private lastMs: number | undefined;
 
@@ -203,7 +214,10 @@ export class MotionDetector {
   update(frame: Frame): MotionResult {
     this.shape(frame);
     const { w, h, buf } = this;
-    const gray = blur(shrinkGray(frame, w, h, buf.sums, buf.counts), w, h, buf.gray, buf.rows);
+    // Frames of another size may shrink to the same picture (the background is kept): the plan follows the frame.
+    let plan = this.plan;
+    if (plan?.width !== frame.width || plan.height !== frame.height || plan.w !== w || plan.h !== h) plan = this.plan = shrinkPlan(frame.width, frame.height, w, h);
+    const gray = blur(shrinkGray(frame, plan, buf.sums), w, h, buf.gray, buf.rows);
     const bg = buf.background;
     const dt = this.lastMs === undefined ? 0 : Math.max(0, frame.tMs - this.lastMs);
     this.lastMs = frame.tMs;

@@ -2,7 +2,7 @@
 // and the detector of what moved finds a moving block where it is, ignores a change of the whole picture and masks.
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../services/core/contracts.ts';
-import { blur, MotionDetector, shrinkGray } from '../../services/frames/motion.ts';
+import { blur, MotionDetector, shrinkGray, shrinkPlan } from '../../services/frames/motion.ts';
 
 /** A frame of `width` x `height` whose pixel (x, y) has the colour `at(x, y)`. */
 function frameOf(width: number, height: number, at: (x: number, y: number) => [number, number, number], tMs = 0): Frame {
@@ -40,7 +40,7 @@ describe('the gray picture motion is computed on', () => {
   it('holds the mean luma of each block, for sizes that divide the frame and sizes that do not', () => {
     for (const [width, height, w, h] of [[64, 36, 16, 9], [97, 53, 31, 17], [40, 30, 40, 30], [50, 20, 7, 3]] as const) {
       const f = frameOf(width, height, (x, y) => [noise(x, y, 0), noise(x, y, 1), noise(x, y, 2)]);
-      const got = shrinkGray(f, w, h);
+      const got = shrinkGray(f, shrinkPlan(width, height, w, h));
       const want = referenceShrink(f, w, h);
       expect(got.length).toBe(w * h);
       for (let k = 0; k < want.length; k++) expect(got[k]).toBeCloseTo(want[k] ?? NaN, 3);
@@ -48,8 +48,12 @@ describe('the gray picture motion is computed on', () => {
   });
 
   it('gives a flat colour its own luma in every block', () => {
-    const got = shrinkGray(frameOf(33, 21, () => [200, 100, 50]), 10, 7);
+    const got = shrinkGray(frameOf(33, 21, () => [200, 100, 50]), shrinkPlan(33, 21, 10, 7));
     for (const v of got) expect(v).toBeCloseTo(0.299 * 200 + 0.587 * 100 + 0.114 * 50, 4);
+  });
+
+  it('refuses a plan made for frames of another size', () => {
+    expect(() => shrinkGray(frameOf(40, 30, () => [0, 0, 0]), shrinkPlan(40, 20, 10, 5))).toThrow(/40x30 frame with a plan for 40x20/);
   });
 
   it('blurs with the mean of each pixel and the neighbours it has', () => {
@@ -120,6 +124,21 @@ describe('the motion detector', () => {
     expect(moved).toHaveLength(1);
     expect(moved[0]?.[0]).toBeLessThanOrEqual(80 / 128);
     expect((moved[0]?.[0] ?? 0) + (moved[0]?.[2] ?? 0)).toBeGreaterThanOrEqual(96 / 128);
+  });
+
+  it('keeps the background across frames of another size that shrink to the same picture, each shrunk by its own blocks', () => {
+    const m = new MotionDetector({ height: 90 });
+    m.update(scene(0));
+    // 160 x 90 shrinks to the same 160 x 90 picture as 320 x 180: the same scene, half the size, does not move.
+    const half = (t: number, square?: { x: number; y: number }): Frame => {
+      const big = scene(t, square);
+      return frameOf(160, 90, (x, y) => {
+        const i = (2 * y * W + 2 * x) * 3;
+        return [big.rgb[i] ?? 0, big.rgb[i + 1] ?? 0, big.rgb[i + 2] ?? 0];
+      }, t);
+    };
+    expect(m.update(half(200))).toMatchObject({ boxes: [], reset: false });
+    expect(m.update(half(400, { x: 200, y: 60 })).boxes).toHaveLength(1);
   });
 
   it('never sees motion inside a mask', () => {
