@@ -4,7 +4,8 @@
 // Which frames are detected ("probes"):
 // - the first frame, and a frame where most of the picture changed at once (lights): once, not for every frame;
 // - motion inside the region: at most every `busyMs` while something stands in a zone, every `watchMs` when empty;
-// - the first still frame after motion, when the last call is at least `settleMs` old (the scene as it now stands);
+// - the first still frame after motion, when the last call is at least `settleMs` old and as old as motion would
+//   need (the scene as it now stands; motion that comes and goes is not asked about more often than steady motion);
 // - a still scene: every `refreshMs` while something is tracked (a person standing still stays seen), `idleMs` else;
 // - the frame after one with a new, not yet confirmed, track (the tracker confirms on two consecutive detections).
 // Frames with motion between two probes wait. When the two probes disagree on what stands in which zone, the
@@ -33,7 +34,11 @@ export interface GateOptions {
    * frame all the same; live cameras use 1000, since frames wait for the next call before the rules see them.
    */
   watchMs?: number;
-  /** Motion stopped: the first still frame is detected if the last call is at least this old, ms. Default 1000. */
+  /**
+   * Motion stopped: the first still frame is detected if the last call is at least this old, ms, and at least as old as
+   * motion itself would need (`busyMs` or `watchMs`): a person who sways at a sink makes motion that comes and goes,
+   * and is not asked about more often than one who moves all the time. Default 1000.
+   */
   settleMs?: number;
   /** A still scene with tracked things: re-detect this often, ms (stationary tracks stay tracked). Default 2000. */
   refreshMs?: number;
@@ -175,9 +180,10 @@ export class FrameStage {
     if (reset) return 'reset';
     if (this.forceNext) return 'confirm';
     const since = frame.tMs - this.lastProbeMs;
-    if (moving) return since >= (this.anchor?.occupied === true ? this.gate.busyMs : this.gate.watchMs) ? 'motion' : undefined;
-    // Motion just stopped: see the scene as it now stands.
-    if (since >= this.gate.settleMs && this.queue.some((e) => e.det === undefined)) return 'settled';
+    const interval = this.anchor?.occupied === true ? this.gate.busyMs : this.gate.watchMs;
+    if (moving) return since >= interval ? 'motion' : undefined;
+    // Motion just stopped: see the scene as it now stands (no sooner than motion itself would have been seen).
+    if (since >= Math.max(this.gate.settleMs, interval) && this.queue.some((e) => e.det === undefined)) return 'settled';
     return since >= ((this.anchor?.tracked.items.length ?? 0) > 0 ? this.gate.refreshMs : this.gate.idleMs) ? 'refresh' : undefined;
   }
 

@@ -108,6 +108,42 @@ describe('the gate while something stands in a zone', () => {
   });
 });
 
+describe('the gate while motion comes and goes', () => {
+  it('asks no more often than while motion goes on: a still frame after motion waits for the same interval', async () => {
+    // A person stands at the sink and sways: motion for three frames, still for two, over and over (a real person at a
+    // sink moves like this). Each still frame after motion used to be a call once the last was a second old, so the
+    // detector ran every second instead of at the exit smoothing (1.5 s, every 8th frame at 5 fps).
+    const loaded = loadSopText(sop(''), 'gate.yaml');
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    const region = regionFor([{ sop: loaded.sop, zones }]);
+    const asked: number[] = [];
+    const absent = (i: number): boolean => i >= 60 && i < 70;
+    // A faint square (40 levels over the floor) on a background that goes half way to each frame: a frame that shows
+    // what the last one did differs by 20 levels, under the threshold of 25, so it is still.
+    const stage = new FrameStage({ cameraId: 'cam-1', detector: scripted(absent, undefined, asked), region, motion: { backgroundMs: 100 } });
+    const faint = (i: number): Frame => {
+      const f = frame(i);
+      for (let k = 0; k < f.rgb.length; k++) if (f.rgb[k] === 230) f.rgb[k] = 100;
+      return f;
+    };
+    const out: StagedFrame[] = [];
+    let shown = 0;
+    for (let i = 0; i < 30 * FPS; i++) {
+      if (i % 5 < 3) shown = i;
+      out.push(...(await stage.push({ ...faint(shown), index: i, tMs: Math.round((i * 1000) / FPS) })));
+    }
+    out.push(...(await stage.flush()));
+    const { probes, fills, detectorCalls } = stage.stats();
+    expect(probes.motion + probes.settled).toBeGreaterThan(10);
+    // One scheduled call per 1.6 s at most: about 19 in 30 s (a second apart, it was 30).
+    expect(probes.motion + probes.settled).toBeLessThanOrEqual(20);
+    expect(detectorCalls).toBe(probes.first + probes.confirm + probes.motion + probes.settled + probes.refresh + probes.end + fills);
+    // The absence (2 s, longer than the exit smoothing) is still seen on exactly its frames.
+    const wrong = out.filter((s) => s.frame.index > 1 && atSink(s) === absent(s.frame.index)).map((s) => s.frame.index);
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('the gate on a faster or slower detector', () => {
   it('asks for the same frames and gives the same output, whatever the detector\'s speed', async () => {
     // Empty, then a person at the sink from frame 12 to 39, then empty; two calls may be in flight (a clip's two
