@@ -222,7 +222,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     thumbnailWork = thumbnailWork
       .then(async () => {
         const began = performance.now();
-        await prepareThumbnail(ctx, tMs);
+        await prepareThumbnail(ctx, tMs, pins.length);
         evidenceMs += performance.now() - began;
       })
       .catch(() => undefined);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Detections, Frame, KeyframeBoxes, Polygon, Violation } from '../core/contracts.ts';
-import { captionHeight, composeKeyframe, MAX_THUMBNAILS, renderTimeline, writeFileAtomic } from '../evidence/index.ts';
+import { captionHeight, composeKeyframe, MAX_THUMBNAILS, renderTimeline, thumbnailDrawWidth, writeFileAtomic } from '../evidence/index.ts';
 import { createFaceFinder, type FaceFinder } from './face-finder.ts';
 import type { Rule } from '../rules/compiled.ts';
 import { ruleZones } from '../rules/rule-conditions.ts';
@@ -124,9 +124,10 @@ export async function writeTimeline(
 ): Promise<string | undefined> {
   await mkdir(ctx.dir, { recursive: true });
   const thumbnails = [];
-  for (const tMs of timelineTimes(input.durationMs, input.thumbnails)) {
+  const times = timelineTimes(input.durationMs, input.thumbnails);
+  for (const tMs of times) {
     try {
-      const frame = await (ctx.preparedThumbnails?.get(tMs) ?? scrubbedAt(ctx, tMs));
+      const frame = await (ctx.preparedThumbnails?.get(tMs) ?? scrubbedAt(ctx, tMs, thumbnailWidth(times.length)));
       if (frame !== undefined) thumbnails.push({ tMs, frame, faceBoxes: [] });
     } catch (err) {
       errors.push(`timeline thumbnail at ${clock(tMs)}: ${err instanceof Error ? err.message : String(err)}`);
@@ -153,12 +154,21 @@ export async function writeTimeline(
   }
 }
 
-/**
- * Width a timeline thumbnail is scrubbed at, px: the strip draws each about 115 px wide, so 320 px is nearly three
- * times what anyone sees of it. The face look runs on it at that size (Frame.noUpscale): a person too small for the
- * detector at 320 px is a few pixels tall in the strip. About half the cost of a look at 640 px.
- */
+/** The widest a timeline thumbnail is scrubbed at, px (a strip of a few thumbnails draws them 200-1000 px wide). */
 export const THUMBNAIL_WIDTH = 320;
+/** A thumbnail is scrubbed at this many times the width the strip draws it at, or more (32 px steps, THUMBNAIL_WIDTH at most). */
+const THUMBNAIL_OVERSCAN = 2;
+
+/**
+ * Width a timeline thumbnail is scrubbed at, px, when the strip has `count` of them: at least twice what the strip
+ * draws it at, in 32 px steps, at most THUMBNAIL_WIDTH. Ten thumbnails (a clip of 10 s or more) are drawn 97 px wide
+ * and scrubbed at 224 px; five or fewer at 320. The face look runs on it at that size (Frame.noUpscale): a person too
+ * small for the detector at it is a few pixels tall in the strip. A look at 224 px costs about half one at 320 px.
+ */
+export function thumbnailWidth(count: number): number {
+  const wanted = Math.ceil((THUMBNAIL_OVERSCAN * thumbnailDrawWidth(count)) / 32) * 32;
+  return Math.min(THUMBNAIL_WIDTH, wanted);
+}
 
 /** The frame scaled down to `width` (its aspect kept), marked not to be scaled up again by the detector. */
 async function thumbnailOf(frame: Frame, width: number): Promise<Frame> {
@@ -170,18 +180,18 @@ async function thumbnailOf(frame: Frame, width: number): Promise<Frame> {
   return { ...frame, width: info.width, height: info.height, rgb: data, noUpscale: true };
 }
 
-async function scrubbedAt(ctx: EvidenceContext, tMs: number): Promise<Frame | undefined> {
+async function scrubbedAt(ctx: EvidenceContext, tMs: number, width: number): Promise<Frame | undefined> {
   const raw = await ctx.frames(tMs, 'timeline');
-  return raw === undefined ? undefined : ctx.faces.scrub(await thumbnailOf(raw, THUMBNAIL_WIDTH));
+  return raw === undefined ? undefined : ctx.faces.scrub(await thumbnailOf(raw, width));
 }
 
 /**
  * Scrubs the timeline's thumbnail at `tMs` now (its frame has been decoded), so that writeTimeline finds it done: the
- * analysis runs this beside the detection instead of after it. Resolves when done; a failure is writeTimeline's to
- * report.
+ * analysis runs this beside the detection instead of after it. `count`: the thumbnails of the strip (timelineTimes).
+ * Resolves when done; a failure is writeTimeline's to report.
  */
-export async function prepareThumbnail(ctx: EvidenceContext, tMs: number): Promise<void> {
-  const scrubbed = scrubbedAt(ctx, tMs);
+export async function prepareThumbnail(ctx: EvidenceContext, tMs: number, count: number): Promise<void> {
+  const scrubbed = scrubbedAt(ctx, tMs, thumbnailWidth(count));
   (ctx.preparedThumbnails ??= new Map()).set(tMs, scrubbed);
   await scrubbed.catch(() => undefined);
 }

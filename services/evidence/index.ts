@@ -8,7 +8,7 @@ export type { RgbImage } from './image.ts';
 export { cropAndScale, encodeJpeg, DEFAULT_JPEG_QUALITY, type CropOptions, type JpegOptions } from './jpeg.ts';
 export { composeKeyframe, renderKeyframe, type KeyframeSpec } from './keyframe.ts';
 export { composeTimeline, renderTimeline, SEVERITY_COLOUR, type TimelineSpan, type TimelineSpec } from './timeline.ts';
-export { formatClipTime, thinEvenly, timelineLayout, MAX_THUMBNAILS, type Lane, type Rect, type TimelineLayout } from './timeline-layout.ts';
+export { formatClipTime, thinEvenly, thumbnailDrawWidth, timelineLayout, MAX_THUMBNAILS, type Lane, type Rect, type TimelineLayout } from './timeline-layout.ts';
 export { writeFileAtomic, TEMP_SUFFIX } from './atomic-write.ts';
 export { cropAround } from './crop-box.ts';
 export { grayThumbnail } from './thumbnail.ts';

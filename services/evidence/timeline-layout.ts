@@ -64,6 +64,13 @@ export function thinEvenly<T>(items: readonly T[], max = MAX_THUMBNAILS): T[] {
   return Array.from({ length: max }, (_, i) => items[Math.round((i * (items.length - 1)) / (max - 1))] as T);
 }
 
+/** How wide the strip draws each of `count` thumbnails, px. */
+export function thumbnailDrawWidth(count: number): number {
+  const n = Math.min(MAX_THUMBNAILS, Math.max(1, count));
+  const trackWidth = TIMELINE_WIDTH - 2 * MARGIN - LABEL_COLUMN;
+  return Math.floor((trackWidth - (n - 1) * THUMB_GAP) / n);
+}
+
 export function timelineLayout(input: LayoutInput): TimelineLayout {
   const width = TIMELINE_WIDTH;
   const trackLeft = MARGIN + LABEL_COLUMN;
@@ -74,7 +81,7 @@ export function timelineLayout(input: LayoutInput): TimelineLayout {
   const n = Math.min(MAX_THUMBNAILS, input.thumbnails.length);
   const first = input.thumbnails[0]?.frame;
   const aspect = first === undefined ? 9 / 16 : Math.min(1, Math.max(0.5, first.height / first.width));
-  const thumbWidth = n === 0 ? 0 : Math.floor((trackWidth - (n - 1) * THUMB_GAP) / n);
+  const thumbWidth = n === 0 ? 0 : thumbnailDrawWidth(n);
   const thumbHeight = Math.round(thumbWidth * aspect);
   const thumbsTop = MARGIN + TITLE_HEIGHT;
   const thumbs: Rect[] = Array.from({ length: n }, (_, i) => ({

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { prepareThumbnail, THUMBNAIL_WIDTH, timelineTimes, writeTimeline, type EvidenceContext } from '../../services/analysis/evidence.ts';
+import { prepareThumbnail, thumbnailWidth, timelineTimes, writeTimeline, type EvidenceContext } from '../../services/analysis/evidence.ts';
 import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { frameAt } from '../../services/analysis/frames.ts';
 import type { Frame } from '../../services/core/contracts.ts';
@@ -65,7 +65,7 @@ describe('prepared timeline thumbnails', () => {
     // 6 s: the person stands at the sink, facing the camera. Prepared as the analysis would, the others left to the end.
     const prepared = [times[0] ?? 0, times[1] ?? 0, times[4] ?? 0];
     expect(prepared[1]).toBe(6000);
-    for (const tMs of prepared) await prepareThumbnail(ctx, tMs);
+    for (const tMs of prepared) await prepareThumbnail(ctx, tMs, times.length);
     expect(scrubbed.length).toBe(3);
 
     const errors: string[] = [];
@@ -80,13 +80,15 @@ describe('prepared timeline thumbnails', () => {
     if (atSink === undefined) throw new Error('no thumbnail at 6 s');
     expect(await facesIn(raw.get(6000) as Frame)).toBeGreaterThan(0);
     expect(await facesIn(atSink.to)).toBe(0);
-    // Thumbnails are scrubbed at 320 px, not scaled up by the detector; the face shows at that size before the scrub,
-    // and the look still finds the person (whose head it blurs) at it.
-    expect(scrubbed.every((s) => s.from.width === THUMBNAIL_WIDTH && s.from.height === 180 && s.from.noUpscale === true)).toBe(true);
+    // Ten thumbnails are drawn 97 px wide and scrubbed at 224 px (twice that, in 32 px steps), not scaled up by the
+    // detector; the face shows at that size before the scrub, and the look still finds the person (whose head it
+    // blurs) at it.
+    expect(thumbnailWidth(times.length)).toBe(224);
+    expect(scrubbed.every((s) => s.from.width === 224 && s.from.height === 126 && s.from.noUpscale === true)).toBe(true);
     expect(await facesIn(atSink.from)).toBeGreaterThan(0);
     expect(atSink.persons).toBe(1);
-    const raw320 = await sharp((raw.get(6000) as Frame).rgb, { raw: { width: 640, height: 360, channels: 3 } }).resize({ width: 320 }).raw().toBuffer();
-    expect(atSink.from.rgb.equals(raw320)).toBe(true);
+    const raw224 = await sharp((raw.get(6000) as Frame).rgb, { raw: { width: 640, height: 360, channels: 3 } }).resize({ width: 224 }).raw().toBuffer();
+    expect(atSink.from.rgb.equals(raw224)).toBe(true);
 
     // The strip is the scrubbed frames' strip, byte for byte (a raw frame in it would change the bytes).
     const expected = await composeTimeline(
