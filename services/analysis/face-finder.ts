@@ -23,7 +23,9 @@ export interface FaceFinder {
   /**
    * Renders an image, runs the face detector on the rendered bytes (the top `checkHeight` rows: the frame,
    * not a caption band under it) and renders again with what it found blurred too, until it finds nothing.
-   * `render` gets extra boxes normalised to that checked part. Throws FaceBlurError when a face survives.
+   * `render` gets extra boxes normalised to that checked part. A face still found after that render is in the drawing
+   * itself (a zone's label beside a blurred head, say) or is the blur's own blob: the rendered image is then blurred
+   * there, drawing and all, and checked again. Throws FaceBlurError when a face survives.
    */
   renderClean(render: (extra: Box[]) => Promise<Buffer>, checkHeight?: number): Promise<Buffer>;
   /** Loads both detectors now, so that the first frame to blur does not wait for their models. */
@@ -33,6 +35,8 @@ export interface FaceFinder {
 
 /** Blur passes before giving up: the first covers faces and heads, later ones whatever the detector still sees. */
 const MAX_PASSES = 3;
+/** JPEG quality of a rendered image blurred after drawing (the renderers use 80-90). */
+const REBLURRED_QUALITY = 88;
 
 export interface FaceFinderOptions {
   /**
@@ -91,16 +95,27 @@ export function createFaceFinder(options: FaceFinderOptions = {}): FaceFinder {
     },
     async renderClean(render, checkHeight) {
       const extra: Box[] = [];
+      let rendered = await render(extra);
       for (let pass = 0; pass <= MAX_PASSES; pass++) {
-        const jpeg = await render(extra);
-        const decoded = sharp(jpeg).removeAlpha();
-        const meta = await decoded.metadata();
-        const width = meta.width ?? 0;
-        const height = Math.min(meta.height ?? 0, checkHeight ?? Number.MAX_SAFE_INTEGER);
-        const { data } = await decoded.extract({ left: 0, top: 0, width, height }).raw().toBuffer({ resolveWithObject: true });
-        const found = await facesLeft({ cameraId: 'render-check', index: 0, tMs: 0, width, height, rgb: data });
-        if (found.length === 0) return jpeg;
-        extra.push(...found);
+        const { data, info } = await sharp(rendered).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+        const { width } = info;
+        const height = Math.min(info.height, checkHeight ?? Number.MAX_SAFE_INTEGER);
+        // The checked part is the image's top rows (a view of them); what is returned is what was checked.
+        const found = await facesLeft({ cameraId: 'render-check', index: 0, tMs: 0, width, height, rgb: data.subarray(0, width * height * 3) });
+        if (found.length === 0) return rendered;
+        if (pass === MAX_PASSES) break;
+        if (pass === 0) {
+          // Blurred under the drawing first: the drawing (boxes, labels) stays readable.
+          extra.push(...found);
+          rendered = await render(extra);
+        } else {
+          // Found again: the face is in the drawing (a zone's label beside a blurred head, say), or the blur's blob reads
+          // as one. The rendered image is blurred there, drawing and all, to the region's mean colour.
+          const share = height / info.height;
+          const boxes = found.map(([x, y, w, h]): Box => [x, y * share, w, h * share]);
+          const blurred = await blurFaces(data, width, info.height, boxes, 1);
+          rendered = await sharp(blurred, { raw: { width, height: info.height, channels: 3 } }).jpeg({ quality: REBLURRED_QUALITY }).toBuffer();
+        }
       }
       throw new FaceBlurError(`a face was still found in the rendered image after ${MAX_PASSES} extra blur passes`);
     },

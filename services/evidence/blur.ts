@@ -31,8 +31,8 @@ export function paddedRect(box: Box, width: number, height: number, padding = FA
   return { left, top, width: right - left, height: bottom - top };
 }
 
-async function blurredRegion(rgb: Buffer, width: number, height: number, r: PixelRect): Promise<Buffer> {
-  const scale = CELLS_ALONG_LONG_SIDE / Math.max(r.width, r.height);
+async function blurredRegion(rgb: Buffer, width: number, height: number, r: PixelRect, cells: number): Promise<Buffer> {
+  const scale = cells / Math.max(r.width, r.height);
   const cellsW = Math.max(1, Math.min(r.width, Math.round(r.width * scale)));
   const cellsH = Math.max(1, Math.min(r.height, Math.round(r.height * scale)));
   const small = await sharp(rgb, { raw: { width, height, channels: 3 } })
@@ -53,14 +53,16 @@ async function blurredRegion(rgb: Buffer, width: number, height: number, r: Pixe
 /**
  * Blur every box (normalised, padded by FACE_PADDING) in a raw RGB image and return a new buffer;
  * the input is left untouched. Throws FaceBlurError, with the cause, on anything unexpected.
+ * `cells`: cells kept along a region's longer side (default two; one fills it with its mean colour, which no face
+ * detector reads as a face, for a region the two-cell blob of a blur was found as one again).
  */
-export async function blurFaces(rgb: Buffer, width: number, height: number, boxes: readonly Box[]): Promise<Buffer> {
+export async function blurFaces(rgb: Buffer, width: number, height: number, boxes: readonly Box[], cells = CELLS_ALONG_LONG_SIDE): Promise<Buffer> {
   checkRgb({ rgb, width, height }, 'blur faces', FaceBlurError);
   const rects = boxes.map((b) => paddedRect(b, width, height)).filter((r): r is PixelRect => r !== undefined);
   const out = Buffer.from(rgb);
   try {
     for (const r of rects) {
-      const region = await blurredRegion(rgb, width, height, r);
+      const region = await blurredRegion(rgb, width, height, r, cells);
       const rowBytes = r.width * 3;
       for (let row = 0; row < r.height; row++) {
         region.copy(out, ((r.top + row) * width + r.left) * 3, row * rowBytes, (row + 1) * rowBytes);
