@@ -3,6 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inputSize, ownSide, sideAtFrameScale, sideWithin, sizeConstants } from '../../services/detector/models/centernet-input.ts';
 
+/** A frame of W x H and a crop of it, w x h (5-100 % of each side). */
+const frameAndCrop = fc
+  .tuple(fc.integer({ min: 16, max: 2000 }), fc.integer({ min: 16, max: 2000 }), fc.double({ min: 0.05, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true }))
+  .map(([W, H, sx, sy]) => ({ W, H, w: Math.max(2, Math.round(W * sx)), h: Math.max(2, Math.round(H * sy)) }));
+
 describe('inputSize', () => {
   it('runs a 16:9 frame as 512x320 (a grey band under it, not a square), and squares only when asked', () => {
     expect(inputSize(768, 432, 512, 'aspect')).toEqual({ resized: { width: 512, height: 288 }, input: { width: 512, height: 320 } });
@@ -50,12 +55,8 @@ describe('sideWithin: a region crop costs no more than its whole frame', () => {
   });
 
   it('never exceeds the whole frame\'s input pixels, takes the largest side that fits, and never gives a crop fewer pixels per object than the whole frame gets', () => {
-    const size = fc.integer({ min: 16, max: 2000 });
-    const share = fc.double({ min: 0.05, max: 1, noNaN: true });
     fc.assert(
-      fc.property(size, size, share, share, (W, H, sx, sy) => {
-        const w = Math.max(2, Math.round(W * sx));
-        const h = Math.max(2, Math.round(H * sy));
+      fc.property(frameAndCrop, ({ W, H, w, h }) => {
         const s = sideWithin(w, h, { width: W, height: H }, 512);
         const budget = area(W, H, 512);
         const wholeScale = 512 / Math.max(W, H);
@@ -82,12 +83,8 @@ describe('sideAtFrameScale: a crop seen as its whole frame is', () => {
   });
 
   it('is the frame\'s scale rounded up to a step, never more than sideWithin allows', () => {
-    const size = fc.integer({ min: 16, max: 2000 });
-    const share = fc.double({ min: 0.05, max: 1, noNaN: true });
     fc.assert(
-      fc.property(size, size, share, share, (W, H, sx, sy) => {
-        const w = Math.max(2, Math.round(W * sx));
-        const h = Math.max(2, Math.round(H * sy));
+      fc.property(frameAndCrop, ({ W, H, w, h }) => {
         const s = sideAtFrameScale(w, h, { width: W, height: H }, 512);
         const frameScale = 512 / Math.max(W, H);
         const within = sideWithin(w, h, { width: W, height: H }, 512);
