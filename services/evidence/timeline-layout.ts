@@ -64,17 +64,19 @@ export function thinEvenly<T>(items: readonly T[], max = MAX_THUMBNAILS): T[] {
   return Array.from({ length: max }, (_, i) => items[Math.round((i * (items.length - 1)) / (max - 1))] as T);
 }
 
+/** Where the thumbnails, the ruler and the lanes are drawn: right of the label column, within the margins. */
+const TRACK_LEFT = MARGIN + LABEL_COLUMN;
+const TRACK_RIGHT = TIMELINE_WIDTH - MARGIN;
+
 /** How wide the strip draws each of `count` thumbnails, px. */
 export function thumbnailDrawWidth(count: number): number {
   const n = Math.min(MAX_THUMBNAILS, Math.max(1, count));
-  const trackWidth = TIMELINE_WIDTH - 2 * MARGIN - LABEL_COLUMN;
-  return Math.floor((trackWidth - (n - 1) * THUMB_GAP) / n);
+  return Math.floor((TRACK_RIGHT - TRACK_LEFT - (n - 1) * THUMB_GAP) / n);
 }
 
 export function timelineLayout(input: LayoutInput): TimelineLayout {
   const width = TIMELINE_WIDTH;
-  const trackLeft = MARGIN + LABEL_COLUMN;
-  const trackRight = width - MARGIN;
+  const [trackLeft, trackRight] = [TRACK_LEFT, TRACK_RIGHT];
   const trackWidth = trackRight - trackLeft;
   const durationMs = Math.max(1, input.durationMs);
 
