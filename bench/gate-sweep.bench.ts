@@ -1,10 +1,7 @@
 // Runs clip analysis on the public clips and the generated demo clip with one gate setting and prints, per clip,
 // detector calls, CPU seconds and the violations, so that gate settings can be compared on accuracy and cost.
-// npx tsx bench/gate-sweep.bench.ts [--busy 400] [--watch 400] [--fps 5] [--clips person,bottles,demo,person-crop] [--off]
-//   [--upscale]   (crops always scaled up, as before largeAtFrameScale)
-// person-crop: the person clip with a narrower table zone, so that its region is cropped (the station-visit zone's
-// region is too wide for a crop).
-import { mkdtemp, readFile } from 'node:fs/promises';
+// npx tsx bench/gate-sweep.bench.ts [--busy 400] [--watch 400] [--fps 5] [--clips person,bottles,demo] [--off]
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +14,6 @@ const { values } = parseArgs({
   options: {
     busy: { type: 'string' }, watch: { type: 'string' }, fps: { type: 'string', default: '5' },
     clips: { type: 'string', default: 'person,bottles,demo' }, off: { type: 'boolean', default: false },
-    upscale: { type: 'boolean', default: false },
   },
 });
 const root = resolve(import.meta.dirname, '..');
@@ -32,15 +28,6 @@ async function sopsOf(file: string): Promise<CompiledSop[]> {
 
 const clips: Record<string, () => Promise<{ path: string; sops: CompiledSop[] }>> = {
   person: async () => ({ path: join(media, 'intel_one-by-one-person-detection.mp4'), sops: await sopsOf('station-visit.yaml') }),
-  'person-crop': async () => {
-    const text = (await readFile(join(fixtures, 'station-visit.yaml'), 'utf8')).replace(
-      'table: [[0.42, 0.62], [0.78, 0.62], [0.78, 1.0], [0.42, 1.0]]',
-      'table: [[0.5, 0.62], [0.7, 0.62], [0.7, 1.0], [0.5, 1.0]]',
-    );
-    const loaded = loadSopText(text, 'station-visit-narrow.yaml');
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-    return { path: join(media, 'intel_one-by-one-person-detection.mp4'), sops: [loaded.sop] };
-  },
   bottles: async () => ({ path: join(media, 'intel_bottle-detection.mp4'), sops: await sopsOf('bottles.yaml') }),
   demo: async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sopwatch-sweep-'));
@@ -53,7 +40,6 @@ const clips: Record<string, () => Promise<{ path: string; sops: CompiledSop[] }>
 
 const gate = {
   enabled: !values.off,
-  largeAtFrameScale: !values.upscale,
   ...(values.busy === undefined ? {} : { busyMs: Number(values.busy) }),
   ...(values.watch === undefined ? {} : { watchMs: Number(values.watch) }),
 };

@@ -29,12 +29,6 @@ export interface Frame {
    */
   cropOf?: { width: number; height: number };
   /**
-   * Set on a region crop (with `cropOf`) while everything the rules read in the region is large (the frame stage
-   * decides): the crop is detected at the scale its whole frame gets, not scaled up for small things. The detector
-   * then sees it as it would see the whole frame, for the crop's share of the cost.
-   */
-  atFrameScale?: boolean;
-  /**
    * A picture only ever shown at this size or smaller (a timeline thumbnail): the detector does not scale it up. What
    * it cannot find at this size nobody can make out in the picture either.
    */

@@ -109,12 +109,10 @@ function narrowed(items: readonly Detection[], want: number, labels: readonly st
 }
 
 function keyOf(frame: Frame): string {
-  // A region crop is answered within its whole frame's budget (Frame.cropOf), or at its whole frame's scale
-  // (Frame.atFrameScale), a thumbnail at its own size (Frame.noUpscale): the same pixels asked otherwise are another
-  // question. A plain frame and a crop scaled up keep their old keys.
+  // A region crop is answered within its whole frame's budget (Frame.cropOf), a thumbnail at its own size
+  // (Frame.noUpscale): the same pixels asked otherwise are another question. A plain frame keeps its old key.
   const extra = frame.cropOf !== undefined || frame.noUpscale === true;
-  const atFrameScale = frame.cropOf !== undefined && frame.atFrameScale === true;
-  const size = Buffer.alloc(atFrameScale ? 18 : extra ? 17 : 8);
+  const size = Buffer.alloc(extra ? 17 : 8);
   size.writeUInt32LE(frame.width, 0);
   size.writeUInt32LE(frame.height, 4);
   if (extra) {
@@ -122,7 +120,6 @@ function keyOf(frame: Frame): string {
     size.writeUInt32LE(frame.cropOf?.height ?? 0, 12);
     size.writeUInt8(frame.noUpscale === true ? 1 : 0, 16);
   }
-  if (atFrameScale) size.writeUInt8(1, 17);
   return createHash('sha256').update(size).update(frame.rgb).digest('hex').slice(0, 32);
 }
 

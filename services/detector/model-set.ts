@@ -17,7 +17,7 @@ export interface ModelSetConfig {
   maxPersons: number;
 }
 
-/** Raw RGB24 pixels, `width * height * 3` bytes, with how large CenterNet may see them (Frame.cropOf, .atFrameScale, .noUpscale). */
+/** Raw RGB24 pixels, `width * height * 3` bytes, with how large CenterNet may see them (Frame.cropOf, Frame.noUpscale). */
 export interface RgbImage extends FrameMeta {
   rgb: Uint8Array;
 }
@@ -132,12 +132,11 @@ export class ModelSet {
     return centernet.known(needs.persons || needs.pose || needs.hands ? ['person', ...needs.labels] : needs.labels);
   }
 
-  private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet, needs: DetectorNeeds, frame: Pick<RgbImage, 'cropOf' | 'atFrameScale' | 'noUpscale'>): Promise<Detection[]> {
+  private async personsAndObjects(image: tf.Tensor4D, centernet: CenterNet, needs: DetectorNeeds, frame: Pick<RgbImage, 'cropOf' | 'noUpscale'>): Promise<Detection[]> {
     const { maxPersons } = this.config;
     const wantPersons = needs.persons || needs.pose;
     const labels = this.labelsFor(centernet, needs);
-    const crop = frame.cropOf === undefined ? undefined : { ...frame.cropOf, atFrameScale: frame.atFrameScale === true };
-    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', crop, labels);
+    const hits = await centernet.detect(image, Math.min(this.minScores.person, this.minScores.object), frame.noUpscale === true ? 'own' : 'aspect', frame.cropOf, labels);
     const persons = hits.filter((h) => h.label === 'person' && h.score >= this.minScores.person).sort(byScore);
     const out: Detection[] = [];
     const hands: Array<{ box: Detection['box']; score: number }> = [];

@@ -12,16 +12,11 @@ export interface WorkerConfig {
 }
 
 /** What a worker needs of a frame besides its pixels: its size, and how large the detector may see it. */
-export type FrameMeta = Pick<Frame, 'width' | 'height' | 'cropOf' | 'atFrameScale' | 'noUpscale'>;
+export type FrameMeta = Pick<Frame, 'width' | 'height' | 'cropOf' | 'noUpscale'>;
 
 export function frameMeta(frame: Frame): FrameMeta {
-  const { width, height, cropOf, atFrameScale, noUpscale } = frame;
-  return {
-    width, height,
-    ...(cropOf === undefined ? {} : { cropOf }),
-    ...(cropOf === undefined || atFrameScale !== true ? {} : { atFrameScale }),
-    ...(noUpscale === undefined ? {} : { noUpscale }),
-  };
+  const { width, height, cropOf, noUpscale } = frame;
+  return { width, height, ...(cropOf === undefined ? {} : { cropOf }), ...(noUpscale === undefined ? {} : { noUpscale }) };
 }
 
 export type ToWorker =

@@ -46,22 +46,7 @@ export interface GateOptions {
   idleMs?: number;
   /** The detector gets a crop of the region when the region is at most this fraction of the picture. Default 0.6. */
   cropBelow?: number;
-  /**
-   * While the rules read persons alone and every person in the region is large (LARGE_PERSON), the crop is detected
-   * at its whole frame's scale instead of scaled up (Frame.atFrameScale): scaling up is for small things, and a
-   * newcomer is then seen as a detector on the whole frame would see it. With nobody there (an entry) the crop is
-   * scaled up as usual. Default true.
-   */
-  largeAtFrameScale?: boolean;
 }
-
-/**
- * A person at least this share of the frame's longest side tall is large: 96 px in the detector's input when the
- * whole frame is fitted to its 512 px (COCO's "large" objects are 96 px and up).
- */
-export const LARGE_PERSON = 96 / 512;
-/** Zone-state keys of persons (region.ts): the rules that read nothing else gain nothing from a crop scaled up while the persons are large. */
-const PERSON_KEYS = new Set(['person:person', 'object:person']);
 
 export interface FrameStageOptions {
   cameraId: string;
@@ -119,8 +104,6 @@ export class FrameStage {
   private readonly gate: Required<GateOptions>;
   private readonly motion: MotionDetector;
   private readonly crop: boolean;
-  /** The rules read persons alone (and largeAtFrameScale is on). */
-  private readonly personsOnly: boolean;
   private readonly lookahead: number;
   private tracker: Tracker;
   private queue: Entry[] = [];
@@ -142,13 +125,10 @@ export class FrameStage {
       refreshMs: g.refreshMs ?? 2000,
       idleMs: g.idleMs ?? 5000,
       cropBelow: g.cropBelow ?? 0.6,
-      largeAtFrameScale: g.largeAtFrameScale ?? true,
     };
     this.motion = new MotionDetector({ ...o.motion, masks: o.masks ?? [] });
     const [, , w, h] = o.region.box;
     this.crop = this.gate.enabled && w * h <= this.gate.cropBelow && o.region.box !== WHOLE;
-    const keys = o.region.keys;
-    this.personsOnly = this.gate.largeAtFrameScale && keys !== undefined && keys.length > 0 && keys.every((k) => PERSON_KEYS.has(k));
     this.lookahead = Math.max(0, o.lookahead ?? 0);
     this.tracker = this.newTracker();
   }
@@ -222,7 +202,7 @@ export class FrameStage {
     const { frame } = entry;
     let det: Promise<Detections>;
     if (this.crop) {
-      const c = cropFrame(frame, this.o.region.box, this.allLarge(frame));
+      const c = cropFrame(frame, this.o.region.box);
       det = this.o.detector.detect(c.frame).then((d) => uncrop(d, c.box, frame));
     } else {
       det = this.o.detector.detect(frame);
@@ -230,18 +210,6 @@ export class FrameStage {
     entry.det = det;
     // Awaited in `settle`; a failure before then must not count as unhandled.
     det.catch(() => undefined);
-  }
-
-  /**
-   * Whether the rules read persons alone and the last detections the stage took show at least one, every one of them
-   * large: the crop needs no scaling up for them. Decided from what was taken, never from what happens to be done, so
-   * a clip asks the same questions on every run.
-   */
-  private allLarge(frame: Frame): boolean {
-    if (!this.personsOnly) return false;
-    const seen = (this.anchor?.tracked.items ?? []).filter((i) => readsDetection(i, this.o.region.keys));
-    const least = LARGE_PERSON * Math.max(frame.width, frame.height);
-    return seen.length > 0 && seen.every((i) => i.kind === 'person' && i.box[3] * frame.height >= least);
   }
 
   /** Detector calls asked for and not yet taken (done or not). */

@@ -98,10 +98,9 @@ function pixels(box: Box, frame: Pick<Frame, 'width' | 'height'>): { x: number; 
 
 /**
  * The part of `frame` inside `box`, and the box it really covers (pixel-aligned). The crop says the whole frame's size
- * (`cropOf`), so that the detector spends no more on it than on the whole frame; `atFrameScale`: nor scales it up
- * beyond the whole frame's scale (Frame.atFrameScale).
+ * (`cropOf`), so that the detector spends no more on it than on the whole frame.
  */
-export function cropFrame(frame: Frame, box: Box, atFrameScale = false): { frame: Frame; box: Box } {
+export function cropFrame(frame: Frame, box: Box): { frame: Frame; box: Box } {
   const p = pixels(box, frame);
   const rgb = Buffer.allocUnsafe(p.w * p.h * 3);
   for (let row = 0; row < p.h; row++) {
@@ -109,7 +108,7 @@ export function cropFrame(frame: Frame, box: Box, atFrameScale = false): { frame
     frame.rgb.copy(rgb, row * p.w * 3, from, from + p.w * 3);
   }
   return {
-    frame: { ...frame, width: p.w, height: p.h, rgb, cropOf: { width: frame.width, height: frame.height }, ...(atFrameScale ? { atFrameScale } : {}) },
+    frame: { ...frame, width: p.w, height: p.h, rgb, cropOf: { width: frame.width, height: frame.height } },
     box: [p.x / frame.width, p.y / frame.height, p.w / frame.width, p.h / frame.height],
   };
 }

@@ -1,12 +1,7 @@
 // CenterNet's input size per picture: the aspect kept, 512 on the long side, the short side padded up to a multiple of 32.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inputSize, ownSide, sideAtFrameScale, sideWithin, sizeConstants } from '../../services/detector/models/centernet-input.ts';
-
-/** A frame of W x H and a crop of it, w x h (5-100 % of each side). */
-const frameAndCrop = fc
-  .tuple(fc.integer({ min: 16, max: 2000 }), fc.integer({ min: 16, max: 2000 }), fc.double({ min: 0.05, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true }))
-  .map(([W, H, sx, sy]) => ({ W, H, w: Math.max(2, Math.round(W * sx)), h: Math.max(2, Math.round(H * sy)) }));
+import { inputSize, ownSide, sideWithin, sizeConstants } from '../../services/detector/models/centernet-input.ts';
 
 describe('inputSize', () => {
   it('runs a 16:9 frame as 512x320 (a grey band under it, not a square), and squares only when asked', () => {
@@ -55,8 +50,12 @@ describe('sideWithin: a region crop costs no more than its whole frame', () => {
   });
 
   it('never exceeds the whole frame\'s input pixels, takes the largest side that fits, and never gives a crop fewer pixels per object than the whole frame gets', () => {
+    const size = fc.integer({ min: 16, max: 2000 });
+    const share = fc.double({ min: 0.05, max: 1, noNaN: true });
     fc.assert(
-      fc.property(frameAndCrop, ({ W, H, w, h }) => {
+      fc.property(size, size, share, share, (W, H, sx, sy) => {
+        const w = Math.max(2, Math.round(W * sx));
+        const h = Math.max(2, Math.round(H * sy));
         const s = sideWithin(w, h, { width: W, height: H }, 512);
         const budget = area(W, H, 512);
         const wholeScale = 512 / Math.max(W, H);
@@ -68,28 +67,6 @@ describe('sideWithin: a region crop costs no more than its whole frame', () => {
           // At the whole frame's scale the crop fits the budget, so its side is at least that, less one 32 px step.
           s >= Math.max(w, h) * wholeScale - 32
         );
-      }),
-    );
-  });
-});
-
-describe('sideAtFrameScale: a crop seen as its whole frame is', () => {
-  it('runs the demo\'s 352x360 crop of a 640x360 frame at 288x288 (the frame\'s 0.8), a crop as large as the frame at 512', () => {
-    expect(sideAtFrameScale(352, 360, { width: 640, height: 360 }, 512)).toBe(288);
-    expect(inputSize(352, 360, 288, 'aspect').input).toEqual({ width: 288, height: 288 });
-    expect(sideAtFrameScale(640, 360, { width: 640, height: 360 }, 512)).toBe(512);
-    // 1920x1080: scale 512/1920; a 700x1080 crop's long side becomes 288.
-    expect(sideAtFrameScale(700, 1080, { width: 1920, height: 1080 }, 512)).toBe(288);
-  });
-
-  it('is the frame\'s scale rounded up to a step, never more than sideWithin allows', () => {
-    fc.assert(
-      fc.property(frameAndCrop, ({ W, H, w, h }) => {
-        const s = sideAtFrameScale(w, h, { width: W, height: H }, 512);
-        const frameScale = 512 / Math.max(W, H);
-        const within = sideWithin(w, h, { width: W, height: H }, 512);
-        // At least the frame's scale unless the budget (or the smallest step) caps it; at most one step above it.
-        return s % 32 === 0 && s <= within && (s === within || s === 32 || s >= Math.max(w, h) * frameScale) && s < Math.max(w, h) * frameScale + 32;
       }),
     );
   });

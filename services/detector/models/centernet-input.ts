@@ -55,16 +55,6 @@ export function sideWithin(width: number, height: number, whole: { width: number
 }
 
 /**
- * The long side (a multiple of 32) at which a crop of a `whole`-sized frame is seen at the scale the whole frame gets:
- * its long side scaled as the frame's is, rounded up to a step, never more than sideWithin allows. The demo's 352x360
- * sink crop of a 640x360 frame runs at 288x288 (the frame's 0.8), not 384x384: 56 % of the pixels.
- */
-export function sideAtFrameScale(width: number, height: number, whole: { width: number; height: number }, side: number): number {
-  const scaled = (Math.max(width, height) * side) / Math.max(whole.width, whole.height);
-  return Math.min(sideWithin(width, height, whole, side), Math.max(SIDE_STEP, Math.ceil(scaled / SIDE_STEP) * SIDE_STEP));
-}
-
-/**
  * The graph's Const nodes that hold a size of the 512x512 export, with their value for an input of `width` x `height`.
  * The three ResizeBilinear targets of the head (strides 16, 8, 4), the heatmap width that turns TopK's flat index into
  * x and y (`floordiv(i, 80) mod W`), and the [H*W, 4] reshape of the box sizes that the peaks are gathered from.

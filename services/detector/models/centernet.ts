@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Box } from '../../core/contracts.ts';
 import { clipBox, suppress } from '../geometry.ts';
-import { freeImageSize, graphInputs, inputSize, ownSide, sideAtFrameScale, sideWithin, type InputFit } from './centernet-input.ts';
+import { freeImageSize, graphInputs, inputSize, ownSide, sideWithin, type InputFit } from './centernet-input.ts';
 import { InputError } from '../../core/errors.ts';
 import { loadGraph, type LoadedGraph } from './graph.ts';
 
@@ -88,28 +88,17 @@ export class CenterNet {
    * Every box scoring at least `minScore`. The picture keeps its aspect ratio: squeezing a 16:9 frame into the square
    * input halves the person scores. The graph is fully convolutional, so it runs at the picture's own aspect (a 16:9
    * frame as 512x288) instead of padded to a square: ~40 % less CPU per call, the same persons and objects (BENCHMARKS.md).
-   * `cropOf`: the image is a region crop of a frame this size; its input has at most the whole frame's input pixels,
-   * and with `atFrameScale` it is seen at the scale the whole frame gets (sideAtFrameScale).
+   * `cropOf`: the image is a region crop of a frame this size; its input has at most the whole frame's input pixels.
    * Fit `own`: the picture at its own size, never scaled up (Frame.noUpscale). `labels`: boxes of these labels only
    * (default every label; none: nothing to find); the class layer then runs for them alone: the same boxes as the
    * whole graph gives for them, for a seventh to a fifth less CPU.
    */
-  async detect(
-    image: tf.Tensor4D,
-    minScore: number,
-    fit: InputFit = 'aspect',
-    cropOf?: { width: number; height: number; atFrameScale?: boolean },
-    labels?: readonly string[],
-  ): Promise<LabelledBox[]> {
+  async detect(image: tf.Tensor4D, minScore: number, fit: InputFit = 'aspect', cropOf?: { width: number; height: number }, labels?: readonly string[]): Promise<LabelledBox[]> {
     if (labels?.length === 0) return [];
     const [, height, width] = image.shape;
     const full = this.loaded.manifest.input.width;
-    // A region crop costs at most what its whole frame would: scaled up only as far as that budget allows, or not at all.
-    const side =
-      fit === 'own' ? ownSide(width, height, full)
-        : cropOf === undefined || fit !== 'aspect' ? full
-          : cropOf.atFrameScale === true ? sideAtFrameScale(width, height, cropOf, full)
-            : sideWithin(width, height, cropOf, full);
+    // A region crop costs at most what its whole frame would: scaled up only as far as that budget allows.
+    const side = fit === 'own' ? ownSide(width, height, full) : cropOf === undefined || fit !== 'aspect' ? full : sideWithin(width, height, cropOf, full);
     const { resized, input } = inputSize(width, height, side, fit);
     const [w, h] = [resized.width, resized.height];
     const layer = labels === undefined ? undefined : this.classLayer(labels);
