@@ -125,9 +125,10 @@ export async function writeTimeline(
   await mkdir(ctx.dir, { recursive: true });
   const thumbnails = [];
   const times = timelineTimes(input.durationMs, input.thumbnails);
+  const width = thumbnailWidth(times.length);
   for (const tMs of times) {
     try {
-      const frame = await (ctx.preparedThumbnails?.get(tMs) ?? scrubbedAt(ctx, tMs, thumbnailWidth(times.length)));
+      const frame = await (ctx.preparedThumbnails?.get(tMs) ?? scrubbedAt(ctx, tMs, width));
       if (frame !== undefined) thumbnails.push({ tMs, frame, faceBoxes: [] });
     } catch (err) {
       errors.push(`timeline thumbnail at ${clock(tMs)}: ${err instanceof Error ? err.message : String(err)}`);

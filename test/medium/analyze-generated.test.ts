@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeClip, type ClipAnalysisResult } from '../../services/analysis/index.ts';
+import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { generateSampleClip, sampleSop } from '../../services/demo/index.ts';
 import { createDetector, type Detector } from '../../services/detector/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
@@ -21,6 +22,9 @@ describe('analysis of the generated sample clip', () => {
   let clip: Awaited<ReturnType<typeof generateSampleClip>>;
   let result: ClipAnalysisResult;
   let faces: Detector;
+  let finder: FaceFinder;
+  /** The sizes of the pictures the analysis had scrubbed, and whether the detector may scale them up. */
+  const scrubbed: Array<{ width: number; height: number; noUpscale: boolean }> = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sopwatch-generated-'));
@@ -29,11 +33,19 @@ describe('analysis of the generated sample clip', () => {
     expect(loaded.errors).toEqual([]);
     if (!loaded.ok) throw new Error('the sample SOP does not load');
     const sops = [loaded.sop];
-    result = await analyzeClip({ clipPath: clip.path, sops, evidenceDir: join(dir, 'evidence'), fps: 3 });
+    finder = createFaceFinder();
+    const spy: FaceFinder = {
+      ...finder,
+      scrub: (frame, seen) => {
+        scrubbed.push({ width: frame.width, height: frame.height, noUpscale: frame.noUpscale === true });
+        return finder.scrub(frame, seen);
+      },
+    };
+    result = await analyzeClip({ clipPath: clip.path, sops, evidenceDir: join(dir, 'evidence'), fps: 3, faces: spy });
     faces = await createDetector({ needs: { faces: true, persons: false, pose: false, hands: false, objects: false }, threads: 1 });
   }, 600_000);
   afterAll(async () => {
-    await faces?.close();
+    await Promise.all([faces?.close(), finder?.close()]);
   });
 
   it('flags the sink visit that is too short, and only that one', () => {
@@ -57,6 +69,11 @@ describe('analysis of the generated sample clip', () => {
     for (const e of v?.evidence ?? []) expect(files).toContain(e);
     expect(files).toContain('timeline.jpg');
     expect(result.evidence.errors).toEqual([]);
+    // The strip's ten thumbnails (a 40 s clip) are scrubbed at 224 px, twice what it draws, not scaled up; the
+    // keyframes at the clip's own 640 px.
+    const thumbs = scrubbed.filter((s) => s.noUpscale);
+    expect(thumbs.map((s) => `${s.width}x${s.height}`)).toEqual(Array.from({ length: 10 }, () => '224x126'));
+    expect(scrubbed.filter((s) => !s.noUpscale).every((s) => s.width === 640)).toBe(true);
   });
 
   it('leaves no face that the face detector can find in the written evidence', async () => {
