@@ -93,6 +93,12 @@ export interface ClipAnalysisResult {
     detectorCalls?: number;
     /** Why the detector ran, per reason (see `ProbeReason`), and `fill` for the calls that located a change. */
     detectorReasons?: Record<string, number>;
+    /**
+     * Frames where the pose model checked that the persons found before were still there, instead of a detector call
+     * (services/frames/still-check.ts), and how many of those checks held (the others were detected as well).
+     */
+    personChecks?: number;
+    personChecksHeld?: number;
     /** Wall time of each stage after detection, ms. */
     verifyMs?: number;
     /** Wall time of the evidence work (keyframes, thumbnails, timeline), ms: the thumbnails' part runs beside the detection. */
@@ -376,6 +382,8 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       motionFrames: staged.motionFrames,
       detectorCalls: staged.detectorCalls,
       detectorReasons: { ...staged.probes, fill: staged.fills },
+      personChecks: staged.checks,
+      personChecksHeld: staged.checksHeld,
       verifyMs: Math.round(verifyMs),
       evidenceMs: Math.round(evidenceMs),
       evidenceAfterMs: Math.round(evidenceAfterMs),

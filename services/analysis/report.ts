@@ -48,7 +48,8 @@ export function formatReport(r: ClipAnalysisResult): string {
   if (s.framesDecoded !== undefined && s.detectorCalls !== undefined) {
     const perHour = (n: number): string => (r.durationS > 0 ? Math.round((n / r.durationS) * 3600) : 0).toLocaleString('en-US');
     out.push(
-      `The detector saw ${s.detectorCalls} of ${s.framesDecoded} frames (motion near the zones in ${s.motionFrames ?? 0}); ` +
+      `The detector saw ${s.detectorCalls} of ${s.framesDecoded} frames (motion near the zones in ${s.motionFrames ?? 0}` +
+        `${s.personChecks ? `; persons checked by the pose model in ${s.personChecks}, still there in ${s.personChecksHeld ?? 0}` : ''}); ` +
         `per camera-hour: ${perHour(s.framesDecoded)} frames decoded, ${perHour(s.motionFrames ?? 0)} with motion, ${perHour(s.detectorCalls)} detector calls, ` +
         `${perHour(s.detectMs / 1000)} detector s, ${perHour(s.modelCalls)} model calls`,
     );

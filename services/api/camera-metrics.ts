@@ -29,6 +29,7 @@ export async function cameraMetrics(db: Database): Promise<MetricFamily[]> {
     ['motionFrames', fam('sopwatch_camera_motion_frames_total', 'counter', 'Frames with motion near the SOP zones.')],
     ['detectorCalls', fam('sopwatch_camera_detector_calls_total', 'counter', 'Frames the detector ran on (the rest carried the last detections forward).')],
     ['detectorMs', fam('sopwatch_camera_detector_ms_total', 'counter', 'Detector time, ms, summed over calls.')],
+    ['checks', fam('sopwatch_camera_person_checks_total', 'counter', 'Frames where the pose model checked persons already found instead of a detector call.')],
   ] as const;
   // The rules' questions to the vision model (services/live/live-pipeline.ts stats), since the watch started.
   const modelFams = [

@@ -12,11 +12,11 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import type { Detection, Detections, Frame } from '../core/contracts.ts';
+import type { Box, Detection, Detections, Frame } from '../core/contracts.ts';
 import { env } from '../core/env.ts';
 import { readManifest } from './model-files.ts';
 import { createDetector } from './index.ts';
-import type { BackendChoice, Detector, DetectorNeeds, DetectorOptions, ModelName } from './types.ts';
+import type { BackendChoice, Detector, DetectorNeeds, DetectorOptions, ModelName, PooledDetector } from './types.ts';
 
 /** The file's name inside a clip's evidence folder (`<data>/evidence/<clipId>/`). */
 export const DETECTION_CACHE_FILE = 'detections.json.gz';
@@ -106,6 +106,14 @@ function narrowed(items: readonly Detection[], want: number, labels: readonly st
     if (!has(want, 'pose')) delete copy.keypoints;
     return copy;
   });
+}
+
+/** The answers of Detector.keypointsAt: persons with their keypoints. */
+const POSE = maskOf({ persons: false, pose: true, hands: false, objects: false, faces: false });
+
+/** The key of a keypointsAt answer: the frame's pixels and the boxes asked about (never a frame's own key). */
+function keyAt(frame: Frame, boxes: readonly Box[]): string {
+  return createHash('sha256').update(`${keyOf(frame)} at ${JSON.stringify(boxes)}`).digest('hex').slice(0, 32);
 }
 
 function keyOf(frame: Frame): string {
@@ -309,7 +317,16 @@ export class DetectionCache {
     const lanes = settings.threads ?? env().detectorThreads;
     // As many calls in flight as the uncached detector would have: the frame stage picks its frames from the frames
     // and its lookahead alone (not from how fast answers come), so a cached run asks for the frames the first run saw.
-    return new CachedDetector(this, needs, lanes, lanes, () => (this.options.start ?? createDetector)({ ...settings, needs, threads: 1 }));
+    // Where persons are wanted a lane loads the pose model too, for the frame stage's checks (Detector.keypointsAt),
+    // and answers frames as a view of the needs asked: a rerun checks where the first run checked.
+    const start = async (): Promise<Detector> => {
+      const withPose = needs.persons && !needs.pose;
+      const started = await (this.options.start ?? createDetector)({ ...settings, needs: withPose ? { ...needs, pose: true } : needs, threads: 1 });
+      if (!withPose || !('view' in started)) return started;
+      const pool = started as PooledDetector;
+      return { ...pool.view(needs), keypointsAt: (frame, boxes) => pool.keypointsAt(frame, boxes), close: () => pool.close() };
+    };
+    return new CachedDetector(this, needs, lanes, lanes, start);
   }
 
   /** For CachedDetector: the answer kept for these pixels that covers these needs, narrowed to them. */
@@ -406,6 +423,23 @@ class CachedDetector implements Detector {
     try {
       const d = await (await lane.detector).detect(frame);
       this.cache.add(key, this.want, this.labels, d.items);
+      return d;
+    } finally {
+      lane.busy -= 1;
+    }
+  }
+
+  async keypointsAt(frame: Frame, boxes: readonly Box[]): Promise<Detections | undefined> {
+    const key = keyAt(frame, boxes);
+    const items = this.cache.lookup(key, POSE, undefined);
+    if (items !== undefined) {
+      return { cameraId: frame.cameraId, frameIndex: frame.index, tMs: frame.tMs, width: frame.width, height: frame.height, items, inferenceMs: 0 };
+    }
+    const lane = this.lane();
+    lane.busy += 1;
+    try {
+      const d = await (await lane.detector).keypointsAt?.(frame, boxes);
+      if (d !== undefined) this.cache.add(key, POSE, undefined, d.items);
       return d;
     } finally {
       lane.busy -= 1;

@@ -1,6 +1,6 @@
 // The detector as the pipeline calls it: worker threads with one model set each; a frame goes to an idle worker.
 import { Worker } from 'node:worker_threads';
-import type { Detections, Frame } from '../core/contracts.ts';
+import type { Box, Detections, Frame } from '../core/contracts.ts';
 import { DetectorError, InputError, UsageError } from '../core/errors.ts';
 import { frameMeta, type FromWorker, type ToWorker, type WireError, type WorkerConfig } from './protocol.ts';
 import { modelsFor } from './needs.ts';
@@ -19,6 +19,8 @@ interface Job {
   frame: Frame;
   /** A view's needs: only these models run on the frame. */
   needs?: DetectorNeeds;
+  /** The pose model alone on these boxes (Detector.keypointsAt). */
+  at?: Box[];
   resolve(d: Detections): void;
   reject(e: Error): void;
 }
@@ -106,6 +108,13 @@ export class DetectorPool implements PooledDetector {
     return this.enqueue(frame, undefined);
   }
 
+  /** Detector.keypointsAt; undefined when the workers have no pose model. */
+  keypointsAt(frame: Frame, boxes: readonly Box[]): Promise<Detections | undefined> {
+    if (!this.models.includes('movenet-lightning')) return Promise.resolve(undefined);
+    if (boxes.length === 0) return Promise.reject(new UsageError('detector: keypointsAt needs at least one box'));
+    return this.enqueue(frame, undefined, boxes.map((b): Box => [b[0], b[1], b[2], b[3]]));
+  }
+
   view(needs: DetectorNeeds): Detector {
     const wanted = modelsFor(needs);
     if (wanted.length === 0) throw new UsageError('detector view: the needs ask for nothing');
@@ -116,18 +125,19 @@ export class DetectorPool implements PooledDetector {
       backend: this.backend,
       threads: this.threads,
       detect: (frame) => this.enqueue(frame, asked),
+      ...(this.models.includes('movenet-lightning') ? { keypointsAt: (frame: Frame, boxes: readonly Box[]) => this.keypointsAt(frame, boxes) } : {}),
       close: () => Promise.resolve(),
     };
   }
 
-  private enqueue(frame: Frame, needs: DetectorNeeds | undefined): Promise<Detections> {
+  private enqueue(frame: Frame, needs: DetectorNeeds | undefined, at?: Box[]): Promise<Detections> {
     if (this.closing) return Promise.reject(new DetectorError(`detector is closed; frame ${describe(frame)} not detected`));
     const expected = frame.width * frame.height * 3;
     if (!Number.isInteger(frame.width) || !Number.isInteger(frame.height) || frame.width < 1 || frame.height < 1 || frame.rgb.byteLength !== expected) {
       return Promise.reject(new InputError(`frame ${describe(frame)}: ${frame.width}x${frame.height} needs ${expected} RGB bytes, got ${frame.rgb.byteLength}`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ frame, resolve, reject, ...(needs === undefined ? {} : { needs }) });
+      this.queue.push({ frame, resolve, reject, ...(needs === undefined ? {} : { needs }), ...(at === undefined ? {} : { at }) });
       this.pump();
     });
   }
@@ -345,7 +355,7 @@ export class DetectorPool implements PooledDetector {
     }, this.options.frameTimeoutMs);
     slot.current = { id, job, timer };
     slot.state = 'busy';
-    const msg: ToWorker = { type: 'detect', id, frame: frameMeta(job.frame), rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }) };
+    const msg: ToWorker = { type: 'detect', id, frame: frameMeta(job.frame), rgb: rgb.buffer, ...(job.needs === undefined ? {} : { needs: job.needs }), ...(job.at === undefined ? {} : { at: job.at }) };
     worker.postMessage(msg, [rgb.buffer]);
   }
 }

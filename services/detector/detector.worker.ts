@@ -24,7 +24,8 @@ async function handle(models: ModelSet, msg: ToWorker): Promise<void> {
         if (rgb.byteLength !== width * height * 3) {
           throw new InputError(`frame of ${width}x${height} needs ${width * height * 3} RGB bytes, got ${rgb.byteLength}`);
         }
-        const items = await models.detect({ ...msg.frame, rgb }, msg.needs);
+        const image = { ...msg.frame, rgb };
+        const items = msg.at === undefined ? await models.detect(image, msg.needs) : await models.keypointsAt(image, msg.at);
         send({ type: 'result', id: msg.id, items, inferenceMs: Math.round(performance.now() - started) });
       } catch (e) {
         send({ type: 'failed', id: msg.id, error: toWire(e) });

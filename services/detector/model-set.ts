@@ -1,6 +1,6 @@
 // One thread's models: loads only those the needs call for, runs them on a frame and returns Detection items.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Detection, Keypoint } from '../core/contracts.ts';
+import type { Box, Detection, Keypoint } from '../core/contracts.ts';
 import { UsageError } from '../core/errors.ts';
 import { handBoxFromWrist, suppress } from './geometry.ts';
 import { BlazeFace } from './models/blazeface.ts';
@@ -104,6 +104,27 @@ export class ModelSet {
         for (const f of (await this.blazeface.detect(image, this.minScores.face)).sort(byScore)) {
           items.push({ kind: 'face', label: 'face', score: f.score, box: f.box });
         }
+      }
+      return items;
+    } finally {
+      image.dispose();
+    }
+  }
+
+  /**
+   * The pose model alone on each box (normalised): a person item per box, in order, with the box as given, its
+   * keypoints and their mean score (Detector.keypointsAt). A UsageError when this set has no pose model.
+   */
+  async keypointsAt(frame: RgbImage, boxes: readonly Box[]): Promise<Detection[]> {
+    const movenet = this.movenet;
+    if (movenet === undefined) throw new UsageError(`detector: asked for keypoints at boxes, but this worker did not load the pose model (${this.models.join(', ')})`);
+    const image = tf.tensor4d(this.floats(frame.rgb), [1, frame.height, frame.width, 3], 'float32');
+    try {
+      const items: Detection[] = [];
+      for (const box of boxes) {
+        const keypoints = await movenet.keypoints(image, box);
+        const score = keypoints.reduce((s, k) => s + k.score, 0) / Math.max(1, keypoints.length);
+        items.push({ kind: 'person', label: 'person', score, box, keypoints });
       }
       return items;
     } finally {

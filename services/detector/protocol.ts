@@ -1,5 +1,5 @@
 // Messages between the detector pool (main thread) and its worker threads. Pixels travel as transferred buffers.
-import type { Detection, Frame } from '../core/contracts.ts';
+import type { Box, Detection, Frame } from '../core/contracts.ts';
 import type { BackendChoice, BackendName, DetectorNeeds, MinScores, ModelName } from './types.ts';
 
 /** Given to each worker at start (`workerData`). */
@@ -20,8 +20,11 @@ export function frameMeta(frame: Frame): FrameMeta {
 }
 
 export type ToWorker =
-  /** `needs`: run only the models these call for (a view of the pool); absent: all of the worker's. */
-  | { type: 'detect'; id: number; frame: FrameMeta; rgb: ArrayBuffer; needs?: DetectorNeeds }
+  /**
+   * `needs`: run only the models these call for (a view of the pool); absent: all of the worker's. `at`: the pose model
+   * alone on these boxes instead (Detector.keypointsAt).
+   */
+  | { type: 'detect'; id: number; frame: FrameMeta; rgb: ArrayBuffer; needs?: DetectorNeeds; at?: Box[] }
   | { type: 'memory'; id: number }
   | { type: 'close' };
 

@@ -1,5 +1,5 @@
 // The detector's public types: what the caller asks for, and what it gets back.
-import type { Detections, Frame } from '../core/contracts.ts';
+import type { Box, Detections, Frame } from '../core/contracts.ts';
 
 /** Which kinds of thing to look for; only the models these need are loaded and run. */
 export interface DetectorNeeds {
@@ -55,6 +55,13 @@ export interface Detector {
   readonly backend: string;
   readonly threads: number;
   detect(frame: Frame): Promise<Detections>;
+  /**
+   * The pose model alone on each of `boxes` (normalised to the frame): one person item per box, in order, with that box,
+   * its 17 keypoints and their mean score. Much cheaper than `detect` (no person detector runs): the frame stage uses it
+   * to check that persons already found are still where they were. Present only where the pose model is loaded;
+   * resolves to undefined when it cannot answer after all (the caller then detects the frame).
+   */
+  keypointsAt?(frame: Frame, boxes: readonly Box[]): Promise<Detections | undefined>;
   close(): Promise<void>;
 }
 
@@ -78,6 +85,8 @@ export interface PooledDetector extends Detector {
   terminateWorker(index: number): Promise<void>;
   /** Worker threads currently running. */
   liveThreads(): number;
+  /** Detector.keypointsAt, on every pool: resolves to undefined when its workers have no pose model. */
+  keypointsAt(frame: Frame, boxes: readonly Box[]): Promise<Detections | undefined>;
   /**
    * A detector on the same threads that runs only the models `needs` call for, which must be among those loaded (a
    * UsageError otherwise): one pool serves the rules and the face finder without loading a model twice. Its frames

@@ -8,16 +8,20 @@
 //   need (the scene as it now stands; motion that comes and goes is not asked about more often than steady motion);
 // - a still scene: every `refreshMs` while something is tracked (a person standing still stays seen), `idleMs` else;
 // - the frame after one with a new, not yet confirmed, track (the tracker confirms on two consecutive detections).
+// A motion, settled or refresh probe where the rules read persons only may be a cheap check instead (still-check.ts):
+// the pose model on the last detection's person boxes; when every one still holds a body and nothing moved outside
+// them, the frame gets that detection again. A check that does not hold is followed by a detection of the frame.
 // Frames with motion between two probes wait. When the two probes disagree on what stands in which zone, the
 // change is located by halving: the middle waiting frame is detected and compared with both ends, and so on, so a
 // rule's edge falls on the frame it would fall on if every frame had been detected (one change between probes
 // costs about log2(frames between) calls instead of one per frame). With `lookahead` more calls allowed in flight,
 // `lookahead + 1` waiting frames are detected at once, spread evenly: fewer rounds, no detector thread left waiting.
-import type { Detections, Frame, Polygon } from '../core/contracts.ts';
+import type { Box, Detections, Frame, Polygon } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import { createTracker, type Tracker } from '../detector/tracker.ts';
 import { MotionDetector, type MotionOptions } from './motion.ts';
 import { cropFrame, intersects, readsDetection, uncrop, WHOLE, zoneState, type Region } from './region.ts';
+import { bodyAt, boxesToCheck, intoCrop, readsPersonsOnly } from './still-check.ts';
 
 export interface GateOptions {
   /** False: every frame goes to the detector (the behaviour before the gate). Default true. */
@@ -46,11 +50,18 @@ export interface GateOptions {
   idleMs?: number;
   /** The detector gets a crop of the region when the region is at most this fraction of the picture. Default 0.6. */
   cropBelow?: number;
+  /**
+   * Cheap checks of persons already found (still-check.ts) where the detector has a pose model and the rules read
+   * persons only. Default true.
+   */
+  checks?: boolean;
+  /** While checks hold, the region is still detected at least this often, ms. Default 8000. */
+  checkFullMs?: number;
 }
 
 export interface FrameStageOptions {
   cameraId: string;
-  detector: Pick<Detector, 'detect'>;
+  detector: Pick<Detector, 'detect' | 'keypointsAt'>;
   region: Region;
   /** Areas that always move; motion there never triggers the detector. */
   masks?: readonly Polygon[];
@@ -80,8 +91,11 @@ export interface FrameStageStats {
   fills: number;
   /** Global changes (lights, exposure) that reset the background. */
   resets: number;
-  /** Detector calls by why they ran (fills are counted in `fills`). */
+  /** Probes by why they ran (fills are counted in `fills`); a probe is a detector call or a check. */
   probes: Record<ProbeReason, number>;
+  /** Probes that were cheap checks of persons already found; `checksHeld` of them held (the others were detected too). */
+  checks: number;
+  checksHeld: number;
 }
 
 /** Why a frame went to the detector: the gate is off, the first frame, a lighting change, a new track to confirm,
@@ -110,9 +124,17 @@ export class FrameStage {
   private anchor: Anchor | undefined;
   private lastProbeMs: number | undefined;
   private forceNext = false;
+  /** Whether probes may be checks: the detector can, and the rules read persons only. */
+  private readonly checks: boolean;
+  /** The answer for the latest frame sent (a check compares with it), and when the region was last detected. */
+  private latest: { tMs: number; det: Promise<Detections> } | undefined;
+  private lastFullMs: number | undefined;
+  /** Motion boxes inside the region of the frames since the latest frame sent (a check must see all of them). */
+  private motionLog: Array<{ tMs: number; boxes: Box[] }> = [];
   private readonly s: FrameStageStats = {
     frames: 0, motionFrames: 0, detectorCalls: 0, detectorMs: 0, fills: 0, resets: 0,
     probes: { ungated: 0, first: 0, reset: 0, confirm: 0, motion: 0, settled: 0, refresh: 0, end: 0 },
+    checks: 0, checksHeld: 0,
   };
 
   constructor(private readonly o: FrameStageOptions) {
@@ -125,7 +147,10 @@ export class FrameStage {
       refreshMs: g.refreshMs ?? 2000,
       idleMs: g.idleMs ?? 5000,
       cropBelow: g.cropBelow ?? 0.6,
+      checks: g.checks ?? true,
+      checkFullMs: g.checkFullMs ?? 8000,
     };
+    this.checks = this.gate.enabled && this.gate.checks && o.detector.keypointsAt !== undefined && readsPersonsOnly(o.region.keys);
     this.motion = new MotionDetector({ ...o.motion, masks: o.masks ?? [] });
     const [, , w, h] = o.region.box;
     this.crop = this.gate.enabled && w * h <= this.gate.cropBelow && o.region.box !== WHOLE;
@@ -145,6 +170,9 @@ export class FrameStage {
     this.anchor = undefined;
     this.lastProbeMs = undefined;
     this.forceNext = false;
+    this.latest = undefined;
+    this.lastFullMs = undefined;
+    this.motionLog = [];
   }
 
   /** Takes the next frame (time order); resolves with the frames now settled, oldest first. */
@@ -152,8 +180,12 @@ export class FrameStage {
     this.s.frames += 1;
     const m = this.motion.update(frame);
     if (m.reset) this.s.resets += 1;
-    const moving = m.boxes.some((b) => intersects(b, this.o.region.box));
-    if (moving) this.s.motionFrames += 1;
+    const moved = m.boxes.filter((b) => intersects(b, this.o.region.box));
+    const moving = moved.length > 0;
+    if (moving) {
+      this.s.motionFrames += 1;
+      if (this.checks) this.motionLog.push({ tMs: frame.tMs, boxes: moved });
+    }
     const entry: Entry = { frame, motion: moving };
     const why = this.probeReason(frame, moving, m.reset);
     if (why !== undefined) this.probe(entry, why);
@@ -192,7 +224,6 @@ export class FrameStage {
    * queue leave the gate's clock alone; every other call restarts it.
    */
   private probe(entry: Entry, why: ProbeReason | 'fill', scheduled = why !== 'fill'): void {
-    this.s.detectorCalls += 1;
     if (why === 'fill') this.s.fills += 1;
     else this.s.probes[why] += 1;
     if (scheduled) {
@@ -200,16 +231,59 @@ export class FrameStage {
       this.forceNext = false;
     }
     const { frame } = entry;
+    const latest = this.latest;
+    const check = this.checks && latest !== undefined && this.lastFullMs !== undefined && frame.tMs - this.lastFullMs < this.gate.checkFullMs &&
+      (why === 'motion' || why === 'settled' || why === 'refresh');
     let det: Promise<Detections>;
-    if (this.crop) {
-      const c = cropFrame(frame, this.o.region.box);
-      det = this.o.detector.detect(c.frame).then((d) => uncrop(d, c.box, frame));
+    if (check) {
+      const moved = this.motionLog.filter((m) => m.tMs > latest.tMs && m.tMs <= frame.tMs).flatMap((m) => m.boxes);
+      det = this.check(entry, latest.det, moved);
     } else {
-      det = this.o.detector.detect(frame);
+      this.s.detectorCalls += 1;
+      if (scheduled) this.lastFullMs = frame.tMs;
+      det = this.detect(frame);
+    }
+    if (latest === undefined || frame.tMs > latest.tMs) {
+      this.latest = { tMs: frame.tMs, det };
+      this.motionLog = this.motionLog.filter((m) => m.tMs > frame.tMs);
     }
     entry.det = det;
     // Awaited in `settle`; a failure before then must not count as unhandled.
     det.catch(() => undefined);
+  }
+
+  /** The region's detections in `frame` (the whole frame's coordinates). */
+  private detect(frame: Frame): Promise<Detections> {
+    if (!this.crop) return this.o.detector.detect(frame);
+    const c = cropFrame(frame, this.o.region.box);
+    return this.o.detector.detect(c.frame).then((d) => uncrop(d, c.box, frame));
+  }
+
+  /**
+   * The frame's answer from a check against `before` (the answer for the latest frame sent before it): `before` again,
+   * retimed, when its persons are still there (still-check.ts); else the frame is detected (and the check's time is
+   * added to that call's).
+   */
+  private async check(entry: Entry, before: Promise<Detections>, moved: Box[]): Promise<Detections> {
+    const { frame } = entry;
+    const last = await before;
+    const { zones, keys, anywhere } = this.o.region;
+    const boxes = boxesToCheck(last, moved, { zones, keys, anywhere });
+    let spent = 0;
+    if (boxes !== undefined) {
+      this.s.checks += 1;
+      const c = this.crop ? cropFrame(frame, this.o.region.box) : { frame, box: WHOLE };
+      const asked = this.crop ? boxes.map((b) => intoCrop(b, c.box)) : boxes;
+      const d = await this.o.detector.keypointsAt?.(c.frame, asked);
+      spent = d?.inferenceMs ?? 0;
+      if (d !== undefined && d.items.length === asked.length && d.items.every((item, i) => bodyAt(item.keypoints, asked[i] as Box))) {
+        this.s.checksHeld += 1;
+        return { ...last, frameIndex: frame.index, tMs: frame.tMs, inferenceMs: spent };
+      }
+    }
+    this.s.detectorCalls += 1;
+    const d = await this.detect(frame);
+    return { ...d, inferenceMs: d.inferenceMs + spent };
   }
 
   /** Detector calls asked for and not yet taken (done or not). */
