@@ -67,7 +67,10 @@ export interface FrameStageOptions {
   masks?: readonly Polygon[];
   gate?: GateOptions;
   motion?: Omit<MotionOptions, 'masks'>;
-  /** Probes that may still be running when `push` returns (clips: detector threads - 1, live: 0). Default 0. */
+  /**
+   * Probes that may still be running when `push` returns (clips: as many as detector threads, so that every thread
+   * still has a call while the stage reads on to its next probe; live: 0). Default 0.
+   */
   lookahead?: number;
 }
 
