@@ -4,7 +4,7 @@ import type { Detections, Frame, ReviewItem, SequenceRun, VerifyRequest, Violati
 import type { CompiledSop } from '../rules/compiled.ts';
 import { createRuleEngine, sopsForCamera, type RuleEngine } from '../rules/engine.ts';
 import { observe } from '../rules/observe.ts';
-import { createDetector, unionNeeds, type DetectionCache, type Detector } from '../detector/index.ts';
+import { createDetector, unionNeeds, withCheckModel, type DetectionCache, type Detector } from '../detector/index.ts';
 import { FrameStage, masksFor, regionFor, type GateOptions, type StagedFrame } from '../frames/index.ts';
 import { STREAMABLE, findStreamGaps, probeClip, readArrival, readClipFrames } from '../ingester/index.ts';
 import { damageSegments, type DamageSegments, type NotAnalysed } from './damaged-spans.ts';
@@ -183,12 +183,18 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     options.detector === undefined && options.faces === undefined && options.detectionCache === undefined && options.evidenceDir !== undefined
       ? await createDetector({ needs: unionNeeds(needs, FACE_FINDER_NEEDS) })
       : undefined;
+  // A pool of the rules' own loads the pose model too where they want persons alone: the frame stage checks persons
+  // already found with it (services/frames/still-check.ts).
+  const own =
+    shared === undefined && options.detector === undefined && options.detectionCache === undefined ? await createDetector({ needs: withCheckModel(needs) }) : undefined;
   const detector =
     shared !== undefined
       ? shared.view(needs)
-      : options.detector === undefined
-        ? (options.detectionCache?.detector(needs) ?? (await createDetector({ needs })))
-        : (options.detectionCache?.over(options.detector, needs) ?? options.detector);
+      : own !== undefined
+        ? own.view(needs)
+        : options.detector === undefined
+          ? (options.detectionCache as DetectionCache).detector(needs)
+          : (options.detectionCache?.over(options.detector, needs) ?? options.detector);
   const stage = new FrameStage({
     cameraId: camera,
     detector,
@@ -316,6 +322,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
     } finally {
       await frameIterator.return?.();
       if (!options.detector) await detector.close();
+      await own?.close();
     }
     read = await reader.result;
     damage ??= await damageScan;

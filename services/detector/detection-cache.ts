@@ -16,6 +16,7 @@ import type { Box, Detection, Detections, Frame } from '../core/contracts.ts';
 import { env } from '../core/env.ts';
 import { readManifest } from './model-files.ts';
 import { createDetector } from './index.ts';
+import { withCheckModel } from './needs.ts';
 import type { BackendChoice, Detector, DetectorNeeds, DetectorOptions, ModelName, PooledDetector } from './types.ts';
 
 /** The file's name inside a clip's evidence folder (`<data>/evidence/<clipId>/`). */
@@ -317,12 +318,12 @@ export class DetectionCache {
     const lanes = settings.threads ?? env().detectorThreads;
     // As many calls in flight as the uncached detector would have: the frame stage picks its frames from the frames
     // and its lookahead alone (not from how fast answers come), so a cached run asks for the frames the first run saw.
-    // Where persons are wanted a lane loads the pose model too, for the frame stage's checks (Detector.keypointsAt),
-    // and answers frames as a view of the needs asked: a rerun checks where the first run checked.
+    // Where persons alone are wanted a lane loads the pose model too, for the frame stage's checks
+    // (Detector.keypointsAt), and answers frames as a view of the needs asked: a rerun checks where the first run did.
     const start = async (): Promise<Detector> => {
-      const withPose = needs.persons && !needs.pose;
-      const started = await (this.options.start ?? createDetector)({ ...settings, needs: withPose ? { ...needs, pose: true } : needs, threads: 1 });
-      if (!withPose || !('view' in started)) return started;
+      const loaded = withCheckModel(needs);
+      const started = await (this.options.start ?? createDetector)({ ...settings, needs: loaded, threads: 1 });
+      if (loaded === needs || !('view' in started)) return started;
       const pool = started as PooledDetector;
       return { ...pool.view(needs), keypointsAt: (frame, boxes) => pool.keypointsAt(frame, boxes), close: () => pool.close() };
     };

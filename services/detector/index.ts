@@ -18,7 +18,7 @@ export type {
   PooledDetector,
   WorkerStats,
 } from './types.ts';
-export { modelsFor, unionNeeds } from './needs.ts';
+export { modelsFor, unionNeeds, withCheckModel } from './needs.ts';
 export { DetectionCache, DETECTION_CACHE_FILE, type DetectionCacheOptions, type DetectionCacheStats } from './detection-cache.ts';
 
 const DEFAULT_MAX_PERSONS = 6;

@@ -16,6 +16,14 @@ function objectLabels(a: DetectorNeeds, b: DetectorNeeds): string[] | undefined 
   return [...new Set(wanted.flatMap((n) => n.labels ?? []))].sort();
 }
 
+/**
+ * What a pool for the rules loads: where they want persons alone, the pose model too, for the frame stage's checks of
+ * persons already found (services/frames/still-check.ts; the rules' view runs without it).
+ */
+export function withCheckModel(needs: DetectorNeeds): DetectorNeeds {
+  return needs.persons && !needs.pose && !needs.hands && !needs.objects ? { ...needs, pose: true } : needs;
+}
+
 /** Persons, pose and hands all start from CenterNet's person boxes; pose and hands add MoveNet; faces BlazeFace. */
 export function modelsFor(needs: DetectorNeeds): ModelName[] {
   const models: ModelName[] = [];
