@@ -4,7 +4,7 @@
 // "Sustained" = every camera analysed at >= 90 % of 2 fps, < 5 % of frames dropped, mean frame lag < 1 s.
 import { loadavg } from 'node:os';
 import { SAMPLE_ZONES } from '../services/demo/index.ts';
-import { createDetector } from '../services/detector/index.ts';
+import { createDetector, withCheckModel } from '../services/detector/index.ts';
 import { liveConfigFromObject } from '../services/live/camera-config.ts';
 import { LiveService } from '../services/live/live-service.ts';
 import { loadSopText } from '../services/rules/sop-loader.ts';
@@ -46,7 +46,10 @@ const pct = (xs: number[], p: number): number => {
 
 const loaded = loadSopText(SOP, 'bench.yaml');
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-const detector = await createDetector({ needs: { persons: true, pose: false, hands: false, objects: false, faces: false } });
+const needs = { persons: true, pose: false, hands: false, objects: false, faces: false };
+// As `sopwatch watch` runs it: the pose model too, for the frame stage's checks of persons already found.
+const pool = await createDetector({ needs: withCheckModel(needs) });
+const detector = pool.view(needs);
 console.log(`live bench: ${mode}, ${FPS} fps, 320x180, detector ${detector.backend} x${detector.threads} threads, ${seconds} s per step`);
 console.log('cameras | fps out (min/mean) | dropped | mean lag ms | frame->verdict p50/p99 ms | rule-due->verdict p50/p99 ms | verdicts | detector calls/camera-min | load1 | sustained');
 
@@ -109,4 +112,4 @@ for (const n of counts) {
   await service.stop();
   await sim.stop();
 }
-await detector.close();
+await pool.close();

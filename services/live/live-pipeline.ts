@@ -37,7 +37,7 @@ export interface LivePipelineOptions {
   cameraId: string;
   cameraTags?: string[];
   sops: CompiledSop[];
-  detector: Pick<Detector, 'detect'>;
+  detector: Pick<Detector, 'detect' | 'keypointsAt'>;
   frames: FrameBuffer<LiveFrame>;
   sink: (event: LiveEvent) => void;
   evidence?: { beforeMs?: number; afterMs?: number; maxFrames?: number };

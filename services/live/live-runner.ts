@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { modelNeedsFor } from '../analysis/index.ts';
 import { assertNoEviction, redactRedisUrl } from '../core/queue/redis-policy.ts';
-import { createDetector } from '../detector/index.ts';
+import { createDetector, withCheckModel } from '../detector/index.ts';
 import type { CompiledSop } from '../rules/compiled.ts';
 import type { OutboundPolicy } from '../core/net-policy.ts';
 import type { CameraConfig, LiveConfig } from './camera-config.ts';
@@ -78,7 +78,10 @@ function signalled(): Promise<void> {
 
 export async function runLive(o: LiveRunOptions): Promise<void> {
   const needs = modelNeedsFor(o.sops);
-  const detector = await createDetector({ needs: needs.persons || needs.hands || needs.objects || needs.pose ? needs : { ...needs, persons: true } });
+  const wanted = needs.persons || needs.hands || needs.objects || needs.pose ? needs : { ...needs, persons: true };
+  // The pose model too where the rules want persons alone: the frame stage checks persons already found with it.
+  const pool = await createDetector({ needs: withCheckModel(wanted) });
+  const detector = pool.view(wanted);
   let redis: Redis | undefined;
   if (o.redisUrl !== undefined) {
     redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 2 });
@@ -128,7 +131,7 @@ export async function runLive(o: LiveRunOptions): Promise<void> {
   } finally {
     clearInterval(timer);
     await service.stop();
-    await detector.close();
+    await pool.close();
     await redis?.quit().catch(() => undefined);
   }
 }

@@ -22,7 +22,7 @@ export type LiveServiceEvent = WatchEvent | DistributorEvent;
 export interface LiveServiceOptions {
   config: LiveConfig;
   sops: CompiledSop[];
-  detector: Pick<Detector, 'detect'>;
+  detector: Pick<Detector, 'detect' | 'keypointsAt'>;
   sink: (event: LiveServiceEvent) => void;
   /** With Redis, cameras are leased so that each is watched by one worker; without, this process watches all. */
   redis?: Redis;

@@ -76,12 +76,12 @@ interface Running extends RunningStore {
 /** At shutdown, answers of the model are waited for this long at most. */
 const ANSWER_GRACE_MS = 10_000;
 /** A detector for cameras no SOP applies to: the pipeline never calls it. */
-const NO_DETECTOR: Pick<Detector, 'detect'> = { detect: () => Promise.reject(new Error('no SOP applies to this camera: nothing to detect')) };
+const NO_DETECTOR: Pick<Detector, 'detect' | 'keypointsAt'> = { detect: () => Promise.reject(new Error('no SOP applies to this camera: nothing to detect')) };
 
 /** Whether the SOPs' needs call for a detector at all (faces alone are the face finder's). */
 const anyModel = (needs: ModelNeeds): boolean => needs.persons || needs.hands || needs.objects || needs.pose;
 /** A view of `pool` for `needs`, or undefined when its loaded models do not cover them (PooledDetector.view refuses). */
-function viewFor(pool: PooledDetector, needs: ModelNeeds): Pick<Detector, 'detect'> | undefined {
+function viewFor(pool: PooledDetector, needs: ModelNeeds): Pick<Detector, 'detect' | 'keypointsAt'> | undefined {
   try {
     return pool.view(needs);
   } catch (err) {
@@ -95,7 +95,7 @@ interface LiveModels {
   /** The needs they were made for. */
   key: string;
   /** What the pipelines call: a view of the pool for the SOPs' needs (their models only), or NO_DETECTOR. */
-  detector: Pick<Detector, 'detect'>;
+  detector: Pick<Detector, 'detect' | 'keypointsAt'>;
   /** Keyframes, snapshots, videos and verify crops, through the face finder (on the pool's threads when there is one). */
   images: LiveImages;
   /** The face finder first (its views stop asking), then the pool. */
@@ -181,7 +181,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     await m.close();
   }
 
-  async function useModels(plans: StorePlan[]): Promise<Pick<Detector, 'detect'>> {
+  async function useModels(plans: StorePlan[]): Promise<Pick<Detector, 'detect' | 'keypointsAt'>> {
     const needs = modelNeedsFor(plans.flatMap((p) => p.sops));
     const key = JSON.stringify(needs);
     if (models?.key === key) return models.detector;
@@ -201,7 +201,7 @@ export async function startLiveWorker(o: LiveWorkerOptions): Promise<LiveWorker>
     return models.detector;
   }
 
-  async function startStore(plan: StorePlan, d: Pick<Detector, 'detect'>): Promise<void> {
+  async function startStore(plan: StorePlan, d: Pick<Detector, 'detect' | 'keypointsAt'>): Promise<void> {
     const sink = new LiveStoreSink({
       db: o.db, plan, images: imagesNow, onError: o.onError, staleAfterMs: reportEveryMs * 3 + 5000,
       ...(o.onCameraLog === undefined ? {} : { onCameraLog: o.onCameraLog }),
