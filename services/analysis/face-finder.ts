@@ -57,7 +57,12 @@ export function createFaceFinder(options: FaceFinderOptions = {}): FaceFinder {
   let looker: Promise<Detector> | undefined;
   let checker: Promise<Detector> | undefined;
   const start = (needs: typeof LOOK | typeof CHECK): Promise<Detector> => {
-    if (shared !== undefined) return Promise.resolve(cache === undefined ? shared.view(needs) : cache.over(shared.view(needs), needs));
+    // On a shared pool the face finder's frames go first: evidence is what a violation's alert and the analysis's end
+    // wait for, while the frame stage has other calls in flight.
+    if (shared !== undefined) {
+      const view = shared.view(needs, { first: true });
+      return Promise.resolve(cache === undefined ? view : cache.over(view, needs));
+    }
     return cache === undefined ? createDetector({ needs, threads: 1 }) : Promise.resolve(cache.detector(needs));
   };
   const look = (): Promise<Detector> => (looker ??= start(LOOK));

@@ -21,6 +21,8 @@ interface Job {
   needs?: DetectorNeeds;
   /** The pose model alone on these boxes (Detector.keypointsAt). */
   at?: Box[];
+  /** Sent before the frames of views without it (PooledDetector.view's `first`). */
+  first?: boolean;
   resolve(d: Detections): void;
   reject(e: Error): void;
 }
@@ -115,29 +117,30 @@ export class DetectorPool implements PooledDetector {
     return this.enqueue(frame, undefined, boxes.map((b): Box => [b[0], b[1], b[2], b[3]]));
   }
 
-  view(needs: DetectorNeeds): Detector {
+  view(needs: DetectorNeeds, options: { first?: boolean } = {}): Detector {
     const wanted = modelsFor(needs);
     if (wanted.length === 0) throw new UsageError('detector view: the needs ask for nothing');
     const missing = wanted.filter((m) => !this.models.includes(m));
     if (missing.length > 0) throw new UsageError(`detector view: needs ${missing.join(', ')}, which this pool did not load (${this.models.join(', ')})`);
     const asked = { ...needs };
+    const first = options.first === true;
     return {
       backend: this.backend,
       threads: this.threads,
-      detect: (frame) => this.enqueue(frame, asked),
+      detect: (frame) => this.enqueue(frame, asked, undefined, first),
       ...(this.models.includes('movenet-lightning') ? { keypointsAt: (frame: Frame, boxes: readonly Box[]) => this.keypointsAt(frame, boxes) } : {}),
       close: () => Promise.resolve(),
     };
   }
 
-  private enqueue(frame: Frame, needs: DetectorNeeds | undefined, at?: Box[]): Promise<Detections> {
+  private enqueue(frame: Frame, needs: DetectorNeeds | undefined, at?: Box[], first = false): Promise<Detections> {
     if (this.closing) return Promise.reject(new DetectorError(`detector is closed; frame ${describe(frame)} not detected`));
     const expected = frame.width * frame.height * 3;
     if (!Number.isInteger(frame.width) || !Number.isInteger(frame.height) || frame.width < 1 || frame.height < 1 || frame.rgb.byteLength !== expected) {
       return Promise.reject(new InputError(`frame ${describe(frame)}: ${frame.width}x${frame.height} needs ${expected} RGB bytes, got ${frame.rgb.byteLength}`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ frame, resolve, reject, ...(needs === undefined ? {} : { needs }), ...(at === undefined ? {} : { at }) });
+      this.queue.push({ frame, resolve, reject, ...(needs === undefined ? {} : { needs }), ...(at === undefined ? {} : { at }), ...(first ? { first } : {}) });
       this.pump();
     });
   }
@@ -332,7 +335,9 @@ export class DetectorPool implements PooledDetector {
   private pump(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (slot.state === 'idle') this.send(slot, this.queue.shift() as Job);
+      if (slot.state !== 'idle') continue;
+      const next = Math.max(0, this.queue.findIndex((j) => j.first === true));
+      this.send(slot, this.queue.splice(next, 1)[0] as Job);
     }
     if (this.queue.length > 0 && this.slots.every((s) => s.state === 'dead')) {
       const cause = this.slots.find((s) => s.lastError)?.lastError;

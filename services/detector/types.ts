@@ -90,7 +90,9 @@ export interface PooledDetector extends Detector {
   /**
    * A detector on the same threads that runs only the models `needs` call for, which must be among those loaded (a
    * UsageError otherwise): one pool serves the rules and the face finder without loading a model twice. Its frames
-   * share the pool's queue; closing the view does nothing (the pool's owner closes the pool).
+   * share the pool's queue; closing the view does nothing (the pool's owner closes the pool). `first`: its frames go
+   * to a thread before those of views without it (the face finder's: evidence, which the analysis's end and a
+   * violation's alert wait for, does not queue behind the rules' calls in flight).
    */
-  view(needs: DetectorNeeds): Detector;
+  view(needs: DetectorNeeds, options?: { first?: boolean }): Detector;
 }

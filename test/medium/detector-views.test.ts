@@ -100,3 +100,29 @@ describe('detector views', () => {
     expect((await union.view(FACES).detect(samples)).items.length).toBeGreaterThan(0);
   });
 });
+
+describe('a view whose frames go first', () => {
+  it('its frames are sent before those already waiting from other views (the running one finishes first)', async () => {
+    const pool = await createDetector({ needs: unionNeeds(PERSONS, FACES), threads: 1 });
+    try {
+      const samples = await imageFrame(SAMPLES_JPG);
+      const order: string[] = [];
+      const track = (name: string, p: Promise<Detections>): Promise<void> => p.then(() => void order.push(name));
+      const rules = pool.view(PERSONS);
+      const faces = pool.view(FACES, { first: true });
+      const plain = pool.view(FACES);
+      // One thread: the first rules frame runs at once, the others wait; the first-going face frame overtakes them,
+      // a face frame of a plain view does not.
+      await Promise.all([
+        track('rules 1', rules.detect(samples)),
+        track('rules 2', rules.detect(samples)),
+        track('plain faces', plain.detect(samples)),
+        track('rules 3', rules.detect(samples)),
+        track('faces first', faces.detect(samples)),
+      ]);
+      expect(order).toEqual(['rules 1', 'faces first', 'rules 2', 'plain faces', 'rules 3']);
+    } finally {
+      await pool.close();
+    }
+  });
+});
