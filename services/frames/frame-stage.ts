@@ -240,7 +240,7 @@ export class FrameStage {
     let det: Promise<Detections>;
     if (check) {
       const moved = this.motionLog.filter((m) => m.tMs > latest.tMs && m.tMs <= frame.tMs).flatMap((m) => m.boxes);
-      det = this.check(entry, latest.det, moved);
+      det = this.check(frame, latest.det, moved);
     } else {
       this.s.detectorCalls += 1;
       if (scheduled) this.lastFullMs = frame.tMs;
@@ -267,8 +267,7 @@ export class FrameStage {
    * retimed, when its persons are still there (still-check.ts); else the frame is detected (and the check's time is
    * added to that call's).
    */
-  private async check(entry: Entry, before: Promise<Detections>, moved: Box[]): Promise<Detections> {
-    const { frame } = entry;
+  private async check(frame: Frame, before: Promise<Detections>, moved: Box[]): Promise<Detections> {
     const last = await before;
     const { zones, keys, anywhere } = this.o.region;
     const boxes = boxesToCheck(last, moved, { zones, keys, anywhere });
