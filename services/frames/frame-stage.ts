@@ -20,8 +20,8 @@ import type { Box, Detections, Frame, Polygon } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import { createTracker, type Tracker } from '../detector/tracker.ts';
 import { MotionDetector, type MotionOptions } from './motion.ts';
-import { cropFrame, intersects, readsDetection, uncrop, WHOLE, zoneState, type Region } from './region.ts';
-import { bodyAt, boxesToCheck, intoCrop, readsPersonsOnly } from './still-check.ts';
+import { cropFrame, intersects, intoCrop, readsDetection, uncrop, WHOLE, zoneState, type Region } from './region.ts';
+import { bodyAt, boxesToCheck, readsPersonsOnly } from './still-check.ts';
 
 export interface GateOptions {
   /** False: every frame goes to the detector (the behaviour before the gate). Default true. */
@@ -273,10 +273,11 @@ export class FrameStage {
     const boxes = boxesToCheck(last, moved, { zones, keys, anywhere });
     let spent = 0;
     if (boxes !== undefined) {
-      this.s.checks += 1;
       const c = this.crop ? cropFrame(frame, this.o.region.box) : { frame, box: WHOLE };
       const asked = this.crop ? boxes.map((b) => intoCrop(b, c.box)) : boxes;
       const d = await this.o.detector.keypointsAt?.(c.frame, asked);
+      // Counted when the pose model answered (a detector that cannot check answers undefined).
+      if (d !== undefined) this.s.checks += 1;
       spent = d?.inferenceMs ?? 0;
       if (d !== undefined && d.items.length === asked.length && d.items.every((item, i) => bodyAt(item.keypoints, asked[i] as Box))) {
         this.s.checksHeld += 1;

@@ -1,4 +1,4 @@
 // The frame stage: frame -> motion -> region -> detections -> tracks, with the detector gated by motion (one entry module).
 export { FrameStage, splitPoints, type FrameStageOptions, type FrameStageStats, type GateOptions, type StagedFrame } from './frame-stage.ts';
 export { MotionDetector, type MotionOptions, type MotionResult } from './motion.ts';
-export { cropFrame, masksFor, regionFor, uncrop, zoneState, WHOLE, type Region } from './region.ts';
+export { cropFrame, intoCrop, masksFor, regionFor, uncrop, zoneState, WHOLE, type Region } from './region.ts';

@@ -113,6 +113,11 @@ export function cropFrame(frame: Frame, box: Box): { frame: Frame; box: Box } {
   };
 }
 
+/** A box of the whole frame in the coordinates of a crop covering `crop` (the inverse of `uncrop`'s mapping). */
+export function intoCrop(box: Box, crop: Box): Box {
+  return [(box[0] - crop[0]) / crop[2], (box[1] - crop[1]) / crop[3], box[2] / crop[2], box[3] / crop[3]];
+}
+
 /** Detections made on a crop covering `box`, in the whole frame's coordinates. */
 export function uncrop(d: Detections, box: Box, full: Pick<Frame, 'width' | 'height'>): Detections {
   const [bx, by, bw, bh] = box;

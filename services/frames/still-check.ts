@@ -8,6 +8,7 @@
 // - the pose model finds a body in every box, centred there.
 // Anything else, and the frame is detected as usual.
 import type { Box, Detection, Detections, Keypoint, Polygon } from '../core/contracts.ts';
+import { boxCentre } from '../rules/observe.ts';
 import { readsDetection, zoneState } from './region.ts';
 
 /** More persons than this are detected, not checked one by one (each check is one pose model call). */
@@ -76,10 +77,6 @@ export function bodyAt(keypoints: readonly Keypoint[] | undefined, box: Box): bo
   if (seen.length < MIN_KEYPOINTS) return false;
   const cx = seen.reduce((s, k) => s + k.point[0], 0) / seen.length;
   const cy = seen.reduce((s, k) => s + k.point[1], 0) / seen.length;
-  return Math.abs(cx - (box[0] + box[2] / 2)) <= CENTRE_TOLERANCE[0] * box[2] && Math.abs(cy - (box[1] + box[3] / 2)) <= CENTRE_TOLERANCE[1] * box[3];
-}
-
-/** A box of the whole frame in the coordinates of a crop covering `crop`. */
-export function intoCrop(box: Box, crop: Box): Box {
-  return [(box[0] - crop[0]) / crop[2], (box[1] - crop[1]) / crop[3], box[2] / crop[2], box[3] / crop[3]];
+  const [bx, by] = boxCentre(box);
+  return Math.abs(cx - bx) <= CENTRE_TOLERANCE[0] * box[2] && Math.abs(cy - by) <= CENTRE_TOLERANCE[1] * box[3];
 }

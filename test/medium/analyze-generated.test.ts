@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeClip, type ClipAnalysisResult } from '../../services/analysis/index.ts';
+import { analyzeClip, formatReport, type ClipAnalysisResult } from '../../services/analysis/index.ts';
 import { createFaceFinder, type FaceFinder } from '../../services/analysis/face-finder.ts';
 import { generateSampleClip, sampleSop } from '../../services/demo/index.ts';
 import { createDetector, type Detector } from '../../services/detector/index.ts';
@@ -98,5 +98,10 @@ describe('analysis of the generated sample clip', () => {
     expect(result.frames).toBeGreaterThanOrEqual(118);
     expect(result.stats.realtimeFactor).toBeGreaterThan(0);
     expect(result.stats.modelCalls).toBe(0);
+    // The analysis's own pool has the pose model for the frame stage's checks: the person at the sink is checked, not
+    // detected again (services/frames/still-check.ts), and the report says so.
+    expect(result.stats.personChecks ?? 0).toBeGreaterThan(3);
+    expect(result.stats.personChecksHeld ?? 0).toBeGreaterThan(3);
+    expect(formatReport(result)).toMatch(/persons checked by the pose model in \d+, still there in \d+/);
   });
 });

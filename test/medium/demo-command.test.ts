@@ -46,6 +46,11 @@ describe('sopwatch demo, run twice', () => {
     expect(second.stdout).toContain('on cache (');
     const [hits, asked] = reused(second.stdout, 'detector');
     expect([hits, asked]).toEqual([firstAsked, firstAsked]);
+    // The person at the sink was checked by the pose model on the shared pool, and the rerun (the cache's answers) checks
+    // the same frames with the same outcome.
+    const checks = (out: string): string | undefined => /persons checked by the pose model in (\d+), still there in (\d+)/.exec(out)?.slice(1).join('/');
+    expect(Number(checks(first.stdout)?.split('/')[1] ?? 0)).toBeGreaterThan(3);
+    expect(checks(second.stdout)).toBe(checks(first.stdout));
     const [faceHits, faceAsked] = reused(second.stdout, 'face finder');
     expect(faceAsked).toBeGreaterThan(0);
     expect(faceHits).toBe(faceAsked);

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box, Frame } from '../../services/core/contracts.ts';
 import { createDetector, DetectionCache, type PooledDetector } from '../../services/detector/index.ts';
-import { cropFrame } from '../../services/frames/index.ts';
-import { bodyAt, intoCrop } from '../../services/frames/still-check.ts';
+import { cropFrame, intoCrop } from '../../services/frames/index.ts';
+import { bodyAt } from '../../services/frames/still-check.ts';
 import { describeFootage, tempDir } from '../fixtures/media.ts';
 import { PERSON_CLIP, SAMPLES_JPG, blankFrame, clipFrame, imageFrame } from './detector-helpers.ts';
 
