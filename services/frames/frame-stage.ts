@@ -14,8 +14,9 @@
 // Frames with motion between two probes wait. When the two probes disagree on what stands in which zone, the
 // change is located by halving: the middle waiting frame is detected and compared with both ends, and so on, so a
 // rule's edge falls on the frame it would fall on if every frame had been detected (one change between probes
-// costs about log2(frames between) calls instead of one per frame). With `lookahead` more calls allowed in flight,
-// `lookahead + 1` waiting frames are detected at once, spread evenly: fewer rounds, no detector thread left waiting.
+// costs about log2(frames between) calls instead of one per frame). With `lookahead` calls allowed in flight (a
+// clip: one per detector thread), that many waiting frames are detected at once, spread evenly: fewer rounds, every
+// thread busy, and no call queued behind the others (which would cost a call and save no time).
 import type { Box, Detections, Frame, Polygon } from '../core/contracts.ts';
 import type { Detector } from '../detector/index.ts';
 import { createTracker, type Tracker } from '../detector/tracker.ts';
@@ -328,8 +329,9 @@ export class FrameStage {
         const raw = await (next.det as Promise<Detections>);
         if (this.anchor === undefined || zoneState(raw, this.o.region.zones, this.o.region.keys, this.o.region.anywhere) !== this.anchor.state) {
           // Something changed in between: find where by halving (the middle frame tells which half changed), or, with
-          // `lookahead` more calls allowed in flight, by detecting that many more of the waiting frames at once.
-          for (const i of splitPoints(k, this.lookahead + 1)) this.probe(this.queue[i] as Entry, 'fill');
+          // `lookahead` calls allowed in flight, by detecting that many of the waiting frames at once: one round keeps
+          // each detector thread busy with one call, and a call more would only wait for a thread.
+          for (const i of splitPoints(k, Math.max(1, this.lookahead))) this.probe(this.queue[i] as Entry, 'fill');
         } else {
           for (const e of this.queue.splice(0, k)) out.push(this.carry(e));
         }

@@ -154,7 +154,7 @@ describe('the gate on a faster or slower detector', () => {
     const region = regionFor([{ sop: loaded.sop, zones }]);
     const runAt = async (delayMs: (call: number) => number): Promise<{ asked: number[]; seen: boolean[] }> => {
       const asked: number[] = [];
-      const stage = new FrameStage({ cameraId: 'cam-1', detector: scripted(absent, delayMs, asked), region, lookahead: 1 });
+      const stage = new FrameStage({ cameraId: 'cam-1', detector: scripted(absent, delayMs, asked), region, lookahead: 2 });
       const out: StagedFrame[] = [];
       for (let i = 0; i < 60; i++) {
         out.push(...(await stage.push(frame(i))));
