@@ -247,9 +247,12 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
 
   let frames = 0;
   let lastTMs = 0;
+  // Kept frames serve evidence and the model's questions only: without either, none is kept (the ring encodes one every
+  // 400 ms, about 5 CPU ms each: a sixth of the person clip's main-thread time).
+  const keepFrames = options.evidenceDir !== undefined || options.agent !== undefined;
   const handle = (staged: StagedFrame): void => {
     const tracked = staged.detections;
-    ring.add(staged.frame);
+    if (keepFrames) ring.add(staged.frame);
     // A thumbnail's frame is the nearest to its time: settled once a frame at or past that time has been added.
     for (; evidenceCtx !== undefined && nextPin < pins.length && tracked.tMs >= (pins[nextPin] ?? 0); nextPin++) {
       const tMs = pins[nextPin] ?? 0;

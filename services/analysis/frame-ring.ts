@@ -25,7 +25,13 @@ export interface FrameRingOptions {
   pinned?: number[];
 }
 
-const encode = (f: Frame): Promise<Buffer> => sharp(f.rgb, { raw: { width: f.width, height: f.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+/**
+ * A kept frame's JPEG. It never leaves memory, so its Huffman tables are the standard ones: optimising them (sharp's
+ * default) makes a frame of the person clip 2 % smaller (32.5 against 33.1 KB) for nearly twice the encoding time (5.3
+ * against 2.9 CPU ms at 640x360); both decode to the same pixels.
+ */
+const encode = (f: Frame): Promise<Buffer> =>
+  sharp(f.rgb, { raw: { width: f.width, height: f.height, channels: 3 } }).jpeg({ quality: 90, optimiseCoding: false }).toBuffer();
 
 export class FrameRing {
   private readonly frames: Kept[] = [];
