@@ -291,7 +291,9 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   const ready = (): boolean => collected.pending.length > 0 || [...collected.violations.values()].some((v) => !streamed.has(v.id) && v.ongoing !== true);
 
   // The probe above serves the decoder too (a growing file is probed again as it grows).
-  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal, ...(growing ? { growing } : { info }) });
+  // Motion's tiny grayscale picture comes from the same ffmpeg as the frame (JavaScript shrank each frame: a sixth of
+  // the main thread's time on the demo).
+  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal, grayHeight: stage.grayHeight, ...(growing ? { growing } : { info }) });
   const frameIterator: AsyncIterator<Frame> = reader[Symbol.asyncIterator]();
   // Time spent waiting for ffmpeg's next frame: the decoding cost as the pipeline feels it.
   let decodeMs = 0;

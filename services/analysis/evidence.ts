@@ -173,12 +173,13 @@ export function thumbnailWidth(count: number): number {
 
 /** The frame scaled down to `width` (its aspect kept), marked not to be scaled up again by the detector. */
 async function thumbnailOf(frame: Frame, width: number): Promise<Frame> {
-  if (frame.width <= width) return { ...frame, noUpscale: true };
+  const { cameraId, index, tMs } = frame;
+  if (frame.width <= width) return { cameraId, index, tMs, width: frame.width, height: frame.height, rgb: frame.rgb, noUpscale: true };
   const { data, info } = await sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
     .resize({ width })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { ...frame, width: info.width, height: info.height, rgb: data, noUpscale: true };
+  return { cameraId, index, tMs, width: info.width, height: info.height, rgb: data, noUpscale: true };
 }
 
 async function scrubbedAt(ctx: EvidenceContext, tMs: number, width: number): Promise<Frame | undefined> {

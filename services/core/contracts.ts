@@ -33,6 +33,12 @@ export interface Frame {
    * it cannot find at this size nobody can make out in the picture either.
    */
   noUpscale?: boolean;
+  /**
+   * The same picture shrunk to a tiny grayscale one (8-bit, `width * height` bytes) by the decoder, for motion
+   * (services/frames/motion.ts uses it when its size is the one motion works at, instead of shrinking `rgb` itself). Set
+   * by the clip decoder on the frames it yields; a picture made from a frame (a crop, a thumbnail) does not keep it.
+   */
+  gray?: { width: number; height: number; data: Uint8Array };
 }
 
 /** What the detector saw in one frame. */

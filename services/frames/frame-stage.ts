@@ -162,6 +162,11 @@ export class FrameStage {
     this.tracker = this.newTracker();
   }
 
+  /** The height of Frame.gray that motion uses as it comes (ask the decoder for it: readClipFrames' `grayHeight`). */
+  get grayHeight(): number {
+    return this.motion.height;
+  }
+
   stats(): FrameStageStats {
     return { ...this.s, detectorMs: Math.round(this.s.detectorMs), probes: { ...this.s.probes } };
   }

@@ -108,7 +108,7 @@ export function cropFrame(frame: Frame, box: Box): { frame: Frame; box: Box } {
     frame.rgb.copy(rgb, row * p.w * 3, from, from + p.w * 3);
   }
   return {
-    frame: { ...frame, width: p.w, height: p.h, rgb, cropOf: { width: frame.width, height: frame.height } },
+    frame: { cameraId: frame.cameraId, index: frame.index, tMs: frame.tMs, width: p.w, height: p.h, rgb, cropOf: { width: frame.width, height: frame.height } },
     box: [p.x / frame.width, p.y / frame.height, p.w / frame.width, p.h / frame.height],
   };
 }

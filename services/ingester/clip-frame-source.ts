@@ -35,6 +35,12 @@ export interface ClipReadOptions {
    * for a growing file, whose probe changes as it grows.
    */
   info?: ClipInfo;
+  /**
+   * Each frame also gets `gray`: the frame shrunk to this height (at most its own), its width in proportion (rounded),
+   * 8-bit luma averaged over each pixel's area, made by the same ffmpeg from the same decoded picture (a second
+   * output of its filter graph: no second decode, and no full frame for JavaScript to shrink).
+   */
+  grayHeight?: number;
 }
 
 /**
@@ -67,6 +73,7 @@ interface Plan {
   limits: ClipLimits;
   growing: boolean;
   info?: ClipInfo;
+  grayHeight?: number;
 }
 
 function plan(options: ClipReadOptions): Plan {
@@ -80,6 +87,10 @@ function plan(options: ClipReadOptions): Plan {
   if (endMs !== undefined && !(endMs > startMs)) throw new UsageError(`readClipFrames: endMs (${endMs}) must be after startMs (${startMs})`);
   const growing = options.growing === true;
   if (growing && (startMs !== 0 || endMs !== undefined)) throw new UsageError('readClipFrames: a growing file is read whole (no startMs or endMs)');
+  const { grayHeight } = options;
+  if (grayHeight !== undefined && !(Number.isInteger(grayHeight) && grayHeight >= 1 && grayHeight <= MAX_FRAME_SIDE)) {
+    throw new UsageError(`readClipFrames: grayHeight must be an integer in [1, ${MAX_FRAME_SIDE}], got ${grayHeight}`);
+  }
   return {
     growing,
     cameraId,
@@ -90,7 +101,14 @@ function plan(options: ClipReadOptions): Plan {
     ...(endMs === undefined ? {} : { endMs }),
     ...(signal === undefined ? {} : { signal }),
     ...(options.info === undefined || growing ? {} : { info: options.info }),
+    ...(grayHeight === undefined ? {} : { grayHeight }),
   };
+}
+
+/** The size of a frame's `gray` picture: `height` rows (at most the frame's own), the width in proportion. */
+export function graySize(frame: { width: number; height: number }, height: number): { width: number; height: number } {
+  const h = Math.max(1, Math.min(frame.height, height));
+  return { width: Math.max(1, Math.round((frame.width * h) / frame.height)), height: h };
 }
 
 /** Output size: the display size, narrowed to `maxWidth` with the aspect ratio kept. */
@@ -155,12 +173,25 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
       if (p.startMs > 0) args.push('-ss', (p.startMs / 1000).toFixed(3));
       args.push('-i', fileUrl(path));
     }
-    args.push('-map', '0:v:0', '-t', ((endMs - p.startMs) / 1000).toFixed(3));
-    args.push('-vf', `fps=${p.fps},scale=${width}:${height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+    const duration = ((endMs - p.startMs) / 1000).toFixed(3);
+    const gray = p.grayHeight === undefined ? undefined : graySize({ width, height }, p.grayHeight);
+    if (gray === undefined) {
+      args.push('-map', '0:v:0', '-t', duration);
+      args.push('-vf', `fps=${p.fps},scale=${width}:${height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+    } else {
+      // One decode, sampled once, split in two: the frame in RGB on stdout, and its tiny grayscale copy (shrunk from
+      // the frame at its output size, as motion would shrink it) on fd 3.
+      const graph = `[0:v:0]fps=${p.fps},scale=${width}:${height}:flags=area,split=2[rgb][small];` +
+        `[small]scale=${gray.width}:${gray.height}:flags=area,format=gray[gray]`;
+      args.push('-filter_complex', graph);
+      args.push('-map', '[rgb]', '-t', duration, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+      args.push('-map', '[gray]', '-t', duration, '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:3');
+    }
     pipe = new RawFramePipe({
       command: decoder().ffmpeg,
       args,
       frameBytes: width * height * 3,
+      ...(gray === undefined ? {} : { sideFrameBytes: gray.width * gray.height }),
       stallMs: p.limits.stallMs,
       timeoutMs: p.limits.timeoutMs,
       ...(p.signal === undefined ? {} : { signal: p.signal }),
@@ -173,7 +204,8 @@ async function* decode(path: string, p: Plan, settle: (r: ClipReadResult) => voi
       const tMs = p.startMs + Math.round((frames * 1000) / p.fps);
       frames += 1;
       lastTMs = tMs;
-      yield { cameraId: p.cameraId, index: Math.round((tMs * p.fps) / 1000), tMs, width, height, rgb };
+      const small = gray === undefined || pipe.side === undefined ? undefined : { ...gray, data: pipe.side };
+      yield { cameraId: p.cameraId, index: Math.round((tMs * p.fps) / 1000), tMs, width, height, rgb, ...(small === undefined ? {} : { gray: small }) };
     }
     const end = pipe.end ?? { kind: 'stopped' };
     let problem = describeEnd(end, pipe);

@@ -1,6 +1,7 @@
-// One ffmpeg child that writes fixed-size raw frames to stdout: exact-size framing, backpressure,
-// stall and wall-clock watchdogs, abort, a bounded stderr tail, and a kill that waits for the exit.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+// One ffmpeg child that writes fixed-size raw frames to stdout (and, optionally, a smaller picture of each to fd 3):
+// exact-size framing, backpressure, stall and wall-clock watchdogs, abort, a bounded stderr tail, and a kill that waits
+// for the exit.
+import { spawn, type ChildProcessByStdio, type IOType } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 /** Why the pipe ended. `exit` is ffmpeg's own exit; the others are ours (the child was killed). */
@@ -27,12 +28,23 @@ export interface RawFramePipeOptions {
   stderrChars?: number;
   /** Fed to ffmpeg's stdin (an input of `pipe:0`); destroyed when the pipe ends. Without it stdin is closed. */
   stdin?: Readable;
+  /**
+   * ffmpeg also writes `pipe:3`: one frame of this many bytes for each frame of stdout, in the same order (a second
+   * output of the same filter graph). `next` then waits for both, and `side` holds the one of the frame it returned.
+   */
+  sideFrameBytes?: number;
 }
 
 export class RawFramePipe {
   readonly pid: number | undefined;
   private readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   private readonly queue: Buffer[] = [];
+  /** Frames of fd 3 not yet handed out, and the one being filled. */
+  private readonly sideQueue: Buffer[] = [];
+  private sideCurrent: Buffer | undefined;
+  private sideFill = 0;
+  /** The fd 3 frame of the frame `next` returned last (undefined without `sideFrameBytes`, or when it never came). */
+  side: Buffer | undefined;
   private readonly maxQueued: number;
   private readonly stderrChars: number;
   private current: Buffer;
@@ -57,9 +69,8 @@ export class RawFramePipe {
     this.stderrChars = options.stderrChars ?? 4096;
     this.current = Buffer.allocUnsafe(options.frameBytes);
     this.activeSinceMs = performance.now();
-    this.child = options.stdin === undefined
-      ? spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
-      : spawn(options.command, options.args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const stdio: IOType[] = [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.sideFrameBytes === undefined ? [] : ['pipe' as const])];
+    this.child = spawn(options.command, options.args, { stdio, windowsHide: true }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
     this.pid = this.child.pid;
     const input = options.stdin;
     if (input !== undefined && this.child.stdin !== null) {
@@ -83,6 +94,12 @@ export class RawFramePipe {
       });
     });
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    const side = options.sideFrameBytes === undefined ? undefined : (this.child.stdio[3] as Readable | null);
+    if (side !== undefined && side !== null) {
+      // Never paused: its frames are small, and ffmpeg writes one only with the stdout frame it goes with.
+      side.on('data', (chunk: Buffer) => this.onSideData(chunk));
+      side.on('error', () => undefined);
+    }
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (text: string) => {
       this.stderr = (this.stderr + text).slice(-this.stderrChars);
@@ -94,11 +111,16 @@ export class RawFramePipe {
     this.arm();
   }
 
-  /** The next complete frame, or undefined when the pipe has ended (see `end`). */
+  /**
+   * The next complete frame, or undefined when the pipe has ended (see `end`). With `sideFrameBytes`, its fd 3 frame is
+   * waited for too and left in `side` (undefined when the pipe ended without it).
+   */
   async next(): Promise<Buffer | undefined> {
     for (;;) {
-      const frame = this.queue.shift();
+      const paired = this.options.sideFrameBytes === undefined || this.sideQueue.length > 0 || this.finished;
+      const frame = paired ? this.queue.shift() : undefined;
       if (frame !== undefined) {
+        this.side = this.options.sideFrameBytes === undefined ? undefined : this.sideQueue.shift();
         if (this.paused && this.queue.length < this.maxQueued) this.resume();
         return frame;
       }
@@ -163,6 +185,24 @@ export class RawFramePipe {
     }
     if (this.endReason === undefined && this.queue.length >= this.maxQueued && !this.paused) this.pause();
     else this.arm();
+  }
+
+  private onSideData(chunk: Buffer): void {
+    const size = this.options.sideFrameBytes as number;
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.sideCurrent ??= Buffer.allocUnsafe(size);
+      const n = Math.min(size - this.sideFill, chunk.length - offset);
+      chunk.copy(this.sideCurrent, this.sideFill, offset, offset + n);
+      this.sideFill += n;
+      offset += n;
+      if (this.sideFill === size) {
+        this.sideQueue.push(this.sideCurrent);
+        this.sideCurrent = undefined;
+        this.sideFill = 0;
+        this.wake();
+      }
+    }
   }
 
   private pause(): void {

@@ -115,6 +115,31 @@ describe('pixels, time and size', () => {
     expect([c?.width, c?.height, c?.rgb.length]).toEqual([101, 77, 101 * 77 * 3]);
   });
 
+  it('with grayHeight, gives each frame its own tiny gray picture, made by the same ffmpeg', async () => {
+    const luma = (f: Frame): number => {
+      let sum = 0;
+      for (let i = 0; i < f.rgb.length; i += 3) sum += 0.299 * (f.rgb[i] ?? 0) + 0.587 * (f.rgb[i + 1] ?? 0) + 0.114 * (f.rgb[i + 2] ?? 0);
+      return sum / (f.width * f.height);
+    };
+    const mean = (d: Uint8Array): number => d.reduce((a, b) => a + b, 0) / d.length;
+    for (const range of [{}, { startMs: 1000, endMs: 2000 }]) {
+      const reader = readClipFrames(twoColour, { cameraId: 'c', fps: 5, grayHeight: 30, ...range });
+      const frames = await collect(reader);
+      expect(frames).toHaveLength('startMs' in range ? 5 : 15);
+      expect((await reader.result).complete).toBe(true);
+      for (const f of frames) {
+        expect([f.gray?.width, f.gray?.height, f.gray?.data.length]).toEqual([40, 30, 40 * 30]);
+        // Red (luma 76) then blue (29): each gray picture is of its own frame, on both sides of the switch.
+        expect(Math.abs(mean(f.gray?.data ?? new Uint8Array(1)) - luma(f)), `frame at ${f.tMs}`).toBeLessThan(4);
+      }
+    }
+    // No grayHeight, no gray picture; one taller than the frame is the frame's own height.
+    const [plain] = await collect(readClipFrames(twoColour, { cameraId: 'c', endMs: 200 }));
+    expect(plain?.gray).toBeUndefined();
+    const [tall] = await collect(readClipFrames(twoColour, { cameraId: 'c', endMs: 200, grayHeight: 500 }));
+    expect([tall?.gray?.width, tall?.gray?.height]).toEqual([160, 120]);
+  });
+
   it('applies the rotation a phone records: a quarter-turned 320x240 clip gives 240x320 frames', async () => {
     const rotated = join(dir, 'portrait.mp4');
     rotateMp4(join(dir, 'a.mp4'), rotated);
@@ -182,6 +207,8 @@ describe('bad and hostile inputs', () => {
     expect(() => readClipFrames('x.mp4', { cameraId: 'c', startMs: 2000, endMs: 1000 })).toThrow(UsageError);
     expect(() => readClipFrames('x.mp4', { cameraId: '' })).toThrow(UsageError);
     expect(() => readClipFrames('x.mp4', { cameraId: 'c', limits: { stallMs: -1 } })).toThrow(UsageError);
+    expect(() => readClipFrames('x.mp4', { cameraId: 'c', grayHeight: 0 })).toThrow(UsageError);
+    expect(() => readClipFrames('x.mp4', { cameraId: 'c', grayHeight: 2.5 })).toThrow(UsageError);
   });
 
   describe('playlists disguised as mp4 cannot make ffmpeg open another file', () => {
@@ -345,6 +372,19 @@ describe('RawFramePipe with a scripted child', () => {
     expect(performance.now() - began).toBeGreaterThan(2000 + 800);
     expect(childPids('sh')).toEqual([]);
   }, 15_000);
+
+  it('pairs each frame with its fd 3 frame, whichever comes first, and hands out a frame whose pair never came', async () => {
+    // Frame k of stdout is k repeated, and so is its fd 3 frame; the child writes fd 3 first for odd k, and a last stdout
+    // frame without its pair.
+    const script = 'for k in 1 2 3 4; do ' +
+      'if [ $((k % 2)) -eq 1 ]; then printf "%010d" $k >&3; printf "%0100d" $k; else printf "%0100d" $k; sleep 0.05; printf "%010d" $k >&3; fi; done; ' +
+      'printf "%0100d" 5';
+    const pipe = new RawFramePipe({ command: 'sh', args: ['-c', script], frameBytes: 100, sideFrameBytes: 10, stallMs: 5000, timeoutMs: 5000, maxQueued: 1 });
+    const got: Array<[string, string | undefined]> = [];
+    for (let f = await pipe.next(); f !== undefined; f = await pipe.next()) got.push([f.toString().slice(-1), pipe.side?.toString().slice(-1)]);
+    expect(got).toEqual([['1', '1'], ['2', '2'], ['3', '3'], ['4', '4'], ['5', undefined]]);
+    expect(pipe.end).toEqual({ kind: 'exit', code: 0, signal: null });
+  });
 
   it('reports the bytes of a frame cut short by the child exiting', async () => {
     const pipe = new RawFramePipe({ command: 'sh', args: ['-c', 'head -c 250 /dev/zero; echo oops >&2; exit 3'], frameBytes: 100, stallMs: 5000, timeoutMs: 5000 });

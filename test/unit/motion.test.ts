@@ -141,6 +141,27 @@ describe('the motion detector', () => {
     expect(m.update(half(400, { x: 200, y: 60 })).boxes).toHaveLength(1);
   });
 
+  it('uses the decoder\'s gray picture (Frame.gray) when it is the size motion works at, and shrinks the frame otherwise', () => {
+    // The frames' pixels never change; only their gray picture shows the square: motion must read the gray one.
+    const still = scene(0);
+    const grayOf = (f: Frame, w: number, h: number): Uint8Array => Uint8Array.from(shrinkGray(f, shrinkPlan(W, H, w, h)), (v) => Math.round(v));
+    const withGray = (t: number, square?: { x: number; y: number }): Frame => ({ ...still, tMs: t, gray: { width: 160, height: 90, data: grayOf(scene(t, square), 160, 90) } });
+    const m = new MotionDetector({ height: 90 });
+    expect(m.height).toBe(90);
+    m.update(withGray(0));
+    expect(m.update(withGray(200)).boxes).toEqual([]);
+    const seen = m.update(withGray(400, { x: 200, y: 60 })).boxes;
+    expect(seen).toHaveLength(1);
+    // Where the square is: 200-240 x 60-100 of 320 x 180.
+    expect(seen[0]?.[0]).toBeLessThanOrEqual(200 / W);
+    expect((seen[0]?.[0] ?? 0) + (seen[0]?.[2] ?? 0)).toBeGreaterThanOrEqual(240 / W);
+    // A gray picture of another size is not what motion works at: the frame itself (still) is shrunk, and nothing moved.
+    const other = new MotionDetector({ height: 90 });
+    const wrongSize = (t: number, square?: { x: number; y: number }): Frame => ({ ...still, tMs: t, gray: { width: 80, height: 45, data: grayOf(scene(t, square), 80, 45) } });
+    other.update(wrongSize(0));
+    expect(other.update(wrongSize(200, { x: 200, y: 60 })).boxes).toEqual([]);
+  });
+
   it('never sees motion inside a mask', () => {
     const masked = new MotionDetector({ height: 90, masks: [[[0.5, 0.2], [0.9, 0.2], [0.9, 0.7], [0.5, 0.7]]] });
     const open = new MotionDetector({ height: 90 });
