@@ -41,14 +41,12 @@ export class RawFramePipe {
   private readonly queue: Buffer[] = [];
   /** Frames of fd 3 not yet handed out, and the one being filled. */
   private readonly sideQueue: Buffer[] = [];
-  private sideCurrent: Buffer | undefined;
-  private sideFill = 0;
+  private readonly sideFrames: FrameCutter | undefined;
   /** The fd 3 frame of the frame `next` returned last (undefined without `sideFrameBytes`, or when it never came). */
   side: Buffer | undefined;
   private readonly maxQueued: number;
   private readonly stderrChars: number;
-  private current: Buffer;
-  private fill = 0;
+  private readonly frames: FrameCutter;
   private paused = false;
   /** The input has no bytes yet (a file still arriving): the watchdogs wait, as they do for a slow consumer. */
   private starved = false;
@@ -67,7 +65,8 @@ export class RawFramePipe {
   constructor(private readonly options: RawFramePipeOptions) {
     this.maxQueued = options.maxQueued ?? 2;
     this.stderrChars = options.stderrChars ?? 4096;
-    this.current = Buffer.allocUnsafe(options.frameBytes);
+    this.frames = new FrameCutter(options.frameBytes);
+    this.sideFrames = options.sideFrameBytes === undefined ? undefined : new FrameCutter(options.sideFrameBytes);
     this.activeSinceMs = performance.now();
     const stdio: IOType[] = [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.sideFrameBytes === undefined ? [] : ['pipe' as const])];
     this.child = spawn(options.command, options.args, { stdio, windowsHide: true }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
@@ -138,7 +137,7 @@ export class RawFramePipe {
 
   /** Bytes of an incomplete last frame that ffmpeg wrote before it exited. */
   get partialBytes(): number {
-    return this.fill;
+    return this.frames.fill;
   }
 
   get stderrTail(): string {
@@ -168,41 +167,20 @@ export class RawFramePipe {
   }
 
   private onData(chunk: Buffer): void {
-    let offset = 0;
-    const size = this.options.frameBytes;
-    while (offset < chunk.length) {
-      const n = Math.min(size - this.fill, chunk.length - offset);
-      chunk.copy(this.current, this.fill, offset, offset + n);
-      this.fill += n;
-      offset += n;
-      if (this.fill === size) {
-        this.queue.push(this.current);
-        this.current = Buffer.allocUnsafe(size);
-        this.fill = 0;
-        this.lastFrameActiveMs = this.activeMs();
-        this.wake();
-      }
-    }
+    this.frames.take(chunk, (frame) => {
+      this.queue.push(frame);
+      this.lastFrameActiveMs = this.activeMs();
+      this.wake();
+    });
     if (this.endReason === undefined && this.queue.length >= this.maxQueued && !this.paused) this.pause();
     else this.arm();
   }
 
   private onSideData(chunk: Buffer): void {
-    const size = this.options.sideFrameBytes as number;
-    let offset = 0;
-    while (offset < chunk.length) {
-      this.sideCurrent ??= Buffer.allocUnsafe(size);
-      const n = Math.min(size - this.sideFill, chunk.length - offset);
-      chunk.copy(this.sideCurrent, this.sideFill, offset, offset + n);
-      this.sideFill += n;
-      offset += n;
-      if (this.sideFill === size) {
-        this.sideQueue.push(this.sideCurrent);
-        this.sideCurrent = undefined;
-        this.sideFill = 0;
-        this.wake();
-      }
-    }
+    this.sideFrames?.take(chunk, (frame) => {
+      this.sideQueue.push(frame);
+      this.wake();
+    });
   }
 
   private pause(): void {
@@ -268,5 +246,31 @@ export class RawFramePipe {
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
+  }
+}
+
+/** Cuts a byte stream into frames of `size` bytes, each in a buffer of its own; the bytes of an unfinished one wait. */
+class FrameCutter {
+  private current: Buffer | undefined;
+  /** Bytes of the unfinished frame. */
+  fill = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** Takes the next bytes of the stream; `done` gets each frame they complete, in order. */
+  take(chunk: Buffer, done: (frame: Buffer) => void): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.current ??= Buffer.allocUnsafe(this.size);
+      const n = Math.min(this.size - this.fill, chunk.length - offset);
+      chunk.copy(this.current, this.fill, offset, offset + n);
+      this.fill += n;
+      offset += n;
+      if (this.fill === this.size) {
+        done(this.current);
+        this.current = undefined;
+        this.fill = 0;
+      }
+    }
   }
 }
