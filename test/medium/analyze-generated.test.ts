@@ -103,5 +103,7 @@ describe('analysis of the generated sample clip', () => {
     expect(result.stats.personChecks ?? 0).toBeGreaterThan(3);
     expect(result.stats.personChecksHeld ?? 0).toBeGreaterThan(3);
     expect(formatReport(result)).toMatch(/persons checked by the pose model in \d+, still there in \d+/);
+    // Decode once: every keyframe and thumbnail came from the frames kept as the analysis decoded them.
+    expect(result.stats.keyframesDecodedAgain).toBe(0);
   });
 });
