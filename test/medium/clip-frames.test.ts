@@ -147,6 +147,10 @@ describe('pixels, time and size', () => {
     const frames = await collect(readClipFrames(rotated, { cameraId: 'c', fps: 5, endMs: 1000 }));
     expect(frames).toHaveLength(5);
     expect([frames[0]?.width, frames[0]?.height, frames[0]?.rgb.length]).toEqual([240, 320, 240 * 320 * 3]);
+    // Clip analysis reads with a gray picture (a filter graph of two outputs): the rotation applies there too.
+    const withGray = await collect(readClipFrames(rotated, { cameraId: 'c', fps: 5, endMs: 1000, grayHeight: 100 }));
+    expect(withGray.map((f, i) => f.rgb.equals(frames[i]?.rgb ?? Buffer.alloc(0)))).toEqual([true, true, true, true, true]);
+    expect([withGray[0]?.gray?.width, withGray[0]?.gray?.height]).toEqual([75, 100]);
   });
 });
 
