@@ -107,6 +107,10 @@ export interface ClipAnalysisResult {
     evidenceAfterMs?: number;
     /** Keyframes (evidence, model questions) decoded again from the clip: the frames kept as they passed lacked their time. */
     keyframesDecodedAgain?: number;
+    /** Frames kept for keyframes as they passed (none without evidence or an agent to ask). */
+    framesKept?: number;
+    /** Frames whose motion picture came from the decoder's second output (Frame.gray), not shrunk in JavaScript. */
+    motionFromDecoder?: number;
   };
 }
 
@@ -409,6 +413,8 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
       evidenceMs: Math.round(evidenceMs),
       evidenceAfterMs: Math.round(evidenceAfterMs),
       keyframesDecodedAgain: ring.reDecoded,
+      framesKept: ring.kept,
+      motionFromDecoder: staged.motionFromDecoder,
     },
   };
   recordModelUsage({ calls: verify.modelCalls, costUsd: verify.costUsd, cameraMs: endMs });

@@ -43,6 +43,8 @@ export class FrameRing {
   private readonly pins: number[];
   /** Keyframes that had to be decoded again from the clip (the ring did not hold their time). */
   reDecoded = 0;
+  /** Frames kept (each encoded once). */
+  kept = 0;
 
   constructor(private readonly clipPath: string, options: FrameRingOptions = {}) {
     this.everyMs = options.everyMs ?? 400;
@@ -62,6 +64,7 @@ export class FrameRing {
     const jpeg = encode(frame);
     jpeg.catch(() => undefined);
     this.frames.push({ tMs: frame.tMs, width: frame.width, height: frame.height, jpeg });
+    this.kept += 1;
     const oldest = frame.tMs - this.windowMs;
     while (this.frames.length > this.maxFrames || ((this.frames[0]?.tMs ?? oldest) < oldest)) this.frames.shift();
   }

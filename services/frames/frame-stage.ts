@@ -100,6 +100,8 @@ export interface FrameStageStats {
   /** Probes that were cheap checks of persons already found; `checksHeld` of them held (the others were detected too). */
   checks: number;
   checksHeld: number;
+  /** Frames whose motion picture the decoder made (Frame.gray); the others were shrunk here. */
+  motionFromDecoder: number;
 }
 
 /** Why a frame went to the detector: the gate is off, the first frame, a lighting change, a new track to confirm,
@@ -135,7 +137,7 @@ export class FrameStage {
   private lastFullMs: number | undefined;
   /** Motion boxes inside the region of the frames since the latest frame sent (a check must see all of them). */
   private motionLog: Array<{ tMs: number; boxes: Box[] }> = [];
-  private readonly s: FrameStageStats = {
+  private readonly s: Omit<FrameStageStats, 'motionFromDecoder'> = {
     frames: 0, motionFrames: 0, detectorCalls: 0, detectorMs: 0, fills: 0, resets: 0,
     probes: { ungated: 0, first: 0, reset: 0, confirm: 0, motion: 0, settled: 0, refresh: 0, end: 0 },
     checks: 0, checksHeld: 0,
@@ -168,7 +170,7 @@ export class FrameStage {
   }
 
   stats(): FrameStageStats {
-    return { ...this.s, detectorMs: Math.round(this.s.detectorMs), probes: { ...this.s.probes } };
+    return { ...this.s, detectorMs: Math.round(this.s.detectorMs), probes: { ...this.s.probes }, motionFromDecoder: this.motion.fromDecoder };
   }
 
   /** A new segment (the camera was away): new tracks, a new background. Call with nothing pending (after `flush`). */

@@ -165,6 +165,8 @@ export class MotionDetector {
   private plan: ShrinkPlan | undefined;
   private hasBackground = false;
   private lastMs: number | undefined;
+  /** Frames whose gray picture came from the decoder (Frame.gray), not shrunk here. */
+  fromDecoder = 0;
 
   constructor(options: MotionOptions = {}) {
     this.heightOpt = options.height ?? MOTION_HEIGHT;
@@ -251,6 +253,7 @@ export class MotionDetector {
     const { w, h, buf } = this;
     const given = frame.gray;
     if (given !== undefined && given.width === w && given.height === h && given.data.length === w * h) {
+      this.fromDecoder += 1;
       const out = buf.sums;
       for (let i = 0; i < out.length; i++) out[i] = given.data[i] as number;
       return out;

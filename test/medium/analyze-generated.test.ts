@@ -105,5 +105,8 @@ describe('analysis of the generated sample clip', () => {
     expect(formatReport(result)).toMatch(/persons checked by the pose model in \d+, still there in \d+/);
     // Decode once: every keyframe and thumbnail came from the frames kept as the analysis decoded them.
     expect(result.stats.keyframesDecodedAgain).toBe(0);
+    expect(result.stats.framesKept ?? 0).toBeGreaterThan(0);
+    // Motion read every frame's tiny gray picture from the decoder (a second ffmpeg output), shrinking none itself.
+    expect(result.stats.motionFromDecoder).toBe(result.stats.framesDecoded);
   });
 });

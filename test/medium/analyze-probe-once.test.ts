@@ -33,6 +33,9 @@ describe('clip analysis and ffprobe', () => {
       const result = await analyzeClip({ clipPath: clip.path, sops: [loaded.sop], detector, fps: 1 });
       expect(result.complete).toBe(true);
       expect(result.frames).toBe(40);
+      // No evidence and no model to ask: no frame is kept (nor encoded) for keyframes.
+      expect(result.stats.framesKept).toBe(0);
+      expect(result.stats.motionFromDecoder).toBe(40);
     } finally {
       await detector.close();
     }
