@@ -42,6 +42,8 @@ export class RawFramePipe {
   /** Frames of fd 3 not yet handed out, and the one being filled. */
   private readonly sideQueue: Buffer[] = [];
   private readonly sideFrames: FrameCutter | undefined;
+  /** Runs while a frame waits for its fd 3 frame: one that does not come within stallMs is a stall. */
+  private sideTimer: NodeJS.Timeout | undefined;
   /** The fd 3 frame of the frame `next` returned last (undefined without `sideFrameBytes`, or when it never came). */
   side: Buffer | undefined;
   private readonly maxQueued: number;
@@ -120,10 +122,19 @@ export class RawFramePipe {
       const frame = paired ? this.queue.shift() : undefined;
       if (frame !== undefined) {
         this.side = this.options.sideFrameBytes === undefined ? undefined : this.sideQueue.shift();
+        this.clearSideTimer();
         if (this.paused && this.queue.length < this.maxQueued) this.resume();
         return frame;
       }
       if (this.finished) return undefined;
+      // A frame is here and its fd 3 frame is not. A paused stdout stops the watchdogs (the consumer is slow), so
+      // this wait has its own: ffmpeg that never writes it is ended as stalled, not waited for for ever.
+      if (this.queue.length > 0) {
+        this.sideTimer ??= setTimeout(() => {
+          this.sideTimer = undefined;
+          if (this.sideQueue.length === 0) this.fail({ kind: 'stall', ms: this.options.stallMs });
+        }, this.options.stallMs);
+      }
       await new Promise<void>((resolve) => {
         this.waiter = resolve;
       });
@@ -179,8 +190,14 @@ export class RawFramePipe {
   private onSideData(chunk: Buffer): void {
     this.sideFrames?.take(chunk, (frame) => {
       this.sideQueue.push(frame);
+      this.clearSideTimer();
       this.wake();
     });
+  }
+
+  private clearSideTimer(): void {
+    if (this.sideTimer !== undefined) clearTimeout(this.sideTimer);
+    this.sideTimer = undefined;
   }
 
   private pause(): void {
@@ -237,6 +254,7 @@ export class RawFramePipe {
   private finish(): void {
     this.finished = true;
     this.disarm();
+    this.clearSideTimer();
     this.options.stdin?.destroy();
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.wake();

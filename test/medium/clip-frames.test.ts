@@ -390,6 +390,20 @@ describe('RawFramePipe with a scripted child', () => {
     expect(pipe.end).toEqual({ kind: 'exit', code: 0, signal: null });
   });
 
+  it('ends a child whose fd 3 frame never comes after stallMs, instead of waiting for it for ever', async () => {
+    // Three stdout frames (the queue fills and stdout is paused), no fd 3 frame, and a child that does not exit.
+    const pipe = new RawFramePipe({ command: 'sh', args: ['-c', 'head -c 300 /dev/zero; exec sleep 30'], frameBytes: 100, sideFrameBytes: 10, stallMs: 800, timeoutMs: 60_000, maxQueued: 1 });
+    const began = performance.now();
+    const got: Array<Buffer | undefined> = [];
+    for (let f = await pipe.next(); f !== undefined; f = await pipe.next()) got.push(pipe.side);
+    expect(pipe.end).toEqual({ kind: 'stall', ms: 800 });
+    expect(performance.now() - began).toBeLessThan(10_000);
+    // What did arrive is handed out, without a gray picture.
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.every((s) => s === undefined)).toBe(true);
+    expect(childPids('sleep')).toEqual([]);
+  }, 20_000);
+
   it('reports the bytes of a frame cut short by the child exiting', async () => {
     const pipe = new RawFramePipe({ command: 'sh', args: ['-c', 'head -c 250 /dev/zero; echo oops >&2; exit 3'], frameBytes: 100, stallMs: 5000, timeoutMs: 5000 });
     expect((await pipe.next())?.length).toBe(100);
