@@ -20,7 +20,7 @@ interface Accuracy { bucket: string; rules: Row[]; shadow: Shadow[] }
 
 const backends: Array<{ name: string; open: () => Promise<{ db: Database; cleanup: () => Promise<void> }> }> = [
   { name: 'pglite', open: async () => {
-    const db = await openPglite();
+    const db = await openPglite({ template: true });
     await migrate(db);
     return { db, cleanup: async () => undefined };
   } },

@@ -19,7 +19,7 @@ export const backends: Backend[] = [
   {
     name: 'pglite',
     open: async () => {
-      const db = await openPglite();
+      const db = await openPglite({ template: true });
       await migrate(db);
       return { db, cleanup: () => db.close() };
     },

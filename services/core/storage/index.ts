@@ -10,6 +10,7 @@ export type { Database, DatabaseKind, Queryable, QueryResult, Row } from './data
 export { migrate, type MigrateResult } from './migrate.ts';
 export { migrations, type Migration } from './migrations/index.ts';
 export { openPglite, type PgliteOptions } from './pglite.database.ts';
+export { pgliteTemplate, templateKey, TEMPLATE_DIR, type PgliteTemplate } from './pglite-template.ts';
 export { openPostgres, type PostgresOptions } from './postgres.database.ts';
 export { ClipRepository, type Clip, type ClipFilter, type ClipStatus, type NewClip } from './clips.repository.ts';
 export {
@@ -45,7 +46,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const url = embedded ? undefined : (options.url ?? env().databaseUrl);
   const db = url !== undefined
     ? openPostgres({ url, ...(options.schema === undefined ? {} : { schema: options.schema }) })
-    : await openPglite(options.memory === true ? {} : { dir: options.dir ?? join(env().dataDir, 'db') });
+    : await openPglite({
+      ...(options.memory === true ? {} : { dir: options.dir ?? join(env().dataDir, 'db') }),
+      // A new database that is migrated next starts migrated (pglite-template.ts).
+      template: options.migrate !== false,
+    });
   if (options.migrate !== false) {
     try {
       await migrate(db);
