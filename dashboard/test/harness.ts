@@ -3,9 +3,9 @@
 import type { JobOutcome } from '../../services/core/jobs.ts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request } from 'playwright-core';
 import sharp from 'sharp';
 import { addUser, buildApp, type ApiConfig } from '../../services/api/index.ts';
 import { dashboardPlugin } from '../../services/api/plugins/app/dashboard.plugin.ts';
@@ -21,6 +21,22 @@ import { ClipDetectors, createClipAnalyseWorker } from '../../services/service/i
 import { handlerRegistry } from '../../services/service/handlers.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** Where the browser tests write their screenshots, for people to look at (no test reads them). */
+export const SCREENSHOTS_DIR = resolve(import.meta.dirname, '../../test/.artifacts/screenshots');
+/**
+ * Screenshots are written only with SOPWATCH_SCREENSHOTS=1: encoding a PNG of every page visited costs the suite
+ * minutes of CPU on a 2-core machine, and nothing asserts on them.
+ */
+export const SCREENSHOTS = process.env.SOPWATCH_SCREENSHOTS === '1';
+
+/** A screenshot `<name>.png` of a page or of one element, when SCREENSHOTS is on; nothing otherwise. */
+export async function screenshot(target: Page | Locator, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  if (!SCREENSHOTS) return;
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  const path = join(SCREENSHOTS_DIR, `${name}.png`);
+  await ('goto' in target ? target.screenshot({ path, fullPage: options.fullPage ?? false }) : target.screenshot({ path }));
+}
 export const PASSWORD = 'correct horse battery staple';
 export const USERS = { owner: 'owner@f1.test', manager: 'manager@a1.test', auditor: 'auditor@a1.test', managerB: 'manager@b.test' } as const;
 

@@ -3,18 +3,16 @@
 // drawn on top and hidden with the toggle; and a clear sentence when the clip is gone.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ClipRepository, ViolationRepository } from '../../services/core/storage/index.ts';
-import { CHROMIUM, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, USERS, launchChromium, newContext, signIn, startWorld, screenshot, type World } from '../../dashboard/test/harness.ts';
 
 /** What the test reads of the page's <video> (the Node side has no DOM types). */
 interface Player { readyState: number; currentTime: number; duration: number; error: unknown; played: { length: number; start(i: number): number }; play(): Promise<void>; pause(): void }
 
-const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 
 describe.skipIf(!existsSync(CHROMIUM))('video around an alert in Chromium (skipped when /usr/bin/chromium is absent)', () => {
   let world: World;
@@ -36,7 +34,6 @@ describe.skipIf(!existsSync(CHROMIUM))('video around an alert in Chromium (skipp
   };
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     // A short window at a low rate: every frame goes through the face detector, the price of this test.
     [world, browser] = await Promise.all([startWorld({ config: { video: { beforeMs: 1000, afterMs: 1000, fps: 3 } } }), launchChromium()]);
     const file = join(world.dataDir, 'clips', 'counter.mp4');
@@ -81,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('video around an alert in Chromium (skipp
 
     // The SOP's three zones on this camera, over the picture; the toggle hides them.
     expect(await page.locator('.video-overlay polygon').count()).toBe(3);
-    await page.screenshot({ path: join(SHOTS, 'alert-video-desktop.png') });
+    await screenshot(page, 'alert-video-desktop');
     await page.getByLabel('Show zones and people').uncheck();
     expect(await page.locator('.video-overlay').count()).toBe(0);
   }, 150_000);

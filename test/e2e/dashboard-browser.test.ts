@@ -2,16 +2,15 @@
 // a live alert after an upload, keyboard review, an auditor, store isolation, the zone editor changing an analysis,
 // and the report. Screenshots of the main pages at desktop and phone sizes go to test/.artifacts/screenshots/.
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ViolationRepository } from '../../services/core/storage/index.ts';
-import { CHROMIUM, SOP_ID, USERS, drawn, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, SOP_ID, USERS, drawn, launchChromium, newContext, signIn, startWorld, screenshot, type World } from '../../dashboard/test/harness.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 const ANALYSIS_MS = 150_000;
 
 interface ViolationJson { id: string; rule: string; status: string; clipId: string | null; evidence: string[] }
@@ -29,7 +28,7 @@ async function pagePost(page: Page, url: string, body: unknown): Promise<number>
 async function shoot(page: Page, name: string): Promise<void> {
   // What the page asked for is drawn (harness.ts's drawn, in place of 'networkidle''s fixed 500 ms of silence).
   await drawn(page).catch(() => undefined);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  await screenshot(page, name);
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr/bin/chromium is absent: apt-get install chromium)', () => {
@@ -74,7 +73,6 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (skipped when /usr
   };
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     clipPath = join(world.dataDir, 'standing at the sink.mp4');
     await writeStandingClip(clipPath, 4);

@@ -2,14 +2,12 @@
 // the timeline and the miss in the reports' accuracy view, and removes it again.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipRepository } from '../../services/core/storage/index.ts';
-import { CHROMIUM, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, USERS, launchChromium, newContext, signIn, startWorld, screenshot, type World } from '../../dashboard/test/harness.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 
 describe.skipIf(!existsSync(CHROMIUM))('"missed here" labels in Chromium (skipped when /usr/bin/chromium is absent)', () => {
   let world: World;
@@ -19,7 +17,6 @@ describe.skipIf(!existsSync(CHROMIUM))('"missed here" labels in Chromium (skippe
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     // A 10 s analysed clip of store A1's counter camera: its SOP's rules are the timeline's lanes.
     const path = join(world.dataDir, 'clips', 'quiet.mp4');
@@ -71,14 +68,14 @@ describe.skipIf(!existsSync(CHROMIUM))('"missed here" labels in Chromium (skippe
     await mark.waitFor({ timeout: 30_000 });
     expect(await mark.getAttribute('title')).toMatch(/^Missed here .*: someone waited at the back door$/);
     await expect.poll(() => page.getByRole('list', { name: 'Labels on this clip' }).textContent()).toContain('Nobody loiters at the back door');
-    await page.screenshot({ path: join(SHOTS, 'clip-missed-label.png'), fullPage: true });
+    await screenshot(page, 'clip-missed-label', { fullPage: true });
 
     // The reports' accuracy view counts the miss for the rule.
     await page.goto(`${world.url}/reports`);
     const row = page.locator('#accuracy-view tr[data-rule="back-door-clear"]');
     await row.waitFor({ timeout: 30_000 });
     expect(await row.locator('.accuracy-missed').textContent()).toBe('1');
-    await page.locator('#accuracy-view').screenshot({ path: join(SHOTS, 'reports-accuracy.png') });
+    await screenshot(page.locator('#accuracy-view'), 'reports-accuracy');
 
     // Removed again: gone from the timeline.
     await page.goto(`${world.url}/clips?clip=${clipId}`);

@@ -4,29 +4,28 @@
 // YAML it wrote; the zone editor then shows the camera's clean picture; a generated clip uploaded to the camera raises
 // the first alert. An owner with "All my stores" is asked which store a new SOP file is for.
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../services/api/index.ts';
 import { composeFrame, sampleMaterial } from '../../services/demo/index.ts';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
-import { CHROMIUM, PASSWORD, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, PASSWORD, USERS, launchChromium, newContext, signIn, startWorld, screenshot, type World } from '../../dashboard/test/harness.ts';
 import { optInLoopback } from '../doubles/outbound.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
 
 // The operator allows this machine's loopback for cameras, as a demo with the simulator does.
 optInLoopback();
 
-const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 const NEW_MANAGER = 'manager@a2.test';
 const CAM_PASSWORD = 'Onboard-Cam:pw1';
 /** Upload, decoding and detection of a few seconds of clip on a loaded two-core machine. */
 const ANALYSIS_MS = 300_000;
 
 const shoot = async (page: Page, name: string): Promise<void> => {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await screenshot(page, name, { fullPage: true });
 };
 
 describe.skipIf(!existsSync(CHROMIUM))('a new store set up from nothing in the dashboard (skipped when /usr/bin/chromium is absent)', () => {
@@ -47,7 +46,6 @@ describe.skipIf(!existsSync(CHROMIUM))('a new store set up from nothing in the d
   };
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     // Store A2 has nothing: no camera, no SOP file. Its manager starts from there.
     await addUser(world.db, { email: NEW_MANAGER, role: 'manager', stores: [world.stores.a2], password: PASSWORD });

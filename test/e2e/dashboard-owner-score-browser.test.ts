@@ -1,8 +1,7 @@
 // An owner of two stores in Chromium: both stores ranked with their compliance scores and the worst rule, then one
 // store's daily digest; on a 390 px phone in Simplified Chinese the same pages fit without scrolling sideways.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViolationKind } from '../../services/core/contracts.ts';
@@ -10,9 +9,8 @@ import { ClipRepository, ViolationRepository } from '../../services/core/storage
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
-import { CHROMIUM, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, USERS, launchChromium, newContext, signIn, startWorld, screenshot, type World } from '../../dashboard/test/harness.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 const REPORTS = '/reports?from=2026-10-27&to=2026-11-02';
 
 const HARBOUR_SOP = `id: harbour-bar
@@ -56,7 +54,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the owner\'s compliance score and daily 
   };
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     const db = world.db;
     const clips = new ClipRepository(db);
@@ -100,7 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the owner\'s compliance score and daily 
     const worst = page.locator('#score-view .score-rules li').first();
     expect(await worst.locator('.rc-title').textContent()).toBe('Someone at the till');
     expect(await worst.locator('.rc-value strong').textContent()).toBe('50%');
-    await page.locator('#score-view').screenshot({ path: join(SHOTS, 'reports-score-desktop.png') });
+    await screenshot(page.locator('#score-view'), 'reports-score-desktop');
 
     await page.locator('#score-view .score-rank li', { hasText: 'A1 Main St' }).getByRole('link', { name: 'Daily digest' }).click();
     await page.getByRole('heading', { name: 'Daily digest', level: 1 }).waitFor();
@@ -113,7 +110,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the owner\'s compliance score and daily 
       ['Messages held back', '0'], ['Camera time not monitored', expect.stringMatching(/^0\s*s$/)],
     ]);
     expect(await page.locator('.digest-table tbody tr').first().locator('td').allTextContents()).toEqual(['Someone at the till', '1']);
-    await page.screenshot({ path: join(SHOTS, 'report-digest-desktop.png'), fullPage: true });
+    await screenshot(page, 'report-digest-desktop', { fullPage: true });
   });
 
   it('fits a 390 px phone in Simplified Chinese', async () => {
@@ -122,12 +119,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the owner\'s compliance score and daily 
     expect((await ranking(page)).map((r) => r[2])).toEqual(['100%', '87.5%']);
     await page.getByRole('heading', { name: '合规得分' }).waitFor();
     await fitsPhone(page);
-    await page.screenshot({ path: join(SHOTS, 'reports-score-phone-zh.png'), fullPage: true });
+    await screenshot(page, 'reports-score-phone-zh', { fullPage: true });
     await page.locator('#score-view .score-rank li', { hasText: 'A2 Harbour' }).getByRole('link', { name: '每日摘要' }).click();
     await page.getByRole('heading', { name: '每日摘要', level: 1 }).waitFor();
     await page.locator('.digest-tiles').waitFor();
     await fitsPhone(page);
-    await page.screenshot({ path: join(SHOTS, 'report-digest-phone-zh.png'), fullPage: true });
+    await screenshot(page, 'report-digest-phone-zh', { fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

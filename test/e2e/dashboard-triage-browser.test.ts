@@ -2,21 +2,18 @@
 // alerts dismissed at once and taken back with Undo; on a phone, the tab bar and the decision buttons in reach without
 // scrolling, and no keyboard hints on a touch screen.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViolationKind } from '../../services/core/contracts.ts';
 import { ViolationRepository } from '../../services/core/storage/index.ts';
-import { CHROMIUM, PHONE, USERS, launchChromium, newContext, signIn, startWorld, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, PHONE, USERS, launchChromium, newContext, signIn, startWorld, screenshot, type World } from '../../dashboard/test/harness.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 /** Waits until the list shows `n` alerts (polling the DOM through locators: the page's CSP forbids evaluated strings). */
 const rows = async (page: Page, n: number): Promise<void> => {
   await expect.poll(() => page.locator('.queue-item').count(), { timeout: 30_000 }).toBe(n);
 };
 const shoot = async (page: Page, name: string): Promise<void> => {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  await screenshot(page, name);
 };
 
 const RULES = [
@@ -45,7 +42,6 @@ describe.skipIf(!existsSync(CHROMIUM))('working through alerts in Chromium (skip
   );
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     const repo = new ViolationRepository(world.db);
     for (const r of RULES) {

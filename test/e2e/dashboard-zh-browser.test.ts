@@ -2,9 +2,9 @@
 // each view its query keys open: an alert, a clip, a camera, an SOP file and its tabs, the library, the forms) is
 // visited in a zh-CN browser, its visible text and its title/aria-label/placeholder/alt words are collected, what
 // came from people (names, ids, file names, the YAML, text marked as user text) is taken out, and no Latin word
-// may remain but a few technical tokens. The same run writes a screenshot of every page in both languages at
-// 1366x768 and 390x844 to test/.artifacts/screenshots/, and checks that an alert of two people shows its count and
-// both boxes on the evidence.
+// may remain but a few technical tokens. With SOPWATCH_SCREENSHOTS=1 the same run writes a screenshot of every page in
+// both languages at 1366x768 and 390x844 to test/.artifacts/screenshots/. It also checks that an alert of two people
+// shows its count and both boxes on the evidence.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../services/api/index.ts';
 import { PAGES, SUBPAGES } from '../../dashboard/src/pages-list.ts';
 import { writeStandingClip } from '../../dashboard/test/clip.ts';
-import { CHROMIUM, PASSWORD, SOP_ID, USERS, drawn, launchChromium, startWorld, watchRequests, type World } from '../../dashboard/test/harness.ts';
+import { CHROMIUM, PASSWORD, SOP_ID, USERS, drawn, launchChromium, startWorld, watchRequests, screenshot, SCREENSHOTS, SCREENSHOTS_DIR, type World } from '../../dashboard/test/harness.ts';
 import { ViolationKind, type Violation } from '../../services/core/contracts.ts';
 import { ClipRepository, ViolationRepository } from '../../services/core/storage/index.ts';
 import { EvidenceRepository } from '../../services/core/storage/evidence.repository.ts';
@@ -26,7 +26,6 @@ import { captionHeight, composeKeyframe } from '../../services/evidence/index.ts
 import { parts } from '../../services/rules/message-text.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../.artifacts/screenshots');
 const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 type Size = keyof typeof SIZES;
 const LANGS = { en: 'en-GB', zh: 'zh-CN' } as const;
@@ -126,7 +125,7 @@ const ALLOWED = new Set([
 
 interface Visit { name: string; path: string; query: Record<string, string> }
 
-describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screenshots in both languages (skipped when /usr/bin/chromium is absent)', () => {
+describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese (skipped when /usr/bin/chromium is absent)', () => {
   let world: World;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -138,7 +137,6 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
   const ids = { open: '', review: '', confirmed: '' };
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     const a1 = world.stores.a1;
     await addUser(world.db, { email: EMPTY_MANAGER, role: 'manager', stores: [world.stores.a2], password: PASSWORD });
@@ -277,7 +275,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
   };
 
   const shoot = async (page: Page, name: string, lang: Lang, size: Size): Promise<void> => {
-    await page.screenshot({ path: join(SHOTS, `${name}-${lang}-${size}.png`), fullPage: size === 'desktop' });
+    await screenshot(page, `${name}-${lang}-${size}`, { fullPage: size === 'desktop' });
   };
 
   /** Visible words of the page: text nodes and the attributes people hear or see, without text marked as a person's. */
@@ -371,7 +369,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
     expect(routed.filter((p) => p !== undefined && !listed.has(p)), 'pages app.tsx routes to that PAGES or SUBPAGES (router.ts) leave out').toEqual([]);
   });
 
-  it('shows no English outside user data on any page in zh-CN, and screenshots every page in both languages at both sizes', async () => {
+  it('shows no English outside user data on any page in zh-CN at desktop and phone sizes (screenshots with SOPWATCH_SCREENSHOTS=1)', async () => {
     const list = visits();
     const seeded = [...SEEDED_WORDS, ...(await libraryNames()), clipId, failedClipId, world.stores.a1, world.stores.a2, world.stores.b, world.cameras.a1, ids.open, ids.review, ids.confirmed];
     const found = new Map<string, Set<string>>();
@@ -408,19 +406,23 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese, screen
       }
       await page.context().close();
     };
-    // The manager of store A1 in both languages at both sizes; the owner of both stores ("all my stores", a store
-    // picker), and the manager of a store with nothing in it yet. The tours only read (the states open forms and
-    // check a draft, they save nothing), each in its own browser context: two run at a time, which keeps the server,
-    // the browser and this process busy while one of them waits on another.
+    // The manager of store A1 at both sizes; the owner of both stores ("all my stores", a store picker), and the
+    // manager of a store with nothing in it yet. The English tours are there for their screenshots only (the scan
+    // reads Chinese pages; test/e2e/dashboard-browser.test.ts draws the English ones at both sizes), so they run
+    // only when screenshots are written. The tours only read (the states open forms and check a draft, they save
+    // nothing), each in its own browser context: two run at a time, which keeps the server, the browser and this
+    // process busy while one of them waits on another.
+    const englishTours: Array<Parameters<typeof tour>> = SCREENSHOTS ? [['en', 'desktop', USERS.manager, ''], ['en', 'phone', USERS.manager, '']] : [];
     const lanes: Array<Array<Parameters<typeof tour>>> = [
-      [['zh', 'desktop', USERS.manager, ''], ['zh', 'phone', USERS.manager, ''], ['zh', 'desktop', USERS.owner, 'owner-']],
-      [['en', 'desktop', USERS.manager, ''], ['en', 'phone', USERS.manager, ''], ['zh', 'phone', EMPTY_MANAGER, 'empty-']],
+      [['zh', 'desktop', USERS.manager, ''], ['zh', 'phone', USERS.manager, '']],
+      [['zh', 'desktop', USERS.owner, 'owner-'], ['zh', 'phone', EMPTY_MANAGER, 'empty-'], ...englishTours],
     ];
     await Promise.all(lanes.map(async (lane) => {
       for (const args of lane) await tour(...args);
     }));
     const report = [...found].map(([what, where]) => `${what} on ${[...where].join(', ')}`);
-    await writeFile(join(SHOTS, '..', 'zh-scan.txt'), [...report, ...pageErrors].join('\n'));
+    await mkdir(join(SCREENSHOTS_DIR, '..'), { recursive: true });
+    await writeFile(join(SCREENSHOTS_DIR, '..', 'zh-scan.txt'), [...report, ...pageErrors].join('\n'));
     expect(report).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 600_000);
