@@ -303,7 +303,7 @@ export async function analyzeClip(options: ClipAnalysisOptions): Promise<ClipAna
   // The probe above serves the decoder too (a growing file is probed again as it grows).
   // Motion's tiny grayscale picture comes from the same ffmpeg as the frame (JavaScript shrank each frame: 0.4 s of the
   // demo's 1.8 s on the main thread).
-  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal, grayHeight: stage.grayHeight, ...(growing ? { growing } : { info }) });
+  const reader = readClipFrames(options.clipPath, { fps, cameraId: camera, signal: options.signal, grayHeight: stage.grayHeight, info, ...(growing ? { growing } : {}) });
   const frameIterator: AsyncIterator<Frame> = reader[Symbol.asyncIterator]();
   // Time spent waiting for ffmpeg's next frame: the decoding cost as the pipeline feels it.
   let decodeMs = 0;

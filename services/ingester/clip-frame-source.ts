@@ -31,8 +31,9 @@ export interface ClipReadOptions {
    */
   growing?: boolean;
   /**
-   * What probeClip said of this file (with the same limits), when the caller has just asked: not probed again. Ignored
-   * for a growing file, whose probe changes as it grows.
+   * What probeClip said of this file (with the same limits), when the caller has just asked: not probed again. For a
+   * growing file, what it said of the part that had arrived: the decoder reads its container, picture size and header
+   * from it, which do not change as the file grows (its duration does, and is probed again once the file is whole).
    */
   info?: ClipInfo;
   /**
@@ -100,7 +101,7 @@ function plan(options: ClipReadOptions): Plan {
     limits: resolveLimits(options.limits),
     ...(endMs === undefined ? {} : { endMs }),
     ...(signal === undefined ? {} : { signal }),
-    ...(options.info === undefined || growing ? {} : { info: options.info }),
+    ...(options.info === undefined ? {} : { info: options.info }),
     ...(grayHeight === undefined ? {} : { grayHeight }),
   };
 }

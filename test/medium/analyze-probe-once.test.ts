@@ -1,7 +1,8 @@
 // Clip analysis asks ffprobe about a clip once for its streams and once for its packets' times (damage), never a
-// second time for the decoder: the decoder takes the analysis's probe (ClipReadOptions.info). Counted with a
-// SOPWATCH_FFPROBE that logs each run and then runs the real ffprobe; set before this file's first decoder use.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// second time for the decoder: the decoder takes the analysis's probe (ClipReadOptions.info), a clip still arriving
+// too. Counted with a SOPWATCH_FFPROBE that logs each run and then runs the real ffprobe; set before this file's first
+// decoder use.
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeClip } from '../../services/analysis/index.ts';
 import { generateSampleClip, sampleSop } from '../../services/demo/index.ts';
 import { createDetector } from '../../services/detector/index.ts';
+import { endArrival, writeArrival } from '../../services/ingester/index.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sopwatch-probe-once-'));
@@ -42,5 +44,35 @@ describe('clip analysis and ffprobe', () => {
     const all = runs();
     expect(all.filter((a) => a.includes('-show_entries packet='))).toHaveLength(1);
     expect(all.filter((a) => !a.includes('-show_entries packet='))).toHaveLength(1);
+  }, 120_000);
+
+  it('a clip still arriving: probed once at the start and once whole, its packets scanned once whole', async () => {
+    const mp4 = join(dir, 'arriving.mp4');
+    await generateSampleClip(mp4);
+    const ts = join(dir, 'arriving.ts');
+    execFileSync('ffmpeg', ['-v', 'error', '-i', mp4, '-t', '12', '-c', 'copy', '-f', 'mpegts', '-y', join(dir, 'whole.ts')]);
+    const whole = readFileSync(join(dir, 'whole.ts'));
+    const cut = Math.floor(whole.length * 0.6);
+    writeFileSync(ts, whole.subarray(0, cut));
+    await writeArrival(ts, { state: 'arriving', uploadId: 'u1', totalBytes: whole.length, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const loaded = loadSopText(sampleSop(), 'sample.yaml');
+    if (!loaded.ok) throw new Error('the sample SOP does not load');
+    const detector = await createDetector({ needs: { persons: true, pose: false, hands: false, objects: false, faces: false }, threads: 1 });
+    writeFileSync(log, '');
+    try {
+      const analysis = analyzeClip({ clipPath: ts, sops: [loaded.sop], detector, fps: 1 });
+      // The rest arrives once the analysis has probed what came first.
+      while (!readFileSync(log, 'utf8').includes('-show_streams')) await new Promise((r) => setTimeout(r, 20));
+      appendFileSync(ts, whole.subarray(cut));
+      await endArrival(ts);
+      const result = await analysis;
+      expect(result.complete).toBe(true);
+      expect(result.frames).toBe(12);
+    } finally {
+      await detector.close();
+    }
+    const all = runs();
+    expect(all.filter((a) => a.includes('-show_entries packet='))).toHaveLength(1);
+    expect(all.filter((a) => !a.includes('-show_entries packet='))).toHaveLength(2);
   }, 120_000);
 });
