@@ -19,6 +19,7 @@ import { StoreRepository } from '../../services/core/storage/stores.repository.t
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { ClipDetectors, createClipAnalyseWorker } from '../../services/service/index.ts';
 import { handlerRegistry } from '../../services/service/handlers.ts';
+import { FIXTURE_HASHING } from '../../test/fixtures/accounts.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -98,10 +99,10 @@ async function seed(db: Database, dataDir: string): Promise<Omit<World, 'url' | 
   const a1 = await stores.create({ name: 'A1 Main St', franchise: 'F1', tz: 'Europe/London' });
   const a2 = await stores.create({ name: 'A2 Harbour', franchise: 'F1', tz: 'Europe/London' });
   const b = await stores.create({ name: 'B Station', franchise: 'F2', tz: 'Asia/Shanghai' });
-  await addUser(db, { email: USERS.owner, role: 'owner', franchise: 'F1', password: PASSWORD });
-  await addUser(db, { email: USERS.manager, role: 'manager', stores: [a1.id], password: PASSWORD });
-  await addUser(db, { email: USERS.auditor, role: 'auditor', stores: [a1.id], password: PASSWORD });
-  await addUser(db, { email: USERS.managerB, role: 'manager', stores: [b.id], password: PASSWORD });
+  await addUser(db, { email: USERS.owner, role: 'owner', franchise: 'F1', password: PASSWORD, hashing: FIXTURE_HASHING });
+  await addUser(db, { email: USERS.manager, role: 'manager', stores: [a1.id], password: PASSWORD, hashing: FIXTURE_HASHING });
+  await addUser(db, { email: USERS.auditor, role: 'auditor', stores: [a1.id], password: PASSWORD, hashing: FIXTURE_HASHING });
+  await addUser(db, { email: USERS.managerB, role: 'manager', stores: [b.id], password: PASSWORD, hashing: FIXTURE_HASHING });
   const cameras = new CameraRepository(db);
   const camA = await cameras.create({ storeId: a1.id, name: 'counter-1' });
   const camB = await cameras.create({ storeId: b.id, name: 'bar-1' });

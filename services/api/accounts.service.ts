@@ -3,7 +3,7 @@ import { InputError, UsageError } from '../core/errors.ts';
 import { AuditRepository, DatabaseError, type Database } from '../core/storage/index.ts';
 import { StoreRepository, type Store } from '../core/storage/stores.repository.ts';
 import { ROLES, UserRepository, type Role, type User } from '../core/storage/users.repository.ts';
-import { checkPasswordPolicy, generatePassword, hashPassword } from './auth/password.ts';
+import { checkPasswordPolicy, generatePassword, hashPassword, type ScryptParams } from './auth/password.ts';
 
 export interface AddUserInput {
   email: string;
@@ -16,6 +16,11 @@ export interface AddUserInput {
   password?: string;
   /** Who did it, for the audit log. */
   actor?: string;
+  /**
+   * The password hash's cost; default DEFAULT_SCRYPT. Test fixtures seed their accounts cheaper (a hash carries its
+   * parameters, so signing in checks at the same cost); `sopwatch user add` and the API never set it.
+   */
+  hashing?: ScryptParams;
 }
 
 export interface AddUserResult {
@@ -59,7 +64,7 @@ export async function addUser(db: Database, input: AddUserInput): Promise<AddUse
   try {
     user = await new UserRepository(db).create({
       email,
-      passwordHash: await hashPassword(password),
+      passwordHash: await hashPassword(password, input.hashing),
       role: input.role,
       ...(franchise ? { franchise } : {}),
       storeIds: input.role === 'owner' ? [] : stores.map((s) => s.id),

@@ -15,6 +15,7 @@ import { writeStandingClip } from '../../dashboard/test/clip.ts';
 import { CHROMIUM, PASSWORD, USERS, launchChromium, newContext, signIn, startWorld, screenshot, type World } from '../../dashboard/test/harness.ts';
 import { optInLoopback } from '../doubles/outbound.ts';
 import { startSnapshotDouble, type SnapshotDouble } from '../doubles/snapshot-server.ts';
+import { FIXTURE_HASHING } from '../fixtures/accounts.ts';
 
 // The operator allows this machine's loopback for cameras, as a demo with the simulator does.
 optInLoopback();
@@ -48,7 +49,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a new store set up from nothing in the d
   beforeAll(async () => {
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     // Store A2 has nothing: no camera, no SOP file. Its manager starts from there.
-    await addUser(world.db, { email: NEW_MANAGER, role: 'manager', stores: [world.stores.a2], password: PASSWORD });
+    await addUser(world.db, { email: NEW_MANAGER, role: 'manager', stores: [world.stores.a2], password: PASSWORD, hashing: FIXTURE_HASHING });
     const { background, photo } = await sampleMaterial(640, 360);
     const jpeg = await sharp(composeFrame(background, photo, 5_000, 640, 360), { raw: { width: 640, height: 360, channels: 3 } }).jpeg().toBuffer();
     cam = await startSnapshotDouble({ jpeg: () => jpeg, username: 'admin', password: CAM_PASSWORD });

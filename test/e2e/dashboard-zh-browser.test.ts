@@ -25,6 +25,7 @@ import { composeFrame, sampleMaterial } from '../../services/demo/index.ts';
 import { captionHeight, composeKeyframe } from '../../services/evidence/index.ts';
 import { parts } from '../../services/rules/message-text.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
+import { FIXTURE_HASHING } from '../fixtures/accounts.ts';
 
 const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 type Size = keyof typeof SIZES;
@@ -139,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM))('every page in Simplified Chinese (skippe
   beforeAll(async () => {
     [world, browser] = await Promise.all([startWorld(), launchChromium()]);
     const a1 = world.stores.a1;
-    await addUser(world.db, { email: EMPTY_MANAGER, role: 'manager', stores: [world.stores.a2], password: PASSWORD });
+    await addUser(world.db, { email: EMPTY_MANAGER, role: 'manager', stores: [world.stores.a2], password: PASSWORD, hashing: FIXTURE_HASHING });
     const loaded = loadSopText(SOP_ZH, 'front-counter.yaml');
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
     const sop = await new SopFileRepository(world.db).addVersion(a1, SOP_ID, SOP_ZH, loaded.sop);

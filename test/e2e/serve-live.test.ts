@@ -19,6 +19,7 @@ import { startService, type RunningService } from '../../services/service/index.
 import { startSimulation, type Simulation } from '../../services/simulate/simulation.ts';
 import { startOpenAiDouble, type OpenAiDouble } from '../doubles/openai-server.ts';
 import { LOOPBACK_OPT_IN, optInLoopback } from '../doubles/outbound.ts';
+import { FIXTURE_HASHING } from '../fixtures/accounts.ts';
 
 // The doubles listen on 127.0.0.1: opt in to loopback cameras, webhooks and models as an operator would.
 optInLoopback();
@@ -109,7 +110,7 @@ describe('live cameras through sopwatch serve (embedded database, in-process que
     base = service.url ?? '';
     const store = await new StoreRepository(service.db).create({ name: 'Live St', franchise: 'FL' });
     storeId = store.id;
-    await addUser(service.db, { email: OWNER.email, role: 'owner', franchise: 'FL', password: OWNER.password });
+    await addUser(service.db, { email: OWNER.email, role: 'owner', franchise: 'FL', password: OWNER.password, hashing: FIXTURE_HASHING });
     const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OWNER) });
     expect(res.status).toBe(200);
     cookie = (res.headers.getSetCookie().find((c) => c.startsWith('sopwatch_session=')) ?? '').split(';')[0] ?? '';
@@ -218,8 +219,8 @@ describe('live cameras through sopwatch serve (embedded database, in-process que
 
   it('keeps health, snapshots and stream settings to the store\'s own people; auditors only read', async () => {
     const other = await new StoreRepository(service.db).create({ name: 'Other St', franchise: 'FO' });
-    await addUser(service.db, { email: 'manager@other.test', role: 'manager', stores: [other.id], password: OWNER.password });
-    await addUser(service.db, { email: 'auditor@live.test', role: 'auditor', stores: [storeId], password: OWNER.password });
+    await addUser(service.db, { email: 'manager@other.test', role: 'manager', stores: [other.id], password: OWNER.password, hashing: FIXTURE_HASHING });
+    await addUser(service.db, { email: 'auditor@live.test', role: 'auditor', stores: [storeId], password: OWNER.password, hashing: FIXTURE_HASHING });
     const signIn = async (email: string): Promise<Record<string, string>> => {
       const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: OWNER.password }) });
       const c = (res.headers.getSetCookie().find((x) => x.startsWith('sopwatch_session=')) ?? '').split(';')[0] ?? '';

@@ -1,6 +1,6 @@
 // Sign-in, rate limit, CSRF and Origin checks, cookies, session revocation and disabling, passwords, the audit trail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, CSRF_HEADER, SESSION_COOKIE, disableUser, hashPassword, verifyPassword } from '../../services/api/index.ts';
+import { addUser, buildApp, CSRF_HEADER, SESSION_COOKIE, disableUser, hashPassword, verifyPassword } from '../../services/api/index.ts';
 import { DatabaseError } from '../../services/core/storage/index.ts';
 import { UserRepository } from '../../services/core/storage/users.repository.ts';
 import { apiFixture, PASSWORD, USERS, type ApiFixture } from './api-fixture.ts';
@@ -131,5 +131,15 @@ describe('passwords', () => {
     expect(await verifyPassword('a long enough password', a)).toBe(true);
     expect(await verifyPassword('a long enough passwore', a)).toBe(false);
     expect(await verifyPassword('a long enough password', 'plain')).toBe(false);
+  });
+
+  it('keeps the product\'s cost for an account made without `hashing`; a fixture\'s cheaper account signs in through the same check', async () => {
+    const users = new UserRepository(f.db);
+    await addUser(f.db, { email: 'cost@a1.test', role: 'manager', stores: [f.stores.a1], password: PASSWORD });
+    expect((await users.findByEmail('cost@a1.test'))?.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect((await users.findByEmail(USERS.managerA))?.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect((await login('cost@a1.test', PASSWORD, '10.0.0.40')).statusCode).toBe(200);
+    expect((await login(USERS.managerA, PASSWORD, '10.0.0.41')).statusCode).toBe(200);
+    expect((await login(USERS.managerA, 'correct horse battery stapler', '10.0.0.42')).statusCode).toBe(401);
   });
 });

@@ -30,6 +30,7 @@ import { InProcessQueue } from './services/core/queue/index.ts';
 import { openDatabase } from './services/core/storage/index.ts';
 import { StoreRepository } from './services/core/storage/stores.repository.ts';
 import { loopback, defaults } from './test/doubles/outbound.ts';
+import { FIXTURE_HASHING } from './test/fixtures/accounts.ts';
 const cam = await startOnvifDouble({ username: 'admin', password: 'x-secret', streamUri: () => 'rtsp://127.0.0.1:554/a' });
 const responder = await startDiscoveryResponder({ xaddrs: [cam.baseUrl + '/onvif/device_service'], name: 'Bar Cam', location: 'espresso bar', urn: 'urn:uuid:cafe-0002' });
 const db = await openDatabase({ memory: true });
@@ -37,8 +38,8 @@ const stores = new StoreRepository(db);
 const a = await stores.create({ name: 'A', franchise: 'F1' });
 const b = await stores.create({ name: 'B', franchise: 'F2' });
 const PW = 'correct horse battery staple';
-await addUser(db, { email: 'm@a.test', role: 'manager', stores: [a.id], password: PW });
-await addUser(db, { email: 'm@b.test', role: 'manager', stores: [b.id], password: PW });
+await addUser(db, { email: 'm@a.test', role: 'manager', stores: [a.id], password: PW, hashing: FIXTURE_HASHING });
+await addUser(db, { email: 'm@b.test', role: 'manager', stores: [b.id], password: PW, hashing: FIXTURE_HASHING });
 const out = {};
 for (const [label, policy] of [['loopback', loopback.camera], ['defaults', defaults.camera]]) {
   const app = buildApp({ db, queue: new InProcessQueue(), dataDir: await mkdtemp(join(tmpdir(), 'sw-disc-')), config: { cameraPolicy: policy } });

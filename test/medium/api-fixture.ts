@@ -15,6 +15,7 @@ import { SopFileRepository } from '../../services/core/storage/sop-files.reposit
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
 import { loadSopText } from '../../services/rules/sop-loader.ts';
 import { CHAOS_SOP_YAML } from '../chaos/helpers/clip-fixture.ts';
+import { FIXTURE_HASHING } from '../fixtures/accounts.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -57,11 +58,11 @@ export async function apiFixture(options: { config?: Partial<ApiConfig>; db?: Da
   const a1 = await storesRepo.create({ name: 'A1 Main St', franchise: 'F1' });
   const a2 = await storesRepo.create({ name: 'A2 Harbour', franchise: 'F1' });
   const b = await storesRepo.create({ name: 'B Station', franchise: 'F2' });
-  await addUser(db, { email: USERS.owner1, role: 'owner', franchise: 'F1', password: PASSWORD });
-  await addUser(db, { email: USERS.managerA, role: 'manager', stores: [a1.id], password: PASSWORD });
-  await addUser(db, { email: USERS.auditorA, role: 'auditor', stores: [a1.id], password: PASSWORD });
-  await addUser(db, { email: USERS.owner2, role: 'owner', franchise: 'F2', password: PASSWORD });
-  await addUser(db, { email: USERS.managerB, role: 'manager', stores: [b.id], password: PASSWORD });
+  await addUser(db, { email: USERS.owner1, role: 'owner', franchise: 'F1', password: PASSWORD, hashing: FIXTURE_HASHING });
+  await addUser(db, { email: USERS.managerA, role: 'manager', stores: [a1.id], password: PASSWORD, hashing: FIXTURE_HASHING });
+  await addUser(db, { email: USERS.auditorA, role: 'auditor', stores: [a1.id], password: PASSWORD, hashing: FIXTURE_HASHING });
+  await addUser(db, { email: USERS.owner2, role: 'owner', franchise: 'F2', password: PASSWORD, hashing: FIXTURE_HASHING });
+  await addUser(db, { email: USERS.managerB, role: 'manager', stores: [b.id], password: PASSWORD, hashing: FIXTURE_HASHING });
 
   // Store a1 gets one of everything, written through the repositories as the worker would.
   const camera = await new CameraRepository(db).create({ storeId: a1.id, name: 'counter-1' });
