@@ -86,45 +86,43 @@ describe('a new embedded database from the template', () => {
 });
 
 describe('a damaged or unwritable template folder', () => {
-  it('a kept file that is not a whole archive is made again, and the database opens migrated', async () => {
+  const kept = (): Promise<Buffer> => readFile(join(work, 'cache-a', `pglite-template.${templateKey()}.tar`));
+
+  it('a kept file that is not a whole archive is made again, and the database opens migrated from it', async () => {
     const dir = join(work, 'cache-damaged');
     await mkdir(dir, { recursive: true });
     const path = join(dir, `pglite-template.${templateKey()}.tar`);
     // Overwritten, then cut short: both as a crash or a full disk would leave them.
-    for (const damage of [Buffer.from('not a tarball '.repeat(200)), (await readFile(join(work, 'cache-a', `pglite-template.${templateKey()}.tar`))).subarray(0, 512 * 4000)]) {
+    const damages = [Buffer.from('not a tarball '.repeat(200)), (await kept()).subarray(0, 512 * 4000)];
+    for (const [i, damage] of damages.entries()) {
       await writeFile(path, damage);
+      let built = 0;
       const template = await pgliteTemplate(async (list) => {
-        const db = await openPglite({ template: true, templateDir: join(work, 'cache-a') });
-        await db.close();
+        built += 1;
         expect(list).toBe(migrations);
-        return readFile(join(work, 'cache-a', `pglite-template.${templateKey()}.tar`));
+        return kept();
       }, dir);
-      expect(template.from).toBe('built');
+      expect([template.from, built]).toEqual(['built', 1]);
       expect(wholeTar(await readFile(path))).toBe(true);
-      // The next open in this process uses it; a fresh process would read it.
-      const db = await openPglite({ template: true, templateDir: dir });
-      try {
-        expect((await migrate(db)).applied).toEqual([]);
-      } finally {
-        await db.close();
-      }
-      // Forgotten again for the next damage (a process remembers its template).
-      await dropTemplate(template);
+      // Forgotten for the next damage (a process remembers its template); the last one is kept for the open below.
+      if (i < damages.length - 1) await dropTemplate(template);
+    }
+    const db = await openPglite({ template: true, templateDir: dir });
+    try {
+      expect((await migrate(db)).applied).toEqual([]);
+    } finally {
+      await db.close();
     }
   });
 
   it('a folder that cannot be written keeps the template in this process only', async () => {
     const blocked = join(work, 'a-file');
     await writeFile(blocked, 'a file where the folder would be');
-    const db = await openPglite({ template: true, templateDir: blocked });
-    try {
-      expect((await migrate(db)).applied).toEqual([]);
-    } finally {
-      await db.close();
-    }
-    expect((await stat(blocked)).isFile()).toBe(true);
-    const template = await pgliteTemplate(() => Promise.reject(new Error('made again')), blocked);
+    const template = await pgliteTemplate(kept, blocked);
     expect(template.from).toBe('memory');
+    expect((await stat(blocked)).isFile()).toBe(true);
+    // Remembered for the next open in this process, not made again.
+    expect(await pgliteTemplate(() => Promise.reject(new Error('made again')), blocked)).toBe(template);
   });
 });
 
