@@ -49,7 +49,11 @@ function pgliteVersion(): string {
   throw new Error('cannot find the version of @electric-sql/pglite');
 }
 
-/** One template per folder and key in a process: the first open reads or makes it, the others wait for that. */
+/**
+ * Templates being read or made, by path: opens at the same time wait for the same one. Once done, one kept in the folder
+ * is forgotten (the next open reads the file again, in a few ms), so that a server holds no copy of what it opened once;
+ * one the folder could not keep is remembered for the process.
+ */
 const made = new Map<string, Promise<PgliteTemplate>>();
 
 /**
@@ -65,10 +69,11 @@ export function pgliteTemplate(build: TemplateBuilder, dir = TEMPLATE_DIR, list:
   }
   let template = made.get(path);
   if (template === undefined) {
-    template = readOrBuild(path, dir, build, list);
-    made.set(path, template);
-    // A failed build is not remembered: the next open tries again.
-    template.catch(() => made.delete(path));
+    const reading = readOrBuild(path, dir, build, list);
+    made.set(path, reading);
+    // A failed build is not remembered either: the next open tries again.
+    reading.then((t) => t.from === 'memory' || made.delete(path), () => made.delete(path));
+    template = reading;
   }
   return template;
 }
