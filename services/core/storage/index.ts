@@ -10,7 +10,7 @@ export type { Database, DatabaseKind, Queryable, QueryResult, Row } from './data
 export { migrate, type MigrateResult } from './migrate.ts';
 export { migrations, type Migration } from './migrations/index.ts';
 export { openPglite, type PgliteOptions } from './pglite.database.ts';
-export { pgliteTemplate, templateKey, TEMPLATE_DIR, type PgliteTemplate } from './pglite-template.ts';
+export { pgliteTemplate, templateKey } from './pglite-template.ts';
 export { openPostgres, type PostgresOptions } from './postgres.database.ts';
 export { ClipRepository, type Clip, type ClipFilter, type ClipStatus, type NewClip } from './clips.repository.ts';
 export {

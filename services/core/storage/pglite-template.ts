@@ -58,7 +58,7 @@ const made = new Map<string, Promise<PgliteTemplate>>();
 
 /**
  * The template of `list` from `dir`: read when kept there, else made by `build` and kept (written whole or not at all,
- * in place of templates of other keys). Rejects only when `build` does.
+ * in place of templates of other keys). Rejects when `build` does, or when PGlite's version cannot be read (no key).
  */
 export function pgliteTemplate(build: TemplateBuilder, dir = TEMPLATE_DIR, list: readonly Migration[] = allMigrations): Promise<PgliteTemplate> {
   let path: string;
