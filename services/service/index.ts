@@ -81,7 +81,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   };
   // The key that seals camera passwords: SOPWATCH_SECRET_KEY, or the data directory's key file (created now if new).
   const secrets = await openSecretBox({ dataDir: env.dataDir, ...(env.secretKey === undefined ? {} : { envKey: env.secretKey }) });
-  const db = await openDatabase(options.database ?? (env.databaseUrl !== undefined ? { url: env.databaseUrl } : { dir: join(env.dataDir, 'db') }));
+  // A service runs for days: V8 may optimise the embedded database's hot code (pglite-wasm.ts).
+  const db = await openDatabase({ tiering: 'early', ...(options.database ?? (env.databaseUrl !== undefined ? { url: env.databaseUrl } : { dir: join(env.dataDir, 'db') })) });
   let queue: JobQueue;
   try {
     queue = await openJobQueue({ ...(env.redisUrl === undefined ? {} : { redisUrl: env.redisUrl }), ...options.queue, settings: queueSettings });

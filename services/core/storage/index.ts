@@ -5,12 +5,14 @@ import type { Database } from './database.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.database.ts';
 import { openPostgres } from './postgres.database.ts';
+import type { PgliteTiering } from './pglite-wasm.ts';
 
 export type { Database, DatabaseKind, Queryable, QueryResult, Row } from './database.ts';
 export { migrate, type MigrateResult } from './migrate.ts';
 export { migrations, type Migration } from './migrations/index.ts';
 export { openPglite, type PgliteOptions } from './pglite.database.ts';
 export { pgliteTemplate, templateKey } from './pglite-template.ts';
+export type { PgliteTiering } from './pglite-wasm.ts';
 export { openPostgres, type PostgresOptions } from './postgres.database.ts';
 export { ClipRepository, type Clip, type ClipFilter, type ClipStatus, type NewClip } from './clips.repository.ts';
 export {
@@ -37,6 +39,8 @@ export interface OpenDatabaseOptions {
   memory?: boolean;
   /** Apply pending migrations on open; default true. */
   migrate?: boolean;
+  /** How soon V8 optimises the embedded database's wasm (PgliteOptions.tiering): `early` for a long-running service. */
+  tiering?: PgliteTiering;
 }
 
 /** The database of this process, migrated to the current schema. */
@@ -50,6 +54,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       ...(options.memory === true ? {} : { dir: options.dir ?? join(env().dataDir, 'db') }),
       // A new database that is migrated next starts migrated (pglite-template.ts).
       template: options.migrate !== false,
+      ...(options.tiering === undefined ? {} : { tiering: options.tiering }),
     });
   if (options.migrate !== false) {
     try {

@@ -7,6 +7,7 @@ import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { migrate } from './migrate.ts';
 import type { Migration } from './migrations/index.ts';
 import { dropTemplate, pgliteTemplate, type PgliteTemplate } from './pglite-template.ts';
+import { pgliteModule, type PgliteTiering } from './pglite-wasm.ts';
 import { wrapDriverError } from './storage-errors.ts';
 
 export interface PgliteOptions {
@@ -20,6 +21,17 @@ export interface PgliteOptions {
   template?: boolean;
   /** Where the template is kept; default TEMPLATE_DIR (the project's cache folder). */
   templateDir?: string;
+  /**
+   * How soon V8 optimises PGlite's wasm (pglite-wasm.ts): `late` (default) for a process that runs for seconds or
+   * minutes, `early` (V8's own tiering) for one that runs for days (`sopwatch serve`).
+   */
+  tiering?: PgliteTiering;
+}
+
+/** PGlite's options for a new instance: the parsers, and the process's compiled module of `tiering` when there is one. */
+async function baseOptions(tiering: PgliteTiering): Promise<PGliteOptions> {
+  const wasmModule = await pgliteModule(tiering);
+  return { parsers: PARSERS, ...(wasmModule === undefined ? {} : { wasmModule }) };
 }
 
 /** numeric as a number, like the PostgreSQL backend (storage/postgres.database.ts). */
@@ -27,7 +39,7 @@ const PARSERS: PGliteOptions['parsers'] = { [types.NUMERIC]: (v: string) => Numb
 
 /** The template's builder: a new database in memory, migrated, its data directory dumped. */
 async function buildTemplate(list: readonly Migration[]): Promise<Uint8Array> {
-  const pg = await PGlite.create({ parsers: PARSERS });
+  const pg = await PGlite.create(await baseOptions('late'));
   const db = asDatabase(pg);
   try {
     await migrate(db, list);
@@ -68,15 +80,15 @@ function adapt(target: PgliteLike): Queryable {
  * A PGlite on `dataDir` (in memory when undefined), loaded from `seed` when given. A seed that does not load is dropped
  * (pglite-template.ts) and the database made the long way, in a directory emptied again first.
  */
-async function createFrom(dataDir: string | undefined, seed: PgliteTemplate | undefined): Promise<PGlite> {
-  const where = dataDir === undefined ? {} : { dataDir };
-  if (seed === undefined) return PGlite.create({ ...where, parsers: PARSERS });
+async function createFrom(dataDir: string | undefined, seed: PgliteTemplate | undefined, tiering: PgliteTiering): Promise<PGlite> {
+  const base = { ...(await baseOptions(tiering)), ...(dataDir === undefined ? {} : { dataDir }) };
+  if (seed === undefined) return PGlite.create(base);
   try {
-    return await PGlite.create({ ...where, loadDataDir: new Blob([seed.bytes]), parsers: PARSERS });
+    return await PGlite.create({ ...base, loadDataDir: new Blob([seed.bytes]) });
   } catch {
     await dropTemplate(seed);
     if (dataDir !== undefined && existsSync(dataDir)) for (const f of readdirSync(dataDir)) rmSync(resolve(dataDir, f), { recursive: true, force: true });
-    return PGlite.create({ ...where, parsers: PARSERS });
+    return PGlite.create(base);
   }
 }
 
@@ -92,7 +104,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   let pg: PGlite;
   try {
     const seed = options.template === true && (dataDir === undefined || emptyDir(dataDir)) ? await pgliteTemplate(buildTemplate, options.templateDir).catch(() => undefined) : undefined;
-    pg = await createFrom(dataDir, seed);
+    pg = await createFrom(dataDir, seed, options.tiering ?? 'late');
   } catch (err) {
     lock?.release();
     throw wrapDriverError(err, `open ${dataDir ?? 'memory://'}`);
