@@ -13,7 +13,7 @@ import { decoder } from './decoder.ts';
 import { RtspAuthProxy } from './rtsp-auth-proxy.ts';
 import { redact, redactUrl } from './redact.ts';
 import { stderrGist } from './run-bounded.ts';
-import { extractFrame, type MainFrame } from './segment-frame.ts';
+import { extractFrame, MAX_FRAME_DISTANCE_MS, type MainFrame } from './segment-frame.ts';
 
 export type { MainFrame } from './segment-frame.ts';
 
@@ -189,37 +189,61 @@ export class MainStreamRecorder {
    * The main stream's picture nearest `tMs` (server time), as a JPEG no wider than `maxWidth`, decoded from its segment;
    * or why there is none (not recorded then, not yet written, unreadable). A picture in the segment still being written
    * that cannot be read yet (ffmpeg finds too few bytes to know the stream, or not that picture) is read again once that
-   * segment is complete: at most about one segment later.
+   * segment is complete: at most about one segment later. A time after a segment's last picture (packets are stamped on
+   * arrival, and arrive in bursts on a busy machine) takes the next segment's first picture, else the last one before it,
+   * either within MAX_FRAME_DISTANCE_MS.
    */
   async frameAt(tMs: number, maxWidth = 3840): Promise<MainFrame> {
-    const first = await this.frameNow(tMs, maxWidth);
-    if (first.frame.ok || !first.open) return first.frame;
-    const deadline = Date.now() + this.segmentMs * 2 + 1000;
-    while (Date.now() < deadline && !this.stopped) {
-      await new Promise((r) => setTimeout(r, 200));
-      const seg = (await this.segments()).find((s) => s.file === first.file);
-      if (seg === undefined || seg.endMs !== undefined) return (await this.frameNow(tMs, maxWidth)).frame;
+    let got = await this.frameNow(tMs, maxWidth);
+    if (!got.frame.ok && got.seg?.endMs === undefined && got.seg !== undefined) {
+      const file = got.seg.file;
+      const deadline = Date.now() + this.segmentMs * 2 + 1000;
+      while (Date.now() < deadline && !this.stopped) {
+        await new Promise((r) => setTimeout(r, 200));
+        const seg = (await this.segments()).find((s) => s.file === file);
+        if (seg === undefined || seg.endMs !== undefined) {
+          got = await this.frameNow(tMs, maxWidth);
+          break;
+        }
+      }
     }
-    return first.frame;
+    if (got.frame.ok || got.frame.empty !== true || got.seg === undefined) return got.frame;
+    return (await this.nearEdge(tMs, maxWidth, got.seg)) ?? got.frame;
   }
 
-  /** One try: the picture, and whether it was looked for in the segment still being written (`open`). */
-  private async frameNow(tMs: number, maxWidth: number): Promise<{ frame: MainFrame; open: boolean; file?: string }> {
+  /** The picture nearest a time that falls after the last picture of `seg`: see frameAt. */
+  private async nearEdge(tMs: number, maxWidth: number, seg: Segment): Promise<MainFrame | undefined> {
+    if (seg.endMs !== undefined) {
+      const segments = await this.segments();
+      const next = segments[segments.findIndex((s) => s.file === seg.file) + 1];
+      const first = next === undefined ? undefined : await this.readIn(next, tMs, maxWidth, 0);
+      if (first?.ok === true) return first;
+    }
+    const before = await this.readIn(seg, tMs, maxWidth, MAX_FRAME_DISTANCE_MS);
+    return before.ok ? before : undefined;
+  }
+
+  /** One try: the picture, and the segment it was looked for in (still being written when it has no end). */
+  private async frameNow(tMs: number, maxWidth: number): Promise<{ frame: MainFrame; seg?: Segment }> {
     const segments = await this.segments();
     const seg = segments.find((s) => s.startMs <= tMs && (s.endMs === undefined || tMs < s.endMs));
     if (seg === undefined) {
       const first = segments[0];
       const last = segments.at(-1);
       const held = first === undefined ? 'nothing recorded' : `recorded ${new Date(first.startMs).toISOString()} .. ${last?.endMs === undefined ? 'now' : new Date(last.endMs).toISOString()}`;
-      return { frame: { ok: false, reason: `no main-stream recording at ${new Date(tMs).toISOString()} (${held})` }, open: false };
+      return { frame: { ok: false, reason: `no main-stream recording at ${new Date(tMs).toISOString()} (${held})` } };
     }
+    return { frame: await this.readIn(seg, tMs, maxWidth), seg };
+  }
+
+  /** Decodes the picture at `tMs` from `seg` (extractFrame), holding the segment against housekeeping meanwhile. */
+  private async readIn(seg: Segment, tMs: number, maxWidth: number, lookBackMs?: number): Promise<MainFrame> {
     const path = join(this.o.dir, seg.file);
     // Housekeeping leaves a segment alone while it is read (the budget may be passed by that segment for a moment).
     this.reading.set(seg.file, (this.reading.get(seg.file) ?? 0) + 1);
     try {
-      if (!existsSync(path)) return { frame: { ok: false, reason: `the main-stream segment of ${new Date(tMs).toISOString()} was already deleted` }, open: false };
-      const frame = await extractFrame(this.o.ffmpegPath ?? decoder().ffmpeg, path, seg.startMs, tMs, maxWidth);
-      return { frame, open: seg.endMs === undefined, file: seg.file };
+      if (!existsSync(path)) return { ok: false, reason: `the main-stream segment of ${new Date(tMs).toISOString()} was already deleted` };
+      return await extractFrame(this.o.ffmpegPath ?? decoder().ffmpeg, path, seg.startMs, tMs, maxWidth, lookBackMs);
     } finally {
       const n = (this.reading.get(seg.file) ?? 1) - 1;
       if (n <= 0) this.reading.delete(seg.file);
