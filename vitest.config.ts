@@ -8,8 +8,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    maxWorkers: 2,
-    // Longest files first (a cold CI run has no timing cache): the two workers end together.
+    // Three files at a time on two cores: about a fifth of the files mostly wait (real-time cameras, chaos restarts,
+    // stall timeouts), and with two workers those left a core idle 15 % of a run (BENCHMARKS.md, "Eighteenth session").
+    maxWorkers: 3,
+    // Longest files first (a cold CI run has no timing cache): the workers end together.
     sequence: { sequencer: LongestFirst },
     // The skip report prints how many tests were skipped and why, and fails CI when one on real footage was.
     reporters: ['default', './test/fixtures/skip-report.ts'],
