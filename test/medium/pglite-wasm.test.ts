@@ -3,9 +3,22 @@
 // afterwards (the detector's TF.js) is optimised as soon as usual. Checked with V8's own test natives, which say which
 // compiler made a wasm function's running code.
 import { setFlagsFromString } from 'node:v8';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openDatabase, openPglite } from '../../services/core/storage/index.ts';
 import { LATE_TIERING_BUDGET, pgliteModule, withTieringBudget } from '../../services/core/storage/pglite-wasm.ts';
+
+// Every V8 flag this process sets, passed on to V8: which budget each tiering compiles PGlite's wasm with.
+const flagsSet = vi.hoisted(() => [] as string[]);
+vi.mock('node:v8', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:v8')>();
+  return {
+    ...real,
+    setFlagsFromString: (flags: string): void => {
+      flagsSet.push(flags);
+      real.setFlagsFromString(flags);
+    },
+  };
+});
 
 // `%IsTurboFanFunction` needs natives syntax when the function that calls it is parsed (this file's process only).
 setFlagsFromString('--allow-natives-syntax');
@@ -48,12 +61,17 @@ describe("PGlite's wasm tiering", () => {
     expect(optimised(late)).toBe(false);
   });
 
-  it('compiles each tiering once per process and shares the module between databases', async () => {
-    const [late, lateAgain, early] = await Promise.all([pgliteModule('late'), pgliteModule('late'), pgliteModule('early')]);
+  it('compiles PGlite late with the late budget, early with V8\'s own, each once per process', async () => {
+    flagsSet.length = 0;
+    const late = await pgliteModule('late');
     expect(late).toBeDefined();
+    expect(flagsSet).toEqual([`--wasm-tiering-budget=${LATE_TIERING_BUDGET}`, '--wasm-tiering-budget=1800000']);
+    const [lateAgain, early] = await Promise.all([pgliteModule('late'), pgliteModule('early')]);
     expect(lateAgain).toBe(late);
     expect(early).toBeDefined();
     expect(early).not.toBe(late);
+    // Neither a second late nor the early compile touched the budget.
+    expect(flagsSet).toHaveLength(2);
   });
 
   it('opens, migrates and answers the same either way', async () => {

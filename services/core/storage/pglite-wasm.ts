@@ -3,7 +3,8 @@
 // for a while (its tiering budget). PGlite is big: a process that runs for seconds (a CLI command, a test) spent more
 // CPU re-compiling PGlite's warm functions than it gained from them. Such a process compiles PGlite with a tiering
 // budget about 1,100 times V8's own, so that only its hottest code is ever optimised; `sopwatch serve`, which runs
-// for days, keeps V8's default (BENCHMARKS.md, "Eighteenth session").
+// for days, keeps V8's default (BENCHMARKS.md, "Eighteenth session"). V8 shares compiled code between compiles of the
+// same bytes in a process, so a process runs PGlite with the tiering it asked for first (tests may ask for both).
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
