@@ -195,12 +195,12 @@ export class MainStreamRecorder {
    */
   async frameAt(tMs: number, maxWidth = 3840): Promise<MainFrame> {
     let got = await this.frameNow(tMs, maxWidth);
-    const open = got.seg !== undefined && got.seg.endMs === undefined ? got.seg.file : undefined;
-    if (!got.frame.ok && open !== undefined) {
+    const openFile = got.seg !== undefined && got.seg.endMs === undefined ? got.seg.file : undefined;
+    if (!got.frame.ok && openFile !== undefined) {
       const deadline = Date.now() + this.segmentMs * 2 + 1000;
       while (Date.now() < deadline && !this.stopped) {
         await new Promise((r) => setTimeout(r, 200));
-        const seg = (await this.segments()).find((s) => s.file === open);
+        const seg = (await this.segments()).find((s) => s.file === openFile);
         if (seg === undefined || seg.endMs !== undefined) {
           got = await this.frameNow(tMs, maxWidth);
           break;

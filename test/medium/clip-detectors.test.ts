@@ -14,6 +14,7 @@ import { parseEnv } from '../../services/core/env.ts';
 import { DetectorError, InputError } from '../../services/core/errors.ts';
 import { JobName, type JobContext } from '../../services/core/jobs.ts';
 import { ClipRepository, openDatabase, type Database } from '../../services/core/storage/index.ts';
+import { compiledTierings } from '../../services/core/storage/pglite-wasm.ts';
 import { CameraRepository } from '../../services/core/storage/cameras.repository.ts';
 import { SopFileRepository } from '../../services/core/storage/sop-files.repository.ts';
 import { StoreRepository } from '../../services/core/storage/stores.repository.ts';
@@ -284,6 +285,8 @@ describe('the clip worker keeps its detectors warm', () => {
       await vi.waitFor(() => expect(pools[0]?.liveThreads()).toBe(1), { timeout: 120_000, interval: 200 });
       expect(pools[0]?.models).toEqual(FULL);
       expect(detectors.starts).toEqual({ detectors: 1, faceFinders: 1 });
+      // A service runs for days: its embedded database asked for V8's own tiering (this file's opens before it, late).
+      expect(compiledTierings()).toEqual(['late', 'early']);
     } finally {
       await service.close();
     }

@@ -6,10 +6,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cacheDir } from '../../../bin/bundle.mjs';
 import { migrations as allMigrations, type Migration } from './migrations/index.ts';
+import { pgliteEntryDir } from './pglite-wasm.ts';
 
 /** Bump when the way the template is made changes. */
 const FORMAT = 1;
@@ -40,7 +40,7 @@ let version: string | undefined;
 /** The installed PGlite's version, from its package.json (which its exports do not list): found from its entry up. */
 function pgliteVersion(): string {
   if (version !== undefined) return version;
-  for (let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')); dir !== dirname(dir); dir = dirname(dir)) {
+  for (let dir = pgliteEntryDir(); dir !== dirname(dir); dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (!existsSync(file)) continue;
     const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };

@@ -27,9 +27,19 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const compiled = new Map<PgliteTiering, Promise<WebAssembly.Module | undefined>>();
 
+/** The folder of PGlite's entry module: its wasm is there, its package.json above it (pglite-template.ts). */
+export function pgliteEntryDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+}
+
 /** PGlite's own wasm file, beside its entry module (PGlite loads the same file when it is given no module). */
 export function pgliteWasmPath(): string {
-  return join(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm');
+  return join(pgliteEntryDir(), 'pglite.wasm');
+}
+
+/** The tierings this process has asked to compile PGlite with so far, in order (what a service chose, for its tests). */
+export function compiledTierings(): PgliteTiering[] {
+  return [...compiled.keys()];
 }
 
 /**
